@@ -1,0 +1,35 @@
+# ConvCanvas: `make run` sets up and starts the app, `make test` sets up and runs the tests.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run test bench lint clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+run: setup
+	$(BIN)/python main.py
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+test: setup lint
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+
+bench: setup
+	$(BIN)/python bench/analysis.py
+	$(BIN)/python bench/deform.py
+	$(BIN)/python bench/capture.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/canvas.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/panel.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,6 @@
+"""Analysis passes: shapes, parameters, MACs, receptive fields, errors, warnings."""
+
+from .analyzer import Analyzer, analyze
+from .result import RF, AnalysisResult, Issue, NodeResult
+
+__all__ = ["Analyzer", "analyze", "RF", "AnalysisResult", "Issue", "NodeResult"]

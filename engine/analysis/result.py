@@ -1,0 +1,158 @@
+"""Frozen results of the analysis, and their JSON form (graph-format.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from .rf import AxisMap
+
+__all__ = ["Issue", "RF", "RFState", "NodeResult", "AnalysisResult"]
+
+
+def _num(v) -> int | float:
+    """JSON number: ints stay ints, fractions become floats."""
+    if isinstance(v, Fraction):
+        v = int(v) if v.denominator == 1 else float(v)
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    return v
+
+
+@dataclass(frozen=True)
+class Issue:
+    """An error or warning: ``node`` and ``param`` name where it happens."""
+
+    node: str | None
+    param: str | None
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"node": self.node, "param": self.param, "message": self.message}
+
+
+@dataclass(frozen=True)
+class RFState:
+    """Receptive-field state relative to one Input (internal to the analysis).
+
+    ``maps`` holds one :class:`AxisMap` per spatial axis (None once a global
+    operation made every output depend on the whole input), ``jumps`` the grid
+    spacing, ``extent`` the Input's size per axis.
+    """
+
+    maps: tuple[AxisMap | None, ...]
+    jumps: tuple[Fraction, ...]
+    extent: tuple[int, ...]
+    is_global: bool = False
+    deformable: bool = False
+
+
+@dataclass(frozen=True)
+class RF:
+    """Receptive field of a node's outputs relative to one Input, per spatial axis."""
+
+    input: str
+    size: tuple[int, ...]
+    jump: tuple[float, ...]
+    start: tuple[float, ...]
+    is_global: bool = False
+    deformable: bool = False
+    state: RFState | None = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def from_state(cls, input_id: str, st: RFState) -> RF:
+        if st.is_global:
+            size = st.extent
+            start = tuple((n - 1) / 2 for n in st.extent)
+        else:
+            size = tuple(m.size for m in st.maps)
+            start = tuple(m.start for m in st.maps)
+        return cls(input_id, tuple(size), tuple(_num(j) for j in st.jumps),
+                   tuple(_num(s) for s in start), st.is_global, st.deformable, st)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"size": list(self.size), "jump": [_num(j) for j in self.jump],
+                "start": [_num(s) for s in self.start], "global": self.is_global,
+                "deformable": self.deformable, "input": self.input}
+
+    def label(self) -> str:
+        """Canvas label, e.g. ``RF 7×7 · j 2`` (``RF global`` when global)."""
+        if self.is_global:
+            return "RF global"
+        size = "×".join(str(s) for s in self.size)
+        jumps = {_fmt(j) for j in self.jump}
+        jump = jumps.pop() if len(jumps) == 1 else "×".join(_fmt(j) for j in self.jump)
+        return f"RF {size} · j {jump}" + (" · deform" if self.deformable else "")
+
+    def region(self, index: tuple[int, ...]):
+        """Per axis, ``(lo, hi, positions)`` of the input region of output ``index``.
+
+        Coordinates are Input pixels (may lie outside the image: padding).
+        Returns None for a global receptive field.
+        """
+        if self.state is None or self.state.is_global:
+            return None
+        return tuple(m.region(i) for m, i in zip(self.state.maps, index, strict=False))
+
+
+def _fmt(v) -> str:
+    v = _num(v)
+    return str(v) if isinstance(v, int) else f"{v:.3g}"
+
+
+@dataclass(frozen=True)
+class NodeResult:
+    id: str
+    type: str
+    shape: tuple[int, ...] | None
+    params: int | None
+    macs: int | None
+    rf: RF | None
+    rf_by_input: dict[str, RF] = field(default_factory=dict, compare=False)
+    summary: str = ""
+    error: Issue | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": self.id, "type": self.type,
+            "shape": list(self.shape) if self.shape is not None else None,
+            "params": self.params, "macs": self.macs,
+            "rf": self.rf.to_json() if self.rf is not None else None,
+        }
+        if len(self.rf_by_input) > 1:
+            data["rf_by_input"] = {k: v.to_json() for k, v in self.rf_by_input.items()}
+        return data
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    """What ``engine.analyze`` returns; ``to_json()`` is what ``analyze --json`` prints."""
+
+    nodes: dict[str, NodeResult]
+    errors: tuple[Issue, ...]
+    warnings: tuple[Issue, ...]
+    total_params: int
+    total_macs: int
+    activation_bytes: int
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+    @property
+    def order(self) -> list[str]:
+        return list(self.nodes)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "valid": self.valid,
+            "nodes": [n.to_json() for n in self.nodes.values()],
+            "total": {"params": self.total_params, "macs": self.total_macs,
+                      "activation_bytes": self.activation_bytes},
+            "errors": [e.to_json() for e in self.errors],
+            "warnings": [w.to_json() for w in self.warnings],
+        }
+
+    def issues_of(self, node_id: str) -> list[Issue]:
+        return [i for i in (*self.errors, *self.warnings) if i.node == node_id]

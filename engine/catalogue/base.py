@@ -1,0 +1,229 @@
+"""The layer-kind protocol and the arithmetic shared by all kinds.
+
+A :class:`LayerKind` holds everything ConvCanvas knows about one layer type:
+its parameter schema, shape rule, receptive-field rule (as per-axis
+:data:`Op` tuples), parameter and MAC counts, a short summary for the canvas,
+and how it is built in torch and written as code (:class:`Ctor` and
+:meth:`LayerKind.call_code`). Nothing outside ``engine.catalogue`` knows
+layer-specific facts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import prod
+from typing import Any, ClassVar
+
+from .schema import Param, ParamError
+
+Shape = tuple[int, ...]
+
+#: Receptive-field operations along one spatial axis:
+#: ``("conv", k, s, p_left, d, p_right)``, ``("tconv", k, s, p, d)``,
+#: ``("up", num, den, mode)`` (scale num/den), ``("global",)``.
+Op = tuple
+
+AXES = {2: ("H", "W"), 3: ("D", "H", "W")}
+
+
+class LayerError(ParamError):
+    """A parameter combination that cannot work with the incoming tensors."""
+
+
+def fmt_shape(shape: Shape | None) -> str:
+    """``(32, 62, 62)`` -> ``"32×62×62"``."""
+    if shape is None:
+        return "?"
+    return "×".join(str(v) for v in shape)
+
+
+def fmt_tuple(values) -> str:
+    """``(3, 3)`` -> ``"3×3"``; equal entries stay explicit."""
+    return "×".join(str(v) for v in values)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What arrives at a node: one entry per input slot.
+
+    ``shapes[i]`` is the tensor shape on slot ``i``, ``types[i]`` the type of
+    the node it comes from and ``src_in[i]`` the input shapes of that node
+    (``MaxUnpool2d`` needs the size its ``MaxPool2d`` started from).
+    """
+
+    shapes: tuple[Shape, ...]
+    types: tuple[str, ...] = ()
+    src_in: tuple[tuple[Shape, ...], ...] = ()
+
+    @property
+    def x(self) -> Shape:
+        return self.shapes[0]
+
+
+@dataclass(frozen=True)
+class Ctor:
+    """How to construct the torch module of a node.
+
+    ``cls`` is ``"nn.<Name>"`` for a ``torch.nn`` class or the bare name of a
+    class of :mod:`engine.nnlib`. The runtime calls it; the exporter writes the
+    very same call, so the two cannot drift apart.
+    """
+
+    cls: str
+    args: tuple = ()
+    kwargs: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class Cost:
+    params: int
+    macs: int
+
+
+def spatial(shape: Shape, dims: int, what: str) -> Shape:
+    """Check that ``shape`` is ``[C, *spatial]`` with ``dims`` spatial axes."""
+    if len(shape) != dims + 1:
+        want = "C×H×W" if dims == 2 else "C×D×H×W"
+        got = fmt_shape(shape)
+        raise LayerError(None, f"{what} expects a {want} input, got {got}"
+                         + (": add a 3D Input (depth) or use the 2D layer" if dims == 3
+                            and len(shape) == 3 else "")
+                         + (": use the 3D layer" if dims == 2 and len(shape) == 4 else ""))
+    return shape[1:]
+
+
+def resolve_padding(padding, kernel, stride, dilation, dims):
+    """Return ``((left, right), ...)`` per axis for a ``padding`` value.
+
+    ``"same"`` follows PyTorch: the total ``d·(k−1)`` is split with the extra
+    pixel on the bottom/right; it needs stride 1.
+    """
+    if padding == "valid":
+        return tuple((0, 0) for _ in range(dims))
+    if padding == "same":
+        if any(s != 1 for s in stride):
+            raise LayerError("padding", 'padding "same" needs stride 1 '
+                             f"(stride is {fmt_tuple(stride)})")
+        out = []
+        for k, d in zip(kernel, dilation, strict=True):
+            total = d * (k - 1)
+            out.append((total // 2, total - total // 2))
+        return tuple(out)
+    return tuple((p, p) for p in padding)
+
+
+def conv_out(size: int, k: int, s: int, pads: tuple[int, int], d: int, axis: str,
+             ceil: bool = False, what: str = "kernel") -> int:
+    """Output length of a convolution/pooling window along one axis."""
+    eff = d * (k - 1) + 1
+    padded = size + pads[0] + pads[1]
+    if eff > padded:
+        name = f"dilated {what} {eff}" if d > 1 else f"{what} {k}"
+        raise LayerError("kernel_size", f"{name} exceeds padded input {padded} along {axis}")
+    span = padded - eff
+    if ceil:
+        out = -(-span // s) + 1
+        # the last window must start inside the input or the left padding
+        if (out - 1) * s >= size + pads[0]:
+            out -= 1
+    else:
+        out = span // s + 1
+    return out
+
+
+def tconv_out(size: int, k: int, s: int, p: int, d: int, op: int) -> int:
+    """Output length of a transposed convolution along one axis."""
+    return (size - 1) * s - 2 * p + d * (k - 1) + op + 1
+
+
+class LayerKind:
+    """Base class: one subclass instance per layer type in the catalogue."""
+
+    type: ClassVar[str] = ""
+    family: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    doc: ClassVar[str] = ""
+    params: ClassVar[tuple[Param, ...]] = ()
+    min_inputs: ClassVar[int] = 1
+    max_inputs: ClassVar[int] = 1
+    #: slot names shown on the canvas (None: numbered)
+    slots: ClassVar[tuple[str, ...] | None] = None
+
+    # -- schema -----------------------------------------------------------
+    def param(self, name: str) -> Param:
+        for p in self.params:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    def normalise(self, raw: dict[str, Any]) -> dict[str, Any]:
+        """Validate ``raw`` and return every parameter, defaults filled in.
+
+        Raises :class:`ParamError` for an unknown parameter, a wrong type or an
+        out-of-range value.
+        """
+        known = {p.name for p in self.params}
+        for name in raw:
+            if name not in known:
+                hint = (f"; it is inferred from the incoming edge" if name in
+                        ("in_channels", "num_features", "in_features") else "")
+                allowed = ", ".join(sorted(known)) or "none"
+                raise ParamError(name, f"unknown parameter {name!r} for {self.type}"
+                                 f"{hint} (allowed: {allowed})")
+        out = {}
+        for p in self.params:
+            if p.name in raw:
+                out[p.name] = p.validate(raw[p.name])
+            elif p.required:
+                raise ParamError(p.name, f"{p.name} is required for {self.type}")
+            else:
+                out[p.name] = p.default
+        self.check(out)
+        return out
+
+    def check(self, p: dict[str, Any]) -> None:
+        """Cross-parameter checks that need no input shape."""
+
+    # -- rules (override) -------------------------------------------------
+    def infer(self, p: dict[str, Any], ins: Inputs) -> Shape:
+        """Output shape; raise :class:`LayerError` when impossible."""
+        return ins.x
+
+    def cost(self, p: dict[str, Any], ins: Inputs, out: Shape) -> Cost:
+        """Learnable parameters and MACs of one forward pass (bias excluded)."""
+        return Cost(0, 0)
+
+    def rf_ops(self, p: dict[str, Any], ins: Inputs, out: Shape) -> tuple[tuple[Op, ...], ...]:
+        """Per spatial axis, the receptive-field operations (empty: identity)."""
+        n = max(0, len(ins.x) - 1) if ins.shapes else 0
+        return tuple(() for _ in range(n))
+
+    def summary(self, p: dict[str, Any]) -> str:
+        """Key parameters for the canvas, e.g. ``3×3 · d2 · s1``."""
+        return ""
+
+    def ctor(self, p: dict[str, Any], ins: Inputs, out: Shape, *,
+             feeds_unpool: bool = False) -> Ctor | None:
+        """Module construction; None for nodes without a module (Input)."""
+        return None
+
+    def call_code(self, attr: str, args: list[str], p: dict[str, Any], ins: Inputs,
+                  out: Shape) -> str:
+        """Python expression of the forward step in exported code."""
+        return f"self.{attr}({', '.join(args)})"
+
+    def call_kwargs(self, p: dict[str, Any], ins: Inputs, out: Shape) -> dict[str, Any]:
+        """Extra keyword arguments of the module call at run time."""
+        return {}
+
+    #: whether the exported code builds a submodule for this kind
+    has_module: ClassVar[bool] = True
+
+
+def numel(shape: Shape) -> int:
+    return prod(shape)
+
+
+def kw(**items) -> tuple[tuple[str, Any], ...]:
+    """Keyword arguments for a :class:`Ctor`, in the given order."""
+    return tuple(items.items())
