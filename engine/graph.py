@@ -87,8 +87,8 @@ class Node:
         return CATALOGUE[self.type]
 
     def resolved(self) -> dict[str, Any]:
-        """Every parameter, normalised, defaults filled in."""
-        return self.kind.normalise(dict(self.params))
+        """Every parameter, normalised, defaults filled in (a fresh dict)."""
+        return dict(self.kind.normalise(dict(self.params)))
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ class Analyzer:
         self._dirty: set[str] = set(graph.nodes)
         self._params: dict = {}
         self._result: AnalysisResult | None = None
+        self._order: list[str] | None = None
         self.recomputed = 0  # nodes recomputed by the last result() (for tests/bench)
         self._unsubscribe = graph.subscribe(self._on_event)
 
@@ -43,9 +44,13 @@ class Analyzer:
         self._unsubscribe()
 
     # -- invalidation ----------------------------------------------------------
-    def _touch(self, node_id: str) -> None:
+    # An edit marks only the node it touches; result() then recomputes a node
+    # when it is marked or when one of its sources changed what it passes on
+    # (shape, receptive field): an edit whose effect stops early costs little.
+    def _touch(self, node_id: str, structural: bool = False) -> None:
         self._dirty.add(node_id)
-        self._dirty |= self.graph.descendants(node_id)
+        if structural:
+            self._order = None
         self._result = None
 
     def _on_event(self, ev) -> None:
@@ -53,18 +58,19 @@ class Analyzer:
             self._params.pop(id(ev.old), None)
             self._touch(ev.new.id)
         elif isinstance(ev, (EdgeAdded, EdgeRemoved)):
-            self._touch(ev.edge.dst)
+            self._touch(ev.edge.dst, structural=True)
         elif isinstance(ev, NodeAdded):
-            self._touch(ev.node.id)
+            self._touch(ev.node.id, structural=True)
         elif isinstance(ev, NodeRemoved):
             self._done.pop(ev.node.id, None)
             self._params.pop(id(ev.node), None)
             self._dirty.discard(ev.node.id)
+            self._order = None
             self._result = None
         elif isinstance(ev, NodeRenamed):
             self._done.pop(ev.old, None)
             self._dirty.discard(ev.old)
-            self._touch(ev.new)
+            self._touch(ev.new, structural=True)
 
     # -- results -----------------------------------------------------------------
     def outcome(self, node_id: str) -> NodeOutcome:
@@ -76,14 +82,22 @@ class Analyzer:
         if self._result is not None:
             return self._result
         graph = self.graph
-        order = graph.topo_order()
+        if self._order is None:
+            self._order = graph.topo_order()
+        order = self._order
         self.recomputed = 0
         if self._dirty:
+            changed: set[str] = set()
+            done = self._done
             for nid in order:
-                if nid in self._dirty:
-                    self._done[nid] = analyze_node(graph, graph.nodes[nid], self._done,
-                                                   self._params)
-                    self.recomputed += 1
+                if nid not in self._dirty and not (
+                        changed and any(s in changed for s in graph.inputs_of(nid).values())):
+                    continue
+                old = done.get(nid)
+                new = done[nid] = analyze_node(graph, graph.nodes[nid], done, self._params)
+                self.recomputed += 1
+                if old is None or _passes_on(old) != _passes_on(new):
+                    changed.add(nid)
             self._dirty.clear()
         self._result = self._assemble(order)
         return self._result
@@ -128,6 +142,11 @@ class Analyzer:
                     f"pixels reach each output ({text}, relative to {input_id}); mix "
                     "dilation rates without a common factor, e.g. 1, 2, 5 (HDC)")))
         return out
+
+
+def _passes_on(o: NodeOutcome):
+    """What successors read from an outcome: if unchanged, they need no update."""
+    return (o.result.shape, o.ins.shapes if o.ins else None, o.rf)
 
 
 def analyze(graph: Graph) -> AnalysisResult:

@@ -8,10 +8,9 @@ knowledge comes from the catalogue (``infer``, ``cost``, ``rf_ops``).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from fractions import Fraction
 from math import prod
 
-from ..catalogue import CATALOGUE, Inputs, LayerError
+from ..catalogue import Inputs, LayerError
 from ..catalogue.base import AXES
 from ..graph import Graph, Node
 from .result import RF, Issue, NodeResult, RFState
@@ -70,25 +69,34 @@ def _wiring(node: Node, ports: dict[int, str]) -> str | None:
 
 
 def _advance(st: RFState, ops_per_axis, deform: bool) -> RFState:
-    if st.is_global:
-        return replace(st, deformable=st.deformable or deform)
-    maps, jumps, glob = [], [], False
-    for axis, (m, j) in enumerate(zip(st.maps, st.jumps, strict=True)):
-        for op in ops_per_axis[axis] if axis < len(ops_per_axis) else ():
+    if deform and not st.deformable:
+        st = replace(st, deformable=True)
+    if st.is_global or not any(ops_per_axis):
+        return st
+    maps, glob = [], False
+    for axis, m in enumerate(st.maps):
+        ops = ops_per_axis[axis] if axis < len(ops_per_axis) else ()
+        if axis and ops == ops_per_axis[axis - 1] and m is st.maps[axis - 1]:
+            maps.append(maps[-1])  # square kernels on square grids: compute once
+            continue
+        for op in ops:
             if op[0] == "global":
                 glob = True
                 break
             m = apply_op(m, op)
-            j = m.jump
         maps.append(m)
-        jumps.append(j)
-    return RFState(tuple(maps), tuple(jumps), st.extent, glob, st.deformable or deform)
+    if glob:
+        return RFState(tuple(maps), st.extent, True, st.deformable,
+                       tuple(m.jump for m in maps))
+    return RFState(tuple(maps), st.extent, False, st.deformable)
 
 
 def _merge(states: list[RFState]) -> RFState:
     if len(states) == 1:
         return states[0]
     deform = any(s.deformable for s in states)
+    if all(s is states[0] for s in states):
+        return states[0]
     if any(s.is_global for s in states):
         g = next(s for s in states if s.is_global)
         return replace(g, deformable=deform)
@@ -99,7 +107,19 @@ def _merge(states: list[RFState]) -> RFState:
             maps.append(union(group))
         else:  # misaligned grids (warned): keep the widest
             maps.append(max(group, key=lambda m: m.size))
-    return RFState(tuple(maps), tuple(m.jump for m in maps), states[0].extent, False, deform)
+    return RFState(tuple(maps), states[0].extent, False, deform)
+
+
+def _misaligned(node: Node, input_id: str, states: list[RFState]) -> list[Issue]:
+    local = [st for st in states if not st.is_global]
+    ref = local[0].maps if local else ()
+    if all(a is b or a.step * b.period == b.step * a.period
+           for st in local[1:] for a, b in zip(st.maps, ref, strict=True)):
+        return []
+    shown = " vs ".join("×".join(str(RF.from_state(input_id, st).jump[i])
+                                 for i in range(len(st.maps))) for st in local)
+    return [Issue(node.id, None, f"{node.id}: inputs are on misaligned grids (jumps {shown} "
+                  f"relative to {input_id}): their pixels do not correspond")]
 
 
 def _stride_warnings(node: Node, ops_per_axis, ins: Inputs, out) -> list[Issue]:
@@ -145,41 +165,46 @@ def analyze_node(graph: Graph, node: Node, done: dict[str, NodeOutcome],
     sources = [done[ports[i]] for i in range(len(ports))]
     if any(s.shape is None for s in sources):
         return _blocked(node, params)
-    ins = Inputs(tuple(s.shape for s in sources), tuple(s.node.type for s in sources),
-                 tuple(s.ins.shapes if s.ins else () for s in sources))
+    ins = Inputs(tuple([s.result.shape for s in sources]),
+                 tuple([s.node.type for s in sources]),
+                 tuple([s.ins.shapes if s.ins else () for s in sources]))
     try:
         out = kind.infer(params, ins)
         cost = kind.cost(params, ins, out)
         ops = kind.rf_ops(params, ins, out)
     except LayerError as exc:
         return _fail(node, params, exc.message, exc.param)
-    warnings: list[Issue] = _stride_warnings(node, ops, ins, out) if ins.shapes else []
+    warnings = _stride_warnings(node, ops, ins, out) if ins.shapes else []
 
     # receptive field, per Input that reaches the node
-    if kind.type == "Input":
+    if not sources:
         dims = len(out) - 1
-        rf = {node.id: RFState((IDENTITY,) * dims, (Fraction(1),) * dims, tuple(out[1:]))}
+        rf = {node.id: RFState((IDENTITY,) * dims, tuple(out[1:]))}
+    elif len(sources) == 1 and len(sources[0].rf) == 1:  # the common case: a chain
+        (input_id, st), = sources[0].rf.items()
+        rf = {input_id: _advance(st, ops, kind.deformable)}
     else:
-        deform = getattr(kind, "deformable", False)
         per_input: dict[str, list[RFState]] = {}
         for s in sources:
             for input_id, st in s.rf.items():
-                per_input.setdefault(input_id, []).append(_advance(st, ops, deform))
+                per_input.setdefault(input_id, []).append(_advance(st, ops, kind.deformable))
         rf = {}
         for input_id, states in per_input.items():
-            jumps = {st.jumps for st in states if not st.is_global}
-            if len(jumps) > 1:
-                shown = " vs ".join("×".join(str(RF.from_state(input_id, st).jump[i])
-                                             for i in range(len(st.jumps)))
-                                    for st in states if not st.is_global)
-                warnings.append(Issue(node.id, None, (
-                    f"{node.id}: inputs are on misaligned grids (jumps {shown} relative to "
-                    f"{input_id}): their pixels do not correspond")))
+            warnings.extend(_misaligned(node, input_id, states))
             rf[input_id] = _merge(states)
-    rfs = {k: RF.from_state(k, v) for k, v in rf.items()}
+    rfs = {k: _rf_of(k, v, sources) for k, v in rf.items()}
     res = NodeResult(node.id, node.type, out, cost.params, cost.macs,
                      next(iter(rfs.values()), None), rfs, kind.summary(params))
     return NodeOutcome(node, params, ins, res, rf, tuple(warnings))
+
+
+def _rf_of(input_id: str, st: RFState, sources) -> RF:
+    """The public RF of a state, reusing a source's object when the state is shared."""
+    for s in sources:
+        got = s.result.rf_by_input.get(input_id)
+        if got is not None and got.state is st:
+            return got
+    return RF.from_state(input_id, st)
 
 
 def activation_bytes(shape) -> int:

@@ -42,10 +42,17 @@ class RFState:
     """
 
     maps: tuple[AxisMap | None, ...]
-    jumps: tuple[Fraction, ...]
     extent: tuple[int, ...]
     is_global: bool = False
     deformable: bool = False
+    #: grid spacing frozen when the state became global
+    global_jumps: tuple[Fraction, ...] = ()
+
+    @property
+    def jumps(self) -> tuple[Fraction, ...]:
+        if self.is_global:
+            return self.global_jumps
+        return tuple(m.jump for m in self.maps)
 
 
 @dataclass(frozen=True)
@@ -64,12 +71,14 @@ class RF:
     def from_state(cls, input_id: str, st: RFState) -> RF:
         if st.is_global:
             size = st.extent
-            start = tuple((n - 1) / 2 for n in st.extent)
+            start = tuple(_num((n - 1) / 2) for n in st.extent)
+            jumps = tuple(_num(j) for j in st.global_jumps)
         else:
-            size = tuple(m.size for m in st.maps)
-            start = tuple(m.start for m in st.maps)
-        return cls(input_id, tuple(size), tuple(_num(j) for j in st.jumps),
-                   tuple(_num(s) for s in start), st.is_global, st.deformable, st)
+            size = tuple([m.size for m in st.maps])
+            start = tuple([_num(float(m.start)) for m in st.maps])
+            jumps = tuple([m.step // m.period if m.step % m.period == 0 else m.step / m.period
+                           for m in st.maps])
+        return cls(input_id, tuple(size), jumps, start, st.is_global, st.deformable, st)
 
     def to_json(self) -> dict[str, Any]:
         return {"size": list(self.size), "jump": [_num(j) for j in self.jump],

@@ -35,6 +35,10 @@ class AxisMap:
     lo: tuple
     hi: tuple
     mask: tuple
+    #: largest extent over output positions (derived, set by :func:`make`)
+    size: int = 0
+    #: centre of the region of output 0 (derived)
+    start: float = 0.0
 
     def at(self, u: int):
         """``(lo, hi, mask)`` of output position ``u`` (any integer), or None."""
@@ -48,20 +52,6 @@ class AxisMap:
     @property
     def jump(self) -> Fraction:
         return Fraction(self.step, self.period)
-
-    @property
-    def size(self) -> int:
-        return max((h - l + 1 for l, h in zip(self.lo, self.hi, strict=True) if l is not None),
-                   default=0)
-
-    @property
-    def start(self) -> float:
-        for u in range(self.period):
-            got = self.at(u)
-            if got is not None:
-                # centre of output u, moved back to output 0 along the grid
-                return (got[0] + got[1]) / 2 - float(self.jump) * u
-        return 0.0
 
     def holes(self) -> tuple[int, int] | None:
         """``(reached, span)`` of the worst output position, if its footprint has holes."""
@@ -84,28 +74,62 @@ class AxisMap:
         return lo, hi, [lo + i for i in range(hi - lo + 1) if mask >> i & 1]
 
 
-IDENTITY = AxisMap(1, 1, (0,), (0,), (1,))
+def make(period: int, step: int, lo: tuple, hi: tuple, mask: tuple) -> AxisMap:
+    """An :class:`AxisMap` with its derived ``size`` and ``start`` filled in."""
+    size = 0
+    start = 0.0
+    first = True
+    for u in range(period):
+        l = lo[u]
+        if l is None:
+            continue
+        h = hi[u]
+        if h - l + 1 > size:
+            size = h - l + 1
+        if first:  # centre of output u, moved back to output 0 along the grid
+            start = (l + h) / 2 - step * u / period
+            first = False
+    return AxisMap(period, step, lo, hi, mask, size, start)
+
+
+IDENTITY = make(1, 1, (0,), (0,), (1,))
 
 
 def _combine(points):
     """Union of several ``(lo, hi, mask)`` into one."""
-    points = [p for p in points if p is not None]
-    if not points:
+    lo = hi = None
+    for p in points:
+        if p is None:
+            continue
+        if lo is None or p[0] < lo:
+            lo = p[0]
+        if hi is None or p[1] > hi:
+            hi = p[1]
+    if lo is None:
         return None, None, 0
-    lo = min(p[0] for p in points)
-    hi = max(p[1] for p in points)
     mask = 0
-    for l, _h, m in points:
-        mask |= m << (l - lo)
+    for p in points:
+        if p is not None:
+            mask |= p[2] << (p[0] - lo)
     return lo, hi, mask
 
 
 def _build(period, step, entries):
     lo, hi, mask = zip(*entries, strict=True) if entries else ((), (), ())
-    return AxisMap(period, step, tuple(lo), tuple(hi), tuple(mask))
+    return make(period, step, lo, hi, mask)
 
 
 def _conv(m: AxisMap, k, s, p, d) -> AxisMap:
+    if m.period == 1:  # fast path: a regular grid stays regular
+        step = m.step
+        mask0 = m.mask[0]
+        mask = 0
+        shift = d * step
+        for t in range(k):
+            mask |= mask0 << (t * shift)
+        lo = m.lo[0] - p * step
+        hi = m.hi[0] + (d * (k - 1) - p) * step
+        return AxisMap(1, step * s, (lo,), (hi,), (mask,), hi - lo + 1, (lo + hi) / 2)
     period = m.period // gcd(m.period, s)
     step = m.step * (period * s // m.period)
     at = m.at
@@ -150,6 +174,8 @@ def _up(m: AxisMap, num, den, mode) -> AxisMap:
 def _reduce(m: AxisMap) -> AxisMap:
     """Shrink the period when the table repeats (keeps maps small)."""
     n = m.period
+    if n == 1:
+        return m
     for d in range(1, n):
         if n % d or (m.step * d) % n:
             continue
@@ -158,11 +184,12 @@ def _reduce(m: AxisMap) -> AxisMap:
         for r in range(n - d):
             a, b = m.lo[r], m.lo[r + d]
             if (a is None) != (b is None) or (a is not None and (
-                    b - a != shift or m.hi[r + d] - m.hi[r] != shift or m.mask[r] != m.mask[r + d])):
+                    b - a != shift or m.hi[r + d] - m.hi[r] != shift
+                    or m.mask[r] != m.mask[r + d])):
                 ok = False
                 break
         if ok:
-            return AxisMap(d, shift, m.lo[:d], m.hi[:d], m.mask[:d])
+            return make(d, shift, m.lo[:d], m.hi[:d], m.mask[:d])
     return m
 
 
@@ -185,7 +212,6 @@ def union(maps: list[AxisMap]) -> AxisMap:
     period = maps[0].period
     for m in maps[1:]:
         period = period * m.period // gcd(period, m.period)
-    jump = maps[0].jump
-    step = int(jump * period)
+    step = maps[0].step * period // maps[0].period
     entries = [_combine([m.at(r) for m in maps]) for r in range(period)]
     return _reduce(_build(period, step, entries))

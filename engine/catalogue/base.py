@@ -136,6 +136,9 @@ def tconv_out(size: int, k: int, s: int, p: int, d: int, op: int) -> int:
     return (size - 1) * s - 2 * p + d * (k - 1) + op + 1
 
 
+_NORMALISED: dict = {}
+
+
 class LayerKind:
     """Base class: one subclass instance per layer type in the catalogue."""
 
@@ -160,12 +163,28 @@ class LayerKind:
         """Validate ``raw`` and return every parameter, defaults filled in.
 
         Raises :class:`ParamError` for an unknown parameter, a wrong type or an
-        out-of-range value.
+        out-of-range value. Results are memoised (graphs repeat parameter sets);
+        the returned dict must not be modified.
         """
+        try:
+            key = (self.type, tuple(raw.items()))
+            hit = _NORMALISED.get(key)
+        except TypeError:  # unhashable values: validate without the memo
+            key = hit = None
+        if hit is not None:
+            return hit
+        out = self._normalise(raw)
+        if key is not None:
+            if len(_NORMALISED) > 8192:
+                _NORMALISED.clear()
+            _NORMALISED[key] = out
+        return out
+
+    def _normalise(self, raw: dict[str, Any]) -> dict[str, Any]:
         known = {p.name for p in self.params}
         for name in raw:
             if name not in known:
-                hint = (f"; it is inferred from the incoming edge" if name in
+                hint = ("; it is inferred from the incoming edge" if name in
                         ("in_channels", "num_features", "in_features") else "")
                 allowed = ", ".join(sorted(known)) or "none"
                 raise ParamError(name, f"unknown parameter {name!r} for {self.type}"
@@ -218,6 +237,8 @@ class LayerKind:
 
     #: whether the exported code builds a submodule for this kind
     has_module: ClassVar[bool] = True
+    #: whether sampling positions are learned (the receptive field is nominal)
+    deformable: ClassVar[bool] = False
 
 
 def numel(shape: Shape) -> int:

@@ -379,6 +379,7 @@ class SpatiallySeparableConv2d(LayerKind):
 
 
 class DeformConv2d(LayerKind):
+    deformable = True
     type = "DeformConv2d"
     family = "Deformable"
     title = "Deformable conv"

@@ -9,7 +9,6 @@ from .base import (
     AXES,
     Cost,
     Ctor,
-    Inputs,
     LayerError,
     LayerKind,
     conv_out,

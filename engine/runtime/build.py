@@ -1,0 +1,361 @@
+"""Build a graph as a torch module and run it, with optional capture.
+
+:func:`build_model` turns a valid :class:`~engine.graph.Graph` into a
+:class:`GraphModule`: one submodule per node that has a module, named by the
+node id (``model.conv1``), constructed from the catalogue's
+``kind.ctor(params, ins, out, feeds_unpool=...)`` exactly as the exporter
+writes it, so the engine's ``state_dict`` and the exported class's have the
+same keys. Merges (``Add``, ``Multiply``, ``Concat``) get the parameterless
+modules of :mod:`engine.nnlib`; ``Input`` nodes get none.
+
+Initialisation is deterministic: inside :func:`torch.random.fork_rng` (so the
+caller's global generator is left alone), ``torch.manual_seed(seed)`` is set
+and the modules are constructed in the graph's topological order
+(``Graph.topo_order()``: insertion order breaks ties). The exported class
+constructs its submodules in that same order, so ``torch.manual_seed(seed);
+Net()`` gives the engine's weights too.
+
+:meth:`GraphModule.run_trace` runs the graph and can capture every node's
+activation, the channel weights of every ``SqueezeExcitation`` (a forward hook
+on its ``gate``) and the offsets and masks of every ``DeformConv2d`` (a
+forward hook on its ``offset_conv``), calling a progress callback after each
+node. Hooks are registered only for a capturing run, so a plain ``forward``
+pays nothing for them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+import torch.nn as nn
+
+from .. import nnlib
+from ..analysis import Analyzer
+from ..graph import Graph, GraphEditError
+from .errors import MemoryLimitError, RuntimeGraphError
+
+__all__ = ["GraphModule", "GraphInfo", "Trace", "build_model", "estimate_bytes",
+           "default_memory_limit", "check_memory", "feeds_unpool", "resolve_class",
+           "as_graph"]
+
+GiB = 1 << 30
+
+
+# -- memory ---------------------------------------------------------------------------
+def physical_memory() -> int | None:
+    """Physical RAM in bytes (``/proc/meminfo``, else ``os.sysconf``), None if unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemTotal:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def default_memory_limit() -> int:
+    """``min(4 GiB, 50 % of physical RAM)`` (4 GiB when the RAM is unknown)."""
+    ram = physical_memory()
+    return 4 * GiB if not ram else min(4 * GiB, ram // 2)
+
+
+def estimate_bytes(result) -> int:
+    """Memory a run needs, from the analysis: activations x 2 plus the weights.
+
+    Parameters
+    ----------
+    result : engine.analysis.AnalysisResult
+        Analysis of a valid graph (float32, batch 1).
+
+    Returns
+    -------
+    int
+        ``2 * result.activation_bytes + 4 * result.total_params``.
+    """
+    return 2 * int(result.activation_bytes) + 4 * int(result.total_params)
+
+
+def check_memory(result, limit: int | None = None, what: str = "running the graph") -> int:
+    """Raise :class:`MemoryLimitError` when the estimate exceeds ``limit``; return it."""
+    estimate = estimate_bytes(result)
+    limit = default_memory_limit() if limit is None else int(limit)
+    if estimate > limit:
+        raise MemoryLimitError(estimate, limit, what)
+    return estimate
+
+
+# -- construction ---------------------------------------------------------------------
+def resolve_class(name: str) -> type[nn.Module]:
+    """``"nn.Conv2d"`` -> :class:`torch.nn.Conv2d`; a bare name -> :mod:`engine.nnlib`."""
+    if name.startswith("nn."):
+        cls = getattr(nn, name[3:], None)
+    else:
+        cls = getattr(nnlib, name, None) if name in nnlib.__all__ else None
+    if not (isinstance(cls, type) and issubclass(cls, nn.Module)):
+        raise RuntimeGraphError(f"unknown module class {name!r} in the catalogue")
+    return cls
+
+
+def feeds_unpool(graph: Graph, node_id: str) -> bool:
+    """Whether ``node_id`` is a MaxPool2d with an edge into port 1 of a MaxUnpool2d."""
+    if graph.nodes[node_id].type != "MaxPool2d":
+        return False
+    return any(e.port == 1 and graph.nodes[e.dst].type == "MaxUnpool2d"
+               for e in graph.successors(node_id))
+
+
+def as_graph(graph) -> Graph:
+    """A :class:`Graph` from a Graph (returned as is) or a graph-file dict."""
+    if isinstance(graph, Graph):
+        return graph
+    if isinstance(graph, Mapping):
+        try:
+            return Graph.from_dict(graph)
+        except GraphEditError as exc:
+            raise RuntimeGraphError(f"invalid graph: {exc.message}") from None
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise RuntimeGraphError(f"invalid graph description: {exc!r}") from None
+    raise TypeError(f"expected a Graph or a graph dict, got {type(graph).__name__}")
+
+
+@dataclass(frozen=True)
+class GraphInfo:
+    """What the model knows about its graph (ids in the orders the runtime uses).
+
+    ``input_ids`` and ``output_ids`` follow the node order of the graph (file
+    order); ``order`` is the topological order the model runs in.
+    """
+
+    name: str
+    order: tuple[str, ...]
+    types: dict[str, str]
+    input_ids: tuple[str, ...]
+    output_ids: tuple[str, ...]
+    shapes: dict[str, tuple[int, ...]]
+    sources: dict[str, tuple[str, ...]]
+    estimate: int
+    se_nodes: tuple[str, ...] = ()
+    deform_nodes: tuple[str, ...] = ()
+
+
+@dataclass
+class Trace:
+    """Tensors of one run (batch dimension kept); see :meth:`GraphModule.run_trace`."""
+
+    outputs: tuple[torch.Tensor, ...]
+    shapes: dict[str, tuple[int, ...]]
+    activations: dict[str, torch.Tensor] = field(default_factory=dict)
+    se_weights: dict[str, torch.Tensor] = field(default_factory=dict)
+    offset_logits: dict[str, torch.Tensor] = field(default_factory=dict)
+    completed: bool = True
+
+
+class GraphModule(nn.Module):
+    """A graph as a torch module; submodules are named by node id.
+
+    Call it like the exported class: ``model(*inputs)`` with one tensor per
+    ``Input`` (``graph_info.input_ids`` order, batch first) returns a tensor
+    for one output node or a tuple in node order for several. Use
+    :meth:`run_trace` for captures and progress.
+
+    Besides ``forward`` the public names are ``graph_info`` and ``run_trace``;
+    :func:`build_model` refuses node ids that would clash with them.
+    """
+
+    def __init__(self, info: GraphInfo, steps: list):
+        super().__init__()
+        self.graph_info = info
+        # (node_id, kind_type, arg keys, kwargs, returns (values, indices))
+        self._cc_steps = steps
+
+    def forward(self, *inputs: torch.Tensor):
+        outputs = self.run_trace(inputs).outputs
+        return outputs[0] if len(outputs) == 1 else outputs
+
+    def run_trace(self, inputs: Sequence[torch.Tensor] | Mapping[str, torch.Tensor], *,
+                  capture: bool = False, callback: Callable[[int, int, str], Any] | None = None,
+                  until: str | None = None) -> Trace:
+        """Run the graph once.
+
+        Parameters
+        ----------
+        inputs : sequence or mapping of Tensor
+            One ``[N, C, (D,) H, W]`` tensor per Input, in ``graph_info.input_ids``
+            order, or keyed by Input id.
+        capture : bool, optional
+            Keep every node's activation (the tensor, batch included; for a
+            MaxPool2d that returns indices, its values), the SE channel weights
+            and the DeformConv2d offset-conv outputs.
+        callback : callable, optional
+            ``callback(done, total, node_id)`` after each node (Inputs count);
+            it may raise :class:`~engine.runtime.errors.RunCancelled` to stop.
+        until : str, optional
+            Stop after this node (its activation is then always kept);
+            ``Trace.completed`` is False and ``outputs`` empty.
+
+        Returns
+        -------
+        Trace
+        """
+        info = self.graph_info
+        if isinstance(inputs, Mapping):
+            missing = [i for i in info.input_ids if i not in inputs]
+            if missing:
+                raise ValueError(f"no tensor given for Input {', '.join(missing)}")
+            inputs = [inputs[i] for i in info.input_ids]
+        if len(inputs) != len(info.input_ids):
+            raise ValueError(f"expected {len(info.input_ids)} input tensor(s) "
+                             f"({', '.join(info.input_ids)}), got {len(inputs)}")
+        env: dict[Any, torch.Tensor] = {}
+        for nid, x in zip(info.input_ids, inputs, strict=True):
+            want = info.shapes[nid]
+            if not isinstance(x, torch.Tensor) or tuple(x.shape[1:]) != want:
+                got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+                raise ValueError(f"Input {nid} expects a tensor [N, {', '.join(map(str, want))}]"
+                                 f", got {got}")
+            env[nid] = x
+        trace = Trace((), {})
+        acts = trace.activations if capture or until else None
+        handles = self._hooks(trace) if capture else []
+        total = len(info.order)
+        try:
+            for done, (nid, args, kwargs, pair) in enumerate(self._cc_steps, 1):
+                if args is None:  # an Input
+                    out = env[nid]
+                else:
+                    out = self._modules[nid](*[env[a] for a in args], **kwargs)
+                    if pair:
+                        env[(nid, 1)] = out[1]
+                        out = out[0]
+                    env[nid] = out
+                trace.shapes[nid] = tuple(out.shape[1:])
+                if acts is not None and (capture or nid == until):
+                    acts[nid] = out
+                if callback is not None:
+                    callback(done, total, nid)
+                if nid == until:
+                    trace.completed = False
+                    return trace
+        finally:
+            for h in handles:
+                h.remove()
+        trace.outputs = tuple(env[o] for o in info.output_ids)
+        return trace
+
+    def _hooks(self, trace: Trace) -> list:
+        handles = []
+        for nid in self.graph_info.se_nodes:
+            def se_hook(_m, _args, out, nid=nid):
+                trace.se_weights[nid] = out
+            handles.append(self._modules[nid].gate.register_forward_hook(se_hook))
+        for nid in self.graph_info.deform_nodes:
+            def offset_hook(_m, _args, out, nid=nid):
+                trace.offset_logits[nid] = out
+            handles.append(self._modules[nid].offset_conv.register_forward_hook(offset_hook))
+        return handles
+
+
+def split_offsets(module: nnlib.DeformConv2d, logits: torch.Tensor):
+    """``(offsets, mask or None)`` from the offset conv's output ``[N, ch, Ho, Wo]``."""
+    kh, kw = module.kernel_size
+    n = 2 * module.offset_groups * kh * kw
+    mask = torch.sigmoid(logits[:, n:]) if module.modulated else None
+    return logits[:, :n], mask
+
+
+def build_model(graph, seed: int = 0, analyzer: Analyzer | None = None, *,
+                memory_limit: int | None = None) -> GraphModule:
+    """Build ``graph`` as a :class:`GraphModule` in eval mode.
+
+    Parameters
+    ----------
+    graph : Graph or dict
+        The graph (a graph-file dict is accepted too).
+    seed : int, optional
+        ``torch.manual_seed(seed)`` is set (inside ``fork_rng``: the global
+        generator is restored afterwards) before the modules are constructed
+        in topological order.
+    analyzer : Analyzer, optional
+        An up-to-date analyzer of ``graph`` to reuse (the designer keeps one).
+    memory_limit : int, optional
+        Bytes; default :func:`default_memory_limit`.
+
+    Returns
+    -------
+    GraphModule
+
+    Raises
+    ------
+    RuntimeGraphError
+        The graph has analysis errors (all listed in the message and in
+        ``.errors``) or a node id clashes with a torch module attribute.
+    MemoryLimitError
+        The estimated memory of a run (activations x 2 + weights) is above the
+        limit.
+    """
+    graph = as_graph(graph)
+    own = analyzer is None
+    an = Analyzer(graph) if own else analyzer
+    try:
+        result = an.result()
+        if not result.valid:
+            raise RuntimeGraphError.from_issues(result.errors)
+        estimate = check_memory(result, memory_limit, "building the graph")
+        order = graph.topo_order()
+        outcomes = {nid: an.outcome(nid) for nid in order}
+    finally:
+        if own:
+            an.close()
+
+    node_order = list(graph.nodes)
+    input_ids = tuple(n for n in node_order if graph.nodes[n].type == "Input")
+    output_ids = tuple(n for n in node_order if not graph.successors(n))
+    types = {n: graph.nodes[n].type for n in node_order}
+    sources = {n: tuple(s for _, s in sorted(graph.inputs_of(n).items())) for n in order}
+    info = GraphInfo(
+        name=graph.name, order=tuple(order), types=types, input_ids=input_ids,
+        output_ids=output_ids, shapes={n: tuple(outcomes[n].shape) for n in order},
+        sources=sources, estimate=estimate,
+        se_nodes=tuple(n for n in order if types[n] == "SqueezeExcitation"),
+        deform_nodes=tuple(n for n in order if types[n] == "DeformConv2d"))
+
+    steps = []
+    model = GraphModule(info, steps)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        for nid in order:
+            node = graph.nodes[nid]
+            o = outcomes[nid]
+            kind = node.kind
+            if kind.type == "Input":
+                steps.append((nid, None, None, False))
+                continue
+            pair = feeds_unpool(graph, nid)
+            ctor = kind.ctor(o.params, o.ins, o.shape, feeds_unpool=pair)
+            cls = resolve_class(ctor.cls)
+            if hasattr(model, nid):
+                raise RuntimeGraphError(f"{nid}: the node id clashes with an attribute of "
+                                        "the torch module; rename the node")
+            try:
+                module = cls(*ctor.args, **dict(ctor.kwargs))
+            except (TypeError, ValueError, RuntimeError) as exc:
+                raise RuntimeGraphError(f"{nid}: torch refuses {ctor.cls}: {exc}") from None
+            model.add_module(nid, module)
+            ports = graph.inputs_of(nid)
+            args = []
+            for port in range(len(ports)):
+                src = ports[port]
+                use_indices = (kind.type == "MaxUnpool2d" and port == 1)
+                args.append((src, 1) if use_indices else src)
+            kwargs = dict(kind.call_kwargs(o.params, o.ins, o.shape))
+            steps.append((nid, tuple(args), kwargs, pair))
+    model.eval()
+    return model
