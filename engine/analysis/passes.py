@@ -194,8 +194,23 @@ def analyze_node(graph: Graph, node: Node, done: dict[str, NodeOutcome],
             rf[input_id] = _merge(states)
     rfs = {k: _rf_of(k, v, sources) for k, v in rf.items()}
     res = NodeResult(node.id, node.type, out, cost.params, cost.macs,
-                     next(iter(rfs.values()), None), rfs, kind.summary(params))
+                     next(iter(rfs.values()), None), rfs, _summary(kind, params))
     return NodeOutcome(node, params, ins, res, rf, tuple(warnings))
+
+
+_SUMMARIES: dict[int, tuple[dict, str]] = {}
+
+
+def _summary(kind, params: dict) -> str:
+    """``kind.summary(params)``, memoised on the (memoised, shared) params dict."""
+    hit = _SUMMARIES.get(id(params))
+    if hit is not None and hit[0] is params:
+        return hit[1]
+    text = kind.summary(params)
+    if len(_SUMMARIES) > 8192:
+        _SUMMARIES.clear()
+    _SUMMARIES[id(params)] = (params, text)
+    return text
 
 
 def _rf_of(input_id: str, st: RFState, sources) -> RF:
