@@ -1,0 +1,71 @@
+"""The open design: graph model, incremental analysis, undo stack, file state.
+
+The :class:`Document` is the only owner of state in the designer. Views
+(canvas, property editor, problems list, status bar) read the model and the
+analysis and listen to :attr:`Document.analysisChanged`; they change the model
+only by pushing QUndoCommands (``designer.commands``) onto :attr:`undo_stack`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoStack
+
+from engine import Analyzer, AnalysisResult, Graph
+
+__all__ = ["Document", "LAYER_MIME"]
+
+#: mime type of a palette drag: JSON ``{"type": ..., "params": {...}, "preset": name}``
+LAYER_MIME = "application/x-convcanvas-layer"
+
+
+class Document(QObject):
+    """One design. Emits :attr:`analysisChanged` after every model change.
+
+    Parameters
+    ----------
+    graph : engine.Graph
+        The model; the document subscribes to its change events.
+    path : pathlib.Path or None
+        The file it was opened from or saved to.
+    """
+
+    #: the new :class:`engine.AnalysisResult`
+    analysisChanged = Signal(object)
+    #: emitted with each engine change event (after the analysis is updated)
+    graphChanged = Signal(object)
+    pathChanged = Signal(object)
+
+    def __init__(self, graph: Graph | None = None, path: Path | None = None, parent=None):
+        super().__init__(parent)
+        self.graph = graph if graph is not None else Graph()
+        self.analyzer = Analyzer(self.graph)
+        self.undo_stack = QUndoStack(self)
+        self._path = Path(path) if path else None
+        self._unsubscribe = self.graph.subscribe(self._on_event)
+
+    @property
+    def path(self) -> Path | None:
+        return self._path
+
+    def set_path(self, path: Path | None) -> None:
+        self._path = Path(path) if path else None
+        self.pathChanged.emit(self._path)
+
+    @property
+    def dirty(self) -> bool:
+        return not self.undo_stack.isClean()
+
+    def result(self) -> AnalysisResult:
+        """The analysis of the current graph (recomputed incrementally on demand)."""
+        return self.analyzer.result()
+
+    def _on_event(self, event) -> None:
+        self.graphChanged.emit(event)
+        self.analysisChanged.emit(self.analyzer.result())
+
+    def close(self) -> None:
+        self._unsubscribe()
+        self.analyzer.close()
