@@ -10,7 +10,6 @@ setup: $(STAMP)
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
@@ -30,6 +29,7 @@ bench: setup
 	$(BIN)/python bench/capture.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/canvas.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/panel.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/startup.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
