@@ -15,7 +15,7 @@ and the modules are constructed in the graph's topological order
 constructs its submodules in that same order, so ``torch.manual_seed(seed);
 Net()`` gives the engine's weights too.
 
-:meth:`GraphModule.run_trace` runs the graph and can capture every node's
+:func:`run_trace` runs the graph and can capture every node's
 activation, the channel weights of every ``SqueezeExcitation`` (a forward hook
 on its ``gate``) and the offsets and masks of every ``DeformConv2d`` (a
 forward hook on its ``offset_conv``), calling a progress callback after each
@@ -38,9 +38,9 @@ from ..analysis import Analyzer
 from ..graph import Graph, GraphEditError
 from .errors import MemoryLimitError, RuntimeGraphError
 
-__all__ = ["GraphModule", "GraphInfo", "Trace", "build_model", "estimate_bytes",
-           "default_memory_limit", "check_memory", "feeds_unpool", "resolve_class",
-           "as_graph"]
+__all__ = ["GraphModule", "GraphInfo", "Trace", "build_model", "run_trace", "graph_info",
+           "estimate_bytes", "default_memory_limit", "check_memory", "feeds_unpool",
+           "resolve_class", "as_graph", "split_offsets"]
 
 GiB = 1 << 30
 
@@ -148,7 +148,7 @@ class GraphInfo:
 
 @dataclass
 class Trace:
-    """Tensors of one run (batch dimension kept); see :meth:`GraphModule.run_trace`."""
+    """Tensors of one run (batch dimension kept); see :func:`run_trace`."""
 
     outputs: tuple[torch.Tensor, ...]
     shapes: dict[str, tuple[int, ...]]
@@ -158,109 +158,129 @@ class Trace:
     completed: bool = True
 
 
+@dataclass
+class _State:
+    info: GraphInfo
+    # (node_id, arg keys or None for an Input, kwargs, returns (values, indices))
+    steps: list
+
+
 class GraphModule(nn.Module):
     """A graph as a torch module; submodules are named by node id.
 
     Call it like the exported class: ``model(*inputs)`` with one tensor per
-    ``Input`` (``graph_info.input_ids`` order, batch first) returns a tensor
-    for one output node or a tuple in node order for several. Use
-    :meth:`run_trace` for captures and progress.
+    ``Input`` (``graph_info(model).input_ids`` order, batch first) returns a
+    tensor for one output node or a tuple in node order for several. Use
+    :func:`run_trace` for captures and progress, :func:`graph_info` for ids
+    and shapes.
 
-    Besides ``forward`` the public names are ``graph_info`` and ``run_trace``;
-    :func:`build_model` refuses node ids that would clash with them.
+    The class defines nothing but ``forward`` and keeps its bookkeeping in the
+    attribute ``__cc__`` (node ids of the form ``__x__`` are illegal), so no
+    legal node id can clash with it.
     """
 
     def __init__(self, info: GraphInfo, steps: list):
         super().__init__()
-        self.graph_info = info
-        # (node_id, kind_type, arg keys, kwargs, returns (values, indices))
-        self._cc_steps = steps
+        self.__cc__ = _State(info, steps)
 
     def forward(self, *inputs: torch.Tensor):
-        outputs = self.run_trace(inputs).outputs
+        outputs = run_trace(self, inputs).outputs
         return outputs[0] if len(outputs) == 1 else outputs
 
-    def run_trace(self, inputs: Sequence[torch.Tensor] | Mapping[str, torch.Tensor], *,
-                  capture: bool = False, callback: Callable[[int, int, str], Any] | None = None,
-                  until: str | None = None) -> Trace:
-        """Run the graph once.
 
-        Parameters
-        ----------
-        inputs : sequence or mapping of Tensor
-            One ``[N, C, (D,) H, W]`` tensor per Input, in ``graph_info.input_ids``
-            order, or keyed by Input id.
-        capture : bool, optional
-            Keep every node's activation (the tensor, batch included; for a
-            MaxPool2d that returns indices, its values), the SE channel weights
-            and the DeformConv2d offset-conv outputs.
-        callback : callable, optional
-            ``callback(done, total, node_id)`` after each node (Inputs count);
-            it may raise :class:`~engine.runtime.errors.RunCancelled` to stop.
-        until : str, optional
-            Stop after this node (its activation is then always kept);
-            ``Trace.completed`` is False and ``outputs`` empty.
+def graph_info(model: GraphModule) -> GraphInfo:
+    """The :class:`GraphInfo` of a model built by :func:`build_model`."""
+    return model.__cc__.info
 
-        Returns
-        -------
-        Trace
-        """
-        info = self.graph_info
-        if isinstance(inputs, Mapping):
-            missing = [i for i in info.input_ids if i not in inputs]
-            if missing:
-                raise ValueError(f"no tensor given for Input {', '.join(missing)}")
-            inputs = [inputs[i] for i in info.input_ids]
-        if len(inputs) != len(info.input_ids):
-            raise ValueError(f"expected {len(info.input_ids)} input tensor(s) "
-                             f"({', '.join(info.input_ids)}), got {len(inputs)}")
-        env: dict[Any, torch.Tensor] = {}
-        for nid, x in zip(info.input_ids, inputs, strict=True):
-            want = info.shapes[nid]
-            if not isinstance(x, torch.Tensor) or tuple(x.shape[1:]) != want:
-                got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-                raise ValueError(f"Input {nid} expects a tensor [N, {', '.join(map(str, want))}]"
-                                 f", got {got}")
-            env[nid] = x
-        trace = Trace((), {})
-        acts = trace.activations if capture or until else None
-        handles = self._hooks(trace) if capture else []
-        total = len(info.order)
-        try:
-            for done, (nid, args, kwargs, pair) in enumerate(self._cc_steps, 1):
-                if args is None:  # an Input
-                    out = env[nid]
-                else:
-                    out = self._modules[nid](*[env[a] for a in args], **kwargs)
-                    if pair:
-                        env[(nid, 1)] = out[1]
-                        out = out[0]
-                    env[nid] = out
-                trace.shapes[nid] = tuple(out.shape[1:])
-                if acts is not None and (capture or nid == until):
-                    acts[nid] = out
-                if callback is not None:
-                    callback(done, total, nid)
-                if nid == until:
-                    trace.completed = False
-                    return trace
-        finally:
-            for h in handles:
-                h.remove()
-        trace.outputs = tuple(env[o] for o in info.output_ids)
-        return trace
 
-    def _hooks(self, trace: Trace) -> list:
-        handles = []
-        for nid in self.graph_info.se_nodes:
-            def se_hook(_m, _args, out, nid=nid):
-                trace.se_weights[nid] = out
-            handles.append(self._modules[nid].gate.register_forward_hook(se_hook))
-        for nid in self.graph_info.deform_nodes:
-            def offset_hook(_m, _args, out, nid=nid):
-                trace.offset_logits[nid] = out
-            handles.append(self._modules[nid].offset_conv.register_forward_hook(offset_hook))
-        return handles
+def run_trace(model: GraphModule, inputs: Sequence[torch.Tensor] | Mapping[str, torch.Tensor],
+              *, capture: bool = False, callback: Callable[[int, int, str], Any] | None = None,
+              until: str | None = None) -> Trace:
+    """Run the graph once.
+
+    Parameters
+    ----------
+    model : GraphModule
+        The model.
+    inputs : sequence or mapping of Tensor
+        One ``[N, C, (D,) H, W]`` tensor per Input, in ``input_ids`` order, or
+        keyed by Input id.
+    capture : bool, optional
+        Keep every node's activation (the tensor, batch included; for a
+        MaxPool2d that returns indices, its values), the SE channel weights
+        (hook on ``gate``) and the DeformConv2d offset-conv outputs (hook on
+        ``offset_conv``).
+    callback : callable, optional
+        ``callback(done, total, node_id)`` after each node (Inputs count);
+        it may raise :class:`~engine.runtime.errors.RunCancelled` to stop.
+    until : str, optional
+        Stop after this node (its activation is then always kept);
+        ``Trace.completed`` is False and ``outputs`` empty.
+
+    Returns
+    -------
+    Trace
+    """
+    state = model.__cc__
+    info = state.info
+    if isinstance(inputs, Mapping):
+        missing = [i for i in info.input_ids if i not in inputs]
+        if missing:
+            raise ValueError(f"no tensor given for Input {', '.join(missing)}")
+        inputs = [inputs[i] for i in info.input_ids]
+    if len(inputs) != len(info.input_ids):
+        raise ValueError(f"expected {len(info.input_ids)} input tensor(s) "
+                         f"({', '.join(info.input_ids)}), got {len(inputs)}")
+    env: dict[Any, torch.Tensor] = {}
+    for nid, x in zip(info.input_ids, inputs, strict=True):
+        want = info.shapes[nid]
+        if not isinstance(x, torch.Tensor) or tuple(x.shape[1:]) != want:
+            got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+            raise ValueError(f"Input {nid} expects a tensor [N, {', '.join(map(str, want))}]"
+                             f", got {got}")
+        env[nid] = x
+    trace = Trace((), {})
+    acts = trace.activations if capture or until else None
+    modules = model._modules
+    handles = _hooks(model, trace) if capture else []
+    total = len(info.order)
+    try:
+        for done, (nid, args, kwargs, pair) in enumerate(state.steps, 1):
+            if args is None:  # an Input
+                out = env[nid]
+            else:
+                out = modules[nid](*[env[a] for a in args], **kwargs)
+                if pair:
+                    env[(nid, 1)] = out[1]
+                    out = out[0]
+                env[nid] = out
+            trace.shapes[nid] = tuple(out.shape[1:])
+            if acts is not None and (capture or nid == until):
+                acts[nid] = out
+            if callback is not None:
+                callback(done, total, nid)
+            if nid == until:
+                trace.completed = False
+                return trace
+    finally:
+        for h in handles:
+            h.remove()
+    trace.outputs = tuple(env[o] for o in info.output_ids)
+    return trace
+
+
+def _hooks(model: GraphModule, trace: Trace) -> list:
+    handles = []
+    info = model.__cc__.info
+    for nid in info.se_nodes:
+        def se_hook(_m, _args, out, nid=nid):
+            trace.se_weights[nid] = out
+        handles.append(model._modules[nid].gate.register_forward_hook(se_hook))
+    for nid in info.deform_nodes:
+        def offset_hook(_m, _args, out, nid=nid):
+            trace.offset_logits[nid] = out
+        handles.append(model._modules[nid].offset_conv.register_forward_hook(offset_hook))
+    return handles
 
 
 def split_offsets(module: nnlib.DeformConv2d, logits: torch.Tensor):
@@ -343,7 +363,7 @@ def build_model(graph, seed: int = 0, analyzer: Analyzer | None = None, *,
             cls = resolve_class(ctor.cls)
             if hasattr(model, nid):
                 raise RuntimeGraphError(f"{nid}: the node id clashes with an attribute of "
-                                        "the torch module; rename the node")
+                                        "torch's nn.Module; rename the node")
             try:
                 module = cls(*ctor.args, **dict(ctor.kwargs))
             except (TypeError, ValueError, RuntimeError) as exc:

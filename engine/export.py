@@ -1,0 +1,499 @@
+"""Export a graph as standalone, readable PyTorch source (``main.py export``).
+
+Torch-free (checked by import-linter): the exporter writes text. The output
+imports only ``torch`` (plus ``torch.nn.functional as F`` and ``math`` when
+the copied library code needs them) and defines:
+
+- the helper classes of :mod:`engine.nnlib` the graph uses (and, for
+  ``DeformConv2d``, the ``deform_conv2d`` functions of :mod:`engine.deform`),
+  copied verbatim: their source text is cut out of those files with
+  :mod:`ast`, without importing them;
+- ``class <Name>(nn.Module)``, whose ``__init__`` builds one submodule per
+  node with exactly the catalogue's ``Ctor`` call (the runtime builds the
+  same, so the ``state_dict`` keys match), in topological order (so
+  ``torch.manual_seed(s); <Name>()`` also gives the engine's initial weights),
+  and whose ``forward`` follows the graph with the node ids as variable names,
+  merges written inline (``kind.call_code``), returning a tensor for one
+  output or a tuple in node order for several.
+
+Nothing from the graph file reaches the code except validated identifiers
+(node ids, the class name derived from the graph name) and numbers or
+whitelisted words; the description is never copied. Lines are kept within
+100 columns so the result passes ``ruff check`` with the project's config.
+"""
+
+from __future__ import annotations
+
+import ast
+import keyword
+import math
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from .analysis import Analyzer
+from .graph import ID_RE, RESERVED_IDS, Graph
+
+__all__ = ["ExportError", "export_code", "write_export", "class_name_for"]
+
+LINE = 100
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+HERE = Path(__file__).resolve().parent
+LIBRARY_FILES = (HERE / "deform.py", HERE / "nnlib.py")  # emission order
+
+#: ``nn.Module`` attributes not covered by ``engine.graph.RESERVED_IDS``: a
+#: submodule of that name would be shadowed or refused by ``nn.Module``.
+MODULE_ATTRS = frozenset("""
+_apply _backward_hooks _backward_pre_hooks _buffers _call_impl _compiled_call_impl
+_forward_hooks _forward_hooks_always_called _forward_hooks_with_kwargs _forward_pre_hooks
+_forward_pre_hooks_with_kwargs _get_backward_hooks _get_backward_pre_hooks _get_name
+_is_full_backward_hook _load_from_state_dict _load_state_dict_post_hooks
+_load_state_dict_pre_hooks _maybe_warn_non_full_backward_hook _modules _named_members
+_non_persistent_buffers_set _parameters _register_load_state_dict_pre_hook
+_register_state_dict_hook _replicate_for_data_parallel _save_to_state_dict _slow_forward
+_state_dict_hooks _state_dict_pre_hooks _version _wrapped_call_impl
+""".split())
+
+#: How the exported file spells each module-level name the library code may use.
+IMPORTS = {"math": "import math", "torch": "import torch",
+           "F": "import torch.nn.functional as F", "nn": "from torch import nn"}
+
+#: Words (from the catalogue's choices) allowed as string literals in the code.
+WORD_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,31}$")
+
+
+class ExportError(ValueError):
+    """The graph cannot be exported (its analysis errors are in the message)."""
+
+    def __init__(self, message: str, errors=()):
+        super().__init__(message)
+        self.message = message
+        self.errors = tuple(errors)
+
+
+# -- the library (nnlib classes, deform functions), read as text -------------------------
+@dataclass(frozen=True)
+class _Def:
+    name: str
+    source: str
+    deps: frozenset[str]      # other library definitions it uses
+    imports: frozenset[str]   # module-level names among IMPORTS it uses
+    rank: int                 # emission order
+    is_class: bool
+
+
+@lru_cache(maxsize=1)
+def _library() -> dict[str, _Def]:
+    """Top-level functions and classes of ``deform.py`` and ``nnlib.py``, with dependencies."""
+    raw = []
+    for path in LIBRARY_FILES:
+        text = path.read_text(encoding="utf-8")
+        tree = ast.parse(text)
+        lines = text.splitlines()
+        imported = set()
+        for node in tree.body:
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                for alias in node.names:
+                    imported.add(alias.asname or alias.name.split(".")[0])
+        for node in tree.body:
+            if not isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                continue
+            first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+            source = "\n".join(lines[first - 1:node.end_lineno])
+            used = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+            raw.append((node.name, source, used, imported, isinstance(node, ast.ClassDef)))
+    names = {r[0] for r in raw}
+    out = {}
+    for rank, (name, source, used, imported, is_class) in enumerate(raw):
+        deps = frozenset((used & names) - {name})
+        mods = (used & imported) - names
+        unknown = mods - set(IMPORTS)
+        if unknown:
+            raise ExportError(f"internal: library code {name} uses {sorted(unknown)}, which "
+                              "the exporter cannot import")
+        out[name] = _Def(name, source, deps, frozenset(mods), rank, is_class)
+    return out
+
+
+def _closure(names) -> list[_Def]:
+    lib = _library()
+    seen: set[str] = set()
+    stack = list(names)
+    while stack:
+        n = stack.pop()
+        if n in seen:
+            continue
+        if n not in lib:
+            raise ExportError(f"internal: no definition of {n} in the library")
+        seen.add(n)
+        stack.extend(lib[n].deps)
+    return sorted((lib[n] for n in seen), key=lambda d: d.rank)
+
+
+# -- literals and names ----------------------------------------------------------------
+def _literal(v) -> str:
+    """Python source of a Ctor argument; only numbers, bools, None and plain words."""
+    if v is None or isinstance(v, bool):
+        return repr(v)
+    if isinstance(v, int):
+        return str(int(v))
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            raise ExportError(f"cannot export the non-finite number {v!r}")
+        return repr(float(v))
+    if isinstance(v, str):
+        if not WORD_RE.match(v):
+            raise ExportError(f"cannot export the text value {v[:20]!r}")
+        return f'"{v}"'
+    if isinstance(v, tuple):
+        items = [_literal(x) for x in v]
+        return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
+    if isinstance(v, list):
+        return f"[{', '.join(_literal(x) for x in v)}]"
+    raise ExportError(f"cannot export a value of type {type(v).__name__}")
+
+
+def _check_id(nid: str) -> str:
+    if (not isinstance(nid, str) or not ID_RE.match(nid) or keyword.iskeyword(nid)
+            or keyword.issoftkeyword(nid) or nid in RESERVED_IDS or nid in MODULE_ATTRS
+            or (nid.startswith("__") and nid.endswith("__"))):
+        raise ExportError(f"{str(nid)[:40]!r}: the node id cannot be used as a Python name "
+                          "in exported code (keyword or nn.Module attribute); rename the node")
+    return nid
+
+
+def class_name_for(name: str | None) -> str:
+    """CamelCase identifier from a graph name: ``"HDC dilated stack"`` -> ``HDCDilatedStack``.
+
+    Only ASCII letters and digits survive; a leading digit gets a ``Net``
+    prefix; an empty result, a keyword or a name the exported code uses is
+    replaced by / suffixed with ``Net``.
+    """
+    words = re.findall(r"[A-Za-z0-9]+", name or "")
+    text = "".join(w[0].upper() + w[1:] for w in words)[:64]
+    if not text:
+        return "Net"
+    if text[0].isdigit():
+        text = "Net" + text
+    if keyword.iskeyword(text) or text in _taken_names():
+        text += "Net"
+    return text
+
+
+@lru_cache(maxsize=1)
+def _taken_names() -> frozenset[str]:
+    return frozenset(set(_library()) | set(IMPORTS) | {"self", "super", "Tensor"})
+
+
+def _check_class_name(name: str) -> str:
+    if not (re.match(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$", name) and not keyword.iskeyword(name)
+            and name not in _taken_names() and name not in RESERVED_IDS):
+        raise ExportError(f"class name {name[:40]!r} is not a valid Python identifier or "
+                          "clashes with a name the exported code uses")
+    return name
+
+
+# -- layout ------------------------------------------------------------------------------
+def _binop_chain(node: ast.BinOp) -> tuple[str, list[ast.expr]] | None:
+    sym = {ast.Add: "+", ast.Mult: "*"}.get(type(node.op))
+    if sym is None:
+        return None
+    items: list[ast.expr] = []
+    cur: ast.expr = node
+    while isinstance(cur, ast.BinOp) and type(cur.op) is type(node.op):
+        items.append(cur.right)
+        cur = cur.left
+    items.append(cur)
+    return sym, items[::-1]
+
+
+def _lay(node: ast.expr, indent: int, prefix: str = "", suffix: str = "") -> list[str]:
+    """Lines of ``prefix + node + suffix`` at ``indent``, broken to fit ``LINE`` columns."""
+    pad = " " * indent
+    flat = prefix + ast.unparse(node) + suffix
+    if indent + len(flat) <= LINE:
+        return [pad + flat]
+    if isinstance(node, ast.Call):
+        head = prefix + ast.unparse(node.func) + "("
+        if indent + len(head) > LINE and prefix:
+            return [pad + prefix + "("] + _lay(node, indent + 4) + [pad + ")" + suffix]
+        items = [ast.unparse(a) for a in node.args]
+        items += [f"{k.arg}={ast.unparse(k.value)}" for k in node.keywords]
+        hug = " " * (indent + 4) + ", ".join(items)
+        if len(hug) <= LINE:  # all arguments on one indented line
+            return [pad + head, hug, pad + ")" + suffix]
+        inner = " " * (indent + 4)
+        if all(len(inner) + len(it) + 1 <= LINE for it in items):  # fill lines
+            rows = [inner + items[0]]
+            for it in items[1:]:
+                if len(rows[-1]) + 2 + len(it) + 1 <= LINE:
+                    rows[-1] += ", " + it
+                else:
+                    rows[-1] += ","
+                    rows.append(inner + it)
+            return [pad + head, *rows, pad + ")" + suffix]
+        lines = [pad + head]
+        for a in node.args:
+            lines += _lay(a, indent + 4, "", ",")
+        for k in node.keywords:
+            lines += _lay(k.value, indent + 4, f"{k.arg}=", ",")
+        return lines + [pad + ")" + suffix]
+    if isinstance(node, (ast.List, ast.Tuple)):
+        o, c = ("[", "]") if isinstance(node, ast.List) else ("(", ")")
+        lines = [pad + prefix + o]
+        for e in node.elts:
+            lines += _lay(e, indent + 4, "", ",")
+        return lines + [pad + c + suffix]
+    if isinstance(node, ast.BinOp) and (chain := _binop_chain(node)):
+        sym, items = chain
+        lines = [pad + prefix + "("]
+        lines += _lay(items[0], indent + 4)
+        for it in items[1:]:
+            lines += _lay(it, indent + 4, f"{sym} ")
+        return lines + [pad + ")" + suffix]
+    if prefix:
+        return [pad + prefix + "("] + _lay(node, indent + 4) + [pad + ")" + suffix]
+    return [pad + flat]
+
+
+def _assign(target: str, expr: str, indent: int, comment: str = "") -> list[str]:
+    """``target = expr  # comment``, wrapped when needed (comment on its own line then)."""
+    line = f"{' ' * indent}{target} = {expr}"
+    if comment and len(line) + 2 + len(comment) <= LINE:
+        return [f"{line}  {comment}"]
+    node = ast.parse(expr, mode="eval").body
+    lines = _lay(node, indent, f"{target} = ")
+    return ([f"{' ' * indent}{comment}"] if comment else []) + lines
+
+
+def _shape(shape) -> str:
+    return "[N, " + ", ".join(str(int(v)) for v in shape) + "]"
+
+
+# -- export ------------------------------------------------------------------------------
+def export_code(graph: Graph, class_name: str | None = None) -> str:
+    """Standalone PyTorch source for ``graph``.
+
+    Parameters
+    ----------
+    graph : Graph
+        A valid graph.
+    class_name : str, optional
+        Name of the model class; default from the graph name
+        (:func:`class_name_for`), else ``Net``.
+
+    Returns
+    -------
+    str
+        The module source (ends with a newline).
+
+    Raises
+    ------
+    ExportError
+        The graph has analysis errors (all listed in one line), a node id
+        cannot be a Python name, or ``class_name`` is not a usable identifier.
+    """
+    an = Analyzer(graph)
+    try:
+        result = an.result()
+        if not result.valid:
+            n = len(result.errors)
+            listed = "; ".join(e.message for e in result.errors)
+            raise ExportError(f"the graph has {n} error{'s' if n != 1 else ''}: {listed}",
+                              result.errors)
+        order = graph.topo_order()
+        outcomes = {nid: an.outcome(nid) for nid in order}
+    finally:
+        an.close()
+    for nid in order:
+        _check_id(nid)
+    cls_name = (_check_class_name(class_name) if class_name
+                else class_name_for(graph.name))
+
+    node_order = list(graph.nodes)
+    input_ids = [n for n in node_order if graph.nodes[n].type == "Input"]
+    output_ids = [n for n in node_order if not graph.successors(n)]
+    used_names = set(graph.nodes)
+
+    # __init__: one submodule per node, in topological order
+    init: list[str] = []
+    needed: set[str] = set()
+    pairs: set[str] = set()
+    for nid in order:
+        node = graph.nodes[nid]
+        kind = node.kind
+        if not kind.has_module:
+            continue
+        o = outcomes[nid]
+        pair = node.type == "MaxPool2d" and any(
+            e.port == 1 and graph.nodes[e.dst].type == "MaxUnpool2d"
+            for e in graph.successors(nid))
+        ctor = kind.ctor(o.params, o.ins, o.shape, feeds_unpool=pair)
+        if ctor is None:
+            continue
+        if pair:
+            pairs.add(nid)
+        if ctor.cls.startswith("nn."):
+            cls = ctor.cls
+            if not WORD_RE.match(cls[3:]):
+                raise ExportError(f"internal: bad class name {cls!r}")
+        else:
+            lib = _library()
+            if ctor.cls not in lib or not lib[ctor.cls].is_class:
+                raise ExportError(f"internal: {ctor.cls} is not a class of engine.nnlib")
+            cls = ctor.cls
+            needed.add(cls)
+        args = [_literal(a) for a in ctor.args]
+        for k, v in ctor.kwargs:
+            if not WORD_RE.match(k):
+                raise ExportError(f"internal: bad keyword {k!r}")
+            args.append(f"{k}={_literal(v)}")
+        init += _assign(f"self.{nid}", f"{cls}({', '.join(args)})", 8)
+
+    # forward: node ids as variables
+    indices: dict[str, str] = {}
+    for nid in sorted(pairs):
+        name = f"{nid}_indices"
+        while name in used_names:
+            name += "_"
+        used_names.add(name)
+        indices[nid] = name
+    fwd: list[str] = []
+    for nid in order:
+        node = graph.nodes[nid]
+        if node.type == "Input":
+            continue
+        o = outcomes[nid]
+        ports = graph.inputs_of(nid)
+        args = []
+        for port in range(len(ports)):
+            src = ports[port]
+            use_indices = node.type == "MaxUnpool2d" and port == 1
+            args.append(indices[src] if use_indices else src)
+        expr = node.kind.call_code(nid, args, o.params, o.ins, o.shape)
+        _check_expr(expr, nid)
+        comment = f"# {_shape(o.shape)}"
+        if nid in pairs:
+            target = f"{nid}, {indices[nid]}"
+            line = f"        {target} = {expr}  {comment} and indices"
+            if len(line) <= LINE:
+                fwd.append(line)
+            else:
+                fwd += _assign(nid, expr, 8, f"{comment} and indices (a pair)")
+                fwd += _assign(indices[nid], f"{nid}[1]", 8)
+                fwd += _assign(nid, f"{nid}[0]", 8)
+        else:
+            fwd += _assign(nid, expr, 8, comment)
+
+    # signature and return
+    one = len(output_ids) == 1
+    ret_type = "torch.Tensor" if one else "tuple[torch.Tensor, ...]"
+    params = ", ".join(f"{i}: torch.Tensor" for i in input_ids)
+    sig = f"    def forward(self, {params}) -> {ret_type}:"
+    if len(sig) > LINE:
+        sig_lines = ["    def forward(", "        self,"]
+        sig_lines += [f"        {i}: torch.Tensor," for i in input_ids]
+        sig_lines.append(f"    ) -> {ret_type}:")
+    else:
+        sig_lines = [sig]
+    ret_expr = output_ids[0] if one else ", ".join(output_ids)
+    ret_line = f"        return {ret_expr}"
+    if len(ret_line) <= LINE:
+        ret_lines = [ret_line]
+    else:
+        ret_lines = _lay(ast.parse(f"({ret_expr},)", mode="eval").body, 8, "return ")
+
+    # docstring
+    doc = [f'    """ConvCanvas graph {cls_name}.', "", "    Inputs (batch first):"]
+    doc += [f"        {i}: {_shape(outcomes[i].shape)}" for i in input_ids]
+    doc += ["", "    Outputs" + (" (a tuple in this order):" if not one else ":")]
+    doc += [f"        {i}: {_shape(outcomes[i].shape)}" for i in output_ids]
+    doc += ['    """']
+
+    body = "\n".join([
+        *doc, "",
+        "    def __init__(self):",
+        "        super().__init__()",
+        *init,
+        "",
+        *sig_lines,
+        *fwd,
+        *ret_lines,
+    ])
+    main = f"class {cls_name}(nn.Module):\n{body}\n"
+
+    defs = _closure(needed)
+    code_names = {"torch", "nn"}
+    for d in defs:
+        code_names |= d.imports
+    if re.search(r"\bF\.", body):
+        code_names.add("F")
+    if re.search(r"\bmath\.", body):
+        code_names.add("math")
+    std = [IMPORTS["math"]] if "math" in code_names else []
+    third = [IMPORTS[n] for n in ("torch", "F", "nn") if n in code_names]
+    header = [
+        f'"""{cls_name}: a PyTorch model exported by ConvCanvas.',
+        "",
+        "Standalone (needs only torch). Build it with ``" + cls_name + "()``; weights written",
+        "by ``python main.py run GRAPH --save-weights W.pt`` load with",
+        '``model.load_state_dict(torch.load("W.pt", weights_only=True))``.',
+        '"""',
+        "",
+    ]
+    imports = (std + [""] if std else []) + third
+    parts = ["\n".join(header + imports)]
+    parts += [d.source for d in defs]
+    parts.append(main.rstrip("\n"))
+    code = "\n\n\n".join(parts) + "\n"
+    _verify(code, cls_name)
+    return code
+
+
+def _check_expr(expr: str, nid: str) -> None:
+    """The forward expression of a node only uses names, numbers and attribute access."""
+    try:
+        tree = ast.parse(expr, mode="eval")
+    except SyntaxError:
+        raise ExportError(f"internal: bad forward expression for {nid}") from None
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Constant) and not (
+                n.value is None or isinstance(n.value, (bool, int, float))):
+            raise ExportError(f"internal: text in the forward expression of {nid}")
+
+
+def _verify(code: str, cls_name: str) -> None:
+    """Last line of defence: the code parses and the class is defined."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError as exc:
+        raise ExportError(f"internal: generated code does not parse: {exc}") from None
+    if not any(isinstance(n, ast.ClassDef) and n.name == cls_name for n in tree.body):
+        raise ExportError("internal: the model class is missing")
+
+
+def write_export(code: str, path) -> None:
+    """Write ``code`` to ``path`` atomically (temporary file in the same folder + rename).
+
+    Raises
+    ------
+    OSError
+        The folder is missing or not writable (the existing file is untouched).
+    """
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(code)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp creates 0600
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
