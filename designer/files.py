@@ -1,0 +1,161 @@
+"""File-level helpers of the window: settings, recent files, examples, recovery.
+
+Nothing here shows a widget; :class:`~designer.window.MainWindow` decides what
+to ask the user. Settings live in an INI file under the platform's
+configuration folder and the recovery file under the application data folder
+(both from ``QStandardPaths``, so tests can redirect them with
+``XDG_CONFIG_HOME`` / ``XDG_DATA_HOME`` or Qt's test mode).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QStandardPaths
+
+__all__ = ["EXAMPLES_DIR", "DEFAULT_EXAMPLE", "GRAPH_SUFFIX", "FILE_FILTER", "Example",
+           "examples", "settings", "RecentFiles", "Recovery", "is_graph_file"]
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES_DIR = ROOT / "resources" / "examples"
+DEFAULT_EXAMPLE = EXAMPLES_DIR / "classifier_tour.convgraph.json"
+GRAPH_SUFFIX = ".convgraph.json"
+FILE_FILTER = "ConvCanvas graphs (*.convgraph.json);;JSON files (*.json);;All files (*)"
+
+
+def is_graph_file(path: str | Path) -> bool:
+    """Whether a dropped/opened file looks like a graph (``*.convgraph.json`` or ``*.json``)."""
+    return str(path).lower().endswith(".json")
+
+
+def settings() -> QSettings:
+    """The application settings (an INI file in the configuration folder)."""
+    folder = QStandardPaths.writableLocation(
+        QStandardPaths.StandardLocation.AppConfigLocation)
+    return QSettings(str(Path(folder) / "convcanvas.ini"), QSettings.Format.IniFormat)
+
+
+@dataclass(frozen=True)
+class Example:
+    """A bundled example graph: its file and the ``name`` it declares."""
+
+    path: Path
+    name: str
+    description: str
+
+
+def examples(folder: Path = EXAMPLES_DIR) -> list[Example]:
+    """The bundled examples, the default one first, then by name.
+
+    Reads only the ``name`` and ``description`` of each file (plain JSON); a
+    file that cannot be parsed is listed by its file name.
+    """
+    out = []
+    for path in sorted(folder.glob(f"*{GRAPH_SUFFIX}")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            name = str(data.get("name") or path.name)
+            desc = str(data.get("description") or "")
+        except (OSError, ValueError, AttributeError):
+            name, desc = path.name, ""
+        out.append(Example(path, name, desc))
+    out.sort(key=lambda e: (e.path != DEFAULT_EXAMPLE, e.name.lower()))
+    return out
+
+
+class RecentFiles:
+    """Most-recently-used graph files, stored in :func:`settings`.
+
+    Parameters
+    ----------
+    limit : int
+        How many paths are kept.
+    """
+
+    KEY = "recentFiles"
+
+    def __init__(self, limit: int = 10):
+        self.limit = limit
+
+    def paths(self) -> list[Path]:
+        """Existing recent files, most recent first."""
+        raw = settings().value(self.KEY, [])
+        if isinstance(raw, str):
+            raw = [raw]
+        return [Path(p) for p in (raw or []) if p and Path(p).is_file()]
+
+    def add(self, path: Path) -> None:
+        """Put ``path`` first (removing older entries of the same file)."""
+        path = Path(path).resolve()
+        items = [str(path)] + [str(p) for p in self.paths() if p.resolve() != path]
+        settings().setValue(self.KEY, items[: self.limit])
+
+    def clear(self) -> None:
+        settings().setValue(self.KEY, [])
+
+
+class Recovery:
+    """The autosave file of unsaved work and the clean-exit bookkeeping.
+
+    The window writes :attr:`path` (with ``engine.save_graph``) every ~30 s
+    while the document is dirty and deletes it after a clean save or exit.
+    :meth:`pending` tells at start-up whether a recovery file newer than the
+    last clean exit exists (the previous session crashed or was killed).
+    """
+
+    FILE = "recovery.convgraph.json"
+
+    @property
+    def path(self) -> Path:
+        folder = QStandardPaths.writableLocation(
+            QStandardPaths.StandardLocation.AppDataLocation)
+        return Path(folder) / self.FILE
+
+    def write(self, graph, source: Path | None) -> Path:
+        """Save ``graph`` to the recovery file; remember the file it belongs to.
+
+        Raises ``engine.GraphFileError`` when the folder is not writable.
+        """
+        from engine import save_graph
+
+        target = self.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        save_graph(graph, target)
+        s = settings()
+        s.setValue("recovery/source", str(source) if source else "")
+        s.setValue("recovery/written", time.time())
+        return target
+
+    def source(self) -> Path | None:
+        """The file the recovered work was last saved to, if any."""
+        raw = settings().value("recovery/source", "")
+        return Path(raw) if raw else None
+
+    def discard(self) -> None:
+        """Delete the recovery file (after a clean save or exit)."""
+        try:
+            self.path.unlink()
+        except FileNotFoundError:
+            pass
+        except OSError:
+            pass
+
+    def mark_clean_exit(self) -> None:
+        """Record a clean exit (a recovery file older than this is stale)."""
+        settings().setValue("session/cleanExit", time.time())
+
+    def pending(self) -> Path | None:
+        """The recovery file, if it is newer than the last clean exit."""
+        path = self.path
+        try:
+            mtime = path.stat().st_mtime
+        except OSError:
+            return None
+        try:
+            clean = float(settings().value("session/cleanExit", 0) or 0)
+        except (TypeError, ValueError):
+            clean = 0.0
+        return path if mtime > clean else None

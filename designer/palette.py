@@ -1,0 +1,290 @@
+"""The layer palette: every ``engine.PRESETS`` entry, grouped by family, searchable.
+
+Dragging an entry starts a :class:`~PySide6.QtGui.QDrag` carrying
+:data:`~designer.document.LAYER_MIME` JSON ``{"type", "params", "preset"}`` that
+the canvas accepts; double-clicking (or Enter) emits
+:attr:`PaletteWidget.presetActivated`, which the window turns into "add below
+the selection" (:func:`add_below`).
+"""
+
+from __future__ import annotations
+
+import json
+
+from PySide6.QtCore import QMimeData, QPoint, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QDrag, QFont, QFontMetrics, QPainter, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QLineEdit,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from designer.document import LAYER_MIME
+from designer.style import family_color, family_icon, paint_glyph
+from engine import CATALOGUE, FAMILIES, PRESETS
+from engine.catalogue import ParamError
+
+__all__ = ["PaletteWidget", "PaletteTree", "mime_data", "ordered_presets", "add_below",
+           "NODE_SPACING"]
+
+PRESET_ROLE = Qt.ItemDataRole.UserRole
+#: vertical distance between a node and the one added below it (scene units)
+NODE_SPACING = 110.0
+
+
+def mime_data(preset, in_channels: int | None = None) -> QMimeData:
+    """The drag payload of ``preset`` (:data:`LAYER_MIME` JSON, and plain text)."""
+    payload = {"type": preset.type, "params": preset.initial_params(in_channels),
+               "preset": preset.name}
+    mime = QMimeData()
+    mime.setData(LAYER_MIME, json.dumps(payload).encode("utf-8"))
+    mime.setText(preset.name)
+    return mime
+
+
+def ordered_presets() -> dict[str, list]:
+    """``{family: [presets]}`` in ``FAMILIES`` order.
+
+    Inside a family, kinds that have named variants come first, each followed
+    by its variants (Conv2d, Dilated, 1×1, Grouped, Depthwise, then
+    ChannelShuffle); otherwise the catalogue order is kept.
+    """
+    groups: dict[str, list] = {f: [] for f in FAMILIES}
+    plain = {p.type: p for p in PRESETS if p.name == CATALOGUE[p.type].title}
+    variants: dict[str, list] = {}
+    for p in PRESETS:
+        if p.name != CATALOGUE[p.type].title:
+            variants.setdefault(p.type, []).append(p)
+    for p in plain.values():
+        groups.setdefault(p.family, [])
+    order = sorted(plain.values(), key=lambda p: p.type not in variants)
+    for p in order:
+        groups[p.family].append(p)
+        groups[p.family].extend(variants.get(p.type, []))
+    for t, extra in variants.items():  # variants of a kind without a plain entry
+        if t not in plain:
+            for p in extra:
+                groups.setdefault(p.family, []).append(p)
+    return {f: items for f, items in groups.items() if items}
+
+
+def _drag_pixmap(preset, ratio: float) -> QPixmap:
+    """A small rounded chip with the family glyph and the preset name."""
+    font = QFont()
+    font.setBold(True)
+    width = QFontMetrics(font).horizontalAdvance(preset.name) + 44
+    height = 30
+    pm = QPixmap(int(width * ratio), int(height * ratio))
+    pm.setDevicePixelRatio(ratio)
+    pm.fill(Qt.GlobalColor.transparent)
+    p = QPainter(pm)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    color = family_color(preset.family)
+    p.setPen(color.darker(115))
+    p.setBrush(QColor("white"))
+    p.drawRoundedRect(QRectF(0.5, 0.5, width - 1, height - 1), 7, 7)
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(color)
+    p.drawRoundedRect(QRectF(4, 4, 22, 22), 5, 5)
+    paint_glyph(p, QRectF(7, 7, 16, 16), preset.family, QColor("white"), preset.type)
+    p.setPen(QColor("#1f2430"))
+    p.setFont(font)
+    p.drawText(QRectF(32, 0, width - 36, height), Qt.AlignmentFlag.AlignVCenter,
+               preset.name)
+    p.end()
+    return pm
+
+
+class PaletteTree(QTreeWidget):
+    """The tree of families and presets; starts a :data:`LAYER_MIME` drag."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setHeaderHidden(True)
+        self.setRootIsDecorated(True)
+        self.setIndentation(12)
+        self.setIconSize(QSize(20, 20))
+        self.setUniformRowHeights(True)
+        self.setDragEnabled(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setAnimated(False)
+        self.setExpandsOnDoubleClick(True)
+
+    def startDrag(self, actions) -> None:  # noqa: N802 - Qt override
+        item = self.currentItem()
+        preset = item.data(0, PRESET_ROLE) if item is not None else None
+        if preset is None:
+            return
+        drag = QDrag(self)
+        drag.setMimeData(mime_data(preset))
+        ratio = self.devicePixelRatioF()
+        drag.setPixmap(_drag_pixmap(preset, ratio))
+        drag.setHotSpot(QPoint(16, 15))
+        drag.exec(Qt.DropAction.CopyAction)
+
+
+class PaletteWidget(QWidget):
+    """A search box over the :class:`PaletteTree`.
+
+    Signals
+    -------
+    presetActivated(object)
+        A preset was double-clicked or chosen with Enter (also Enter in the
+        search box picks the first match).
+    """
+
+    presetActivated = Signal(object)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(6, 6, 6, 6)
+        lay.setSpacing(6)
+        self.search = QLineEdit(self)
+        self.search.setPlaceholderText("Search layers…")
+        self.search.setClearButtonEnabled(True)
+        self.search.setToolTip("Filter by name, type, family or description "
+                               "(e.g. atrous, pointwise, upsample); Enter adds the first match")
+        lay.addWidget(self.search)
+        self.tree = PaletteTree(self)
+        lay.addWidget(self.tree, 1)
+        self.items: dict[str, QTreeWidgetItem] = {}
+        self._families: list[QTreeWidgetItem] = []
+        self._populate()
+        self.search.textChanged.connect(self.set_filter)
+        self.search.returnPressed.connect(self._activate_first)
+        self.tree.itemActivated.connect(self._activated)
+
+    def _populate(self) -> None:
+        bold = QFont()
+        bold.setBold(True)
+        for family, presets in ordered_presets().items():
+            head = QTreeWidgetItem([family])
+            head.setFont(0, bold)
+            head.setIcon(0, family_icon(family, 16))
+            head.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            head.setForeground(0, family_color(family).darker(135))
+            self.tree.addTopLevelItem(head)
+            for preset in presets:
+                item = QTreeWidgetItem([preset.name])
+                item.setIcon(0, family_icon(preset.family, 20, preset.type))
+                item.setData(0, PRESET_ROLE, preset)
+                kind = CATALOGUE[preset.type]
+                type_line = "" if preset.name == preset.type else \
+                    f"<br><span style='color:#6a7381'>{preset.type}</span>"
+                inputs = ("no inputs" if kind.max_inputs == 0 else "1 input" if
+                          kind.max_inputs == 1 else f"{kind.min_inputs}+ inputs")
+                item.setToolTip(0, f"<b>{preset.name}</b>{type_line}<p>{preset.doc}</p>"
+                                   f"<span style='color:#6a7381'>{inputs} · drag onto the "
+                                   "canvas, or double-click to add below the selection"
+                                   "</span>")
+                item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+                              | Qt.ItemFlag.ItemIsDragEnabled)
+                head.addChild(item)
+                self.items[preset.name] = item
+            self._families.append(head)
+        self.tree.expandAll()
+
+    def set_filter(self, text: str) -> None:
+        """Show only presets whose name, type, family or doc contains every word."""
+        words = text.lower().split()
+        for head in self._families:
+            shown = 0
+            for i in range(head.childCount()):
+                item = head.child(i)
+                p = item.data(0, PRESET_ROLE)
+                hay = f"{p.name} {p.type} {p.family} {p.doc}".lower()
+                ok = all(w in hay for w in words)
+                item.setHidden(not ok)
+                shown += ok
+            head.setHidden(shown == 0)
+            if words and shown:
+                head.setExpanded(True)
+
+    def visible_presets(self) -> list:
+        """Presets currently shown (after the filter), in display order."""
+        out = []
+        for head in self._families:
+            if head.isHidden():
+                continue
+            for i in range(head.childCount()):
+                item = head.child(i)
+                if not item.isHidden():
+                    out.append(item.data(0, PRESET_ROLE))
+        return out
+
+    def _activate_first(self) -> None:
+        shown = self.visible_presets()
+        if shown:
+            self.presetActivated.emit(shown[0])
+
+    def _activated(self, item: QTreeWidgetItem, _column: int = 0) -> None:
+        preset = item.data(0, PRESET_ROLE)
+        if preset is not None:
+            self.presetActivated.emit(preset)
+
+
+def add_below(doc, preset, anchor: str | None) -> tuple[str | None, str | None]:
+    """Add ``preset`` below node ``anchor`` and connect ``anchor`` to it (one undo step).
+
+    Parameters
+    ----------
+    doc : designer.document.Document
+        The open document.
+    preset : engine.catalogue.Preset
+        The palette entry; depthwise presets take the anchor's channel count.
+    anchor : str or None
+        The selected node; None adds an unconnected node under the lowest one.
+
+    Returns
+    -------
+    (node id or None, error message or None)
+    """
+    from designer.commands import AddNodeCommand, ConnectCommand, push_edit
+
+    graph = doc.graph
+    result = doc.result()
+    anchor = anchor if anchor in graph.nodes else None
+    in_ch = None
+    if anchor is not None:
+        res = result.nodes.get(anchor)
+        if res is not None and res.shape:
+            in_ch = res.shape[0]
+    params = preset.initial_params(in_ch)
+    kind = CATALOGUE[preset.type]
+    try:  # refuse before opening the macro, so that no empty undo step is left
+        kind.normalise(params)
+    except ParamError as exc:
+        return None, exc.message
+    pos = _free_spot(graph, anchor)
+    before = set(graph.nodes)
+    stack = doc.undo_stack
+    stack.beginMacro(f"Add {preset.name}")
+    try:
+        error = push_edit(stack, AddNodeCommand(graph, preset.type, params, None, pos))
+        new = next(iter(set(graph.nodes) - before), None)
+        if not error and new and anchor is not None and kind.max_inputs > 0:
+            error = push_edit(stack, ConnectCommand(graph, anchor, new, 0))
+    finally:
+        stack.endMacro()
+    return new, error
+
+
+def _free_spot(graph, anchor: str | None) -> tuple[float, float]:
+    """Below ``anchor`` (or the lowest node), shifted right until no node is there."""
+    taken = {(round(n.pos[0]), round(n.pos[1])) for n in graph if n.pos is not None}
+    if anchor is not None and graph.nodes[anchor].pos is not None:
+        x, y = graph.nodes[anchor].pos
+        y += NODE_SPACING
+    elif taken:
+        x = min(px for px, _ in taken)
+        y = max(py for _, py in taken) + NODE_SPACING
+    else:
+        x, y = 0.0, 0.0
+    while any(abs(x - px) < 100 and abs(y - py) < 60 for px, py in taken):
+        x += 140.0
+    return (float(x), float(y))

@@ -1,0 +1,1 @@
+"""Small reusable widgets of the designer (parameter editors, text fields, badges)."""

@@ -1,0 +1,166 @@
+"""Property pages shown without a single selected node: the graph, or a selection."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
+
+from designer.commands import SetMetaCommand, push_edit
+from designer.style import fmt_bytes, fmt_count, fmt_shape, fmt_si
+from designer.widgets.facts import FactRows, form_layout, section_title
+from designer.widgets.field import Field
+from designer.widgets.text import CommitTextEdit
+
+__all__ = ["GraphPage", "SelectionPage"]
+
+
+def _status_html(result) -> str:
+    ne, nw = len(result.errors), len(result.warnings)
+    if ne:
+        text = f"<span style='color:#c62828'><b>{ne} error{'s' * (ne != 1)}</b></span>"
+    else:
+        text = "<span style='color:#2e7d32'><b>valid</b></span>"
+    if nw:
+        text += f", <span style='color:#b26a00'>{nw} warning{'s' * (nw != 1)}</span>"
+    return text
+
+
+class GraphPage(QWidget):
+    """Name and description of the graph (``SetMetaCommand``) and its totals."""
+
+    def __init__(self, doc, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.doc = doc
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(12, 10, 12, 12)
+        outer.setSpacing(8)
+        heading = QLabel("Graph", self)
+        heading.setObjectName("heading")
+        outer.addWidget(heading)
+
+        form = form_layout()
+        outer.addLayout(form)
+        self.name_edit = QLineEdit(self)
+        self.name_edit.setPlaceholderText("Untitled")
+        self.name_edit.setToolTip("Name of the design (also the default class name of the "
+                                  "exported PyTorch code)")
+        self.name_field = Field(self.name_edit, self)
+        self.name_edit.editingFinished.connect(self._commit_name)
+        name_label = QLabel("Name", self)
+        name_label.setMinimumHeight(self.name_edit.sizeHint().height())
+        form.addRow(name_label, self.name_field)
+        self.desc_edit = CommitTextEdit(self)
+        self.desc_edit.setPlaceholderText("What this network shows or is for…")
+        self.desc_edit.setToolTip("Description (saved in the file); Ctrl+Enter commits")
+        self.desc_edit.setMinimumHeight(110)
+        self.desc_edit.setMaximumHeight(320)
+        self.desc_edit.committed.connect(self._commit_description)
+        form.addRow(QLabel("Description", self))
+        form.addRow(self.desc_edit)
+
+        form.addRow(section_title("Totals", self))
+        self.facts = FactRows(form, self)
+        for key in ("Nodes", "Input", "Output", "Parameters", "MACs", "Activations",
+                    "Status"):
+            self.facts.set(key, None)
+        hint = QLabel("Select a node to edit its parameters. Drag layers from the palette "
+                      "onto the canvas and drag from an output port to an input port to "
+                      "connect them.", self)
+        hint.setWordWrap(True)
+        hint.setObjectName("muted")
+        form.addRow(hint)
+        outer.addStretch(1)
+        self.refresh()
+
+    def renamed(self, old: str, new: str) -> None:  # pragma: no cover - nothing to follow
+        pass
+
+    def refresh(self) -> None:
+        graph = self.doc.graph
+        if not self.name_edit.hasFocus():
+            self.name_edit.setText(graph.name)
+        if not self.desc_edit.hasFocus():
+            self.desc_edit.set_text(graph.description)
+        result = self.doc.result()
+        f = self.facts
+        f.set("Nodes", f"{len(graph)} nodes, {len(graph.edges)} edges")
+        inputs = [n.id for n in graph if n.type == "Input"]
+        outputs = [n.id for n in graph if not graph.successors(n.id) and n.type != "Input"]
+
+        def shapes(ids):
+            items = [f"{fmt_shape(result.nodes[i].shape)}" for i in ids if i in result.nodes]
+            return ", ".join(items) if items else None
+
+        f.set("Input", shapes(inputs))
+        f.set("Output", shapes(outputs))
+        f.set("Parameters", fmt_count(result.total_params), "learnable weights and biases")
+        f.set("MACs", f"{fmt_count(result.total_macs)} ({fmt_si(result.total_macs)})",
+              "multiply-accumulate operations of one forward pass (batch 1)")
+        f.set("Activations", fmt_bytes(result.activation_bytes),
+              "memory of all node outputs in float32 (batch 1)")
+        f.set("Status", _status_html(result))
+
+    def _commit_name(self) -> None:
+        name = self.name_edit.text().strip()
+        if name == self.doc.graph.name:
+            return
+        if not name:
+            self.name_edit.setText(self.doc.graph.name)
+            self.name_field.set_message("the name cannot be empty")
+            return
+        self.name_field.set_message(None)
+        error = push_edit(self.doc.undo_stack,
+                          SetMetaCommand(self.doc.graph, name, self.doc.graph.description))
+        if error:
+            self.name_field.set_message(error)
+
+    def _commit_description(self, text: str) -> None:
+        if text == self.doc.graph.description:
+            return
+        push_edit(self.doc.undo_stack, SetMetaCommand(self.doc.graph, self.doc.graph.name,
+                                                      text))
+
+
+class SelectionPage(QWidget):
+    """Several selected nodes: how many, of which types, their parameters and MACs."""
+
+    def __init__(self, doc, ids: list[str], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.doc = doc
+        self.ids = list(ids)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(12, 10, 12, 12)
+        outer.setSpacing(8)
+        self.heading = QLabel(self)
+        self.heading.setObjectName("heading")
+        outer.addWidget(self.heading)
+        form = form_layout()
+        outer.addLayout(form)
+        self.facts = FactRows(form, self)
+        hint = QLabel("Ctrl+D duplicates the selection, Del removes it, Ctrl+C / Ctrl+V "
+                      "copy it (with the edges between the copied nodes).", self)
+        hint.setWordWrap(True)
+        hint.setObjectName("muted")
+        outer.addWidget(hint)
+        outer.addStretch(1)
+        self.refresh()
+
+    def renamed(self, old: str, new: str) -> None:
+        self.ids = [new if i == old else i for i in self.ids]
+
+    def refresh(self) -> None:
+        result = self.doc.result()
+        ids = [i for i in self.ids if i in self.doc.graph.nodes]
+        self.heading.setText(f"{len(ids)} nodes selected")
+        types: dict[str, int] = {}
+        params = macs = 0
+        for i in ids:
+            t = self.doc.graph.nodes[i].type
+            types[t] = types.get(t, 0) + 1
+            res = result.nodes.get(i)
+            if res is not None and res.params is not None:
+                params += res.params
+                macs += res.macs
+        f = self.facts
+        f.set("Types", ", ".join(f"{n}× {t}" if n > 1 else t for t, n in types.items()))
+        f.set("Parameters", fmt_count(params))
+        f.set("MACs", f"{fmt_count(macs)} ({fmt_si(macs)})")

@@ -1,0 +1,198 @@
+"""The window's menu bar: actions, shortcuts, the Examples and Open Recent menus.
+
+:class:`WindowActions` only builds and enables actions; what they do is the
+window's, the canvas' and the undo group's business.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMenu, QMessageBox
+
+from designer.files import examples
+from designer.style import type_icon
+from designer.widgets.shortcuts import ShortcutsDialog
+
+__all__ = ["WindowActions", "ABOUT"]
+
+ABOUT = """<h3>ConvCanvas</h3>
+<p>A desktop designer for convolutional networks: drag layers, connect them and see
+every shape, receptive field, parameter count and MAC update as you edit. Run the
+network on an image and export standalone PyTorch code.</p>
+<p>Graphs are plain JSON (<code>*.convgraph.json</code>); the same engine runs headless:
+<code>python main.py analyze|export|run GRAPH</code>.</p>"""
+
+Key = QKeySequence.StandardKey
+
+
+class WindowActions:
+    """Builds File, Edit, View and Help menus of ``window``.
+
+    Parameters
+    ----------
+    window : designer.window.MainWindow
+        Provides the handlers (``new_document``, ``save``...), ``scene``,
+        ``view``, ``undo_group`` and the docks.
+    """
+
+    def __init__(self, window):
+        self.w = window
+        bar = window.menuBar()
+        self.file_menu = bar.addMenu("&File")
+        self.edit_menu = bar.addMenu("&Edit")
+        self.view_menu = bar.addMenu("&View")
+        self.help_menu = bar.addMenu("&Help")
+        self._file()
+        self._edit()
+        self._view()
+        self._help()
+        self.update_selection(False)
+
+    def _act(self, menu: QMenu, text: str, slot, shortcut=None, tip: str = "") -> QAction:
+        action = QAction(text, self.w)
+        if shortcut is not None:
+            keys = shortcut if isinstance(shortcut, list) else [shortcut]
+            action.setShortcuts([k if isinstance(k, QKeySequence) else QKeySequence(k)
+                                 for k in keys])
+        if tip:
+            action.setStatusTip(tip)
+            action.setToolTip(tip)
+        action.triggered.connect(lambda _checked=False: slot())
+        menu.addAction(action)
+        return action
+
+    # -- menus ---------------------------------------------------------------------
+    def _file(self) -> None:
+        w, m = self.w, self.file_menu
+        self.new = self._act(m, "&New", w.new_document, Key.New, "Start an empty graph")
+        self.open = self._act(m, "&Open…", w.choose_and_open, Key.Open, "Open a graph file")
+        self.examples_menu = m.addMenu("&Examples")
+        for ex in examples():
+            act = self.examples_menu.addAction(ex.name)
+            act.setStatusTip(ex.description[:160])
+            act.setToolTip(ex.description)
+            act.triggered.connect(lambda _c=False, p=ex.path: w.open_example(p))
+        self.examples_menu.setToolTipsVisible(True)
+        self.recent_menu = m.addMenu("Open &Recent")
+        self.refresh_recent()
+        m.addSeparator()
+        self.save = self._act(m, "&Save", w.save, Key.Save, "Save the graph")
+        self.save_as = self._act(m, "Save &As…", w.save_as, "Ctrl+Shift+S",
+                                 "Save the graph to another file")
+        m.addSeparator()
+        self.export = self._act(m, "Export &PyTorch…", w.export_pytorch, "Ctrl+E",
+                                "Write standalone PyTorch code for this graph")
+        m.addSeparator()
+        self.quit = self._act(m, "&Quit", w.close, Key.Quit, "Close ConvCanvas")
+        if self.quit.shortcuts() == []:
+            self.quit.setShortcut(QKeySequence("Ctrl+Q"))
+
+    def refresh_recent(self) -> None:
+        """Rebuild Open Recent from the settings."""
+        menu = self.recent_menu
+        menu.clear()
+        paths = self.w.recent.paths()
+        for i, path in enumerate(paths):
+            label = f"&{i + 1}  {path.name}" if i < 9 else path.name
+            act = menu.addAction(label)
+            act.setStatusTip(str(path))
+            act.triggered.connect(lambda _c=False, p=path: self.w.open_path(p))
+        if paths:
+            menu.addSeparator()
+            menu.addAction("Clear list", self._clear_recent)
+        else:
+            none = menu.addAction("No recent files")
+            none.setEnabled(False)
+
+    def _clear_recent(self) -> None:
+        self.w.recent.clear()
+        self.refresh_recent()
+
+    def _edit(self) -> None:
+        w, m = self.w, self.edit_menu
+        self.undo = w.undo_group.createUndoAction(w, "&Undo")
+        self.undo.setShortcuts(QKeySequence.keyBindings(Key.Undo))
+        self.redo = w.undo_group.createRedoAction(w, "&Redo")
+        self.redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        m.addAction(self.undo)
+        m.addAction(self.redo)
+        m.addSeparator()
+        scene = w.scene
+        self.cut = self._act(m, "Cu&t", self._cut, Key.Cut, "Copy and delete the selection")
+        self.copy = self._act(m, "&Copy", scene.copy, Key.Copy, "Copy the selected nodes")
+        self.paste = self._act(m, "&Paste", scene.paste, Key.Paste, "Paste copied nodes")
+        self.duplicate = self._act(m, "D&uplicate", scene.duplicate, "Ctrl+D",
+                                   "Duplicate the selected nodes")
+        self.delete = self._act(m, "&Delete", scene.delete_selection,
+                                [QKeySequence(Key.Delete), QKeySequence("Backspace")],
+                                "Delete the selected nodes and their edges")
+        m.addSeparator()
+        self.select_all = self._act(m, "Select &All", self._select_all, Key.SelectAll)
+
+    def _cut(self) -> None:
+        self.w.scene.copy()
+        self.w.scene.delete_selection()
+
+    def _select_all(self) -> None:
+        scene = self.w.scene
+        if hasattr(scene, "select_all"):
+            scene.select_all()
+            return
+        for item in scene.items():
+            if item.flags() & item.GraphicsItemFlag.ItemIsSelectable:
+                item.setSelected(True)
+
+    def _view(self) -> None:
+        w, m = self.w, self.view_menu
+        self.fit = self._act(m, "&Fit to Window", w.scene.fit, "F", "Show the whole graph")
+        self.zoom_in = self._act(m, "Zoom &In", lambda: _zoom(w.view, 1.25),
+                                 [QKeySequence(Key.ZoomIn), QKeySequence("Ctrl+=")])
+        self.zoom_out = self._act(m, "Zoom &Out", lambda: _zoom(w.view, 0.8), Key.ZoomOut)
+        self.zoom_reset = self._act(m, "&Actual Size", lambda: _zoom(w.view, None), "Ctrl+0")
+        m.addSeparator()
+        self.layout = self._act(m, "Auto-&layout", w.scene.auto_layout, "Ctrl+L",
+                                "Arrange the nodes top-down by depth (undoable)")
+        m.addSeparator()
+        docks = [w.palette_dock, w.properties_dock, w.problems_dock, w.history_dock]
+        if w.panel_dock is not None:
+            docks.append(w.panel_dock)
+        keys = {w.history_dock: "Ctrl+H"}
+        for dock in docks:
+            toggle = dock.toggleViewAction()
+            if dock in keys:
+                toggle.setShortcut(QKeySequence(keys[dock]))
+            m.addAction(toggle)
+
+    def _help(self) -> None:
+        w, m = self.w, self.help_menu
+        self.shortcuts = self._act(m, "&Keyboard Shortcuts", self._show_shortcuts,
+                                   "Ctrl+/")
+        m.addSeparator()
+        self.about = self._act(m, "&About ConvCanvas",
+                               lambda: QMessageBox.about(w, "About ConvCanvas", ABOUT))
+        self.about.setIcon(type_icon("Conv2d"))
+
+    def _show_shortcuts(self) -> None:
+        dialog = ShortcutsDialog([self.file_menu, self.edit_menu, self.view_menu,
+                                  self.help_menu], self.w)
+        dialog.exec()
+
+    # -- state -----------------------------------------------------------------------
+    def update_selection(self, has_selection: bool) -> None:
+        """Enable the actions that need selected nodes."""
+        for action in (self.cut, self.copy, self.duplicate, self.delete):
+            action.setEnabled(has_selection)
+
+
+def _zoom(view, factor: float | None) -> None:
+    """Zoom the canvas about its centre (None: 100 %)."""
+    name = {1.25: "zoom_in", 0.8: "zoom_out"}.get(factor) if factor else "reset_zoom"
+    method = getattr(view, name, None)
+    if callable(method):
+        method()
+        return
+    if factor is None:
+        t = view.transform()
+        view.scale(1 / t.m11(), 1 / t.m22())
+    else:
+        view.scale(factor, factor)

@@ -1,0 +1,75 @@
+"""Help → Keyboard shortcuts: a table generated from the window's menus."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+)
+
+__all__ = ["ShortcutsDialog", "EXTRA_SHORTCUTS"]
+
+#: gestures of the canvas that are not menu actions
+EXTRA_SHORTCUTS = (
+    ("Canvas", "Connect two nodes", "drag from an output port to an input port"),
+    ("Canvas", "Pan", "middle-drag, or Space + drag"),
+    ("Canvas", "Zoom", "Ctrl + mouse wheel"),
+    ("Canvas", "Box select", "drag on the empty canvas"),
+    ("Palette", "Add a layer below the selection", "double-click, or Enter"),
+    ("Palette", "Add a layer anywhere", "drag it onto the canvas"),
+)
+
+
+class ShortcutsDialog(QDialog):
+    """Lists every menu action that has a shortcut, grouped by menu.
+
+    Parameters
+    ----------
+    menus : list of QMenu
+        The window's menus (read when the dialog opens, so it is always exact).
+    """
+
+    def __init__(self, menus, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Keyboard shortcuts")
+        self.resize(520, 560)
+        lay = QVBoxLayout(self)
+        tree = QTreeWidget(self)
+        tree.setHeaderLabels(["Action", "Shortcut"])
+        tree.setRootIsDecorated(False)
+        tree.setAlternatingRowColors(True)
+        tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        tree.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        fmt = QKeySequence.SequenceFormat.NativeText
+        for menu in menus:
+            rows = []
+            for action in menu.actions():
+                keys = [k.toString(fmt) for k in action.shortcuts() if not k.isEmpty()]
+                if keys and action.text():
+                    rows.append((action.text().replace("&", ""), ", ".join(keys)))
+            if rows:
+                self._group(tree, menu.title().replace("&", ""), rows)
+        groups: dict[str, list] = {}
+        for group, what, how in EXTRA_SHORTCUTS:
+            groups.setdefault(group, []).append((what, how))
+        for group, rows in groups.items():
+            self._group(tree, group, rows)
+        lay.addWidget(tree)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.rejected.connect(self.reject)
+        lay.addWidget(buttons)
+
+    @staticmethod
+    def _group(tree: QTreeWidget, title: str, rows) -> None:
+        head = QTreeWidgetItem([title, ""])
+        font = head.font(0)
+        font.setBold(True)
+        head.setFont(0, font)
+        tree.addTopLevelItem(head)
+        for what, keys in rows:
+            tree.addTopLevelItem(QTreeWidgetItem([f"    {what}", keys]))

@@ -1,0 +1,68 @@
+"""The permanent part of the status bar: graph totals and a validity badge."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+
+from designer.style import fmt_bytes, fmt_count, fmt_si
+
+__all__ = ["StatusSummary"]
+
+
+class StatusSummary(QWidget):
+    """``58,976 params · 90.1 M MACs · 7.6 MiB activations  [valid]``.
+
+    The badge is green ("valid"), red ("N errors") or amber ("N warnings");
+    clicking it emits :attr:`badgeClicked` (the window shows the problems).
+    """
+
+    badgeClicked = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 6, 0)
+        lay.setSpacing(14)
+        self.params = QLabel(self)
+        self.macs = QLabel(self)
+        self.memory = QLabel(self)
+        self.params.setToolTip("learnable parameters of the whole graph")
+        self.macs.setToolTip("multiply-accumulate operations of one forward pass (batch 1)")
+        self.memory.setToolTip("memory of every node's output in float32 (batch 1)")
+        for w in (self.params, self.macs, self.memory):
+            lay.addWidget(w)
+        self.badge = QLabel(self)
+        self.badge.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.badge.setToolTip("Show the problems")
+        lay.addWidget(self.badge)
+        self.badge.mousePressEvent = lambda _e: self.badgeClicked.emit()
+        self.doc = None
+
+    def set_document(self, doc) -> None:
+        if self.doc is not None:
+            try:
+                self.doc.analysisChanged.disconnect(self.show_result)
+            except (RuntimeError, TypeError):
+                pass
+        self.doc = doc
+        if doc is not None:
+            doc.analysisChanged.connect(self.show_result)
+            self.show_result(doc.result())
+
+    def show_result(self, result) -> None:
+        self.params.setText(f"<b>{fmt_count(result.total_params)}</b> params")
+        self.macs.setText(f"<b>{fmt_si(result.total_macs)}</b> MACs")
+        self.memory.setText(f"<b>{fmt_bytes(result.activation_bytes)}</b> activations")
+        ne, nw = len(result.errors), len(result.warnings)
+        if ne:
+            name, text = "badgeError", f"{ne} error{'s' * (ne != 1)}"
+        elif nw:
+            name, text = "badgeWarning", f"valid · {nw} warning{'s' * (nw != 1)}"
+        else:
+            name, text = "badgeOk", "valid"
+        self.badge.setText(text)
+        if self.badge.objectName() != name:
+            self.badge.setObjectName(name)
+            self.badge.style().unpolish(self.badge)
+            self.badge.style().polish(self.badge)
