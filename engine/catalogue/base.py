@@ -117,17 +117,17 @@ def conv_out(size: int, k: int, s: int, pads: tuple[int, int], d: int, axis: str
     """Output length of a convolution/pooling window along one axis."""
     eff = d * (k - 1) + 1
     padded = size + pads[0] + pads[1]
-    if eff > padded:
-        name = f"dilated {what} {eff}" if d > 1 else f"{what} {k}"
-        raise LayerError("kernel_size", f"{name} exceeds padded input {padded} along {axis}")
     span = padded - eff
-    if ceil:
+    if ceil:  # as PyTorch: the last window may overhang the padded input
         out = -(-span // s) + 1
         # the last window must start inside the input or the left padding
         if (out - 1) * s >= size + pads[0]:
             out -= 1
     else:
         out = span // s + 1
+    if out < 1:
+        name = f"dilated {what} {eff}" if d > 1 else f"{what} {k}"
+        raise LayerError("kernel_size", f"{name} exceeds padded input {padded} along {axis}")
     return out
 
 
@@ -167,7 +167,7 @@ class LayerKind:
         the returned dict must not be modified.
         """
         try:
-            key = (self.type, tuple(raw.items()))
+            key = (self.type, repr(tuple(raw.items())))  # repr: 1, 1.0, True differ
             hit = _NORMALISED.get(key)
         except TypeError:  # unhashable values: validate without the memo
             key = hit = None

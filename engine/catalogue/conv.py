@@ -124,6 +124,11 @@ class ConvNd(LayerKind):
                 if max(a, b) >= size:
                     raise LayerError("padding", f"reflect padding {max(a, b)} must be "
                                      f"smaller than the input {size} along {ax}")
+        if p.get("padding_mode", "zeros") == "circular":  # PyTorch wraps around once at most
+            for ax, size, (a, b) in zip(AXES[self.dims], sizes, pads, strict=True):
+                if max(a, b) > size:
+                    raise LayerError("padding", f"circular padding {max(a, b)} must not "
+                                     f"exceed the input {size} along {ax}")
         return sizes, pads
 
     def infer(self, p, ins):

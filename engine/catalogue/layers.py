@@ -130,17 +130,20 @@ class Pool(LayerKind):
         return p["kernel_size"], stride, dil
 
     def check(self, p):
-        k, _, dil = self.geometry(p)
-        for ax, kk, pd, d in zip(AXES[self.dims], k, p["padding"], dil, strict=True):
-            limit = (d * (kk - 1) + 1) // 2 if self.op == "Max" else kk // 2
+        for ax, kk, pd in zip(AXES[self.dims], p["kernel_size"], p["padding"], strict=True):
+            limit = kk // 2  # PyTorch: pad <= kernel_size / 2, whatever the dilation
             if pd > limit:
                 raise LayerError("padding", f"padding {pd} along {ax} must be at most half "
-                                 f"the {'effective ' if self.op == 'Max' else ''}kernel "
-                                 f"({limit})")
+                                 f"the kernel ({limit})")
 
     def infer(self, p, ins):
         sizes = spatial(ins.x, self.dims, self.type)
         k, s, dil = self.geometry(p)
+        if self.op == "Avg" and self.dims == 3:  # avg_pool3d checks the unpadded input
+            for ax, n, kk in zip(AXES[3], sizes, k, strict=True):
+                if n < kk:
+                    raise LayerError("kernel_size", f"window {kk} exceeds input {n} along "
+                                     f"{ax} (AvgPool3d does not count padding)")
         out = [conv_out(n, kk, ss, (pd, pd), d, ax, ceil=p["ceil_mode"], what="window")
                for n, kk, ss, pd, d, ax in zip(sizes, k, s, p["padding"], dil,
                                                AXES[self.dims], strict=True)]
