@@ -1,0 +1,372 @@
+"""State and background work of the engine panel: image, seed, weights, runs.
+
+:class:`RunController` owns what the panel's tabs share: the chosen image,
+the weights (seeded random or loaded from a file), the last
+:class:`~engine.runtime.RunResult`, and the single worker thread in which the
+torch :class:`~engine.runtime.Session` lives. The designer never imports
+torch: :mod:`engine.runtime` is imported inside the jobs, so the first run
+(or the first image preview) is what loads it, never start-up.
+
+Every job takes a snapshot of the UI-side state when it is submitted; the
+session is rebuilt in the worker when the graph (ignoring node positions),
+the seed or the weights file differ from what it was built with.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from .worker import JobContext, JobRunner
+
+__all__ = ["RunController", "SAMPLES_DIR", "graph_key"]
+
+#: the bundled sample images
+SAMPLES_DIR = Path(__file__).resolve().parents[2] / "resources" / "images"
+DEFAULT_SAMPLE = SAMPLES_DIR / "scene.png"
+
+
+def graph_key(data: dict) -> str:
+    """What decides the built model: node ids, types, params (in order) and edges."""
+    nodes = [(n["id"], n["type"], n.get("params", {})) for n in data.get("nodes", [])]
+    edges = sorted((e["from"], e["to"], e.get("port", 0)) for e in data.get("edges", []))
+    return json.dumps([nodes, edges], sort_keys=True, default=str)
+
+
+@dataclass
+class _Spec:
+    """A snapshot of the UI-side state, taken when a job is submitted."""
+
+    graph: dict
+    key: str
+    seed: int
+    weights: str | None
+    image_path: Path | None
+    image: np.ndarray | None
+    image_token: int
+    notes: list[str] = field(default_factory=list)
+    rebuilt: bool = False
+    dropped: bool = False
+
+
+class RunController(QObject):
+    """Image, seed, weights and the background jobs of the engine panel.
+
+    Signals
+    -------
+    busyChanged(bool)
+        A job started (True) or the worker became idle (False).
+    progress(str, int, int, str)
+        ``(job, done, total, label)``.
+    runFinished(object)
+        The new :class:`~engine.runtime.RunResult`.
+    inputsReady(object)
+        ``{input_id: array [1, C, (D,) H, W]}``: exactly what the Inputs receive.
+    imageChanged(str)
+        Name of the image now in use.
+    weightsChanged(str)
+        One-line description of the weights (seeded, loaded file, fitted).
+    failed(str, str)
+        ``(job, message)`` of a job that raised.
+    cancelled(str)
+        Name of a cancelled job.
+    notice(str)
+        Something the user should know that is not an error (weights dropped, ...).
+    """
+
+    busyChanged = Signal(bool)
+    progress = Signal(str, int, int, str)
+    runFinished = Signal(object)
+    inputsReady = Signal(object)
+    imageChanged = Signal(str)
+    weightsChanged = Signal(str)
+    failed = Signal(str, str)
+    cancelled = Signal(str)
+    notice = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.jobs = JobRunner(self)
+        self.jobs.started.connect(lambda _n: self.busyChanged.emit(True))
+        self.jobs.idle.connect(lambda: self.busyChanged.emit(False))
+        self.jobs.progress.connect(self.progress)
+        self.doc = None
+        self.seed = 0
+        self.weights_path: str | None = None
+        self.image_path: Path | None = DEFAULT_SAMPLE
+        self.image: np.ndarray | None = None  # loaded pixels (None: not loaded yet)
+        self._image_token = 0
+        self.result = None
+        self.result_key: str | None = None
+        self.inputs: dict[str, np.ndarray] | None = None
+        self.last_error: tuple[str, str] | None = None
+        self.fitted: set[str] = set()
+        # worker-thread state (touched only inside jobs)
+        self._session = None
+        self._session_spec: tuple | None = None
+        self._session_token = -1
+
+    # -- state -------------------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        return self.jobs.busy
+
+    @property
+    def image_name(self) -> str:
+        return self.image_path.name if self.image_path is not None else "image"
+
+    def set_document(self, doc) -> None:
+        """Work on ``doc`` (results of the previous document are dropped)."""
+        self.jobs.cancel()
+        self.doc = doc
+        self.result = None
+        self.result_key = None
+        self.inputs = None
+        self.fitted.clear()
+
+    def current_key(self) -> str | None:
+        return graph_key(self.doc.graph.to_dict()) if self.doc is not None else None
+
+    def result_is_current(self) -> bool:
+        """True when the last run used the current graph (positions aside)."""
+        return self.result is not None and self.result_key == self.current_key()
+
+    def weights_text(self) -> str:
+        if self.weights_path:
+            text = f"loaded from {Path(self.weights_path).name}"
+        else:
+            text = f"random (seed {self.seed})"
+        if self.fitted:
+            text += " · offsets fitted: " + ", ".join(sorted(self.fitted))
+        return text
+
+    def _spec(self) -> _Spec:
+        data = self.doc.graph.to_dict()
+        return _Spec(data, graph_key(data), self.seed, self.weights_path, self.image_path,
+                     self.image, self._image_token)
+
+    # -- jobs ---------------------------------------------------------------------------
+    def cancel(self) -> None:
+        """Cancel every queued or running job."""
+        self.jobs.cancel()
+
+    def shutdown(self) -> None:
+        self.jobs.shutdown()
+
+    def _submit(self, name: str, job, on_done=None, on_fail=None, on_cancel=None) -> bool:
+        """Queue ``job(ctx, spec)`` with a snapshot of the current state.
+
+        ``on_done(result)`` runs in the UI thread after the snapshot's notes
+        (model rebuilt, weights dropped) were applied.
+        """
+        if self.doc is None:
+            return False
+        spec = self._spec()
+
+        def done(result) -> None:
+            self._notes(spec)
+            if on_done is not None:
+                on_done(result)
+        self.jobs.submit(name, lambda ctx: job(ctx, spec), on_done=done,
+                         on_fail=on_fail or self._fail(name),
+                         on_cancel=on_cancel or (lambda: self.cancelled.emit(name)))
+        return True
+
+    def run(self) -> bool:
+        """Run the current graph on the current image; False if there is no document."""
+        def job(ctx: JobContext, spec: _Spec):
+            from engine.runtime import RunCancelled
+            ctx.cancel_exception = RunCancelled
+            session = self._ready(ctx, spec)
+            return spec.key, session.run(None, ctx.progress, keep_input=True)
+        return self._submit("run", job, self._run_done)
+
+    def _run_done(self, payload) -> None:
+        key, result = payload
+        self.result = result
+        self.result_key = key
+        self.inputs = dict(result.inputs)
+        self.runFinished.emit(result)
+
+    def prepare_inputs(self, on_fail=None) -> bool:
+        """Load the image if needed and compute the Input tensors (for the preview).
+
+        Parameters
+        ----------
+        on_fail : callable, optional
+            ``on_fail(message, traceback)`` instead of the :attr:`failed` signal.
+        """
+        def job(ctx: JobContext, spec: _Spec):
+            from engine.runtime import prepare_input
+            image = self._pixels(spec)
+            graph = self._graph(spec)
+            ids = [n.id for n in graph.nodes.values() if n.type == "Input"]
+            return {i: prepare_input(graph, i, image, spec.seed) for i in ids}
+        return self._submit("prepare", job, self._inputs_done, on_fail=on_fail)
+
+    def _inputs_done(self, inputs) -> None:
+        self.inputs = inputs
+        self.inputsReady.emit(inputs)
+
+    def set_image(self, path) -> None:
+        """Use the image file ``path``; an unreadable file keeps the current image.
+
+        The file is read in the worker; :attr:`imageChanged` follows on success,
+        :attr:`failed` (job ``"image"``) on failure.
+        """
+        path = Path(path)
+
+        def job(ctx: JobContext):
+            from engine.runtime import load_image
+            return load_image(path)
+
+        def done(pixels) -> None:
+            self.image_path = path
+            self.image = pixels
+            self._image_token += 1
+            self.inputs = None
+            self.imageChanged.emit(path.name)
+        self.jobs.submit("image", job, on_done=done, on_fail=self._fail("image"))
+
+    def set_seed(self, seed: int) -> None:
+        """Seeded random weights (drops loaded weights); the next run rebuilds the model."""
+        self.seed = int(seed)
+        self.weights_path = None
+        self.fitted.clear()
+        self.weightsChanged.emit(self.weights_text())
+
+    def load_weights(self, path) -> None:
+        """Load a ``.pt`` state dict (``weights_only=True``); errors keep the old weights."""
+        path = str(path)
+
+        def job(ctx: JobContext, spec: _Spec):
+            session = self._ready(ctx, spec)
+            session.load_weights(path)
+            self._session_spec = self._session_spec[:2] + (path,)
+            return path
+
+        def done(p) -> None:
+            self.weights_path = p
+            self.fitted.clear()
+            self.weightsChanged.emit(self.weights_text())
+        self._submit("load weights", job, done)
+
+    def save_weights(self, path) -> None:
+        """Save the current weights (what the last run used) to ``path``."""
+        def job(ctx: JobContext, spec: _Spec):
+            return self._ready(ctx, spec).save_weights(path)
+        self._submit("save weights", job, lambda p: self.notice.emit(f"Weights saved to {p}"))
+
+    def fit_offsets(self, node_id: str, steps: int = 40) -> None:
+        """Fit the offsets of a DeformConv2d for ``steps`` steps, then run again."""
+        def job(ctx: JobContext, spec: _Spec):
+            from engine.runtime import RunCancelled
+            ctx.cancel_exception = RunCancelled
+            session = self._ready(ctx, spec)
+
+            def step(done, total, loss):
+                ctx.progress(done, total, f"fitting {node_id} · loss {loss:.3f}")
+            fit = session.fit_offsets(node_id, steps, step)
+            ctx.check()
+            return spec.key, session.run(None, ctx.progress, keep_input=True), fit
+
+        def done(payload) -> None:
+            key, result, fit = payload
+            self.fitted.add(node_id)
+            self.weightsChanged.emit(self.weights_text())
+            self.notice.emit(f"Fitted the offsets of {node_id} for {fit.steps} steps: "
+                             f"loss {fit.losses[0]:.3f} → {fit.losses[-1]:.3f} "
+                             f"(target: the sampling grid rotated by {fit.angle:g}°)")
+            self._run_done((key, result))
+        self._submit("fit", job, done)
+
+    def effective_rf(self, node_id: str, index, input_id: str | None, on_done) -> None:
+        """Compute the effective receptive field of ``index`` of ``node_id`` in the worker."""
+        self.jobs.cancel("erf")  # only the latest request matters
+
+        def job(ctx: JobContext, spec: _Spec):
+            session = self._ready(ctx, spec)
+            ctx.check()
+            return session.effective_rf(node_id, tuple(index), input_id)
+        self._submit("erf", job, on_done, on_cancel=lambda: None)
+
+    def verify(self, code: str, on_done, on_fail) -> None:
+        """Run ``code`` (exported PyTorch) against the engine on the current input."""
+        def job(ctx: JobContext, spec: _Spec):
+            return self._ready(ctx, spec).verify_export(code)
+        self._submit("verify", job, on_done, on_fail=on_fail)
+
+    # -- worker side ----------------------------------------------------------------------
+    def _fail(self, job: str):
+        def handler(message: str, tb: str) -> None:
+            self.last_error = (job, message)
+            self.failed.emit(job, message)
+        return handler
+
+    def _notes(self, spec: _Spec) -> None:
+        """UI-side consequences of what a job found (model rebuilt, weights dropped)."""
+        for note in spec.notes:
+            self.notice.emit(note)
+        changed = False
+        if spec.rebuilt and self.fitted:
+            self.fitted.clear()  # a rebuilt model has fresh offset convs
+            changed = True
+        if spec.dropped and self.weights_path == spec.weights:
+            self.weights_path = None
+            changed = True
+        if changed:
+            self.weightsChanged.emit(self.weights_text())
+
+    @staticmethod
+    def _graph(spec: _Spec):
+        from engine import Graph
+        return Graph.from_dict(spec.graph)
+
+    def _pixels(self, spec: _Spec):
+        """The image pixels (loaded in the worker the first time)."""
+        if spec.image is not None or spec.image_path is None:
+            return spec.image
+        from engine.runtime import load_image
+        pixels = load_image(spec.image_path)
+        if self.image is None and spec.image_path == self.image_path:
+            self.image = pixels  # plain attribute store; read by later specs
+        return pixels
+
+    def _ready(self, ctx: JobContext, spec: _Spec):
+        """The session for ``spec`` (rebuilt if needed) with the current image as input."""
+        from engine.runtime import Session, WeightsError
+        want = (spec.key, spec.seed, spec.weights)
+        if self._session is None or self._session_spec != want:
+            if ctx.name in ("run", "fit"):
+                ctx.progress(0, 1, "building the model")
+            self._session = None
+            session = Session(spec.graph, spec.seed)
+            loaded = None
+            if spec.weights is not None:
+                try:
+                    session.load_weights(spec.weights)
+                    loaded = spec.weights
+                except WeightsError as exc:
+                    spec.dropped = True
+                    spec.notes.append(f"The weights file no longer fits the graph, using "
+                                      f"random weights (seed {spec.seed}): {exc}")
+            self._session = session
+            self._session_spec = (spec.key, spec.seed, loaded)
+            self._session_token = -1
+            spec.rebuilt = True
+        if self._session_token != spec.image_token:
+            self._session.set_input(self._pixels(spec))
+            self._session_token = spec.image_token
+        return self._session
+
+    # -- convenience for the panel -----------------------------------------------------
+    def activation(self, node_id: str) -> Any:
+        """The last run's activation of ``node_id`` (None if it has none)."""
+        if self.result is None:
+            return None
+        return self.result.activations.get(node_id)

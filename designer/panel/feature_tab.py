@@ -1,0 +1,404 @@
+"""The Feature maps tab: every channel of the selected node as one tiled mosaic.
+
+All channels are drawn by one :class:`pyqtgraph.ImageItem` (see
+:mod:`.tiling`); a histogram on the right shows the value distribution and,
+in *manual* mode, sets the display levels. Hovering reads off channel,
+position and value; clicking a tile shows that channel large with its
+statistics and chooses the output pixel whose receptive field the RF tab
+draws. 3-D activations get a depth slider; vectors (after Flatten or Linear)
+become a bar chart.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGraphicsRectItem,
+    QHBoxLayout,
+    QLabel,
+    QSlider,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from . import fmt
+from .adaptive_splitter import AdaptiveSplitter
+from .bar_chart import BarChart
+from .colormaps import NAMES, is_diverging
+from .image_plot import ImagePlot
+from .placeholder import Placeholder
+from .tiling import Tiling
+
+__all__ = ["FeatureMapsTab"]
+
+LEVEL_MODES = ("per map", "global", "manual")
+_MARK = "#ff3d00"
+
+
+class FeatureMapsTab(QWidget):
+    """Mosaic of the channels of one activation, with a large view of one channel.
+
+    Signals
+    -------
+    pixelChosen(int, object)
+        ``(channel, index)`` of a clicked output pixel; ``index`` is ``(y, x)``
+        or ``(d, y, x)`` for 3-D maps.
+    """
+
+    pixelChosen = Signal(int, object)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.node_id: str | None = None
+        self.activation: np.ndarray | None = None
+        self.tiling: Tiling | None = None
+        self.channel = 0
+        self.pixel: tuple[int, ...] | None = None
+        self._manual: tuple[float, float] | None = None
+        self._setting_levels = False
+        self._build()
+
+    # -- construction ----------------------------------------------------------------
+    def _build(self) -> None:
+        self.cmap_combo = QComboBox()
+        self.cmap_combo.addItems(NAMES)
+        self.cmap_combo.setToolTip("Colour map (coolwarm is diverging: white is zero)")
+        self.levels_combo = QComboBox()
+        self.levels_combo.addItems(LEVEL_MODES)
+        self.levels_combo.setToolTip(
+            "per map: each channel stretched to its own range (shapes, not magnitudes)\n"
+            "global: one scale for all channels (compare strengths)\n"
+            "manual: drag the levels on the histogram")
+        self.depth_slider = QSlider(Qt.Orientation.Horizontal)
+        self.depth_slider.setMinimumWidth(80)
+        self.depth_label = QLabel()
+        bar = QHBoxLayout()
+        bar.setContentsMargins(0, 0, 0, 0)
+        bar.addWidget(QLabel("Colours"))
+        bar.addWidget(self.cmap_combo)
+        bar.addWidget(QLabel("Levels"))
+        bar.addWidget(self.levels_combo)
+        bar.addWidget(self.depth_label)
+        bar.addWidget(self.depth_slider, 1)
+        bar.addStretch(0)
+        self.title = QLabel()
+        self.title.setTextFormat(Qt.TextFormat.RichText)
+        self.title.setWordWrap(True)
+
+        self.mosaic = ImagePlot(histogram=True)
+        self.mosaic.setMinimumHeight(160)
+        self.mosaic.histogram.sigLevelChangeFinished.connect(self._levels_dragged)
+        pen = pg.mkPen(_MARK, width=2, cosmetic=True)
+        self.tile_box = QGraphicsRectItem()
+        self.tile_box.setPen(pen)
+        self.tile_box.setZValue(10)
+        self.mosaic.add(self.tile_box)
+        self.mosaic_mark = pg.ScatterPlotItem(size=11, symbol="s", pen=pen, brush=None)
+        self.mosaic_mark.setZValue(11)
+        self.mosaic.add(self.mosaic_mark)
+        self.hover = QLabel(" ")
+        self.hover.setTextFormat(Qt.TextFormat.RichText)
+
+        self.detail = ImagePlot(colorbar=True, title="")
+        self.detail.setMinimumSize(160, 140)
+        self.detail_mark = pg.ScatterPlotItem(size=11, symbol="s", pen=pen, brush=None)
+        self.detail_mark.setZValue(11)
+        self.detail.add(self.detail_mark)
+        self.stats = QLabel()
+        self.stats.setTextFormat(Qt.TextFormat.RichText)
+        self.stats.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.stats.setMinimumWidth(120)
+        detail_box = QWidget()
+        dl = QHBoxLayout(detail_box)
+        dl.setContentsMargins(0, 0, 0, 0)
+        dl.addWidget(self.detail, 1)
+        dl.addWidget(self.stats)
+
+        top = QWidget()
+        tl = QVBoxLayout(top)
+        tl.setContentsMargins(0, 0, 0, 0)
+        tl.addWidget(self.mosaic, 1)
+        tl.addWidget(self.hover)
+        self.splitter = AdaptiveSplitter(ratio=1.3)
+        self.splitter.addWidget(top)
+        self.splitter.addWidget(detail_box)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+
+        self.bars = BarChart(x_label="feature", y_label="value")
+        self.bar_info = QLabel()
+        self.bar_info.setTextFormat(Qt.TextFormat.RichText)
+        bar_box = QWidget()
+        bl = QVBoxLayout(bar_box)
+        bl.setContentsMargins(0, 0, 0, 0)
+        bl.addWidget(self.bars, 1)
+        bl.addWidget(self.bar_info)
+
+        self.placeholder = Placeholder()
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.placeholder)
+        self.stack.addWidget(self.splitter)
+        self.stack.addWidget(bar_box)
+        self.controls = QWidget()
+        self.controls.setLayout(bar)
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addWidget(self.title)
+        lay.addWidget(self.controls)
+        lay.addWidget(self.stack, 1)
+
+        self.cmap_combo.currentTextChanged.connect(self._colormap_changed)
+        self.levels_combo.currentTextChanged.connect(lambda _t: self._refresh())
+        self.depth_slider.valueChanged.connect(lambda _v: self._refresh(keep_view=True))
+        self.mosaic.hovered.connect(self._mosaic_hover)
+        self.mosaic.clicked.connect(self._mosaic_click)
+        self.detail.hovered.connect(self._detail_hover)
+        self.detail.clicked.connect(self._detail_click)
+        self.bars.barHovered.connect(self._bar_hover)
+        self.bars.barClicked.connect(self._bar_hover)
+        self.show_message("Run the network (Ctrl+R) to see feature maps.")
+
+    # -- public ----------------------------------------------------------------------
+    @property
+    def colormap(self) -> str:
+        return self.cmap_combo.currentText()
+
+    @property
+    def level_mode(self) -> str:
+        return self.levels_combo.currentText()
+
+    def show_message(self, text: str, actions=None) -> None:
+        """Replace the maps by an explanation (no run yet, node without output, ...)."""
+        self.placeholder.set_message(text, actions)
+        self.stack.setCurrentWidget(self.placeholder)
+        self.controls.setVisible(False)
+        self.activation = None
+        self.tiling = None
+        self.title.setText("")
+
+    def show_activation(self, node_id: str, activation: np.ndarray, title: str = "") -> None:
+        """Show the activation (without batch dimension) of ``node_id``.
+
+        Parameters
+        ----------
+        node_id : str
+        activation : numpy.ndarray
+            ``[C, H, W]``, ``[C, D, H, W]`` or ``[F]`` (``[C, 1, 1]`` counts as a vector).
+        title : str
+            Rich text shown above the maps.
+        """
+        a = np.asarray(activation, dtype=np.float32)
+        same_node = node_id == self.node_id and self.activation is not None \
+            and self.activation.shape == a.shape
+        self.node_id = node_id
+        self.activation = a
+        self.title.setText(title)
+        if a.ndim <= 1 or a.ndim == 2 or all(d == 1 for d in a.shape[1:]):
+            self._show_vector(a)
+            return
+        if not same_node:
+            self.channel = 0
+            self.pixel = None
+            self._manual = None
+        depth = a.shape[1] if a.ndim == 4 else 0
+        self.depth_slider.setVisible(depth > 1)
+        self.depth_label.setVisible(depth > 1)
+        if depth > 1:
+            self.depth_slider.blockSignals(True)
+            self.depth_slider.setRange(0, depth - 1)
+            if not same_node:
+                self.depth_slider.setValue(depth // 2)
+            self.depth_slider.blockSignals(False)
+        self.controls.setVisible(True)
+        self.stack.setCurrentWidget(self.splitter)
+        self._refresh(keep_view=same_node)
+
+    def select_channel(self, channel: int) -> None:
+        """Show ``channel`` in the large view."""
+        if self.activation is None or self.tiling is None:
+            return
+        self.channel = int(np.clip(channel, 0, self.tiling.channels - 1))
+        self._update_detail()
+        self._update_marks()
+
+    def mosaic_image(self) -> np.ndarray | None:
+        """The image the mosaic ImageItem shows (for tests and screenshots)."""
+        return self.mosaic.image.image
+
+    # -- drawing -----------------------------------------------------------------------
+    def _maps(self) -> np.ndarray:
+        """``[C, H, W]`` currently shown (the depth slice of a 3-D activation)."""
+        a = self.activation
+        return a[:, self.depth_slider.value()] if a.ndim == 4 else a
+
+    def _levels(self, maps: np.ndarray) -> tuple[np.ndarray, tuple[float, float]]:
+        """Data to tile and its display levels, by the level mode."""
+        mode = self.level_mode
+        diverging = is_diverging(self.colormap)
+        if mode == "per map":
+            flat = maps.reshape(maps.shape[0], -1)
+            if diverging:
+                scale = np.abs(flat).max(axis=1)
+                scale[scale == 0] = 1
+                return maps / scale[:, None, None], (-1.0, 1.0)
+            lo, hi = flat.min(axis=1), flat.max(axis=1)
+            span = hi - lo
+            span[span == 0] = 1
+            return (maps - lo[:, None, None]) / span[:, None, None], (0.0, 1.0)
+        if mode == "manual" and self._manual is not None:
+            return maps, self._manual
+        return maps, self._global_levels(diverging)
+
+    def _global_levels(self, diverging: bool) -> tuple[float, float]:
+        a = self.activation
+        lo, hi = float(a.min()), float(a.max())
+        if diverging:
+            m = max(abs(lo), abs(hi)) or 1.0
+            return -m, m
+        return (lo, hi) if hi > lo else (lo, lo + 1.0)
+
+    def _refresh(self, keep_view: bool = False) -> None:
+        if self.activation is None or self.activation.ndim < 3:
+            return
+        maps = self._maps()
+        c, h, w = maps.shape
+        tiling = self.tiling
+        if tiling is None or (tiling.channels, tiling.height, tiling.width) != (c, h, w):
+            tiling = Tiling.for_maps(c, h, w)
+        self.tiling = tiling
+        data, levels = self._levels(maps)
+        self._setting_levels = True
+        try:
+            self.mosaic.set_image(tiling.build(data), levels=levels, cmap=self.colormap,
+                                  auto_range=not keep_view)
+        finally:
+            self._setting_levels = False
+        self.mosaic.histogram.region.setMovable(self.level_mode != "per map")
+        if self.activation.ndim == 4:
+            self.depth_label.setText(f"depth {self.depth_slider.value() + 1}/"
+                                     f"{self.activation.shape[1]}")
+        self._update_detail()
+        self._update_marks()
+
+    def _update_detail(self) -> None:
+        maps = self._maps()
+        ch = self.channel
+        m = maps[ch]
+        if self.level_mode == "per map":
+            lo, hi = float(m.min()), float(m.max())
+            if is_diverging(self.colormap):
+                a = max(abs(lo), abs(hi)) or 1.0
+                lo, hi = -a, a
+            elif hi <= lo:
+                hi = lo + 1.0
+        else:
+            lo, hi = self.mosaic.image.levels if self.mosaic.image.levels is not None \
+                else (float(m.min()), float(m.max()) + 1e-6)
+        self.detail.set_image(m, levels=(float(lo), float(hi)), cmap=self.colormap)
+        where = f"channel {ch} of {self.node_id}"
+        if self.activation.ndim == 4:
+            where += f", depth {self.depth_slider.value()}"
+        self.detail.set_title(where)
+        self.stats.setText(fmt.stats_html(m, f"channel {ch}") + "<br>" +
+                           "<span style='color:gray'>whole layer</span>" +
+                           fmt.stats_html(self.activation))
+
+    def _update_marks(self) -> None:
+        t = self.tiling
+        if t is None:
+            return
+        y0, x0 = t.origin(self.channel)
+        self.tile_box.setRect(QRectF(x0 - 0.5, y0 - 0.5, t.width + 1, t.height + 1))
+        self.tile_box.setVisible(t.channels > 1)
+        if self.pixel is None:
+            self.mosaic_mark.setData([], [])
+            self.detail_mark.setData([], [])
+            return
+        y, x = self.pixel[-2:]
+        self.mosaic_mark.setData([x0 + x + 0.5], [y0 + y + 0.5])
+        self.detail_mark.setData([x + 0.5], [y + 0.5])
+
+    def _show_vector(self, a: np.ndarray) -> None:
+        v = a.ravel()
+        self.controls.setVisible(False)
+        self.stack.setCurrentWidget(self.stack.widget(2))
+        self.bars.set_values(v)
+        s = fmt.stats(v)
+        top = int(np.argmax(v)) if v.size else 0
+        self.bar_info.setText(
+            f"{v.size} values · min {fmt.num(s['min'])} · max {fmt.num(s['max'])} "
+            f"(index {top}) · mean {fmt.num(s['mean'])} · std {fmt.num(s['std'])}")
+        self.tiling = None
+
+    # -- interaction -------------------------------------------------------------------
+    def _colormap_changed(self, _name: str) -> None:
+        self._refresh(keep_view=True)
+
+    def _levels_dragged(self, _hist) -> None:
+        if self._setting_levels or self.activation is None:
+            return
+        self._manual = tuple(float(v) for v in self.mosaic.histogram.getLevels())
+        if self.level_mode != "manual":
+            self.levels_combo.blockSignals(True)
+            self.levels_combo.setCurrentText("manual")
+            self.levels_combo.blockSignals(False)
+        self._update_detail()
+
+    def _value(self, ch: int, y: int, x: int) -> float:
+        return float(self._maps()[ch, y, x])
+
+    def _mosaic_hover(self, x: float, y: float) -> None:
+        hit = self.tiling.locate(x, y) if self.tiling is not None and not math.isnan(x) \
+            else None
+        self._hover_text(hit)
+
+    def _detail_hover(self, x: float, y: float) -> None:
+        hit = None
+        if self.tiling is not None and not math.isnan(x):
+            xi, yi = int(math.floor(x)), int(math.floor(y))
+            if 0 <= xi < self.tiling.width and 0 <= yi < self.tiling.height:
+                hit = (self.channel, yi, xi)
+        self._hover_text(hit)
+
+    def _hover_text(self, hit) -> None:
+        if hit is None:
+            self.hover.setText("<span style='color:gray'>hover a map to read values · "
+                               "click to choose a channel and an output pixel</span>")
+            return
+        ch, y, x = hit
+        d = f"d {self.depth_slider.value()}, " if self.activation.ndim == 4 else ""
+        self.hover.setText(f"channel <b>{ch}</b> · ({d}y {y}, x {x}) · value "
+                           f"<b>{fmt.num(self._value(ch, y, x))}</b>")
+
+    def _choose(self, ch: int, y: int, x: int) -> None:
+        self.channel = ch
+        self.pixel = (self.depth_slider.value(), y, x) if self.activation.ndim == 4 else (y, x)
+        self._update_detail()
+        self._update_marks()
+        self.pixelChosen.emit(ch, self.pixel)
+
+    def _mosaic_click(self, x: float, y: float) -> None:
+        hit = self.tiling.locate(x, y) if self.tiling is not None else None
+        if hit is not None:
+            self._choose(*hit)
+
+    def _detail_click(self, x: float, y: float) -> None:
+        if self.tiling is None:
+            return
+        xi, yi = int(math.floor(x)), int(math.floor(y))
+        if 0 <= xi < self.tiling.width and 0 <= yi < self.tiling.height:
+            self._choose(self.channel, yi, xi)
+
+    def _bar_hover(self, i: int) -> None:
+        if i < 0 or self.activation is None:
+            return
+        v = self.activation.ravel()
+        self.bar_info.setText(f"feature <b>{i}</b> = <b>{fmt.num(v[i])}</b> "
+                              f"(rank {int((v > v[i]).sum()) + 1} of {v.size})")

@@ -1,0 +1,44 @@
+"""Small formatting helpers shared by the panel's tabs (numbers, shapes, statistics)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["num", "shape", "stats", "stats_html"]
+
+
+def num(v: float, digits: int = 4) -> str:
+    """``0.000123`` -> ``"1.23e-04"``, ``12.5`` -> ``"12.5"``; a real minus sign."""
+    v = float(v)
+    if not np.isfinite(v):
+        return "nan" if np.isnan(v) else ("∞" if v > 0 else "−∞")
+    if v == 0:
+        return "0"
+    a = abs(v)
+    text = f"{v:.{digits - 1}e}" if a < 1e-3 or a >= 1e5 else f"{v:.{digits}g}"
+    return text.replace("-", "−")
+
+
+def shape(s) -> str:
+    """``(16, 64, 64)`` -> ``"16 × 64 × 64"``."""
+    return " × ".join(str(int(d)) for d in s)
+
+
+def stats(a: np.ndarray) -> dict[str, float]:
+    """min, max, mean, std and the fraction of exact zeros of ``a``."""
+    a = np.asarray(a, dtype=np.float32)
+    if a.size == 0:
+        return {"min": 0.0, "max": 0.0, "mean": 0.0, "std": 0.0, "zeros": 0.0}
+    return {"min": float(a.min()), "max": float(a.max()), "mean": float(a.mean()),
+            "std": float(a.std()), "zeros": float(np.count_nonzero(a == 0) / a.size)}
+
+
+def stats_html(a: np.ndarray, title: str = "") -> str:
+    """Statistics of ``a`` as a small HTML table (for a QLabel)."""
+    s = stats(a)
+    rows = [("min", num(s["min"])), ("max", num(s["max"])), ("mean", num(s["mean"])),
+            ("std", num(s["std"])), ("zeros", f"{100 * s['zeros']:.0f} %")]
+    body = "".join(f"<tr><td style='padding-right:8px;color:gray'>{k}</td>"
+                   f"<td align='right'>{v}</td></tr>" for k, v in rows)
+    head = f"<b>{title}</b>" if title else ""
+    return f"{head}<table cellspacing='0'>{body}</table>"

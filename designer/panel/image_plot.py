@@ -1,0 +1,214 @@
+"""A pyqtgraph view of one image with locked aspect, no axes, hover and click.
+
+:class:`ImagePlot` is the building block of every picture in the engine
+panel (feature-map mosaics, single channels, the input image with receptive
+field and offset overlays). Coordinates are image pixels: pixel ``(row, col)``
+covers ``[col, col + 1) × [row, row + 1)`` and row 0 is at the top.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QPalette
+
+from .colormaps import colormap
+
+__all__ = ["ImagePlot"]
+
+
+class ImagePlot(pg.GraphicsLayoutWidget):
+    """One image in a ViewBox (aspect locked, y down), optionally with a histogram.
+
+    Parameters
+    ----------
+    parent : QWidget, optional
+    histogram : bool
+        Add a :class:`pyqtgraph.HistogramLUTItem` on the right that shows the
+        value distribution and lets the user drag the display levels.
+    title : str, optional
+        A small caption above the image.
+    colorbar : bool
+        Add a (non-interactive) colour bar on the right that reads off values.
+
+    Signals
+    -------
+    hovered(float, float)
+        Image coordinates ``(x, y)`` under the mouse; NaN when it leaves the image area.
+    clicked(float, float)
+        Image coordinates of a left click inside the view.
+    """
+
+    hovered = Signal(float, float)
+    clicked = Signal(float, float)
+
+    def __init__(self, parent=None, histogram: bool = False, title: str | None = None,
+                 colorbar: bool = False):
+        super().__init__(parent)
+        self.setBackground(self.palette().color(QPalette.ColorRole.Base))
+        self.ci.layout.setContentsMargins(2, 2, 2, 2)
+        self.ci.layout.setSpacing(2)
+        row = 0
+        self.title = None
+        if title is not None:
+            self.title = self.addLabel(title, row=0, col=0, colspan=2, size="9pt",
+                                       color=self.palette().color(QPalette.ColorRole.Text))
+            row = 1
+        self.vb = self.addViewBox(row=row, col=0, lockAspect=True, invertY=True,
+                                  enableMenu=False)
+        self.vb.setDefaultPadding(0.02)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.vb.addItem(self.image)
+        self.histogram = None
+        if histogram:
+            self.histogram = pg.HistogramLUTItem(fillHistogram=True)
+            self.histogram.setImageItem(self.image)
+            self.histogram.vb.setMinimumWidth(30)
+            self.histogram.vb.setMaximumWidth(60)
+            self.histogram.region.setBrush(pg.mkBrush(128, 128, 128, 40))
+            self.histogram.gradient.showTicks(False)
+            self.addItem(self.histogram, row=row, col=1)
+        self.colorbar = None
+        if colorbar and not histogram:
+            self.colorbar = pg.ColorBarItem(interactive=False, width=10, colorMap="viridis")
+            text = self.palette().color(QPalette.ColorRole.Text)
+            self.colorbar.axis.setPen(text)
+            self.colorbar.axis.setTextPen(text)
+            self.colorbar.setImageItem(self.image)
+            self.addItem(self.colorbar, row=row, col=1)
+        self._cmap = "viridis"
+        self._rgb = False
+        self.scene().sigMouseMoved.connect(self._moved)
+        self.scene().sigMouseClicked.connect(self._clicked)
+
+    # -- content -----------------------------------------------------------------
+    def set_image(self, data: np.ndarray, levels: tuple[float, float] | None = None,
+                  cmap: str | None = None, auto_range: bool = True) -> None:
+        """Show ``data``: ``[H, W]`` through the colour map, or ``[H, W, 3]`` as RGB.
+
+        Parameters
+        ----------
+        data : numpy.ndarray
+            Scalar image (NaN drawn transparent) or RGB image in ``[0, 1]``.
+        levels : (float, float), optional
+            Values mapped to the two ends of the colour map; default: the data range.
+        cmap : str, optional
+            Colour-map name (see :mod:`.colormaps`); default: keep the current one.
+        auto_range : bool
+            Fit the view to the image when its size changed.
+        """
+        data = np.asarray(data)
+        rgb = data.ndim == 3
+        if levels is None:
+            levels = (0.0, 1.0) if rgb else _finite_range(data)
+        old = self.image.image
+        resized = old is None or old.shape[:2] != data.shape[:2]
+        if cmap is not None:
+            self._cmap = cmap
+        if rgb != self._rgb or cmap is not None or old is None:
+            self._rgb = rgb
+            self._apply_lut()
+        self.image.setImage(data, levels=levels, autoLevels=False)
+        if self.histogram is not None:
+            self.histogram.setLevels(*levels)
+        if self.colorbar is not None:
+            self.colorbar.setVisible(not rgb)
+            self.colorbar.setLevels(levels)
+        if auto_range and resized:
+            self.vb.autoRange(padding=0.02)
+
+    def clear_image(self) -> None:
+        """Remove the picture (the view keeps its overlays)."""
+        self.image.clear()
+
+    def set_colormap(self, name: str) -> None:
+        """Use the colour map ``name`` for scalar images."""
+        self._cmap = name
+        self._apply_lut()
+
+    def set_levels(self, lo: float, hi: float) -> None:
+        """Display levels of the current image."""
+        self.image.setLevels((lo, hi))
+        if self.histogram is not None:
+            self.histogram.setLevels(lo, hi)
+        if self.colorbar is not None:
+            self.colorbar.setLevels((lo, hi))
+
+    def set_title(self, text: str) -> None:
+        """Caption above the image (only if the plot was made with a title)."""
+        if self.title is not None:
+            self.title.setText(text)
+
+    def add(self, item) -> None:
+        """Add an overlay item, drawn in image coordinates above the picture."""
+        self.vb.addItem(item)
+
+    def remove(self, item) -> None:
+        """Remove an overlay added with :meth:`add`."""
+        self.vb.removeItem(item)
+
+    def auto_range(self) -> None:
+        """Fit the view to the image."""
+        self.vb.autoRange(items=[self.image], padding=0.02)
+
+    def value_at(self, x: float, y: float):
+        """Image value at image coordinates ``(x, y)``, or None outside it."""
+        img = self.image.image
+        if img is None or not math.isfinite(x) or not math.isfinite(y):
+            return None
+        r, c = int(math.floor(y)), int(math.floor(x))
+        if 0 <= r < img.shape[0] and 0 <= c < img.shape[1]:
+            return img[r, c]
+        return None
+
+    # -- internals ---------------------------------------------------------------
+    def _apply_lut(self) -> None:
+        cmap = colormap(self._cmap)
+        if self.histogram is not None:
+            self.histogram.gradient.setColorMap(cmap)
+            if self._rgb:
+                self.image.setLookupTable(None)
+        elif self.colorbar is not None:
+            self.colorbar.setColorMap(cmap)
+            if self._rgb:
+                self.image.setLookupTable(None)
+        elif self._rgb:
+            self.image.setLookupTable(None)
+        else:
+            self.image.setLookupTable(cmap.getLookupTable(0.0, 1.0, 256))
+
+    def _to_image(self, scene_pos) -> QPointF | None:
+        if not self.vb.sceneBoundingRect().contains(scene_pos):
+            return None
+        return self.vb.mapSceneToView(scene_pos)
+
+    def _moved(self, scene_pos) -> None:
+        p = self._to_image(scene_pos)
+        if p is None:
+            self.hovered.emit(math.nan, math.nan)
+        else:
+            self.hovered.emit(p.x(), p.y())
+
+    def _clicked(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton or event.double():
+            return
+        p = self._to_image(event.scenePos())
+        if p is not None:
+            self.clicked.emit(p.x(), p.y())
+
+    def leaveEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        self.hovered.emit(math.nan, math.nan)
+        super().leaveEvent(event)
+
+
+def _finite_range(data: np.ndarray) -> tuple[float, float]:
+    finite = data[np.isfinite(data)] if data.dtype.kind == "f" else data
+    if finite.size == 0:
+        return 0.0, 1.0
+    lo, hi = float(finite.min()), float(finite.max())
+    if hi <= lo:
+        hi = lo + 1.0
+    return lo, hi

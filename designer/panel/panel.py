@@ -1,0 +1,459 @@
+"""The engine panel: run the design on an image and look inside it.
+
+:class:`EnginePanel` is the dock widget of the main window. A header with
+*Run* (Ctrl+R), *Cancel*, a per-node progress bar and *Auto-run* sits above
+seven tabs: Image, Maps (feature maps), Offsets (deformable convs), SE
+(channel weights), RF (receptive fields on the image), Weights and Code.
+
+All torch work happens in one worker thread (:class:`.controller.RunController`);
+the panel only draws numpy arrays, and only the visible tab is redrawn when
+something changes (the others catch up when shown).
+"""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .code_tab import CodeTab
+from .controller import SAMPLES_DIR, RunController
+from .feature_tab import FeatureMapsTab
+from .image_tab import IMAGE_SUFFIXES, ImageTab
+from .offsets_tab import OffsetsTab
+from .rf_tab import ReceptiveFieldTab
+from .se_tab import SETab
+from .views import Views
+from .weights_tab import WeightsTab
+
+__all__ = ["EnginePanel"]
+
+AUTO_RUN_DELAY_MS = 400
+
+
+class EnginePanel(QWidget):
+    """Run the open design on an image and inspect activations, offsets, SE, RFs, code.
+
+    Parameters
+    ----------
+    window : QWidget, optional
+        The main window (parent of dialogs).
+
+    Signals
+    -------
+    nodeRequested(str)
+        The panel suggests selecting this node (e.g. a button "Show deform");
+        the window may select it on the canvas (it then calls :meth:`select_node`).
+    statusMessage(str)
+        A one-line summary for the window's status bar.
+
+    Notes
+    -----
+    The window calls :meth:`set_document`, :meth:`select_node` and, for
+    ``--screenshot --run``, :meth:`run_blocking`. :attr:`run_action` (Ctrl+R)
+    can be put in a menu.
+    """
+
+    nodeRequested = Signal(str)
+    statusMessage = Signal(str)
+
+    def __init__(self, window=None):
+        super().__init__(window)
+        self.window_ = window
+        self.doc = None
+        self.node_id: str | None = None
+        self.last_error: tuple[str, str] | None = None
+        self.dialog: QMessageBox | None = None
+        self.run_state = "idle"  # idle | running | done | failed | cancelled
+        self._rerun = False
+        self.controller = RunController(self)
+        self._build()
+        self.views = Views(self)
+        self._connect()
+        self.setAcceptDrops(True)
+        self._set_status("Open a design, then press Run (Ctrl+R).")
+
+    # -- construction ----------------------------------------------------------------
+    def _build(self) -> None:
+        self.run_action = QAction("Run", self)
+        self.run_action.setShortcut(QKeySequence("Ctrl+R"))
+        self.run_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.run_action.setToolTip("Run the network on the image (Ctrl+R)")
+        self.addAction(self.run_action)
+        self.run_button = QPushButton("▶  Run")
+        self.run_button.setToolTip("Run the network on the image (Ctrl+R)")
+        self.run_button.setDefault(True)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.progress.setTextVisible(True)
+        self.progress.setFormat("")
+        self.progress.setMinimumWidth(120)
+        self.auto_run = QCheckBox("Auto-run")
+        self.auto_run.setToolTip("Run again shortly after every change of the graph, the "
+                                 "weights or the image")
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.setTextFormat(Qt.TextFormat.RichText)
+        head = QHBoxLayout()
+        head.addWidget(self.run_button)
+        head.addWidget(self.cancel_button)
+        head.addWidget(self.progress, 1)
+        head.addWidget(self.auto_run)
+
+        self.image_tab = ImageTab(SAMPLES_DIR)
+        self.maps_tab = FeatureMapsTab()
+        self.offsets_tab = OffsetsTab()
+        self.se_tab = SETab()
+        self.rf_tab = ReceptiveFieldTab()
+        self.weights_tab = WeightsTab()
+        self.code_tab = CodeTab()
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.setUsesScrollButtons(True)
+        for tab, name, tip in (
+                (self.image_tab, "Image", "The picture fed to the network"),
+                (self.maps_tab, "Maps", "Feature maps of the selected node"),
+                (self.offsets_tab, "Offsets", "Where a deformable conv samples"),
+                (self.se_tab, "SE", "Channel weights of a Squeeze-and-Excitation block"),
+                (self.rf_tab, "RF", "Receptive field of an output pixel, on the image"),
+                (self.weights_tab, "Weights", "Seeded random weights or a .pt file"),
+                (self.code_tab, "Code", "The design as PyTorch code")):
+            self.tabs.setTabToolTip(self.tabs.addTab(tab, name), tip)
+        self.tabs.setCurrentWidget(self.maps_tab)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.setSpacing(4)
+        lay.addLayout(head)
+        lay.addWidget(self.status)
+        lay.addWidget(self.tabs, 1)
+        self.auto_timer = QTimer(self)
+        self.auto_timer.setSingleShot(True)
+        self.auto_timer.setInterval(AUTO_RUN_DELAY_MS)
+        self.auto_timer.timeout.connect(self._auto_run_now)
+
+    def _connect(self) -> None:
+        c = self.controller
+        self.run_action.triggered.connect(self.run)
+        self.run_button.clicked.connect(self.run)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.auto_run.toggled.connect(lambda on: on and self._schedule_auto_run())
+        c.busyChanged.connect(self._busy)
+        c.progress.connect(self._progress)
+        c.runFinished.connect(self._run_finished)
+        c.inputsReady.connect(lambda _i: self.views.refresh(self.image_tab))
+        c.imageChanged.connect(self._image_changed)
+        c.weightsChanged.connect(self._weights_changed)
+        c.failed.connect(self._job_failed)
+        c.cancelled.connect(self._job_cancelled)
+        c.notice.connect(self._notice)
+        self.tabs.currentChanged.connect(lambda _i: self.views.refresh(self.tabs.currentWidget()))
+        self.image_tab.imageRequested.connect(self.set_image)
+        self.maps_tab.pixelChosen.connect(self._pixel_chosen)
+        self.offsets_tab.fitRequested.connect(self._fit_offsets)
+        self.se_tab.channelChosen.connect(self.maps_tab.select_channel)
+        self.rf_tab.erfRequested.connect(self._erf_requested)
+        self.weights_tab.seedChanged.connect(self._seed_changed)
+        self.weights_tab.loadRequested.connect(c.load_weights)
+        self.weights_tab.saveRequested.connect(c.save_weights)
+        self.code_tab.verifyRequested.connect(self._verify)
+        self.code_tab.errorOccurred.connect(self.show_error)
+
+    # -- the window's interface ------------------------------------------------------------
+    def set_document(self, doc) -> None:
+        """Work on ``doc`` (a :class:`designer.document.Document`)."""
+        if self.doc is not None:
+            try:
+                self.doc.analysisChanged.disconnect(self._graph_changed)
+            except (RuntimeError, TypeError):
+                pass
+        self.doc = doc
+        self.node_id = None
+        self.run_state = "idle"
+        self.controller.set_document(doc)
+        if doc is not None:
+            doc.analysisChanged.connect(self._graph_changed)
+        self.code_tab.set_document(doc)
+        self._weights_changed(self.controller.weights_text())
+        self._update_validity()
+        self.views.invalidate()
+        self.views.refresh(self.tabs.currentWidget())
+        if self.auto_run.isChecked():
+            self._schedule_auto_run()
+
+    def select_node(self, node_id: str | None) -> None:
+        """Show ``node_id`` (the canvas selection) in the Maps, Offsets, SE and RF tabs."""
+        if node_id is not None and (self.doc is None or node_id not in self.doc.graph.nodes):
+            node_id = None
+        if node_id == self.node_id:
+            return
+        self.node_id = node_id
+        self.views.invalidate()
+        self.views.refresh(self.tabs.currentWidget())
+
+    def run(self) -> bool:
+        """Run the design on the current image in the worker; False if it cannot start."""
+        if self.doc is None:
+            self._set_status("Open a design first.")
+            return False
+        result = self.doc.result()
+        if not result.valid:
+            n = len(result.errors)
+            first = result.errors[0].message if result.errors else ""
+            self._set_status(f"<b>Fix the errors first</b>: the graph has {n} error"
+                             f"{'s' if n != 1 else ''} ({first}).", error=True)
+            self.run_state = "failed"
+            return False
+        if self.controller.jobs.pending("run"):
+            self._rerun = True  # run again with the newest state once this run ends
+            self.controller.jobs.cancel("run")
+            return True
+        self.auto_timer.stop()
+        self.run_state = "running"
+        self.progress.setRange(0, 0)
+        self.progress.setFormat("starting…")
+        self._set_status("Running…")
+        return self.controller.run()
+
+    def cancel(self) -> None:
+        """Stop the running job (run, fit) as soon as the current node is done."""
+        self._rerun = False
+        self.auto_timer.stop()
+        self.controller.cancel()
+
+    def run_blocking(self, timeout_s: float = 120) -> bool:
+        """Run and wait (spinning the event loop) until done; True on success.
+
+        Shows the feature maps of the selected node, or of the last convolution.
+        """
+        self.tabs.setCurrentWidget(self.maps_tab)
+        if not self.run():
+            return False
+        self.controller.jobs.wait(timeout_s, until=lambda: self.run_state != "running")
+        if self.run_state == "running":
+            self.cancel()
+            self._set_status(f"The run did not finish within {timeout_s:g} s.", error=True)
+            return False
+        if self.run_state != "done":
+            return False
+        if self.node_id is None:
+            self.node_id = self.views.default_node()
+            self.views.invalidate()
+        self.views.refresh(self.maps_tab)
+        return True
+
+    def set_image(self, path) -> None:
+        """Use the image file ``path`` (read in the worker; errors keep the old image)."""
+        self.controller.set_image(path)
+
+    def shutdown(self) -> None:
+        """Stop the worker (call before the application quits)."""
+        self.auto_timer.stop()
+        self.controller.shutdown()
+
+    # -- running --------------------------------------------------------------------------
+    def _busy(self, busy: bool) -> None:
+        self.cancel_button.setEnabled(busy)
+        self.offsets_tab.set_busy(busy)
+        if not busy:
+            self.progress.setRange(0, 1)
+            self.progress.setValue(0 if self.run_state != "done" else 1)
+            if self.run_state not in ("done",):
+                self.progress.setFormat("")
+
+    def _progress(self, job: str, done: int, total: int, label: str) -> None:
+        if job not in ("run", "fit"):
+            return
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+        self.progress.setFormat(f"{label} ({done}/{total})" if total > 1 else label)
+
+    def _run_finished(self, result) -> None:
+        self.run_state = "done"
+        n = len(result.activations) or len(result.shapes)
+        self.progress.setRange(0, 1)
+        self.progress.setValue(1)
+        self.progress.setFormat(f"done · {n} nodes in {result.seconds * 1000:.0f} ms")
+        self._set_status(f"Ran {n} nodes on <b>{self.controller.image_name}</b> in "
+                         f"{result.seconds * 1000:.0f} ms · weights "
+                         f"{self.controller.weights_text()}.")
+        if self.node_id is None:
+            self.node_id = self.views.default_node()
+        self.views.invalidate()
+        self.views.refresh(self.tabs.currentWidget())
+        self._maybe_rerun()
+
+    def _job_failed(self, job: str, message: str) -> None:
+        titles = {"run": "The run failed", "image": "Cannot read the image",
+                  "load weights": "Cannot load the weights",
+                  "save weights": "Cannot save the weights", "fit": "Fitting failed",
+                  "erf": "Effective receptive field failed",
+                  "prepare": "Cannot prepare the input"}
+        if job in ("run", "fit"):
+            self.run_state = "failed"
+            self.progress.setFormat("failed")
+        if job == "prepare":
+            self.image_tab.show_message(f"<span style='color:#c62828'>{message}</span>")
+            return
+        if job == "load weights":
+            self.weights_tab.set_message(f"<span style='color:#c62828'>{message}</span>")
+        self.show_error(titles.get(job, f"{job} failed"), message)
+        self._maybe_rerun()
+
+    def _job_cancelled(self, job: str) -> None:
+        if job in ("run", "fit"):
+            self.run_state = "cancelled"
+            self.progress.setFormat("cancelled")
+            if not self._rerun:
+                self._set_status(f"{'Run' if job == 'run' else 'Fit'} cancelled.")
+        self._maybe_rerun()
+
+    def _maybe_rerun(self) -> None:
+        if self._rerun and not self.controller.jobs.pending("run"):
+            self._rerun = False
+            self.run()
+
+    def _schedule_auto_run(self) -> None:
+        if self.auto_run.isChecked() and self.doc is not None:
+            self.auto_timer.start()
+
+    def _auto_run_now(self) -> None:
+        if self.auto_run.isChecked():
+            self.run()
+
+    # -- changes -----------------------------------------------------------------------------
+    def _graph_changed(self, _result=None) -> None:
+        if self.node_id is not None and self.node_id not in self.doc.graph.nodes:
+            self.node_id = None
+        self._update_validity()
+        self.code_tab.graph_changed()
+        self.views.invalidate()
+        self.views.refresh(self.tabs.currentWidget())
+        self._schedule_auto_run()
+
+    def _update_validity(self) -> None:
+        if self.doc is None:
+            return
+        result = self.doc.result()
+        self.weights_tab.set_params(result.total_params if result.valid else None)
+        if not result.valid:
+            n = len(result.errors)
+            self._set_status(f"The graph has {n} error{'s' if n != 1 else ''}: fix the "
+                             "errors first, then run.", error=True)
+        elif self.controller.result is not None and not self.controller.result_is_current():
+            self._set_status("The graph changed since the last run: press Run (Ctrl+R) "
+                             "to update the maps.")
+
+    def _image_changed(self, name: str) -> None:
+        self.image_tab.set_current(self.controller.image_path)
+        self._set_status(f"Image: <b>{name}</b>.")
+        self.views.refresh(self.tabs.currentWidget())
+        self._schedule_auto_run()
+
+    def _weights_changed(self, text: str) -> None:
+        self.weights_tab.set_state(text)
+        self.weights_tab.set_seed(self.controller.seed)
+        self.weights_tab.set_message("")
+        self._schedule_auto_run()
+
+    def _seed_changed(self, seed: int) -> None:
+        self.controller.set_seed(seed)
+
+    def _notice(self, text: str) -> None:
+        self._set_status(text)
+        if text.startswith("Weights saved"):
+            self.weights_tab.set_message(text)
+
+    # -- links between tabs -----------------------------------------------------------------
+    def _pixel_chosen(self, channel: int, index) -> None:
+        if self.maps_tab.node_id is not None:
+            self.views.set_rf_index(self.maps_tab.node_id, (channel, *index))
+
+    def _fit_offsets(self, node_id: str, steps: int) -> None:
+        self.run_state = "running"
+        self.progress.setRange(0, 0)
+        self.progress.setFormat(f"fitting {node_id}…")
+        self.controller.fit_offsets(node_id, steps)
+
+    def _erf_requested(self, node_id: str, index, input_id: str) -> None:
+        key = (node_id, tuple(index))
+        self.controller.effective_rf(node_id, index, input_id,
+                                     lambda erf: self.rf_tab.set_erf(key, erf))
+
+    def _verify(self, code: str) -> None:
+        self.controller.verify(code, self.code_tab.verify_done, self.code_tab.verify_failed)
+
+    # -- messages ----------------------------------------------------------------------------
+    def _set_status(self, text: str, error: bool = False) -> None:
+        color = "#c62828" if error else "palette(text)"
+        self.status.setText(f"<span style='color:{color}'>{text}</span>")
+        plain = _plain(text)
+        self.status.setToolTip(plain)
+        self.statusMessage.emit(plain)
+
+    def status_text(self) -> str:
+        """The status line as plain text."""
+        return _plain(self.status.text())
+
+    def show_error(self, title: str, message: str) -> None:
+        """Show an error in a (non-blocking) dialog and in the status line."""
+        self.last_error = (title, message)
+        self._set_status(f"{title}: {message}", error=True)
+        if self.dialog is not None:
+            self.dialog.close()
+        box = QMessageBox(QMessageBox.Icon.Warning, title, message,
+                          QMessageBox.StandardButton.Ok, self.window_ or self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        self.dialog = box
+        box.finished.connect(lambda _r: setattr(self, "dialog", None))
+
+    # -- drag and drop ---------------------------------------------------------------------
+    @staticmethod
+    def _dropped_image(event) -> str | None:
+        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+        for url in urls:
+            path = url.toLocalFile()
+            if path and Path(path).suffix.lower() in IMAGE_SUFFIXES:
+                return path
+        return None
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        if self._dropped_image(event):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        path = self._dropped_image(event)
+        if path:
+            event.acceptProposedAction()
+            self.tabs.setCurrentWidget(self.image_tab)
+            self.set_image(path)
+
+    # -- helpers for tests and screenshots --------------------------------------------------------
+    def current_activation(self) -> np.ndarray | None:
+        """The activation the Maps tab shows."""
+        return self.maps_tab.activation
+
+
+def _plain(html: str) -> str:
+    """Rich text without its tags."""
+    return unescape(re.sub(r"<[^>]+>", "", html))

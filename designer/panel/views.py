@@ -1,0 +1,275 @@
+"""What each tab of the engine panel shows, given the document, selection and last run.
+
+:class:`Views` turns the panel's state (document, selected node, the
+controller's last :class:`~engine.runtime.RunResult` and Input tensors) into
+calls on the tabs. Tabs are redrawn lazily: a change marks every tab dirty
+and only the visible one is redrawn at once; the others when shown.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import fmt
+
+__all__ = ["Views", "picture"]
+
+_SPATIAL_KINDS = ("Conv", "Deform", "Separable", "Pool", "Unpool")
+
+
+def picture(a: np.ndarray) -> np.ndarray:
+    """A drawable picture of ``[C, H, W]``: RGB for 3 channels in [0, 1], else the mean."""
+    if a.ndim == 3 and a.shape[0] == 3 and float(a.min()) >= 0 and float(a.max()) <= 1:
+        return a.transpose(1, 2, 0)
+    if a.ndim == 3:
+        return a.mean(axis=0)
+    return a
+
+
+class Views:
+    """Redraws the tabs of an :class:`~designer.panel.EnginePanel` when needed.
+
+    Parameters
+    ----------
+    panel : EnginePanel
+    """
+
+    def __init__(self, panel):
+        self.panel = panel
+        self.tabs = {panel.image_tab: self._image, panel.maps_tab: self._maps,
+                     panel.offsets_tab: self._offsets, panel.se_tab: self._se,
+                     panel.rf_tab: self._rf, panel.weights_tab: lambda: None,
+                     panel.code_tab: lambda: None}
+        self.dirty = set(self.tabs)
+        self.rf_node: str | None = None
+        self.rf_index: tuple[int, ...] | None = None
+
+    # -- bookkeeping -------------------------------------------------------------------
+    def invalidate(self) -> None:
+        """Every tab must be redrawn (when it is next visible)."""
+        self.dirty = set(self.tabs)
+
+    def mark_dirty(self, tab) -> None:
+        self.dirty.add(tab)
+
+    def refresh(self, tab) -> None:
+        """Redraw ``tab`` if it is dirty."""
+        if tab in self.dirty:
+            self.dirty.discard(tab)
+            self.tabs[tab]()
+
+    # -- shared facts ----------------------------------------------------------------------
+    @property
+    def doc(self):
+        return self.panel.doc
+
+    @property
+    def result(self):
+        return self.panel.controller.result
+
+    def node(self) -> str | None:
+        """The node to show: the selection, else a sensible default."""
+        return self.panel.node_id or self.default_node()
+
+    def default_node(self) -> str | None:
+        """The last convolution-like node with a spatial output (else the last node)."""
+        if self.doc is None:
+            return None
+        analysis = self.doc.result()
+        best = None
+        for nid, res in analysis.nodes.items():
+            if res.shape is None:
+                continue
+            kind = self.doc.graph.nodes[nid].kind
+            if len(res.shape) >= 3 and min(res.shape[1:]) > 1 and (
+                    any(k in kind.family for k in _SPATIAL_KINDS) or "Conv" in res.type):
+                best = nid
+        return best or (analysis.order[-1] if analysis.order else None)
+
+    def _title(self, nid: str, shape) -> str:
+        res = self.doc.result().nodes.get(nid)
+        node = self.doc.graph.nodes.get(nid)
+        kind = node.type if node else "?"
+        summary = f" {res.summary}" if res is not None and res.summary else ""
+        text = f"<b>{nid}</b> · {kind}{summary} · {fmt.shape(shape)}"
+        if self.panel.node_id is None:
+            text += " <span style='color:gray'>(select a node on the canvas to change)</span>"
+        if not self.panel.controller.result_is_current():
+            text += " <span style='color:#e65100'>· from an earlier version of the graph: " \
+                    "run again</span>"
+        return text
+
+    def _run_actions(self):
+        return [("▶ Run", self.panel.run)]
+
+    def _nodes_of(self, type_: str) -> list[str]:
+        if self.doc is None:
+            return []
+        return [n.id for n in self.doc.graph.nodes.values() if n.type == type_]
+
+    def _choose_actions(self, ids: list[str]):
+        def chooser(nid):
+            def go():
+                self.panel.select_node(nid)
+                self.panel.nodeRequested.emit(nid)
+            return go
+        return [(f"Show {nid}", chooser(nid)) for nid in ids[:4]]
+
+    def _no_doc(self, tab) -> bool:
+        if self.doc is None:
+            tab.show_message("Open a design to run it.")
+            return True
+        return False
+
+    # -- tabs ------------------------------------------------------------------------------
+    def _image(self) -> None:
+        p = self.panel
+        c = p.controller
+        p.image_tab.set_current(c.image_path)
+        if self.doc is None:
+            p.image_tab.show_message("Open a design to see what its Input receives.")
+            return
+        if c.inputs is None:
+            if not c.jobs.pending("prepare"):
+                c.prepare_inputs()
+            p.image_tab.show_message("Preparing the Input tensor…")
+            self.dirty.add(p.image_tab)  # redraw when inputsReady arrives
+            return
+        size = c.image.shape[:2] if c.image is not None else None
+        p.image_tab.set_inputs(c.inputs, c.image_name, size)
+
+    def _maps(self) -> None:
+        tab = self.panel.maps_tab
+        if self._no_doc(tab):
+            return
+        nid = self.node()
+        if nid is None:
+            tab.show_message("The design is empty: add an Input and some layers.")
+            return
+        if self.result is None:
+            tab.show_message(f"Run the network (Ctrl+R) to see the feature maps of "
+                             f"<b>{nid}</b>.", self._run_actions())
+            return
+        act = self.result.activations.get(nid)
+        if act is None:
+            tab.show_message(f"The last run has no activation for <b>{nid}</b> (the graph "
+                             "changed since): run again.", self._run_actions())
+            return
+        tab.show_activation(nid, act, self._title(nid, act.shape))
+
+    def _offsets(self) -> None:
+        tab = self.panel.offsets_tab
+        if self._no_doc(tab):
+            return
+        nid = self.node()
+        ids = self._nodes_of("DeformConv2d")
+        if nid not in ids:
+            if ids:
+                tab.show_message("Select a <b>DeformConv2d</b> node to see where it "
+                                 "samples.", self._choose_actions(ids))
+            else:
+                tab.show_message("This design has no deformable convolution. Add a "
+                                 "<b>DeformConv2d</b> from the palette (Deformable) to see "
+                                 "learned sampling offsets.")
+            return
+        r = self.result
+        if r is None or nid not in r.offsets:
+            tab.show_message(f"Run the network (Ctrl+R) to see the offsets of <b>{nid}</b>.",
+                             self._run_actions())
+            return
+        params = dict(self.doc.analyzer.outcome(nid).params or {})
+        params["padding"] = _pads(params)
+        srcs = self.doc.graph.inputs_of(nid)
+        src = srcs.get(0)
+        if src in r.inputs:
+            pic, what = picture(r.inputs[src][0]), f"image <b>{src}</b>"
+        elif src in r.activations:
+            pic, what = picture(r.activations[src]), f"channel mean of <b>{src}</b>"
+        else:
+            h, w = r.offsets[nid].shape[1:]
+            pic, what = np.zeros((h, w), np.float32), "unknown"
+        if pic.ndim == 3 and pic.shape[2] != 3:
+            pic = pic.mean(axis=2)
+        tab.show_offsets(nid, params, r.offsets[nid], r.masks.get(nid), pic, what,
+                         fitted=nid in self.panel.controller.fitted)
+
+    def _se(self) -> None:
+        tab = self.panel.se_tab
+        if self._no_doc(tab):
+            return
+        nid = self.node()
+        ids = self._nodes_of("SqueezeExcitation")
+        if nid not in ids:
+            if ids:
+                tab.show_message("Select a <b>SqueezeExcitation</b> node to see its channel "
+                                 "weights.", self._choose_actions(ids))
+            else:
+                tab.show_message("This design has no Squeeze-and-Excitation block. Add a "
+                                 "<b>SqueezeExcitation</b> node from the palette to see how "
+                                 "it reweights channels.")
+            return
+        r = self.result
+        if r is None or nid not in r.se_weights:
+            tab.show_message(f"Run the network (Ctrl+R) to see the channel weights of "
+                             f"<b>{nid}</b>.", self._run_actions())
+            return
+        src = self.doc.graph.inputs_of(nid).get(0, "")
+        before = r.activations.get(src)
+        after = r.activations.get(nid)
+        if before is not None and before.ndim == 4:  # 3-D maps: the middle frame
+            before, after = before[:, before.shape[1] // 2], after[:, after.shape[1] // 2]
+        tab.show_weights(nid, r.se_weights[nid], before, after, src,
+                         self.panel.maps_tab.colormap)
+
+    def _rf(self) -> None:
+        tab = self.panel.rf_tab
+        if self._no_doc(tab):
+            return
+        nid = self.node()
+        if nid is None:
+            tab.show_message("Select a node to see the receptive field of its outputs.")
+            return
+        res = self.doc.result().nodes.get(nid)
+        if res is None or res.rf is None or res.shape is None:
+            tab.show_message(f"<b>{nid}</b> has no receptive field yet (fix the errors "
+                             "first).")
+            return
+        rf = res.rf
+        input_res = self.doc.result().nodes.get(rf.input)
+        input_shape = input_res.shape if input_res is not None else (1, 1, 1)
+        c = self.panel.controller
+        current = c.result_is_current()
+        pic = None
+        inputs = c.inputs or (self.result.inputs if self.result is not None else None)
+        if inputs and rf.input in inputs and tuple(inputs[rf.input].shape[1:]) == \
+                tuple(input_shape):
+            x = inputs[rf.input][0]
+            pic = picture(x[:, x.shape[1] // 2] if x.ndim == 4 else x)
+        index = self.rf_index if self.rf_node == nid else None
+        out_map = None
+        act = self.result.activations.get(nid) if self.result is not None else None
+        if act is not None and current and tuple(act.shape) == tuple(res.shape) and \
+                act.ndim >= 3:
+            ch = index[0] if index else 0
+            m = act[min(ch, act.shape[0] - 1)]
+            out_map = m[index[1] if index and m.ndim == 3 else m.shape[0] // 2] \
+                if m.ndim == 3 else m
+        tab.show_node(nid, rf, res.shape, out_map, pic, input_shape, current, index)
+
+    def set_rf_index(self, node_id: str, index: tuple[int, ...]) -> None:
+        """The output element chosen in the Maps tab (for the RF tab)."""
+        self.rf_node = node_id
+        self.rf_index = tuple(int(i) for i in index)
+        self.mark_dirty(self.panel.rf_tab)
+
+
+def _pads(params: dict) -> tuple[int, int]:
+    """Symmetric padding per axis of a conv's normalised parameters."""
+    pad = params.get("padding", (0, 0))
+    if pad == "valid":
+        return 0, 0
+    if pad == "same":
+        k = params.get("kernel_size", (1, 1))
+        d = params.get("dilation", (1, 1))
+        return tuple(di * (ki - 1) // 2 for ki, di in zip(k, d, strict=True))
+    return tuple(int(v) for v in pad)
