@@ -211,18 +211,23 @@ def _binop_chain(node: ast.BinOp) -> tuple[str, list[ast.expr]] | None:
     return sym, items[::-1]
 
 
+def _src(node: ast.expr) -> str:
+    """``ast.unparse`` with the project's double quotes (strings are plain words)."""
+    return re.sub(r"'([A-Za-z_][A-Za-z0-9_]*)'", r'"\1"', ast.unparse(node))
+
+
 def _lay(node: ast.expr, indent: int, prefix: str = "", suffix: str = "") -> list[str]:
     """Lines of ``prefix + node + suffix`` at ``indent``, broken to fit ``LINE`` columns."""
     pad = " " * indent
-    flat = prefix + ast.unparse(node) + suffix
+    flat = prefix + _src(node) + suffix
     if indent + len(flat) <= LINE:
         return [pad + flat]
     if isinstance(node, ast.Call):
-        head = prefix + ast.unparse(node.func) + "("
+        head = prefix + _src(node.func) + "("
         if indent + len(head) > LINE and prefix:
             return [pad + prefix + "("] + _lay(node, indent + 4) + [pad + ")" + suffix]
-        items = [ast.unparse(a) for a in node.args]
-        items += [f"{k.arg}={ast.unparse(k.value)}" for k in node.keywords]
+        items = [_src(a) for a in node.args]
+        items += [f"{k.arg}={_src(k.value)}" for k in node.keywords]
         hug = " " * (indent + 4) + ", ".join(items)
         if len(hug) <= LINE:  # all arguments on one indented line
             return [pad + head, hug, pad + ")" + suffix]
@@ -265,6 +270,8 @@ def _assign(target: str, expr: str, indent: int, comment: str = "") -> list[str]
     line = f"{' ' * indent}{target} = {expr}"
     if comment and len(line) + 2 + len(comment) <= LINE:
         return [f"{line}  {comment}"]
+    if not comment and len(line) <= LINE:
+        return [line]
     node = ast.parse(expr, mode="eval").body
     lines = _lay(node, indent, f"{target} = ")
     return ([f"{' ' * indent}{comment}"] if comment else []) + lines
@@ -437,10 +444,10 @@ def export_code(graph: Graph, class_name: str | None = None) -> str:
     std = [IMPORTS["math"]] if "math" in code_names else []
     third = [IMPORTS[n] for n in ("torch", "F", "nn") if n in code_names]
     header = [
-        f'"""{cls_name}: a PyTorch model exported by ConvCanvas.',
+        '"""PyTorch model exported by ConvCanvas.',
         "",
-        "Standalone (needs only torch). Build it with ``" + cls_name + "()``; weights written",
-        "by ``python main.py run GRAPH --save-weights W.pt`` load with",
+        f"Class: ``{cls_name}`` (needs only torch).",
+        "Weights written by ``python main.py run GRAPH --save-weights W.pt`` load with",
         '``model.load_state_dict(torch.load("W.pt", weights_only=True))``.',
         '"""',
         "",

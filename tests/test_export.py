@@ -1,0 +1,225 @@
+"""The code exporter (issue 3): golden files, safety, layout, torch-freedom.
+
+Golden files live in ``tests/golden/<example>.py``; regenerate them after an
+intended change with ``UPDATE_GOLDEN=1 python -m pytest tests/test_export.py``.
+The examples chosen for goldens do not use DeformConv2d, so the goldens do not
+change whenever ``engine/deform.py`` is tuned.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine import Graph, load_graph
+from engine.cli import main as cli_main
+from engine.export import ExportError, class_name_for, export_code, write_export
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "resources" / "examples"
+GOLDEN = Path(__file__).resolve().parent / "golden"
+RUFF = Path(sys.executable).with_name("ruff")
+GOLDEN_EXAMPLES = ("se_resnet_block", "unet_mini", "unpooling_decoder",
+                   "transposed_conv_arithmetic", "mobilenet_block", "spatially_separable",
+                   "shufflenet_unit")
+
+
+def ruff_check(*paths) -> subprocess.CompletedProcess:
+    if not RUFF.exists():
+        pytest.skip("ruff is not installed in this environment")
+    return subprocess.run([str(RUFF), "check", "--no-cache", "--config",
+                           str(ROOT / "pyproject.toml"), *map(str, paths)],
+                          capture_output=True, text=True, cwd=ROOT)
+
+
+@pytest.mark.parametrize("name", GOLDEN_EXAMPLES)
+def test_golden(name):
+    code = export_code(load_graph(EXAMPLES / f"{name}.convgraph.json"))
+    path = GOLDEN / f"{name}.py"
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        GOLDEN.mkdir(exist_ok=True)
+        path.write_text(code, encoding="utf-8")
+    assert path.exists(), f"missing golden file {path}: run with UPDATE_GOLDEN=1"
+    assert code == path.read_text(encoding="utf-8"), (
+        f"exported code of {name} changed; if intended, regenerate with UPDATE_GOLDEN=1")
+
+
+def test_goldens_pass_ruff():
+    assert (r := ruff_check(*sorted(GOLDEN.glob("*.py")))).returncode == 0, r.stdout
+
+
+def test_export_imports_no_torch():
+    code = ("import sys\n"
+            "from engine import load_graph\n"
+            "from engine.export import export_code\n"
+            f"export_code(load_graph({str(EXAMPLES / 'classifier_tour.convgraph.json')!r}))\n"
+            "bad = [m for m in sys.modules if m == 'torch' or m.startswith('torch.')]\n"
+            "assert not bad, bad\n")
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+
+
+def test_structure_of_exported_code():
+    g = load_graph(EXAMPLES / "classifier_tour.convgraph.json")
+    code = export_code(g)
+    tree = ast.parse(code)
+    imports = [ast.unparse(n) for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
+    assert imports == ["import math", "import torch", "import torch.nn.functional as F",
+                       "from torch import nn"]
+    classes = [n.name for n in tree.body if isinstance(n, ast.ClassDef)]
+    assert classes == ["DeformConv2d", "SqueezeExcitation", "DepthwiseSeparableConv2d",
+                       "SpatiallySeparableConv2d", "ClassifierTour"]
+    funcs = [n.name for n in tree.body if isinstance(n, ast.FunctionDef)]
+    assert "deform_conv2d" in funcs and "_pair" in funcs
+    # library code is copied verbatim
+    nnlib = (ROOT / "engine" / "nnlib.py").read_text()
+    lib = ast.parse(nnlib)
+    se = next(n for n in lib.body if isinstance(n, ast.ClassDef) and n.name == "SqueezeExcitation")
+    assert ast.get_source_segment(nnlib, se) in code
+    assert "engine" not in code.replace("ConvCanvas", "")
+    assert "self.merge =" not in code and "torch.cat([dilated, deform], dim=1)" in code
+    assert "residual = shuffle + ds_relu" in code
+    assert "return classifier" in code
+    # the description never reaches the code
+    assert g.description[:40] not in code
+
+
+def test_only_needed_library_code_and_imports():
+    g = Graph("Plain")
+    g.add_node("Input", {"channels": 1, "height": 8, "width": 8}, "x")
+    g.add_node("Conv2d", {"out_channels": 2}, "conv")
+    g.connect("x", "conv")
+    code = export_code(g)
+    assert "import math" not in code and "functional" not in code
+    assert "class Plain(nn.Module)" in code and "def deform_conv2d" not in code
+    g.add_node("SqueezeExcitation", {"reduction": 1}, "se")
+    g.connect("conv", "se")
+    code = export_code(g)
+    assert "class SqueezeExcitation" in code and "def deform_conv2d" not in code
+    assert "def _pair" not in code and "import math" not in code
+
+
+def test_invalid_graph_raises_listing_errors():
+    g = Graph("bad")
+    g.add_node("Input", {"channels": 3, "height": 4, "width": 4}, "x")
+    g.add_node("Conv2d", {"out_channels": 2, "kernel_size": 7}, "c1")
+    g.add_node("Linear", {"out_features": 3}, "fc")
+    g.connect("x", "c1")
+    g.connect("x", "fc")
+    with pytest.raises(ExportError) as info:
+        export_code(g)
+    msg = str(info.value)
+    assert "c1" in msg and "fc" in msg and "2 errors" in msg and "\n" not in msg
+    assert len(info.value.errors) == 2
+
+
+@pytest.mark.parametrize("name,want", [
+    ("Classifier tour", "ClassifierTour"), ("HDC dilated stack", "HDCDilatedStack"),
+    ("3d net", "Net3dNet"), ("", "Net"), ("  ---  ", "Net"), ("class", "Class"),
+    ("Über net!", "BerNet"), ("deform_conv2d", "DeformConv2dNet"), ("nn", "Nn"),
+])
+def test_class_name_for(name, want):
+    got = class_name_for(name)
+    assert got.isidentifier() and got == want
+
+
+def test_explicit_class_name_is_checked():
+    g = load_graph(EXAMPLES / "mobilenet_block.convgraph.json")
+    assert "class MyNet(nn.Module)" in export_code(g, "MyNet")
+    for bad in ("my net", "class", "1x", "DeformConv2d", "torch", "x" * 80):
+        with pytest.raises(ExportError):
+            export_code(g, bad)
+
+
+def test_hostile_names_and_description_never_reach_the_code(tmp_path):
+    g = Graph('"""; import os; os.system("rm -rf /") #', 'x"""\nimport os\n')
+    g.add_node("Input", {"channels": 3, "height": 8, "width": 8}, "x")
+    g.add_node("Conv2d", {"out_channels": 2, "padding": "same", "padding_mode": "reflect"},
+               "conv")
+    g.connect("x", "conv")
+    code = export_code(g)
+    assert "os" not in {n.id for n in ast.walk(ast.parse(code)) if isinstance(n, ast.Name)}
+    assert "import os" not in code and "rm -rf" not in code
+    assert "class ImportOsOsSystemRmRf(nn.Module)" in code
+    assert 'padding="same", padding_mode="reflect"' in code
+
+
+def test_private_module_attribute_ids_are_refused():
+    g = Graph("g")
+    g.add_node("Input", {"channels": 3, "height": 8, "width": 8}, "x")
+    g.add_node("ReLU", {}, "_modules")
+    g.connect("x", "_modules")
+    with pytest.raises(ExportError, match="_modules"):
+        export_code(g)
+
+
+def test_long_names_wrap_within_100_columns(tmp_path):
+    g = Graph("L" * 70)
+    ids = [("i" * 60 + str(k)) for k in range(3)]
+    for i in ids:
+        g.add_node("Input", {"channels": 2, "height": 8, "width": 8}, i)
+    long_pool = "p" * 64
+    g.add_node("Concat", {}, "c" * 64)
+    for port, i in enumerate(ids):
+        g.connect(i, "c" * 64, port)
+    g.add_node("MaxPool2d", {}, long_pool)
+    g.connect("c" * 64, long_pool)
+    g.add_node("MaxUnpool2d", {}, "u" * 64)
+    g.connect(long_pool, "u" * 64, 0)
+    g.connect(long_pool, "u" * 64, 1)
+    g.add_node("SpatiallySeparableConv2d", {"out_channels": 3, "kernel_size": [3, 5],
+                                            "padding": [1, 2]}, "s" * 64)
+    g.connect("u" * 64, "s" * 64)
+    g.add_node("Add", {}, "a" * 64)
+    g.connect("s" * 64, "a" * 64, 0)
+    g.connect("s" * 64, "a" * 64, 1)
+    g.add_node("ReLU", {}, "r" * 64)
+    g.connect("s" * 64, "r" * 64)
+    code = export_code(g)
+    assert max(len(line) for line in code.splitlines()) <= 100
+    path = tmp_path / "long.py"
+    write_export(code, path)
+    assert (r := ruff_check(path)).returncode == 0, r.stdout
+    ns: dict = {}
+    torch = pytest.importorskip("torch")
+    exec(compile(code, str(path), "exec"), ns)
+    cls = ns[class_name_for(g.name)]
+    out = cls()(*[torch.rand(1, 2, 8, 8) for _ in ids])
+    assert isinstance(out, tuple) and len(out) == 2
+
+
+def test_write_export_is_atomic(tmp_path):
+    target = tmp_path / "model.py"
+    target.write_text("# mine\n")
+    with pytest.raises(OSError):
+        write_export("x = 1\n", tmp_path / "missing" / "model.py")
+    write_export("x = 1\n", target)
+    assert target.read_text() == "x = 1\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["model.py"]
+
+
+def test_cli_export_exit_codes(tmp_path, capsys):
+    out = tmp_path / "m.py"
+    assert cli_main(["export", str(EXAMPLES / "unet_mini.convgraph.json"), "-o", str(out),
+                     "--class-name", "UNet"]) == 0
+    assert "class UNet(nn.Module)" in out.read_text()
+    bad = tmp_path / "bad.convgraph.json"
+    bad.write_text('{"format": "convcanvas-graph", "version": 1, "name": "b", "nodes": ['
+                   '{"id": "x", "type": "Input"}, {"id": "c", "type": "Conv2d", '
+                   '"params": {"out_channels": 2}}], "edges": []}')
+    out.write_text("# keep me\n")
+    assert cli_main(["export", str(bad), "-o", str(out)]) == 1
+    assert out.read_text() == "# keep me\n"
+    err = capsys.readouterr().err
+    assert "c: input not connected" in err and err.count("\n") == 1
+    (tmp_path / "junk.json").write_text("{")
+    with pytest.raises(SystemExit) as info:
+        cli_main(["export", str(tmp_path / "junk.json"), "-o", str(out)])
+    assert info.value.code == 2
+    assert cli_main(["export", str(EXAMPLES / "unet_mini.convgraph.json"), "-o",
+                     str(tmp_path / "nope" / "m.py")]) == 2
