@@ -1,0 +1,320 @@
+"""An edge: a curved arrow from an output port to an input port, with a label.
+
+The label shows what flows along the edge: the source's output shape
+(``32×62×62``) and its receptive field relative to the Input
+(``RF 7×7 · j 2``, ``RF global``). Geometry comes from
+:mod:`designer.canvas.routing`; the scene supplies obstacles and lanes.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QPainter,
+    QPainterPath,
+    QPainterPathStroker,
+    QPen,
+    QPolygonF,
+    QStaticText,
+)
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
+
+from engine import Edge, NodeResult
+from engine.catalogue import fmt_shape
+
+from . import theme
+from .routing import Route, route
+
+__all__ = ["EdgeItem", "EdgeLabelItem", "edge_label_texts"]
+
+#: below this zoom, labels are not drawn (they would be unreadable)
+LABEL_MIN_ZOOM = 0.42
+_ARROW_L, _ARROW_W = 8.0, 4.2
+_SHAPE_FONT = (10.5, QFont.Weight.DemiBold)
+_RF_FONT = (9.5, QFont.Weight.Normal)
+
+
+def edge_label_texts(result: NodeResult | None) -> tuple[str, str]:
+    """``(shape, receptive field)`` texts of an edge leaving a node with ``result``."""
+    if result is None or result.shape is None:
+        return "", ""
+    rf = result.rf.label() if result.rf is not None else ""
+    if len(result.rf_by_input) > 1:
+        rf += f" (of {result.rf.input})"
+    return fmt_shape(result.shape), rf
+
+
+@lru_cache(maxsize=4096)
+def _text_width(text: str, font_key: tuple) -> float:
+    return QFontMetricsF(theme.font(*font_key)).horizontalAdvance(text)
+
+
+@lru_cache(maxsize=8)
+def _line_height(font_key: tuple) -> float:
+    return QFontMetricsF(theme.font(*font_key)).height()
+
+
+class EdgeLabelItem(QGraphicsItem):
+    """The label of an edge: shape on the first line, receptive field below.
+
+    A top-level item above every edge and below every card (the scene adds and
+    removes it with its edge). The size comes from cached font metrics; the
+    text layout is prepared on first paint, so updating many labels is cheap.
+    """
+
+    PAD_X, PAD_Y = 5.0, 2.5
+
+    def __init__(self, edge: EdgeItem):
+        super().__init__()
+        self.edge = edge
+        self.shape_text = ""
+        self.rf_text = ""
+        self._st: tuple | None = None
+        self._rect = QRectF()
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.setZValue(1)
+        self.setVisible(False)
+
+    def set_texts(self, shape: str, rf: str) -> bool:
+        """Set the texts; returns True when the label's size changed."""
+        if (shape, rf) == (self.shape_text, self.rf_text):
+            return False
+        self.shape_text, self.rf_text = shape, rf
+        self._st = None
+        w = h = 0.0
+        for text, f in ((shape, _SHAPE_FONT), (rf, _RF_FONT)):
+            if text:
+                w = max(w, _text_width(text, f))
+                h += _line_height(f)
+        rect = QRectF(0, 0, w + 2 * self.PAD_X, h + 2 * self.PAD_Y) if w else QRectF()
+        resized = rect.size() != self._rect.size()
+        if resized:
+            self.prepareGeometryChange()
+            self._rect = rect
+        self.setVisible(bool(w))
+        self.update()
+        return resized
+
+    def size(self):
+        return self._rect.size()
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 (Qt API)
+        return self._rect
+
+    def _layout(self) -> tuple:
+        out = []
+        for text, f in ((self.shape_text, _SHAPE_FONT), (self.rf_text, _RF_FONT)):
+            if not text:
+                continue
+            st = QStaticText(text)
+            st.setTextFormat(Qt.TextFormat.PlainText)
+            st.prepare(font=theme.font(*f))
+            out.append((st, f, theme.INK if f is _SHAPE_FONT else theme.INK_FAINT))
+        return tuple(out)
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        lod = QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform())
+        if lod < LABEL_MIN_ZOOM or self._rect.isEmpty():
+            return
+        if self._st is None:
+            self._st = self._layout()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        selected = self.edge.isSelected()
+        painter.setPen(QPen(theme.ACCENT if selected else QColor("#dfe3ea"), 1.0))
+        painter.setBrush(theme.LABEL_BG)
+        painter.drawRoundedRect(self._rect.adjusted(0.5, 0.5, -0.5, -0.5), 4, 4)
+        y = self.PAD_Y
+        for st, f, color in self._st:
+            painter.setFont(theme.font(*f))
+            painter.setPen(color)
+            painter.drawStaticText(QPointF(self.PAD_X, y), st)
+            y += _line_height(f)
+
+
+class EdgeItem(QGraphicsItem):
+    """An edge of the model between two :class:`NodeItem` cards.
+
+    Parameters
+    ----------
+    edge : engine.Edge
+    src, dst : NodeItem
+        The cards at its ends.
+    """
+
+    def __init__(self, edge: Edge, src, dst):
+        super().__init__()
+        self.edge = edge
+        self.src = src
+        self.dst = dst
+        self.route: Route | None = None
+        self.highlight = False  # a palette drag hovers it
+        self.live = True  # False: no tensor flows (upstream error): dashed
+        self._path = QPainterPath()
+        self._shape = QPainterPath()
+        self._arrow = QPolygonF()
+        self._bounds = QRectF()
+        self.label = EdgeLabelItem(self)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, True)
+        self.setAcceptHoverEvents(True)
+        self._hover = False
+        self.setZValue(0)
+
+    # -- model ---------------------------------------------------------------------
+    def set_result(self, result: NodeResult | None) -> bool:
+        """Label from the source's analysis result; True when the label changed."""
+        live = result is not None and result.shape is not None
+        if live != self.live:
+            self.live = live
+            self.update()
+        shape, rf = edge_label_texts(result)
+        texts = (self.label.shape_text, self.label.rf_text)
+        if self.label.set_texts(shape, rf) and self.route is not None:
+            self.place_label()
+        return texts != (shape, rf)
+
+    def toolTip(self) -> str:  # noqa: N802 (Qt API; see GraphScene.helpEvent)
+        e, lab = self.edge, self.label
+        text = f"{e.src} → {e.dst}" + (f" (slot {e.port})" if self.dst.kind.max_inputs > 1
+                                        else "")
+        if lab.shape_text:
+            text += f"\n{lab.shape_text}   {lab.rf_text}"
+        return text + "\nDrop a layer here to insert it; Del removes a selected edge"
+
+    def set_highlight(self, on: bool) -> None:
+        if on != self.highlight:
+            self.highlight = on
+            self.update()
+
+    # -- geometry --------------------------------------------------------------
+    def adjust(self) -> None:
+        """Recompute the path after a move of either end (or of a card in the way)."""
+        p0 = self.src.output_anchor()
+        p1 = self.dst.input_anchor(self.edge.port)
+        scene = self.scene()
+        src_rect = self.src.sceneBoundingRect()
+        dst_rect = self.dst.sceneBoundingRect()
+        if scene is not None and hasattr(scene, "route_context"):
+            obstacles, lanes = scene.route_context(self, p0, p1)
+        else:
+            obstacles, lanes = [], []
+        r = route(p0, p1, obstacles, lanes, (src_rect.adjusted(6, 6, -6, -6),
+                                               dst_rect.adjusted(6, 6, -6, -6)))
+        self.prepareGeometryChange()
+        self.route = r
+        if scene is not None and hasattr(scene, "note_lane"):
+            scene.note_lane(self, r.lane)
+        tip = QPointF(p1.x(), p1.y() - theme.PORT_R + 0.5)
+        self._arrow = QPolygonF([tip, QPointF(tip.x() - _ARROW_W, tip.y() - _ARROW_L),
+                                 QPointF(tip.x() + _ARROW_W, tip.y() - _ARROW_L)])
+        # stop the line inside the arrow head
+        self._path = r.path
+        stroker = QPainterPathStroker()
+        stroker.setWidth(12)
+        self._shape = stroker.createStroke(r.path)
+        self._bounds = r.path.boundingRect().adjusted(-8, -8, 8, 8)
+        self.place_label()
+
+    def place_label(self) -> None:
+        """Put the label beside the path, clear of cards, other labels and edges."""
+        r = self.route
+        if r is None:
+            return
+        size = self.label.size()
+        scene = self.scene()
+        check = scene is not None and hasattr(scene, "label_blocked")
+        first = None
+        for pos in self._label_spots(size):
+            if first is None:
+                first = pos
+            if not check or not scene.label_blocked(QRectF(pos, size), self):
+                self.label.setPos(pos)
+                return
+        self.label.setPos(first)
+
+    def _label_spots(self, size):
+        """Label positions beside the curve, best first.
+
+        A straight edge is labelled at its middle. A slanted one is labelled
+        where it runs vertically, on the side away from its bend: near the
+        target when the source fans out, near the source when the target
+        gathers several inputs.
+        """
+        path = self.route.path
+        p0, p1 = path.pointAtPercent(0.0), path.pointAtPercent(1.0)
+        dx = p1.x() - p0.x()
+        h, w = size.height(), size.width()
+        gap = 7.0
+
+        def beside(x, y, side):
+            return QPointF(x + gap if side > 0 else x - gap - w, y - h / 2)
+
+        if self.route.lane is not None:
+            lane = self.route.lane
+            x, lo, hi = lane.x, lane.lo, lane.hi
+            side = self.route.side
+            for f in (0.5, 0.3, 0.7, 0.15, 0.85):
+                y = lo + (hi - lo) * f
+                yield beside(x, y, side)
+                yield beside(x, y, -side)
+            return
+        if abs(dx) < 2:
+            yield beside(p0.x(), (p0.y() + p1.y()) / 2, 1)
+        else:
+            side = 1 if dx > 0 else -1
+            near_dst = beside(p1.x(), p1.y() - 12 - h / 2, side)
+            near_src = beside(p0.x(), p0.y() + 12 + h / 2, -side)
+            if self.dst.kind.max_inputs > 1 and len(self.src.edges_out) <= 1:
+                yield near_src
+                yield near_dst
+            else:
+                yield near_dst
+                yield near_src
+        for t in (0.5, 0.65, 0.35, 0.8, 0.2):
+            p = path.pointAtPercent(t)
+            yield beside(p.x(), p.y(), 1)
+            yield beside(p.x(), p.y(), -1)
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 (Qt API)
+        return self._bounds
+
+    def shape(self) -> QPainterPath:
+        return self._shape
+
+    def hoverEnterEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        self._hover = True
+        self.update()
+
+    def hoverLeaveEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        self._hover = False
+        self.update()
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        selected = self.isSelected()
+        if self.highlight:
+            halo = QColor(theme.ACCENT)
+            halo.setAlpha(50)
+            painter.setPen(QPen(halo, 9, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+            painter.drawPath(self._path)
+        if self.highlight or selected:
+            color, width = theme.ACCENT, 2.2
+        elif self._hover:
+            color, width = QColor("#5b677a"), 2.0
+        else:
+            color, width = (theme.EDGE if self.live else theme.EDGE_DIM), 1.6
+        pen = QPen(color, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
+                   Qt.PenJoinStyle.RoundJoin)
+        if not self.live:
+            pen.setStyle(Qt.PenStyle.DashLine)
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawPath(self._path)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(color)
+        painter.drawPolygon(self._arrow)

@@ -1,0 +1,311 @@
+"""The node card: family stripe and glyph, title, id, key parameters, ports.
+
+A :class:`NodeItem` only shows a node of the model and its analysis result;
+it never edits anything. Mouse behaviour (moving, connecting) lives in
+:mod:`designer.canvas.interactions`. Text layouts are prepared once per change
+(:class:`QStaticText`), so repainting a card is cheap.
+"""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QStaticText,
+)
+from PySide6.QtWidgets import QGraphicsItem
+
+from engine import Issue, Node, NodeResult
+from engine.catalogue import fmt_shape
+
+from . import theme
+from .glyphs import glyph
+from .port_item import PortItem
+
+__all__ = ["NodeItem", "fmt_count"]
+
+_W, _H = theme.NODE_W, theme.NODE_H
+_TEXT_X = -_W / 2 + 42.0
+_TEXT_R = _W / 2 - 9.0
+_TITLE_FONT = (12.0, QFont.Weight.DemiBold)
+_ID_FONT = (11.0, QFont.Weight.Normal)
+_SMALL_FONT = (10.5, QFont.Weight.Normal)
+_CARD = QRectF(-_W / 2, -_H / 2, _W, _H)
+_BOUNDS = _CARD.adjusted(-9, -9, 9, 9)
+_SHAPE = QPainterPath()
+_SHAPE.addRoundedRect(_CARD, 8, 8)
+
+
+def fmt_count(n: int | None) -> str:
+    """``2432`` -> ``2.4k``; ``1234567`` -> ``1.2M``."""
+    if n is None:
+        return ""
+    for div, unit in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if n >= div:
+            v = n / div
+            return f"{v:.1f}{unit}" if v < 100 else f"{v:.0f}{unit}"
+    return str(n)
+
+
+def _static(text: str, size: tuple, width: float) -> tuple[QStaticText, QFont]:
+    """Elided, laid-out text and the font it must be drawn with."""
+    f = theme.font(*size)
+    shown = QFontMetricsF(f).elidedText(text, Qt.TextElideMode.ElideRight, width)
+    st = QStaticText(shown)
+    st.setTextFormat(Qt.TextFormat.PlainText)
+    st.prepare(font=f)
+    return st, f
+
+
+class NodeItem(QGraphicsItem):
+    """A node card. Its position is the card's centre, as ``Node.pos`` in the file.
+
+    Parameters
+    ----------
+    node : engine.Node
+        The model value shown.
+    """
+
+    def __init__(self, node: Node):
+        super().__init__()
+        self.node = node
+        self.kind = node.kind
+        self.result: NodeResult | None = None
+        self.error: Issue | None = None
+        self.warnings: tuple[Issue, ...] = ()
+        #: EdgeItems ending here / starting here (kept by the scene)
+        self.edges_in: list = []
+        self.edges_out: list = []
+        self._hover = False
+        self._texts: tuple | None = None  # laid out on first paint after a change
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, True)
+        self.setAcceptHoverEvents(True)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.setZValue(2)
+        self.output_port = PortItem(self, True)
+        self.output_port.setPos(0, _H / 2)
+        self.input_ports: list[PortItem] = []
+        self.set_connected_inputs({})
+
+    # -- identity ------------------------------------------------------------------------
+    @property
+    def node_id(self) -> str:
+        return self.node.id
+
+    # -- model updates -----------------------------------------------------------------
+    def set_node(self, node: Node) -> None:
+        """Show a new value of the node (parameters changed or renamed)."""
+        self.node = node
+        self.kind = node.kind
+        self._texts = None
+        self.update()
+
+    def set_result(self, result: NodeResult | None, warnings: tuple[Issue, ...]) -> bool:
+        """Show a new analysis result; returns False when nothing visible changed."""
+        error = result.error if result is not None else None
+        if result == self.result and warnings == self.warnings and error == self.error:
+            self.result = result
+            return False
+        self.result, self.error, self.warnings = result, error, warnings
+        self._texts = None
+        self.update()
+        return True
+
+    def move_to(self, pos: QPointF) -> None:
+        """Move the card (the scene's mirror and the move gesture); edges follow."""
+        if pos == self.pos():
+            return
+        self.setPos(pos)
+        scene = self.scene()
+        if scene is not None and hasattr(scene, "cards_changed"):
+            scene.cards_changed()
+        for e in self.edges_in:
+            e.adjust()
+        for e in self.edges_out:
+            e.adjust()
+
+    def set_connected_inputs(self, sources: dict[int, str]) -> None:
+        """Input slots from ``{port: source id}``: merges show one free slot more."""
+        kind = self.kind
+        if kind.max_inputs == 0:
+            n = 0
+        elif kind.max_inputs == 1:
+            n = 1
+        else:
+            used = max(sources) + 1 if sources else 0
+            n = min(kind.max_inputs, max(kind.min_inputs, used + 1))
+            if kind.slots:
+                n = len(kind.slots)
+        if n != len(self.input_ports):
+            for p in self.input_ports[n:]:
+                p.setParentItem(None)
+                if p.scene() is not None:
+                    p.scene().removeItem(p)
+            del self.input_ports[n:]
+            for i in range(len(self.input_ports), n):
+                name = kind.slots[i] if kind.slots and i < len(kind.slots) else None
+                self.input_ports.append(PortItem(self, False, i, name))
+            for i, p in enumerate(self.input_ports):
+                p.setPos(-_W / 2 + _W * (i + 1) / (n + 1), -_H / 2)
+        for i, p in enumerate(self.input_ports):
+            p.set_connected(i in sources)
+
+    def input_port(self, index: int) -> PortItem | None:
+        return self.input_ports[index] if 0 <= index < len(self.input_ports) else None
+
+    def input_anchor(self, index: int) -> QPointF:
+        """Scene point where an edge into slot ``index`` ends."""
+        port = self.input_port(index)
+        if port is not None:
+            return port.scenePos()
+        return self.scenePos() + QPointF(0, -_H / 2)
+
+    def output_anchor(self) -> QPointF:
+        return self.scenePos() + QPointF(0, _H / 2)
+
+    # -- text ------------------------------------------------------------------------
+    def _layout_text(self) -> None:
+        kind, r = self.kind, self.result
+        width = _TEXT_R - _TEXT_X
+        summary = r.summary if r is not None and r.summary else ""
+        if not summary and kind.max_inputs == 0 and r is not None and r.shape:
+            summary = fmt_shape(r.shape)
+        count = ""
+        if r is not None and r.params is not None:
+            count = f"{fmt_count(r.params)} params" if r.params != 1 else "1 param"
+        count_st = _static(count, _SMALL_FONT, width) if count else None
+        count_w = count_st[0].size().width() + 8 if count_st is not None else 0
+        self._texts = (
+            _static(kind.title, _TITLE_FONT, width),
+            _static(self.node.id, _ID_FONT, width - count_w),
+            _static(summary, _SMALL_FONT, width) if summary else None,
+            count_st,
+        )
+
+    def toolTip(self) -> str:  # noqa: N802 (Qt API; built on demand, see GraphScene.helpEvent)
+        """Rich text: type, id, shape, counts, receptive field, errors and warnings."""
+        kind, r, n = self.kind, self.result, self.node
+        rows = [f"<b>{html.escape(kind.title)}</b> &nbsp;<code>{html.escape(n.id)}</code>"]
+        if r is not None:
+            if r.shape is not None:
+                rows.append(f"output {fmt_shape(r.shape)}")
+            if r.params is not None:
+                rows.append(f"{r.params:,} parameters · {r.macs:,} MACs")
+            if r.rf is not None:
+                rows.append(html.escape(r.rf.label()))
+        if self.error is not None:
+            rows.append(f"<span style='color:{theme.ERROR.name()}'>✖ "
+                        f"{html.escape(self.error.message, quote=False)}</span>")
+        for w in self.warnings:
+            rows.append(f"<span style='color:#b45309'>⚠ {html.escape(w.message, quote=False)}"
+                        "</span>")
+        if kind.doc and self.error is None and not self.warnings:
+            rows.append(f"<span style='color:#6b7280'>{html.escape(kind.doc)}</span>")
+        return "<br>".join(rows)
+
+    # -- QGraphicsItem -----------------------------------------------------------------
+    def boundingRect(self) -> QRectF:  # noqa: N802 (Qt API)
+        return _BOUNDS
+
+    def shape(self) -> QPainterPath:
+        return _SHAPE
+
+    def card_rect(self) -> QRectF:
+        return QRectF(_CARD)
+
+    def hoverEnterEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        self._hover = True
+        self.update()
+
+    def hoverLeaveEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        self._hover = False
+        self.update()
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        rect = self.card_rect()
+        color = theme.family_color(self.kind.family)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        # soft shadow
+        painter.setPen(Qt.PenStyle.NoPen)
+        for dy, grow, alpha in ((3.0, 1.5, 14), (1.5, 0.5, 22)):
+            c = QColor(theme.SHADOW)
+            c.setAlpha(alpha)
+            painter.setBrush(c)
+            painter.drawRoundedRect(rect.adjusted(-grow, -grow + dy, grow, grow + dy), 9, 9)
+        selected = self.isSelected()
+        if selected:
+            halo = QColor(theme.ACCENT)
+            halo.setAlpha(55)
+            painter.setBrush(halo)
+            painter.drawRoundedRect(rect.adjusted(-4.5, -4.5, 4.5, 4.5), 11, 11)
+        # card
+        if self.error is not None:
+            border, width = theme.ERROR, 2.0
+        elif self.warnings:
+            border, width = theme.WARNING, 2.0
+        elif selected:
+            border, width = theme.ACCENT, 1.6
+        elif self._hover:
+            border, width = QColor("#aab3c2"), 1.2
+        else:
+            border, width = theme.CARD_BORDER, 1.0
+        painter.setBrush(theme.CARD)
+        painter.setPen(QPen(border, width))
+        painter.drawRoundedRect(rect, 8, 8)
+        # family stripe
+        stripe = QPainterPath()
+        stripe.addRoundedRect(rect, 8, 8)
+        clip = QPainterPath()
+        clip.addRect(QRectF(rect.left(), rect.top(), 5, rect.height()))
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(color)
+        painter.drawPath(stripe.intersected(clip))
+        # glyph on a tinted disc
+        centre = QPointF(rect.left() + 23.5, 0)
+        tint = QColor(color)
+        tint.setAlpha(30)
+        painter.setBrush(tint)
+        painter.drawEllipse(centre, 13.5, 13.5)
+        painter.save()
+        painter.translate(centre)
+        painter.setPen(QPen(color, 1.5, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
+                            Qt.PenJoinStyle.RoundJoin))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawPath(glyph(self.kind.family))
+        painter.restore()
+        # text
+        if self._texts is None:
+            self._layout_text()
+        title, ident, summary, count = self._texts
+        top = rect.top() + 7
+        _draw(painter, title, QPointF(_TEXT_X, top), theme.INK)
+        _draw(painter, ident, QPointF(_TEXT_X, top + 16.5), theme.INK_FAINT)
+        if summary is not None:
+            _draw(painter, summary, QPointF(_TEXT_X, top + 32), theme.INK_SOFT)
+        if count is not None:
+            _draw(painter, count, QPointF(_TEXT_R - count[0].size().width(), top + 17),
+                  theme.INK_FAINT)
+        # problem badge
+        if self.error is not None or self.warnings:
+            badge = theme.ERROR if self.error is not None else theme.WARNING
+            c = QPointF(rect.right() - 1, rect.top() + 1)
+            painter.setPen(QPen(theme.CARD, 1.5))
+            painter.setBrush(badge)
+            painter.drawEllipse(c, 7.5, 7.5)
+            painter.setPen(QPen(theme.CARD, 1.8, Qt.PenStyle.SolidLine,
+                                Qt.PenCapStyle.RoundCap))
+            painter.drawLine(QPointF(c.x(), c.y() - 3.6), QPointF(c.x(), c.y() + 0.8))
+            painter.drawPoint(QPointF(c.x(), c.y() + 3.4))
+
+
+def _draw(painter: QPainter, text: tuple[QStaticText, QFont], at: QPointF, color) -> None:
+    painter.setFont(text[1])
+    painter.setPen(color)
+    painter.drawStaticText(at, text[0])

@@ -1,0 +1,113 @@
+"""Ports of a node card: input slots on top, the output at the bottom."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen, QStaticText
+from PySide6.QtWidgets import QGraphicsItem
+
+from . import theme
+
+__all__ = ["PortItem"]
+
+_HIT_R = 10.0
+_HIT_SHAPE = QPainterPath()
+_HIT_SHAPE.addEllipse(QPointF(0, 0), _HIT_R, _HIT_R)
+
+
+class PortItem(QGraphicsItem):
+    """One port, a child of its :class:`~designer.canvas.node_item.NodeItem`.
+
+    Parameters
+    ----------
+    node : NodeItem
+        The card the port belongs to (its parent item).
+    output : bool
+        True for the output port, False for an input slot.
+    index : int
+        Input slot number (0 for the output).
+    name : str or None
+        Slot name shown next to the port (``MaxUnpool2d``: ``x``, ``indices``).
+    """
+
+    def __init__(self, node, output: bool, index: int = 0, name: str | None = None):
+        super().__init__(node)
+        self.node = node
+        self.output = output
+        self.index = index
+        self.name = name
+        self.connected = False
+        #: drag feedback: None, "ok" (a valid target) or "bad" (refused)
+        self.mark: str | None = None
+        self._hover = False
+        self._name_text = QStaticText(name) if name else None
+        self._bounds = QRectF(-_HIT_R, -_HIT_R, 2 * _HIT_R, 2 * _HIT_R)
+        if self._name_text is not None:
+            self._name_text.prepare(font=theme.font(9.5))
+            size = self._name_text.size()
+            self._bounds = self._bounds.united(
+                QRectF(6, -8 - size.height(), size.width() + 2, size.height() + 2))
+        self.setAcceptHoverEvents(True)
+        self.setZValue(1)
+
+    # -- state ------------------------------------------------------------------
+    def set_connected(self, connected: bool) -> None:
+        if connected != self.connected:
+            self.connected = connected
+            self.update()
+
+    def set_mark(self, mark: str | None) -> None:
+        if mark != self.mark:
+            self.mark = mark
+            self.update()
+
+    def toolTip(self) -> str:  # noqa: N802 (Qt API; see GraphScene.helpEvent)
+        node = self.node
+        if self.output:
+            return f"{node.node_id}: output — drag to an input to connect"
+        n = len(node.input_ports)
+        what = f"{self.name} (slot {self.index})" if self.name else \
+            (f"slot {self.index}" if n > 1 else "input")
+        src = next((e.edge.src for e in node.edges_in if e.edge.port == self.index), None)
+        return f"{node.node_id}: {what}" + (f" ← {src} (drag away to unplug)" if src
+                                            else " — free: drag an output here")
+
+    def scene_anchor(self) -> QPointF:
+        """Where edges attach, in scene coordinates."""
+        return self.scenePos()
+
+    # -- QGraphicsItem ---------------------------------------------------------------
+    def boundingRect(self) -> QRectF:  # noqa: N802 (Qt API)
+        return self._bounds
+
+    def shape(self) -> QPainterPath:
+        return _HIT_SHAPE
+
+    def hoverEnterEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        self._hover = True
+        self.update()
+
+    def hoverLeaveEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        self._hover = False
+        self.update()
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        color = theme.family_color(self.node.kind.family)
+        big = self._hover or self.mark is not None
+        r = theme.PORT_R + (1.5 if big else 0.0)
+        if self.mark is not None:
+            ring = theme.ACCENT if self.mark == "ok" else theme.ERROR
+            halo = QColor(ring)
+            halo.setAlpha(60)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(halo)
+            painter.drawEllipse(QPointF(0, 0), r + 4, r + 4)
+            color = ring
+        painter.setPen(QPen(color, 1.6))
+        painter.setBrush(QBrush(color if (self.connected or big) else theme.CARD))
+        painter.drawEllipse(QPointF(0, 0), r, r)
+        if self._name_text is not None:
+            painter.setPen(theme.INK_FAINT)
+            painter.setFont(theme.font(9.5))
+            painter.drawStaticText(QPointF(7, -9 - self._name_text.size().height()),
+                                   self._name_text)

@@ -1,0 +1,224 @@
+"""Edge geometry: a smooth curve, or a lane around the cards in the way.
+
+An edge leaves its source's output port downwards and enters the target's
+input port from above. When the plain curve would cross another card (a skip
+connection alongside a chain) or goes upwards, the edge takes a vertical lane
+beside the cards instead, with rounded corners, like the residual paths in a
+ResNet diagram. Pure geometry: the caller supplies the obstacle rectangles and
+the lanes other edges already use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtGui import QPainterPath
+
+__all__ = ["Lane", "Route", "route", "bezier_points", "curve_handle"]
+
+#: clearance between a lane and the cards beside it
+LANE_GAP = 22.0
+#: distance between parallel lanes
+LANE_STEP = 14.0
+#: how far below/above a port a lane turns
+TURN = 22.0
+_R = 10.0
+
+
+#: detour (in scene units) that one crossing with another lane is worth
+CROSSING_COST = 260.0
+
+
+@dataclass(frozen=True)
+class Lane:
+    """A lane route: down from ``(x0, ya)``, along ``x`` to ``yb``, then to ``x1``."""
+
+    x: float
+    x0: float
+    ya: float
+    x1: float
+    yb: float
+
+    @property
+    def lo(self) -> float:
+        return min(self.ya, self.yb)
+
+    @property
+    def hi(self) -> float:
+        return max(self.ya, self.yb)
+
+    def crossings(self, other: Lane) -> int:
+        """How many times the two routes' straight parts cross."""
+        n = 0
+        for a, b in ((self, other), (other, self)):
+            for hx0, hy, hx1 in ((a.x0, a.ya, a.x), (a.x, a.yb, a.x1)):
+                if b.lo < hy < b.hi and min(hx0, hx1) < b.x < max(hx0, hx1):
+                    n += 1
+        return n
+
+
+@dataclass
+class Route:
+    """An edge's path; ``lane`` is set when it takes a lane."""
+
+    path: QPainterPath
+    anchor: QPointF  # where the label goes
+    lane: Lane | None = None
+    side: int = 1  # +1: label to the right of the anchor, -1: to the left
+    #: points along the path, about every 10 units (cheap hit tests)
+    samples: tuple[tuple[float, float], ...] = ()
+
+    def crosses(self, rect: QRectF) -> bool:
+        """Whether the path passes through ``rect`` (up to the sampling step)."""
+        l, t, r, b = rect.left(), rect.top(), rect.right(), rect.bottom()
+        if self.lane is not None:
+            ln = self.lane
+            segs = ((ln.x0, ln.ya, ln.x0, ln.ya - TURN), (ln.x0, ln.ya, ln.x, ln.ya),
+                    (ln.x, ln.ya, ln.x, ln.yb), (ln.x, ln.yb, ln.x1, ln.yb),
+                    (ln.x1, ln.yb, ln.x1, ln.yb + TURN))
+            for x0, y0, x1, y1 in segs:
+                if min(x0, x1) <= r and max(x0, x1) >= l and min(y0, y1) <= b and \
+                        max(y0, y1) >= t:
+                    return True
+            return False
+        return any(l <= x <= r and t <= y <= b for x, y in self.samples)
+
+
+def curve_handle(p0: QPointF, p1: QPointF) -> float:
+    dy = p1.y() - p0.y()
+    return max(28.0, min(140.0, abs(dy) * 0.5 + abs(p1.x() - p0.x()) * 0.15))
+
+
+def bezier_points(p0: QPointF, p1: QPointF, n: int) -> list[tuple[float, float]]:
+    """``n + 1`` points of the vertical-tangent cubic from ``p0`` to ``p1``."""
+    h = curve_handle(p0, p1)
+    x0, y0, x3, y3 = p0.x(), p0.y(), p1.x(), p1.y()
+    y1, y2 = y0 + h, y3 - h
+    out = []
+    for i in range(n + 1):
+        t = i / n
+        u = 1 - t
+        a, b, c, d = u * u * u, 3 * u * u * t, 3 * u * t * t, t * t * t
+        out.append(((a + b) * x0 + (c + d) * x3, a * y0 + b * y1 + c * y2 + d * y3))
+    return out
+
+
+def _curve(p0: QPointF, p1: QPointF) -> QPainterPath:
+    h = curve_handle(p0, p1)
+    path = QPainterPath(p0)
+    path.cubicTo(QPointF(p0.x(), p0.y() + h), QPointF(p1.x(), p1.y() - h), p1)
+    return path
+
+
+def _blocked(p0: QPointF, p1: QPointF, obstacles: list[QRectF]) -> list[QRectF]:
+    if not obstacles:
+        return []
+    lo, hi = min(p0.y(), p1.y()), max(p0.y(), p1.y())
+    near = [r for r in obstacles if r.bottom() >= lo and r.top() <= hi]
+    if not near:
+        return []
+    length = abs(p1.y() - p0.y()) + abs(p1.x() - p0.x())
+    pts = bezier_points(p0, p1, max(8, int(length / 12)))
+    boxes = [(r, r.left(), r.top(), r.right(), r.bottom()) for r in near]
+    return [r for r, left, top, right, bottom in boxes
+            if any(left <= x <= right and top <= y <= bottom for x, y in pts)]
+
+
+def _clear(x: float, lo: float, hi: float, obstacles: list[QRectF],
+           lanes: list[Lane]) -> bool:
+    """Whether a vertical lane at ``x`` from ``lo`` to ``hi`` misses cards and lanes."""
+    for r in obstacles:
+        if r.bottom() >= lo and r.top() <= hi and r.left() - LANE_GAP < x < r.right() + LANE_GAP:
+            return False
+    for ln in lanes:
+        if ln.hi >= lo and ln.lo <= hi and abs(ln.x - x) < LANE_STEP - 0.5:
+            return False
+    return True
+
+
+def _lane(p0: QPointF, p1: QPointF, obstacles: list[QRectF],
+          lanes: list[Lane]) -> tuple[Lane, int]:
+    """The clear lane with the cheapest detour, and the side its label goes on.
+
+    Candidates hug the cards (or other lanes) on either side, so a lane may run
+    in a channel between two columns as well as outside them. The cost is the
+    horizontal detour plus :data:`CROSSING_COST` per crossing with another
+    lane; ties go to the lane nearest the source.
+    """
+    ya, yb = p0.y() + TURN, p1.y() - TURN
+    lo, hi = min(ya, yb), max(ya, yb)
+    band = [r for r in obstacles if r.bottom() >= lo and r.top() <= hi]
+    cands = {p0.x(), p1.x()}
+    for r in band:
+        cands.add(r.left() - LANE_GAP)
+        cands.add(r.right() + LANE_GAP)
+    near = [ln for ln in lanes if ln.hi >= lo and ln.lo <= hi]
+    for ln in near:
+        cands.add(ln.x - LANE_STEP)
+        cands.add(ln.x + LANE_STEP)
+    best = None
+    for x in sorted(cands):
+        if not _clear(x, lo, hi, band, near):
+            continue
+        lane = Lane(x, p0.x(), ya, p1.x(), yb)
+        cost = abs(x - p0.x()) + abs(x - p1.x()) + \
+            CROSSING_COST * sum(lane.crossings(o) for o in lanes)
+        key = (round(cost), abs(x - p0.x()), x)
+        if best is None or key < best[0]:
+            best = (key, lane)
+    if best is None:  # unreachable in practice: right of everything
+        x = max([r.right() for r in band] + [p0.x(), p1.x()]) + LANE_GAP
+        return Lane(x, p0.x(), ya, p1.x(), yb), 1
+    lane = best[1]
+    x = lane.x
+    room_r = min((r.left() for r in band if r.left() > x), default=x + 1e9) - x
+    room_l = x - max((r.right() for r in band if r.right() < x), default=x - 1e9)
+    return lane, (1 if room_r >= room_l else -1)
+
+
+def _lane_path(p0: QPointF, p1: QPointF, xs: float, ya: float, yb: float) -> QPainterPath:
+    """Orthogonal path p0 ↓ ya → xs ↕ yb → p1.x ↓ p1 with rounded corners."""
+    pts = [p0, QPointF(p0.x(), ya), QPointF(xs, ya), QPointF(xs, yb), QPointF(p1.x(), yb), p1]
+    clean = [pts[0]]
+    for p in pts[1:]:
+        if abs(p.x() - clean[-1].x()) + abs(p.y() - clean[-1].y()) > 0.5:
+            clean.append(p)
+    path = QPainterPath(clean[0])
+    for i in range(1, len(clean) - 1):
+        a, b, c = clean[i - 1], clean[i], clean[i + 1]
+        d1 = abs(b.x() - a.x()) + abs(b.y() - a.y())
+        d2 = abs(c.x() - b.x()) + abs(c.y() - b.y())
+        r = min(_R, d1 / 2, d2 / 2)
+        u = QPointF((a.x() - b.x()) / d1, (a.y() - b.y()) / d1)
+        v = QPointF((c.x() - b.x()) / d2, (c.y() - b.y()) / d2)
+        path.lineTo(b + u * r)
+        path.quadTo(b, b + v * r)
+    path.lineTo(clean[-1])
+    return path
+
+
+def route(p0: QPointF, p1: QPointF, obstacles: list[QRectF], lanes: list[Lane],
+          bounds: tuple[QRectF, QRectF]) -> Route:
+    """The path of an edge from output anchor ``p0`` to input anchor ``p1``.
+
+    Parameters
+    ----------
+    p0, p1 : QPointF
+        Scene points of the source's output port and the target's input port.
+    obstacles : list of QRectF
+        Cards the edge must not cross (not its own ends), with a margin.
+    lanes : list of Lane
+        Lanes taken by other edges.
+    bounds : (QRectF, QRectF)
+        Cards of the source and the target (a lane going upwards avoids them).
+    """
+    forward = p1.y() - p0.y() > 2 * TURN
+    if forward and not _blocked(p0, p1, obstacles):
+        path = _curve(p0, p1)
+        n = max(6, int((abs(p1.y() - p0.y()) + abs(p1.x() - p0.x())) / 10))
+        samples = tuple(bezier_points(p0, p1, n))
+        return Route(path, path.pointAtPercent(0.5), None, 1, samples)
+    lane, side = _lane(p0, p1, obstacles + ([] if forward else list(bounds)), lanes)
+    path = _lane_path(p0, p1, lane.x, lane.ya, lane.yb)
+    return Route(path, QPointF(lane.x, (lane.ya + lane.yb) / 2), lane, side)

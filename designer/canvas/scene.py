@@ -1,0 +1,485 @@
+"""The graph scene: a mirror of a :class:`~designer.document.Document`.
+
+The scene never owns state. It builds one :class:`NodeItem` per node and one
+:class:`EdgeItem` per edge, then follows the model through
+``Document.graphChanged`` (one engine event per accepted change: add, remove,
+move, rename a node, add or remove an edge) and the analysis through
+``Document.analysisChanged`` (only the cards and labels whose
+:class:`engine.NodeResult` changed are touched). Edits go the other way, as
+QUndoCommands pushed by :class:`~designer.canvas.editor.CanvasEditor` and by
+the mouse interactions (:mod:`designer.canvas.interactions`).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
+
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtWidgets import QGraphicsScene, QToolTip
+
+from engine import AnalysisResult, Edge
+from engine.graph import (
+    EdgeAdded,
+    EdgeRemoved,
+    NodeAdded,
+    NodeChanged,
+    NodeMoved,
+    NodeRemoved,
+    NodeRenamed,
+)
+
+from . import theme
+from .edge_item import EdgeItem
+from .editor import CanvasEditor
+from .interactions import Interaction, start_interaction
+from .layout import layered_positions
+from .node_item import NodeItem
+from .port_item import PortItem
+from .routing import Lane
+
+__all__ = ["GraphScene"]
+
+_CARD_MARGIN = 8.0
+
+
+class GraphScene(QGraphicsScene):
+    """The canvas of one document.
+
+    Signals
+    -------
+    selectionChangedIds(list)
+        Ids of the selected nodes, in graph order (edges are not listed).
+    nodeActivated(str)
+        A node was double-clicked (open its properties).
+    message(str)
+        Transient text for the status bar (why an edit was refused, ...).
+    """
+
+    selectionChangedIds = Signal(list)
+    nodeActivated = Signal(str)
+    message = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.doc = None
+        self.nodes: dict[str, NodeItem] = {}
+        self.edges: dict[Edge, EdgeItem] = {}
+        self._lanes: dict[EdgeItem, Lane] = {}
+        self._auto_pos: dict[str, tuple[float, float]] = {}
+        self._interaction: Interaction | None = None
+        self._last_selection: list[str] = []
+        self._selected_edges: set[EdgeItem] = set()
+        self._building = False
+        self._cards: tuple[list[float], list[NodeItem]] | None = None  # sorted by y
+        self.editor = CanvasEditor(self)
+        self.setSceneRect(QRectF(-50000, -50000, 100000, 100000))
+        self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
+        self.setBackgroundBrush(theme.BACKGROUND)
+        self.selectionChanged.connect(self._on_selection)
+
+    # -- document ------------------------------------------------------------------------
+    def set_document(self, doc) -> None:
+        """Show ``doc`` (a Document, or None for an empty canvas); rebuilds every item."""
+        if self.doc is not None:
+            for sig, slot in ((self.doc.graphChanged, self._on_graph_event),
+                              (self.doc.analysisChanged, self._on_analysis)):
+                try:
+                    sig.disconnect(slot)
+                except (RuntimeError, TypeError):
+                    pass
+        self.cancel_interaction()
+        self._building = True
+        try:
+            self.clear()
+            self._cards = None
+            self._selected_edges = set()
+            self.nodes.clear()
+            self.edges.clear()
+            self._lanes.clear()
+            self._auto_pos = {}
+            self.doc = doc
+            if doc is None:
+                return
+            graph = doc.graph
+            if any(n.pos is None for n in graph.nodes.values()):
+                self._auto_pos = layered_positions(graph)
+            for node in graph.nodes.values():
+                self._add_node(node)
+            for e in graph.edges:
+                self._add_edge(e, adjust=False)
+            for item in self.nodes.values():
+                item.set_connected_inputs(graph.inputs_of(item.node_id))
+            self._on_analysis(doc.result())
+            for item in self.edges.values():
+                item.adjust()
+            for item in self.edges.values():  # again: labels now see every edge
+                item.place_label()
+            doc.graphChanged.connect(self._on_graph_event)
+            doc.analysisChanged.connect(self._on_analysis)
+        finally:
+            self._building = False
+        self._on_selection()
+
+    @property
+    def graph(self):
+        return self.doc.graph if self.doc is not None else None
+
+    # -- model events ----------------------------------------------------------------------
+    def _on_graph_event(self, ev) -> None:
+        if isinstance(ev, NodeAdded):
+            item = self._add_node(ev.node)
+            self._reroute_near([item.sceneBoundingRect()])
+        elif isinstance(ev, NodeRemoved):
+            item = self.nodes.pop(ev.node.id, None)
+            if item is not None:
+                rect = item.sceneBoundingRect()
+                self.removeItem(item)
+                self._cards = None
+                self._reroute_near([rect])
+        elif isinstance(ev, NodeChanged):
+            item = self.nodes.get(ev.new.id)
+            if item is not None:
+                item.set_node(ev.new)
+        elif isinstance(ev, NodeMoved):
+            self._on_moved(ev)
+        elif isinstance(ev, NodeRenamed):
+            self._on_renamed(ev.old, ev.new)
+        elif isinstance(ev, EdgeAdded):
+            self._add_edge(ev.edge)
+        elif isinstance(ev, EdgeRemoved):
+            self._remove_edge(ev.edge)
+
+    def _add_node(self, node) -> NodeItem:
+        item = NodeItem(node)
+        pos = node.pos if node.pos is not None else self._position_for(node.id)
+        item.setPos(QPointF(*pos))
+        self.addItem(item)
+        self.nodes[node.id] = item
+        self._cards = None
+        return item
+
+    def _position_for(self, node_id: str) -> tuple[float, float]:
+        """Where a node without a position in the model is shown."""
+        if node_id in self._auto_pos:
+            return self._auto_pos[node_id]
+        views = self.views()
+        if views:
+            v = views[0]
+            c = v.mapToScene(v.viewport().rect().center())
+        else:
+            c = QPointF(0, 0)
+        x, y = self.snap(c.x()), self.snap(c.y())
+        while self.card_at(QPointF(x, y), margin=20) is not None:
+            y += 80
+        self._auto_pos[node_id] = (x, y)
+        return x, y
+
+    def _on_moved(self, ev: NodeMoved) -> None:
+        item = self.nodes.get(ev.node_id)
+        if item is None:
+            return
+        old_rect = item.sceneBoundingRect()
+        pos = ev.new if ev.new is not None else self._position_for(ev.node_id)
+        item.move_to(QPointF(*pos))
+        rects = [old_rect, item.sceneBoundingRect()]
+        if ev.old is not None:
+            rects.append(old_rect.translated(QPointF(*ev.old) - item.pos()))
+        self._reroute_near(rects)
+
+    def _on_renamed(self, old: str, new: str) -> None:
+        item = self.nodes.pop(old, None)
+        if item is None:
+            return
+        self.nodes[new] = item
+        item.set_node(self.graph.nodes[new])
+        if old in self._auto_pos:
+            self._auto_pos[new] = self._auto_pos.pop(old)
+        for e in item.edges_in + item.edges_out:
+            self.edges.pop(e.edge, None)
+            ren = Edge(new if e.edge.src == old else e.edge.src,
+                       new if e.edge.dst == old else e.edge.dst, e.edge.port)
+            e.edge = ren
+            self.edges[ren] = e
+            e.set_result(e.src.result)
+        for e in item.edges_out:
+            e.dst.set_connected_inputs(self.graph.inputs_of(e.dst.node_id))
+        item.set_connected_inputs(self.graph.inputs_of(new))
+
+    def _add_edge(self, edge: Edge, adjust: bool = True) -> EdgeItem:
+        src, dst = self.nodes[edge.src], self.nodes[edge.dst]
+        item = EdgeItem(edge, src, dst)
+        self.addItem(item)
+        self.addItem(item.label)
+        self.edges[edge] = item
+        src.edges_out.append(item)
+        dst.edges_in.append(item)
+        src.output_port.set_connected(True)
+        item.set_result(src.result)
+        if adjust:
+            self._ports_changed(dst)
+            item.adjust()
+        return item
+
+    def _remove_edge(self, edge: Edge) -> None:
+        item = self.edges.pop(edge, None)
+        if item is None:
+            return
+        if item.src.edges_out.count(item):
+            item.src.edges_out.remove(item)
+        if item.dst.edges_in.count(item):
+            item.dst.edges_in.remove(item)
+        item.src.output_port.set_connected(bool(item.src.edges_out))
+        self._lanes.pop(item, None)
+        self.removeItem(item.label)
+        self.removeItem(item)
+        if edge.dst in self.nodes:
+            self._ports_changed(item.dst)
+
+    def _ports_changed(self, dst: NodeItem) -> None:
+        before = len(dst.input_ports)
+        dst.set_connected_inputs(self.graph.inputs_of(dst.node_id))
+        if len(dst.input_ports) != before:
+            for e in dst.edges_in:
+                e.adjust()
+
+    # -- analysis ------------------------------------------------------------------------
+    def _on_analysis(self, result: AnalysisResult) -> None:
+        """Update only the cards and edge labels whose analysis changed."""
+        warn: dict[str, list] = defaultdict(list)
+        for w in result.warnings:
+            if w.node is not None:
+                warn[w.node].append(w)
+        nodes = result.nodes
+        for nid, item in self.nodes.items():
+            r = nodes.get(nid)
+            ws = tuple(warn[nid]) if nid in warn else ()
+            if r is item.result and ws == item.warnings:
+                continue
+            if item.set_result(r, ws):
+                for e in item.edges_out:
+                    e.set_result(r)
+
+    # -- geometry services for edges ----------------------------------------------------
+    def cards_changed(self) -> None:
+        """A card moved: the card index is rebuilt on the next query."""
+        self._cards = None
+
+    def cards_in(self, lo: float, hi: float) -> list[NodeItem]:
+        """Cards whose rectangle reaches into the band ``lo <= y <= hi``."""
+        if self._cards is None:
+            items = sorted(self.nodes.values(), key=lambda it: it.y())
+            self._cards = ([it.y() for it in items], items)
+        ys, items = self._cards
+        half = theme.NODE_H / 2 + _CARD_MARGIN
+        return items[bisect_left(ys, lo - half):bisect_right(ys, hi + half)]
+
+    def route_context(self, edge: EdgeItem, p0: QPointF, p1: QPointF):
+        """Obstacles (cards in the band between ``p0`` and ``p1``) and others' lanes."""
+        lo, hi = min(p0.y(), p1.y()) - 40, max(p0.y(), p1.y()) + 40
+        obstacles = [self.card_rect(it) for it in self.cards_in(lo, hi)
+                     if it is not edge.src and it is not edge.dst]
+        lanes = [lane for e, lane in self._lanes.items() if e is not edge]
+        return obstacles, lanes
+
+    def note_lane(self, edge: EdgeItem, lane) -> None:
+        if lane is None:
+            self._lanes.pop(edge, None)
+        else:
+            self._lanes[edge] = lane
+
+    def label_blocked(self, rect: QRectF, edge: EdgeItem) -> bool:
+        """Whether a label at ``rect`` would cover a card, a nearby label or edge.
+
+        Nearby: the edges sharing an end with ``edge`` (fan-in, fan-out) and
+        every lane, which are the only ones that can pass a label's spot.
+        """
+        for it in self.cards_in(rect.top(), rect.bottom()):
+            if self.card_rect(it, 2).intersects(rect):
+                return True
+        src, dst = edge.src, edge.dst
+        top, bottom = rect.top() - 30, rect.bottom() + 30
+        others = {*src.edges_out, *src.edges_in, *dst.edges_in, *dst.edges_out}
+        others.update(e for e, ln in self._lanes.items() if ln.lo <= bottom and ln.hi >= top)
+        others.discard(edge)
+        for e in others:
+            if not e.isVisible() or e.route is None:
+                continue
+            lab = e.label
+            if lab.isVisible() and QRectF(lab.pos(), lab.size()).intersects(rect):
+                return True
+            if e.route.crosses(rect):
+                return True
+        return False
+
+    @staticmethod
+    def card_rect(item: NodeItem, margin: float = _CARD_MARGIN) -> QRectF:
+        p = item.pos()
+        w, h = theme.NODE_W / 2 + margin, theme.NODE_H / 2 + margin
+        return QRectF(p.x() - w, p.y() - h, 2 * w, 2 * h)
+
+    def card_at(self, pos: QPointF, margin: float = 0.0) -> NodeItem | None:
+        for it in self.cards_in(pos.y() - margin, pos.y() + margin):
+            if self.card_rect(it, margin).contains(pos):
+                return it
+        return None
+
+    def _reroute_near(self, rects: list[QRectF]) -> None:
+        """Re-route the edges whose path or lane passes near any of ``rects``."""
+        if self._building:
+            return
+        for e in list(self.edges.values()):
+            box = e.boundingRect().adjusted(-60, -60, 60, 60)
+            if any(box.intersects(r) for r in rects):
+                e.adjust()
+
+    def reroute_all(self) -> None:
+        for e in self.edges.values():
+            e.adjust()
+
+    @staticmethod
+    def snap(v: float) -> float:
+        return round(v / theme.GRID) * theme.GRID
+
+    # -- selection ---------------------------------------------------------------------
+    def selected_ids(self) -> list[str]:
+        """Selected node ids, in graph order."""
+        if self.graph is None:
+            return []
+        chosen = {it.node_id for it in self.selectedItems() if isinstance(it, NodeItem)}
+        return [n for n in self.graph.nodes if n in chosen]
+
+    def selected_edges(self) -> list[Edge]:
+        return [it.edge for it in self.selectedItems() if isinstance(it, EdgeItem)]
+
+    def select_node(self, node_id: str | None) -> None:
+        """Select only ``node_id`` (None clears) and show it in the views."""
+        self.select_nodes([node_id] if node_id else [])
+        item = self.nodes.get(node_id) if node_id else None
+        if item is not None:
+            for v in self.views():
+                v.ensureVisible(item, 60, 60)
+
+    def select_nodes(self, ids) -> None:
+        ids = set(ids)
+        self.blockSignals(True)
+        try:
+            self.clearSelection()
+            for nid in ids:
+                item = self.nodes.get(nid)
+                if item is not None:
+                    item.setSelected(True)
+        finally:
+            self.blockSignals(False)
+        self._on_selection()
+
+    def _on_selection(self) -> None:
+        if self._building:
+            return
+        edges = {it for it in self.selectedItems() if isinstance(it, EdgeItem)}
+        for e in edges ^ self._selected_edges:
+            e.label.update()  # its frame shows the edge's selection
+        self._selected_edges = edges
+        ids = self.selected_ids()
+        if ids != self._last_selection:
+            self._last_selection = ids
+            self.selectionChangedIds.emit(ids)
+
+    # -- edits (see CanvasEditor) --------------------------------------------------------
+    def delete_selection(self) -> None:
+        self.editor.delete(self.selected_ids(), self.selected_edges())
+
+    def copy(self) -> None:
+        self.editor.copy(self.selected_ids())
+
+    def cut(self) -> None:
+        self.editor.copy(self.selected_ids())
+        self.delete_selection()
+
+    def paste(self, at: QPointF | None = None) -> None:
+        self.editor.paste(at)
+
+    def duplicate(self) -> None:
+        self.editor.duplicate(self.selected_ids())
+
+    def auto_layout(self) -> None:
+        self.editor.auto_layout()
+
+    def select_all(self) -> None:
+        self.select_nodes(self.nodes)
+
+    def item_pos(self, node_id: str) -> tuple[float, float]:
+        """Where a node is shown (its model position, or the automatic one)."""
+        p = self.nodes[node_id].pos()
+        return (p.x(), p.y())
+
+    # -- mouse: dispatched to interaction objects -------------------------------------------
+    def item_at(self, pos: QPointF):
+        """The port, card or edge at ``pos`` (labels and previews are ignored)."""
+        for it in self.items(pos):
+            if isinstance(it, (PortItem, NodeItem, EdgeItem)):
+                return it
+        return None
+
+    def start(self, interaction: Interaction) -> None:
+        self.cancel_interaction()
+        self._interaction = interaction
+
+    def end_interaction(self, interaction: Interaction) -> None:
+        if self._interaction is interaction:
+            self._interaction = None
+
+    def cancel_interaction(self) -> bool:
+        """Abort the running interaction (Esc); True if there was one."""
+        inter, self._interaction = self._interaction, None
+        if inter is not None:
+            inter.cancel()
+            return True
+        return False
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        if self._interaction is not None:
+            self._interaction.mouse_press(event)
+            return
+        if self.doc is not None and event.button() == Qt.MouseButton.LeftButton:
+            inter = start_interaction(self, self.item_at(event.scenePos()), event)
+            if inter is not None:
+                self._interaction = inter
+                event.accept()
+                return
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        if self._interaction is not None:
+            self._interaction.mouse_move(event)
+            event.accept()
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        if self._interaction is not None:
+            inter = self._interaction
+            inter.mouse_release(event)
+            self.end_interaction(inter)
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+
+    def helpEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        """Tooltips of cards, ports and edges are built when asked for."""
+        item = self.item_at(event.scenePos())
+        if item is None:
+            QToolTip.hideText()
+            return
+        QToolTip.showText(event.screenPos(), item.toolTip(), event.widget())
+        event.accept()
+
+    def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        item = self.item_at(event.scenePos())
+        if isinstance(item, PortItem):
+            item = item.node
+        if isinstance(item, NodeItem) and event.button() == Qt.MouseButton.LeftButton:
+            self.nodeActivated.emit(item.node_id)
+            event.accept()
+            return
+        super().mouseDoubleClickEvent(event)

@@ -1,0 +1,373 @@
+"""The canvas widget: zoom, pan, keyboard shortcuts and palette drops.
+
+:class:`GraphView` shows a :class:`~designer.canvas.scene.GraphScene`.
+
+* wheel: zoom around the cursor; Shift+wheel scrolls sideways;
+* middle button drag, or Space + left drag: pan;
+* F: fit the graph; Ctrl+0: 100 %; Ctrl++ / Ctrl+−: zoom;
+* Del / Backspace: delete the selection; Ctrl+C / Ctrl+X / Ctrl+V / Ctrl+D:
+  copy, cut, paste (at the cursor), duplicate; Ctrl+A: select all;
+  Esc: cancel the gesture under way, else clear the selection;
+* drop a palette item (:data:`designer.document.LAYER_MIME`) to create the
+  layer where it is dropped; dropped onto an edge, it is inserted there
+  (the edge under the drag is highlighted).
+"""
+
+from __future__ import annotations
+
+import json
+
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QKeySequence, QPainter, QPolygonF
+from PySide6.QtWidgets import QFrame, QGraphicsView
+
+from designer.document import LAYER_MIME
+
+from . import theme
+from .edge_item import EdgeItem
+from .scene import GraphScene
+
+__all__ = ["GraphView"]
+
+MIN_ZOOM, MAX_ZOOM = 0.1, 4.0
+
+
+class GraphView(QGraphicsView):
+    """The canvas view; forwards the scene's signals for the window.
+
+    Parameters
+    ----------
+    scene : GraphScene, optional
+        Created when not given.
+    parent : QWidget, optional
+    """
+
+    selectionChangedIds = Signal(list)
+    nodeActivated = Signal(str)
+    message = Signal(str)
+    zoomChanged = Signal(float)
+
+    def __init__(self, scene: GraphScene | None = None, parent=None):
+        super().__init__(parent)
+        scene = scene if scene is not None else GraphScene(self)
+        self.setScene(scene)
+        scene.selectionChangedIds.connect(self.selectionChangedIds)
+        scene.nodeActivated.connect(self.nodeActivated)
+        scene.message.connect(self.message)
+        self.setRenderHints(QPainter.RenderHint.Antialiasing
+                            | QPainter.RenderHint.TextAntialiasing
+                            | QPainter.RenderHint.SmoothPixmapTransform)
+        self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
+        self.setRubberBandSelectionMode(Qt.ItemSelectionMode.IntersectsItemShape)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
+        self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setAcceptDrops(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self._pan_from: QPointF | None = None
+        self._space = False
+        self._drop_edge: EdgeItem | None = None
+
+    # -- API for the window -------------------------------------------------------------
+    def graph_scene(self) -> GraphScene:
+        return self.scene()
+
+    def set_document(self, doc) -> None:
+        """Show ``doc``, then fit it into the view."""
+        self.scene().set_document(doc)
+        self.fit()
+
+    def selected_ids(self) -> list[str]:
+        return self.scene().selected_ids()
+
+    def select_node(self, node_id: str | None) -> None:
+        self.scene().select_node(node_id)
+
+    def delete_selection(self) -> None:
+        self.scene().delete_selection()
+
+    def copy(self) -> None:
+        self.scene().copy()
+
+    def cut(self) -> None:
+        self.scene().cut()
+
+    def paste(self) -> None:
+        """Paste at the cursor when it is over the canvas, else next to the originals."""
+        pos = self.mapFromGlobal(self.cursor().pos())
+        at = self.mapToScene(pos) if self.viewport().rect().contains(pos) else None
+        self.scene().paste(at)
+
+    def duplicate(self) -> None:
+        self.scene().duplicate()
+
+    def auto_layout(self) -> None:
+        self.scene().auto_layout()
+        self.fit()
+
+    def add_layer(self, type_name: str, params: dict | None = None,
+                  preset: str | None = None) -> str | None:
+        """Add a layer (palette double-click): below the selected node, else mid-view."""
+        return self.scene().editor.add_layer(type_name, params, preset)
+
+    def zoom(self) -> float:
+        return self.transform().m11()
+
+    def fit(self) -> None:
+        """Fit the whole graph in the view (at most 100 %)."""
+        items = self.scene().nodes.values()
+        if not items:
+            self.set_zoom(1.0)
+            self.centerOn(0, 0)
+            return
+        rect = QRectF()
+        for it in items:
+            rect = rect.united(it.sceneBoundingRect())
+        for e in self.scene().edges.values():
+            rect = rect.united(e.sceneBoundingRect())
+        rect.adjust(-40, -40, 40, 40)
+        self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
+        z = self.zoom()
+        if z > 1.0 or z < MIN_ZOOM:
+            self.set_zoom(min(1.0, max(MIN_ZOOM, z)))
+            self.centerOn(rect.center())
+        self.zoomChanged.emit(self.zoom())
+
+    def set_zoom(self, z: float, anchor: QPointF | None = None) -> None:
+        """Zoom to ``z`` keeping the scene point under ``anchor`` (viewport) still."""
+        z = max(MIN_ZOOM, min(MAX_ZOOM, z))
+        anchor = anchor if anchor is not None else QPointF(self.viewport().rect().center())
+        before = self.mapToScene(anchor.toPoint())
+        factor = z / self.zoom()
+        self.scale(factor, factor)
+        after = self.mapToScene(anchor.toPoint())
+        d = after - before
+        self.translate(d.x(), d.y())
+        self.zoomChanged.emit(self.zoom())
+
+    def zoom_by(self, factor: float, anchor: QPointF | None = None) -> None:
+        self.set_zoom(self.zoom() * factor, anchor)
+
+    # -- painting ------------------------------------------------------------------------
+    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
+        painter.fillRect(rect, theme.BACKGROUND)
+        z = self.zoom()
+        step = 20.0 if z >= 0.7 else 40.0 if z >= 0.35 else 0.0
+        if not step:
+            return
+        left = int(rect.left() // step) * step
+        top = int(rect.top() // step) * step
+        pts = QPolygonF()
+        y = top
+        while y < rect.bottom():
+            x = left
+            while x < rect.right():
+                pts.append(QPointF(x, y))
+                x += step
+            y += step
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        pen = painter.pen()
+        pen.setColor(theme.GRID_DOT)
+        pen.setWidthF(max(1.0, 1.5 / z) if z < 1 else 1.5)
+        pen.setCosmetic(z >= 1)
+        painter.setPen(pen)
+        painter.drawPoints(pts)
+        painter.restore()
+
+    # -- zoom and pan --------------------------------------------------------------------
+    def wheelEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        delta = event.angleDelta()
+        if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            d = delta.y() or delta.x()
+            bar = self.horizontalScrollBar()
+            bar.setValue(bar.value() - d)
+            event.accept()
+            return
+        dy = delta.y() or event.pixelDelta().y()
+        if dy:
+            self.zoom_by(1.0015 ** dy, event.position())
+        event.accept()
+
+    def _panning(self, event) -> bool:
+        return event.button() == Qt.MouseButton.MiddleButton or (
+            self._space and event.button() == Qt.MouseButton.LeftButton)
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        if self._panning(event):
+            self._pan_from = event.position()
+            self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        if self._pan_from is not None:
+            d = event.position() - self._pan_from
+            self._pan_from = event.position()
+            h, v = self.horizontalScrollBar(), self.verticalScrollBar()
+            h.setValue(h.value() - round(d.x()))
+            v.setValue(v.value() - round(d.y()))
+            event.accept()
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        if self._pan_from is not None and (
+                event.button() in (Qt.MouseButton.MiddleButton, Qt.MouseButton.LeftButton)):
+            self._pan_from = None
+            if self._space:
+                self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
+            else:
+                self.viewport().unsetCursor()
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+
+    # -- keyboard --------------------------------------------------------------------------
+    _OWN_KEYS = (QKeySequence.StandardKey.Copy, QKeySequence.StandardKey.Paste,
+                 QKeySequence.StandardKey.Cut, QKeySequence.StandardKey.SelectAll,
+                 QKeySequence.StandardKey.Delete)
+
+    def event(self, event) -> bool:
+        # take our shortcuts before window-level actions steal them while we have focus
+        if event.type() == QEvent.Type.ShortcutOverride and self._own_key(event):
+            event.accept()
+            return True
+        return super().event(event)
+
+    def _own_key(self, event) -> bool:
+        if any(event.matches(k) for k in self._OWN_KEYS):
+            return True
+        key, mods = event.key(), event.modifiers()
+        ctrl = mods & Qt.KeyboardModifier.ControlModifier
+        return (key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace, Qt.Key.Key_Escape)
+                or (ctrl and key == Qt.Key.Key_D))
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        key = event.key()
+        mods = event.modifiers()
+        ctrl = bool(mods & Qt.KeyboardModifier.ControlModifier)
+        scene = self.scene()
+        if key == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space = True
+            self.setDragMode(QGraphicsView.DragMode.NoDrag)
+            self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
+        elif key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) or \
+                event.matches(QKeySequence.StandardKey.Delete):
+            scene.delete_selection()
+        elif event.matches(QKeySequence.StandardKey.Copy):
+            scene.copy()
+        elif event.matches(QKeySequence.StandardKey.Cut):
+            scene.cut()
+        elif event.matches(QKeySequence.StandardKey.Paste):
+            self.paste()
+        elif event.matches(QKeySequence.StandardKey.SelectAll):
+            scene.select_all()
+        elif ctrl and key == Qt.Key.Key_D:
+            scene.duplicate()
+        elif key == Qt.Key.Key_F and not ctrl:
+            self.fit()
+        elif ctrl and key == Qt.Key.Key_0:
+            self.set_zoom(1.0)
+        elif ctrl and key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
+            self.zoom_by(1.25)
+        elif ctrl and key == Qt.Key.Key_Minus:
+            self.zoom_by(0.8)
+        elif key == Qt.Key.Key_Escape:
+            if not scene.cancel_interaction():
+                scene.select_nodes([])
+        else:
+            super().keyPressEvent(event)
+            return
+        event.accept()
+
+    def keyReleaseEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space = False
+            self._pan_from = None
+            self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
+            self.viewport().unsetCursor()
+            event.accept()
+            return
+        super().keyReleaseEvent(event)
+
+    def focusOutEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        if self._space:
+            self._space = False
+            self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
+            self.viewport().unsetCursor()
+        super().focusOutEvent(event)
+
+    # -- palette drops ---------------------------------------------------------------------
+    @staticmethod
+    def _layer(event) -> dict | None:
+        mime = event.mimeData()
+        if mime is None or not mime.hasFormat(LAYER_MIME):
+            return None
+        try:
+            data = json.loads(bytes(mime.data(LAYER_MIME)).decode("utf-8"))
+        except ValueError:
+            return None
+        return data if isinstance(data, dict) and isinstance(data.get("type"), str) else None
+
+    def _edge_at(self, scene_pos: QPointF, type_name: str) -> EdgeItem | None:
+        scene = self.scene()
+        if scene.card_at(scene_pos) is not None:
+            return None
+        for it in scene.items(QRectF(scene_pos.x() - 6, scene_pos.y() - 6, 12, 12)):
+            if isinstance(it, EdgeItem) and it.isVisible() and \
+                    scene.editor.insertable(type_name, it.edge) and \
+                    it.shape().intersects(QRectF(scene_pos.x() - 3, scene_pos.y() - 3, 6, 6)):
+                return it
+        return None
+
+    def _set_drop_edge(self, edge: EdgeItem | None) -> None:
+        if edge is not self._drop_edge:
+            if self._drop_edge is not None and self._drop_edge.scene() is not None:
+                self._drop_edge.set_highlight(False)
+            self._drop_edge = edge
+            if edge is not None:
+                edge.set_highlight(True)
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        if self.scene().doc is not None and self._layer(event) is not None:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        data = self._layer(event)
+        if self.scene().doc is None or data is None:
+            event.ignore()
+            return
+        pos = self.mapToScene(event.position().toPoint())
+        self._set_drop_edge(self._edge_at(pos, data["type"]))
+        event.acceptProposedAction()
+
+    def dragLeaveEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        self._set_drop_edge(None)
+        event.accept()
+
+    def dropEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        data = self._layer(event)
+        scene = self.scene()
+        if scene.doc is None or data is None:
+            self._set_drop_edge(None)
+            event.ignore()
+            return
+        pos = self.mapToScene(event.position().toPoint())
+        edge = self._edge_at(pos, data["type"])
+        self._set_drop_edge(None)
+        params = data.get("params") if isinstance(data.get("params"), dict) else None
+        preset = data.get("preset") if isinstance(data.get("preset"), str) else None
+        nid = scene.editor.drop_layer(data["type"], params, preset, pos,
+                                      edge.edge if edge is not None else None)
+        if nid is not None:
+            event.acceptProposedAction()
+            self.setFocus()
+        else:
+            event.ignore()
