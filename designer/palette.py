@@ -4,7 +4,7 @@ Dragging an entry starts a :class:`~PySide6.QtGui.QDrag` carrying
 :data:`~designer.document.LAYER_MIME` JSON ``{"type", "params", "preset"}`` that
 the canvas accepts; double-clicking (or Enter) emits
 :attr:`PaletteWidget.presetActivated`, which the window turns into "add below
-the selection" (:func:`add_below`).
+the selected node, connected to it" (one undo step, by the canvas editor).
 """
 
 from __future__ import annotations
@@ -25,14 +25,10 @@ from PySide6.QtWidgets import (
 from designer.document import LAYER_MIME
 from designer.style import family_color, family_icon, paint_glyph
 from engine import CATALOGUE, FAMILIES, PRESETS
-from engine.catalogue import ParamError
 
-__all__ = ["PaletteWidget", "PaletteTree", "mime_data", "ordered_presets", "add_below",
-           "NODE_SPACING"]
+__all__ = ["PaletteWidget", "PaletteTree", "mime_data", "ordered_presets"]
 
 PRESET_ROLE = Qt.ItemDataRole.UserRole
-#: vertical distance between a node and the one added below it (scene units)
-NODE_SPACING = 110.0
 
 
 def mime_data(preset, in_channels: int | None = None) -> QMimeData:
@@ -107,7 +103,7 @@ class PaletteTree(QTreeWidget):
         self.setRootIsDecorated(True)
         self.setIndentation(12)
         self.setIconSize(QSize(20, 20))
-        self.setUniformRowHeights(True)
+        self.setUniformRowHeights(False)
         self.setDragEnabled(True)
         self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -165,7 +161,8 @@ class PaletteWidget(QWidget):
         for family, presets in ordered_presets().items():
             head = QTreeWidgetItem([family])
             head.setFont(0, bold)
-            head.setIcon(0, family_icon(family, 16))
+            head.setToolTip(0, f"{family}: {len(presets)} layer{'s' * (len(presets) != 1)}")
+            head.setSizeHint(0, QSize(0, 21))
             head.setFlags(Qt.ItemFlag.ItemIsEnabled)
             head.setForeground(0, family_color(family).darker(135))
             self.tree.addTopLevelItem(head)
@@ -173,6 +170,7 @@ class PaletteWidget(QWidget):
                 item = QTreeWidgetItem([preset.name])
                 item.setIcon(0, family_icon(preset.family, 20, preset.type))
                 item.setData(0, PRESET_ROLE, preset)
+                item.setSizeHint(0, QSize(0, 21))
                 kind = CATALOGUE[preset.type]
                 type_line = "" if preset.name == preset.type else \
                     f"<br><span style='color:#6a7381'>{preset.type}</span>"
@@ -226,65 +224,3 @@ class PaletteWidget(QWidget):
         preset = item.data(0, PRESET_ROLE)
         if preset is not None:
             self.presetActivated.emit(preset)
-
-
-def add_below(doc, preset, anchor: str | None) -> tuple[str | None, str | None]:
-    """Add ``preset`` below node ``anchor`` and connect ``anchor`` to it (one undo step).
-
-    Parameters
-    ----------
-    doc : designer.document.Document
-        The open document.
-    preset : engine.catalogue.Preset
-        The palette entry; depthwise presets take the anchor's channel count.
-    anchor : str or None
-        The selected node; None adds an unconnected node under the lowest one.
-
-    Returns
-    -------
-    (node id or None, error message or None)
-    """
-    from designer.commands import AddNodeCommand, ConnectCommand, push_edit
-
-    graph = doc.graph
-    result = doc.result()
-    anchor = anchor if anchor in graph.nodes else None
-    in_ch = None
-    if anchor is not None:
-        res = result.nodes.get(anchor)
-        if res is not None and res.shape:
-            in_ch = res.shape[0]
-    params = preset.initial_params(in_ch)
-    kind = CATALOGUE[preset.type]
-    try:  # refuse before opening the macro, so that no empty undo step is left
-        kind.normalise(params)
-    except ParamError as exc:
-        return None, exc.message
-    pos = _free_spot(graph, anchor)
-    before = set(graph.nodes)
-    stack = doc.undo_stack
-    stack.beginMacro(f"Add {preset.name}")
-    try:
-        error = push_edit(stack, AddNodeCommand(graph, preset.type, params, None, pos))
-        new = next(iter(set(graph.nodes) - before), None)
-        if not error and new and anchor is not None and kind.max_inputs > 0:
-            error = push_edit(stack, ConnectCommand(graph, anchor, new, 0))
-    finally:
-        stack.endMacro()
-    return new, error
-
-
-def _free_spot(graph, anchor: str | None) -> tuple[float, float]:
-    """Below ``anchor`` (or the lowest node), shifted right until no node is there."""
-    taken = {(round(n.pos[0]), round(n.pos[1])) for n in graph if n.pos is not None}
-    if anchor is not None and graph.nodes[anchor].pos is not None:
-        x, y = graph.nodes[anchor].pos
-        y += NODE_SPACING
-    elif taken:
-        x = min(px for px, _ in taken)
-        y = max(py for _, py in taken) + NODE_SPACING
-    else:
-        x, y = 0.0, 0.0
-    while any(abs(x - px) < 100 and abs(y - py) < 60 for px, py in taken):
-        x += 140.0
-    return (float(x), float(y))

@@ -442,11 +442,6 @@ QLabel#fieldError { color: #c62828; }
 QLabel#fieldWarning { color: #b26a00; }
 QLabel#muted { color: #6a7381; }
 QLabel#heading { font-size: 13pt; font-weight: 600; }
-QLabel#badgeOk, QLabel#badgeError, QLabel#badgeWarning {
-    border-radius: 8px; padding: 1px 9px; color: white; font-weight: 600; }
-QLabel#badgeOk { background: #2e7d32; }
-QLabel#badgeError { background: #c62828; }
-QLabel#badgeWarning { background: #b26a00; }
 QLineEdit[invalid="true"], QSpinBox[invalid="true"], QComboBox[invalid="true"] {
     border: 1px solid #c62828; }
 QTreeView, QListView { outline: 0; }

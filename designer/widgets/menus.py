@@ -117,40 +117,29 @@ class WindowActions:
         m.addAction(self.undo)
         m.addAction(self.redo)
         m.addSeparator()
-        scene = w.scene
-        self.cut = self._act(m, "Cu&t", self._cut, Key.Cut, "Copy and delete the selection")
-        self.copy = self._act(m, "&Copy", scene.copy, Key.Copy, "Copy the selected nodes")
-        self.paste = self._act(m, "&Paste", scene.paste, Key.Paste, "Paste copied nodes")
-        self.duplicate = self._act(m, "D&uplicate", scene.duplicate, "Ctrl+D",
+        view = w.view  # the canvas: paste lands at the cursor when it is over the view
+        self.cut = self._act(m, "Cu&t", view.cut, Key.Cut, "Copy and delete the selection")
+        self.copy = self._act(m, "&Copy", view.copy, Key.Copy, "Copy the selected nodes")
+        self.paste = self._act(m, "&Paste", view.paste, Key.Paste, "Paste copied nodes")
+        self.duplicate = self._act(m, "D&uplicate", view.duplicate, "Ctrl+D",
                                    "Duplicate the selected nodes")
-        self.delete = self._act(m, "&Delete", scene.delete_selection,
+        self.delete = self._act(m, "&Delete", view.delete_selection,
                                 [QKeySequence(Key.Delete), QKeySequence("Backspace")],
-                                "Delete the selected nodes and their edges")
+                                "Delete the selected nodes and edges")
         m.addSeparator()
-        self.select_all = self._act(m, "Select &All", self._select_all, Key.SelectAll)
-
-    def _cut(self) -> None:
-        self.w.scene.copy()
-        self.w.scene.delete_selection()
-
-    def _select_all(self) -> None:
-        scene = self.w.scene
-        if hasattr(scene, "select_all"):
-            scene.select_all()
-            return
-        for item in scene.items():
-            if item.flags() & item.GraphicsItemFlag.ItemIsSelectable:
-                item.setSelected(True)
+        self.select_all = self._act(m, "Select &All", w.scene.select_all, Key.SelectAll,
+                                    "Select every node")
 
     def _view(self) -> None:
         w, m = self.w, self.view_menu
-        self.fit = self._act(m, "&Fit to Window", w.scene.fit, "F", "Show the whole graph")
-        self.zoom_in = self._act(m, "Zoom &In", lambda: _zoom(w.view, 1.25),
+        self.fit = self._act(m, "&Fit to Window", w.fit_view, "F", "Show the whole graph")
+        view = w.view
+        self.zoom_in = self._act(m, "Zoom &In", lambda: view.zoom_by(1.25),
                                  [QKeySequence(Key.ZoomIn), QKeySequence("Ctrl+=")])
-        self.zoom_out = self._act(m, "Zoom &Out", lambda: _zoom(w.view, 0.8), Key.ZoomOut)
-        self.zoom_reset = self._act(m, "&Actual Size", lambda: _zoom(w.view, None), "Ctrl+0")
+        self.zoom_out = self._act(m, "Zoom &Out", lambda: view.zoom_by(0.8), Key.ZoomOut)
+        self.zoom_reset = self._act(m, "&Actual Size", lambda: view.set_zoom(1.0), "Ctrl+0")
         m.addSeparator()
-        self.layout = self._act(m, "Auto-&layout", w.scene.auto_layout, "Ctrl+L",
+        self.layout = self._act(m, "Auto-&layout", view.auto_layout, "Ctrl+L",
                                 "Arrange the nodes top-down by depth (undoable)")
         m.addSeparator()
         docks = [w.palette_dock, w.properties_dock, w.problems_dock, w.history_dock]
@@ -183,16 +172,3 @@ class WindowActions:
         for action in (self.cut, self.copy, self.duplicate, self.delete):
             action.setEnabled(has_selection)
 
-
-def _zoom(view, factor: float | None) -> None:
-    """Zoom the canvas about its centre (None: 100 %)."""
-    name = {1.25: "zoom_in", 0.8: "zoom_out"}.get(factor) if factor else "reset_zoom"
-    method = getattr(view, name, None)
-    if callable(method):
-        method()
-        return
-    if factor is None:
-        t = view.transform()
-        view.scale(1 / t.m11(), 1 / t.m22())
-    else:
-        view.scale(factor, factor)

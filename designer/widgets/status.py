@@ -2,12 +2,55 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
-from designer.style import fmt_bytes, fmt_count, fmt_si
+from designer.style import ERROR, OK, WARNING, fmt_bytes, fmt_count, fmt_si
 
-__all__ = ["StatusSummary"]
+__all__ = ["StatusSummary", "Badge"]
+
+
+class Badge(QLabel):
+    """A rounded pill with white bold text; :meth:`set_state` picks the colour."""
+
+    clicked = Signal()
+    COLORS = {"ok": OK, "error": ERROR, "warning": WARNING}
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        font = self.font()
+        font.setBold(True)
+        self.setFont(font)
+        self.state = "ok"
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
+    def set_state(self, state: str, text: str) -> None:
+        self.state = state
+        self.setText(text)
+        self.update()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        fm = self.fontMetrics()
+        return QSize(fm.horizontalAdvance(self.text()) + 20, fm.height() + 4)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return self.sizeHint()
+
+    def paintEvent(self, _event) -> None:  # noqa: N802 - Qt override
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        r = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(self.COLORS.get(self.state, OK))
+        p.drawRoundedRect(r, r.height() / 2, r.height() / 2)
+        p.setPen(QColor("white"))
+        p.drawText(r, Qt.AlignmentFlag.AlignCenter, self.text())
+        p.end()
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self.clicked.emit()
+        event.accept()
 
 
 class StatusSummary(QWidget):
@@ -22,7 +65,7 @@ class StatusSummary(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         lay = QHBoxLayout(self)
-        lay.setContentsMargins(0, 0, 6, 0)
+        lay.setContentsMargins(0, 1, 8, 1)
         lay.setSpacing(14)
         self.params = QLabel(self)
         self.macs = QLabel(self)
@@ -32,11 +75,11 @@ class StatusSummary(QWidget):
         self.memory.setToolTip("memory of every node's output in float32 (batch 1)")
         for w in (self.params, self.macs, self.memory):
             lay.addWidget(w)
-        self.badge = QLabel(self)
+        self.badge = Badge(self)
         self.badge.setCursor(Qt.CursorShape.PointingHandCursor)
         self.badge.setToolTip("Show the problems")
         lay.addWidget(self.badge)
-        self.badge.mousePressEvent = lambda _e: self.badgeClicked.emit()
+        self.badge.clicked.connect(self.badgeClicked)
         self.doc = None
 
     def set_document(self, doc) -> None:
@@ -56,13 +99,9 @@ class StatusSummary(QWidget):
         self.memory.setText(f"<b>{fmt_bytes(result.activation_bytes)}</b> activations")
         ne, nw = len(result.errors), len(result.warnings)
         if ne:
-            name, text = "badgeError", f"{ne} error{'s' * (ne != 1)}"
+            state, text = "error", f"{ne} error{'s' * (ne != 1)}"
         elif nw:
-            name, text = "badgeWarning", f"valid · {nw} warning{'s' * (nw != 1)}"
+            state, text = "warning", f"valid · {nw} warning{'s' * (nw != 1)}"
         else:
-            name, text = "badgeOk", "valid"
-        self.badge.setText(text)
-        if self.badge.objectName() != name:
-            self.badge.setObjectName(name)
-            self.badge.style().unpolish(self.badge)
-            self.badge.style().polish(self.badge)
+            state, text = "ok", "valid"
+        self.badge.set_state(state, text)

@@ -1,0 +1,182 @@
+"""Start-up of the desktop designer: ``python main.py [GRAPH] [--screenshot OUT.png [--run]]``.
+
+* ``python main.py`` opens the default example (``classifier_tour``);
+* ``python main.py GRAPH`` opens that file (one that cannot be read is
+  explained in a dialog and on stderr, and the window starts empty);
+* ``--screenshot OUT.png [GRAPH] [--run]`` opens the window (offscreen when
+  there is no display), fits the canvas, optionally runs the engine, saves a
+  PNG of the whole window and quits: exit 0, or 1 with one line on stderr.
+
+Start-up never imports torch; the engine panel imports it when it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+__all__ = ["main", "build_parser"]
+
+_T0 = time.perf_counter()
+SCREENSHOT_SIZE = (1600, 1000)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="main.py",
+        description="ConvCanvas: a desktop designer for convolutional networks. "
+                    "Headless commands: main.py analyze|export|run (see --help of each).")
+    parser.add_argument("graph", nargs="?", metavar="GRAPH",
+                        help="graph file to open (default: the classifier tour example)")
+    parser.add_argument("--screenshot", metavar="OUT.png",
+                        help="save a screenshot of the whole window to OUT.png and quit")
+    parser.add_argument("--run", action="store_true",
+                        help="with --screenshot: run the engine on the sample image first")
+    parser.add_argument("--startup-probe", action="store_true", help=argparse.SUPPRESS)
+    return parser
+
+
+def _fail(message: str, code: int = 1) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the designer; returns the process exit code (never raises)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser().parse_args(argv)
+    if args.run and not args.screenshot:
+        return _fail("--run only works together with --screenshot OUT.png", 2)
+    if args.screenshot:
+        out = Path(args.screenshot)
+        if not out.parent.is_dir():
+            return _fail(f"{out}: the folder {out.parent} does not exist", 2)
+        if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+            os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    try:
+        return _start(args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the contract is one line, never a traceback
+        return _fail(f"{type(exc).__name__}: {exc}")
+
+
+def _application():
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication([sys.argv[0] if sys.argv else "convcanvas"])
+    app.setApplicationName("ConvCanvas")
+    app.setOrganizationName("ConvCanvas")
+    app.setApplicationDisplayName("ConvCanvas")
+    from designer.style import apply_theme
+
+    apply_theme(app)
+    return app
+
+
+def _start(args) -> int:
+    app = _application()
+    from designer.window import MainWindow
+
+    if args.screenshot:
+        return _screenshot(app, args)
+    window = MainWindow(session=not args.startup_probe)
+    error = None
+    if args.graph:
+        error = _open_file(window, Path(args.graph))
+    else:
+        window.open_example()
+    if args.startup_probe:
+        return _probe(app, window)
+    window.resize(window.sizeHint())
+    window.restore_layout()
+    window.show()
+    window.raise_()
+    from PySide6.QtCore import QTimer
+
+    if error is not None:
+        path, exc = error
+        QTimer.singleShot(0, lambda: window.show_open_error(path, exc))
+    else:
+        QTimer.singleShot(0, window.offer_recovery)
+    # let Ctrl+C in the terminal close the window (the prompt for unsaved work included)
+    signal.signal(signal.SIGINT, lambda *_a: window.close())
+    tick = QTimer(window)
+    tick.timeout.connect(lambda: None)
+    tick.start(300)
+    return app.exec()
+
+
+def _open_file(window, path: Path):
+    """Open ``path``; on failure print one line and return ``(path, error)``."""
+    from engine import GraphFileError, load_graph
+
+    try:
+        load_graph(path)
+    except GraphFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return path, exc
+    window.open_path(path, ask=False)
+    return None
+
+
+def _settle(app, rounds: int = 3) -> None:
+    for _ in range(rounds):
+        app.processEvents()
+
+
+def _probe(app, window) -> int:
+    """Hidden ``--startup-probe`` (bench/startup.py): show and paint the window,
+    print the time since this module was imported; then build the engine panel
+    (as the event loop does right after the first paint), print again, quit."""
+    window.resize(window.sizeHint())
+    window.show()
+    window.grab()  # a complete paint of every widget, before any timer can fire
+    print(f"shown {time.perf_counter() - _T0:.3f}", flush=True)
+    window.ensure_panel()
+    _settle(app)
+    window.grab()
+    torch = "yes" if "torch" in sys.modules else "no"
+    print(f"ready {time.perf_counter() - _T0:.3f} torch={torch}", flush=True)
+    window.hide()
+    return 0
+
+
+def _screenshot(app, args) -> int:
+    from designer.window import MainWindow
+    from engine import GraphFileError, load_graph
+
+    window = MainWindow(session=False)
+    if args.graph:
+        try:
+            load_graph(args.graph)
+        except GraphFileError as exc:
+            return _fail(str(exc), 2)
+        window.open_path(Path(args.graph), ask=False)
+    else:
+        window.open_example()
+    window.resize(*SCREENSHOT_SIZE)
+    window.show()
+    window.ensure_panel()
+    _settle(app)
+    window.fit_view()
+    _settle(app)
+    if args.run:
+        if window.ensure_panel() is None:
+            return _fail("--run needs the engine panel, which is not available")
+        if not window.panel.run_blocking(timeout_s=120):
+            return _fail("the engine run failed or timed out (see the Engine panel)")
+        _settle(app)
+    pixmap = window.grab()
+    if pixmap.isNull() or not pixmap.save(str(args.screenshot)):
+        return _fail(f"{args.screenshot}: cannot write the PNG")
+    window.hide()
+    window.deleteLater()
+    _settle(app, 1)
+    return 0

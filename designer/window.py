@@ -1,0 +1,563 @@
+"""The main window: canvas in the centre, palette, properties, problems and history docks.
+
+The window owns no design state: the open :class:`~designer.document.Document`
+does. It wires the views to the document (``set_document`` on each), turns
+menu actions into document operations, and handles the file life cycle: open,
+save (atomic, ``engine.save_graph``), unsaved-changes prompts, recent files,
+examples, drag-and-drop of graph files and the autosave/recovery file.
+Menus and shortcuts are built by :mod:`designer.widgets.menus`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer
+from PySide6.QtGui import QUndoGroup
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QUndoView,
+)
+
+from designer.canvas.scene import GraphScene
+from designer.canvas.view import GraphView
+from designer.document import Document
+from designer.files import (
+    DEFAULT_EXAMPLE,
+    EXAMPLES_DIR,
+    FILE_FILTER,
+    GRAPH_SUFFIX,
+    RecentFiles,
+    Recovery,
+    is_graph_file,
+    settings,
+)
+from designer.palette import PaletteWidget
+from designer.problems import ProblemsView
+from designer.properties import PropertyEditor
+from designer.widgets.menus import WindowActions
+from designer.widgets.status import StatusSummary
+from engine import Graph, GraphFileError, load_graph, save_graph
+
+
+def engine_panel_class():
+    """The optional engine panel class, or None (imported on first use: it brings
+    numpy and pyqtgraph, about a second that start-up does not wait for)."""
+    try:
+        from designer.panel import EnginePanel
+    except ImportError:
+        EnginePanel = None
+    return EnginePanel
+
+
+def _panel_installed() -> bool:
+    try:
+        return importlib.util.find_spec("designer.panel") is not None
+    except (ImportError, ValueError):
+        return False
+
+__all__ = ["MainWindow", "AUTOSAVE_MS"]
+
+#: autosave period of the recovery file while the document is dirty
+AUTOSAVE_MS = 30_000
+#: the engine panel is built this long after the window is first shown
+PANEL_DELAY_MS = 60
+APP_NAME = "ConvCanvas"
+
+
+class MainWindow(QMainWindow):
+    """The designer window.
+
+    Parameters
+    ----------
+    session : bool
+        Take part in the user's session: autosave the recovery file every
+        :data:`AUTOSAVE_MS` while dirty, offer recovery, remember the window
+        layout and clean exits. Off for ``--screenshot``, so that a headless
+        run never touches the user's recovery file or settings.
+    """
+
+    def __init__(self, session: bool = True, parent=None):
+        super().__init__(parent)
+        self.session = session
+        self.doc: Document | None = None
+        self.origin = ""  # "example" / "new" / "recovered" for documents without a file
+        self.recent = RecentFiles()
+        self.recovery = Recovery()
+        self.undo_group = QUndoGroup(self)
+        self._autosaved_at: tuple[int, int] | None = None
+        self.setWindowTitle(APP_NAME)
+        self.setDockNestingEnabled(True)
+        self.setAcceptDrops(True)
+
+        self.scene = GraphScene(self)
+        self.view = GraphView(self.scene, self)
+        self.view.viewport().installEventFilter(self)
+        self.setCentralWidget(self.view)
+        self._build_docks()
+        self.status = StatusSummary(self)
+        self.statusBar().addPermanentWidget(self.status)
+        self.statusBar().setSizeGripEnabled(False)
+        self.menu_actions = WindowActions(self)
+
+        self.scene.selectionChangedIds.connect(self._on_selection)
+        self.scene.nodeActivated.connect(self._on_node_activated)
+        self.scene.message.connect(self.show_message)
+        self.problems.nodeRequested.connect(self.focus_node)
+        self.problems.countsChanged.connect(self._on_counts)
+        self.palette.presetActivated.connect(self._add_preset)
+        self.status.badgeClicked.connect(self._show_problems)
+
+        self._autosave_timer = QTimer(self)
+        self._autosave_timer.setInterval(AUTOSAVE_MS)
+        self._autosave_timer.timeout.connect(self.autosave)
+        if session:
+            self._autosave_timer.start()
+        self.set_document(Document(Graph()), origin="new")
+
+    # -- layout ------------------------------------------------------------------
+    def _dock(self, title: str, name: str, widget, area) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_docks(self) -> None:
+        """Palette left; properties (history tabbed) over the engine right; problems
+        under the canvas. The side columns take the full height, so that a deep
+        network keeps as much canvas height as possible."""
+        area = Qt.DockWidgetArea
+        self.setCorner(Qt.Corner.BottomLeftCorner, area.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, area.RightDockWidgetArea)
+        self.palette = PaletteWidget(self)
+        self.palette_dock = self._dock("Layers", "palette", self.palette,
+                                       area.LeftDockWidgetArea)
+        self.properties = PropertyEditor(self)
+        self.properties_dock = self._dock("Properties", "properties", self.properties,
+                                          area.RightDockWidgetArea)
+        self.panel = None  # built by ensure_panel(), just after the window is shown
+        self.panel_dock = None
+        if _panel_installed():
+            waiting = QLabel("Loading the engine…", self)
+            waiting.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            waiting.setObjectName("muted")
+            self.panel_dock = self._dock("Engine", "engine", waiting,
+                                         area.RightDockWidgetArea)
+            self.splitDockWidget(self.properties_dock, self.panel_dock,
+                                 Qt.Orientation.Vertical)
+        self.history = QUndoView(self.undo_group, self)
+        self.history.setEmptyLabel("<original>")
+        self.history_dock = self._dock("History", "history", self.history,
+                                       area.RightDockWidgetArea)
+        self.tabifyDockWidget(self.properties_dock, self.history_dock)
+        self.history_dock.hide()
+        self.properties_dock.raise_()
+        self.problems = ProblemsView(self)
+        self.problems_dock = self._dock("Problems", "problems", self.problems,
+                                        area.BottomDockWidgetArea)
+        self._sized = False
+
+    def _default_dock_sizes(self) -> None:
+        """Dock sizes for this window size (once, unless a saved layout was restored)."""
+        height = max(self.height(), 600)
+        right = 560 if self.panel_dock is not None else 370
+        self.resizeDocks([self.palette_dock, self.properties_dock], [230, right],
+                         Qt.Orientation.Horizontal)
+        self.resizeDocks([self.problems_dock], [130], Qt.Orientation.Vertical)
+        if self.panel_dock is not None:
+            self.resizeDocks([self.properties_dock, self.panel_dock],
+                             [int(height * 0.5), int(height * 0.5)], Qt.Orientation.Vertical)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if not self._sized:
+            self._sized = True
+            self._default_dock_sizes()
+        if self.panel is None and self.panel_dock is not None:
+            QTimer.singleShot(PANEL_DELAY_MS, self.ensure_panel)  # after the first paint
+
+    def ensure_panel(self):
+        """Build the engine panel now if it is installed and not built yet.
+
+        Returns the panel, or None when ``designer.panel`` is not available.
+        """
+        if self.panel is not None or self.panel_dock is None:
+            return self.panel
+        cls = engine_panel_class()
+        waiting = self.panel_dock.widget()
+        if cls is None:
+            waiting.setText("The engine panel is not available in this build.")
+            return None
+        self.panel = cls(self)
+        self.panel_dock.setWidget(self.panel)
+        waiting.deleteLater()
+        for name, slot in (("nodeRequested", self.focus_node),
+                           ("statusMessage", self.show_message)):
+            signal = getattr(self.panel, name, None)
+            if signal is not None:
+                signal.connect(slot)
+        if self.doc is not None:
+            self.panel.set_document(self.doc)
+            ids = self.scene.selected_ids()
+            if len(ids) == 1:
+                self.panel.select_node(ids[0])
+        return self.panel
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return QSize(1440, 900)
+
+    # -- document ------------------------------------------------------------------
+    def set_document(self, doc: Document, origin: str = "") -> None:
+        """Show ``doc`` in every view; the previous document is closed."""
+        old = self.doc
+        self.doc = doc
+        self.origin = origin
+        self._autosaved_at = None
+        self.undo_group.addStack(doc.undo_stack)
+        self.undo_group.setActiveStack(doc.undo_stack)
+        doc.undo_stack.cleanChanged.connect(self._on_clean_changed)
+        doc.graphChanged.connect(self._on_graph_event)
+        doc.pathChanged.connect(self._update_title)
+        self.view.set_document(doc)
+        self.properties.set_document(doc)
+        self.problems.set_document(doc)
+        self.status.set_document(doc)
+        if self.panel is not None:
+            self.panel.set_document(doc)
+        if old is not None:
+            for signal, slot in ((old.undo_stack.cleanChanged, self._on_clean_changed),
+                                 (old.graphChanged, self._on_graph_event),
+                                 (old.pathChanged, self._update_title)):
+                signal.disconnect(slot)
+            self.undo_group.removeStack(old.undo_stack)
+            old.close()
+            old.deleteLater()
+        self._update_title()
+        QTimer.singleShot(0, self.fit_view)
+
+    def _on_clean_changed(self, clean: bool) -> None:
+        if self.doc is not None and self.sender() is self.doc.undo_stack:
+            self.setWindowModified(not clean)
+
+    def _update_title(self, *_args) -> None:
+        doc = self.doc
+        name = doc.graph.name or "Untitled"
+        where = doc.path.name if doc.path is not None else (self.origin or "not saved")
+        self.setWindowTitle(f"{name} — {where}[*] — {APP_NAME}")
+        self.setWindowModified(doc.dirty)
+        if doc.path is not None:
+            self.setWindowFilePath(str(doc.path))
+
+    def _on_graph_event(self, event) -> None:
+        from engine.graph import MetaChanged
+
+        if isinstance(event, MetaChanged):
+            self._update_title()
+
+    def _on_selection(self, ids: list) -> None:
+        self.properties.set_selection(list(ids))
+        self.menu_actions.update_selection(bool(ids))
+        if self.panel is not None and len(ids) == 1:
+            self.panel.select_node(ids[0])
+
+    def _on_node_activated(self, node_id: str) -> None:
+        self.properties_dock.show()
+        self.properties_dock.raise_()
+        if self.panel is not None:
+            self.panel.select_node(node_id)
+
+    def _on_counts(self, errors: int, warnings: int) -> None:
+        parts = []
+        if errors:
+            parts.append(f"{errors} error{'s' * (errors != 1)}")
+        if warnings:
+            parts.append(f"{warnings} warning{'s' * (warnings != 1)}")
+        self.problems_dock.setWindowTitle("Problems" + (f" ({', '.join(parts)})"
+                                                        if parts else ""))
+
+    def _show_problems(self) -> None:
+        self.problems_dock.show()
+        self.problems_dock.raise_()
+
+    def show_message(self, text: str, ms: int = 6000) -> None:
+        """A transient message in the status bar."""
+        self.statusBar().showMessage(text, ms)
+
+    def focus_node(self, node_id: str) -> None:
+        """Select ``node_id`` on the canvas and centre the view on it."""
+        if self.doc is not None and node_id in self.doc.graph.nodes:
+            self.scene.select_node(node_id)
+            item = self.scene.nodes.get(node_id)
+            if item is not None:
+                self.view.centerOn(item)
+
+    def fit_view(self) -> None:
+        """Show the whole graph."""
+        self.view.fit()
+
+    def _add_preset(self, preset) -> None:
+        """Palette double-click: add below the selected node, connected (one undo step)."""
+        new = self.view.add_layer(preset.type, preset.initial_params(), preset.name)
+        if new:
+            self.show_message(f"Added {new} ({preset.name})", 3000)
+
+    # -- files ---------------------------------------------------------------------
+    def new_document(self) -> bool:
+        if not self.maybe_save():
+            return False
+        self.set_document(Document(Graph()), origin="new")
+        return True
+
+    def open_example(self, path: Path = DEFAULT_EXAMPLE) -> bool:
+        """Open a bundled example as an unsaved copy (Save asks where to write it)."""
+        return self._open(path, as_copy=True)
+
+    def open_path(self, path, ask: bool = True) -> bool:
+        """Open a graph file; a file that cannot be read is explained, the current
+        design is kept. Returns whether the file was opened."""
+        return self._open(Path(path), as_copy=False, ask=ask)
+
+    def _open(self, path: Path, as_copy: bool, ask: bool = True) -> bool:
+        try:
+            graph = load_graph(path)
+        except GraphFileError as exc:
+            self.show_open_error(path, exc)
+            return False
+        if ask and not self.maybe_save():
+            return False
+        if as_copy:
+            self.set_document(Document(graph), origin="example")
+        else:
+            self.set_document(Document(graph, path.resolve()))
+            self.recent.add(path)
+            self.menu_actions.refresh_recent()
+        self.show_message(f"Opened {path.name}: {len(graph)} nodes", 4000)
+        return True
+
+    def show_open_error(self, path: Path, exc: GraphFileError) -> None:
+        """Explain why ``path`` could not be opened (names file, node and parameter)."""
+        where = []
+        if exc.node:
+            where.append(f"node <b>{_esc(exc.node)}</b>")
+        if exc.param:
+            where.append(f"parameter <b>{_esc(exc.param)}</b>")
+        text = (f"<p><b>{_esc(Path(path).name)}</b> could not be opened:</p>"
+                f"<p>{_esc(exc.message)}</p>"
+                + (f"<p>At {', '.join(where)}.</p>" if where else "")
+                + "<p>The current design is unchanged.</p>")
+        box = QMessageBox(QMessageBox.Icon.Warning, "Cannot open graph", text,
+                          QMessageBox.StandardButton.Ok, self)
+        box.setDetailedText(str(exc))
+        box.exec()
+
+    def choose_and_open(self) -> bool:
+        start = str(self.doc.path.parent if self.doc and self.doc.path else EXAMPLES_DIR)
+        path, _ = QFileDialog.getOpenFileName(self, "Open graph", start, FILE_FILTER)
+        return bool(path) and self.open_path(path)
+
+    def save(self) -> bool:
+        """Save to the document's file (Save As when it has none)."""
+        if self.doc.path is None:
+            return self.save_as()
+        return self._write(self.doc.path)
+
+    def save_as(self) -> bool:
+        base = self.doc.path or Path.home() / _file_stem(self.doc.graph.name)
+        path, _ = QFileDialog.getSaveFileName(self, "Save graph as", str(base), FILE_FILTER)
+        if not path:
+            return False
+        if not path.lower().endswith(".json"):
+            path += GRAPH_SUFFIX
+        return self._write(Path(path))
+
+    def _write(self, path: Path) -> bool:
+        try:
+            save_graph(self.doc.graph, path)
+        except GraphFileError as exc:
+            QMessageBox.critical(self, "Cannot save graph",
+                                 f"<p><b>{_esc(path.name)}</b> could not be saved:</p>"
+                                 f"<p>{_esc(exc.message)}</p><p>The file on disk is "
+                                 "unchanged.</p>")
+            return False
+        self.doc.set_path(path.resolve())
+        self.origin = ""
+        self.doc.undo_stack.setClean()
+        self.recovery.discard()
+        self._autosaved_at = None
+        self.recent.add(path)
+        self.menu_actions.refresh_recent()
+        self._update_title()
+        self.show_message(f"Saved {path}", 4000)
+        return True
+
+    def maybe_save(self) -> bool:
+        """Ask Save / Discard / Cancel when there are unsaved changes.
+
+        Returns True when the caller may go on (saved or discarded).
+        """
+        if self.doc is None or not self.doc.dirty:
+            return True
+        name = self.doc.path.name if self.doc.path else (self.doc.graph.name or "Untitled")
+        answer = QMessageBox.question(
+            self, "Unsaved changes",
+            f"<p>Save the changes to <b>{_esc(name)}</b>?</p>"
+            "<p>Your changes are lost if you don't save them.</p>",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def export_pytorch(self) -> None:
+        """Write standalone PyTorch code (``engine.export``, imported on demand)."""
+        try:
+            from engine.export import ExportError, export_code, write_export
+        except ImportError:
+            QMessageBox.information(self, "Export PyTorch", "PyTorch export is not "
+                                    "available in this build (engine.export is missing).")
+            return
+        result = self.doc.result()
+        if not result.valid:
+            QMessageBox.warning(self, "Export PyTorch", "<p>The graph has errors; fix them "
+                                "first (see Problems).</p><p>" + _esc(result.errors[0].message)
+                                + "</p>")
+            self._show_problems()
+            return
+        base = self.doc.path.parent if self.doc.path else Path.home()
+        stem = _file_stem(self.doc.graph.name).replace(GRAPH_SUFFIX, "").lower() or "model"
+        path, _ = QFileDialog.getSaveFileName(self, "Export PyTorch code",
+                                              str(base / f"{stem}.py"), "Python (*.py)")
+        if not path:
+            return
+        try:
+            write_export(export_code(self.doc.graph, None), path)
+        except (ExportError, OSError) as exc:
+            QMessageBox.critical(self, "Export PyTorch", f"Export failed: {_esc(str(exc))}")
+            return
+        self.show_message(f"Exported {path}", 5000)
+
+    # -- recovery --------------------------------------------------------------------
+    def autosave(self) -> Path | None:
+        """Write the recovery file if the document changed since the last autosave."""
+        doc = self.doc
+        if doc is None or not doc.dirty:
+            return None
+        mark = (id(doc), doc.undo_stack.index())
+        if mark == self._autosaved_at:
+            return None
+        try:
+            path = self.recovery.write(doc.graph, doc.path)
+        except GraphFileError as exc:
+            self.show_message(f"Autosave failed: {exc.message}", 8000)
+            return None
+        self._autosaved_at = mark
+        return path
+
+    def offer_recovery(self) -> bool:
+        """At start-up: restore unsaved work left by a session that did not exit cleanly."""
+        path = self.recovery.pending() if self.session else None
+        if path is None:
+            return False
+        try:
+            graph = load_graph(path)
+        except GraphFileError:
+            self.recovery.discard()
+            return False
+        source = self.recovery.source()
+        answer = QMessageBox.question(
+            self, "Restore unsaved work",
+            f"<p>ConvCanvas did not close normally last time.</p><p>Restore the unsaved "
+            f"design <b>{_esc(graph.name)}</b> ({len(graph)} nodes)"
+            + (f" of <b>{_esc(source.name)}</b>" if source else "") + "?</p>",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.Yes)
+        if answer != QMessageBox.StandardButton.Yes:
+            self.recovery.discard()
+            return False
+        doc = Document(graph, source if source and source.exists() else None)
+        self.set_document(doc, origin="recovered")
+        doc.undo_stack.resetClean()  # unsaved until the user saves it
+        self._update_title()
+        return True
+
+    # -- events ----------------------------------------------------------------------
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if not self.maybe_save():
+            event.ignore()
+            return
+        self._autosave_timer.stop()
+        shutdown = getattr(self.panel, "shutdown", None)
+        if callable(shutdown):
+            shutdown()  # stop the engine's worker thread
+        if self.session:
+            s = settings()
+            s.setValue("window/geometry", self.saveGeometry())
+            s.setValue("window/state", self.saveState())
+            self.recovery.discard()
+            self.recovery.mark_clean_exit()
+        event.accept()
+
+    def restore_layout(self) -> None:
+        """Restore the window geometry and dock layout of the last session."""
+        s = settings()
+        geometry, state = s.value("window/geometry"), s.value("window/state")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None and self.restoreState(state):
+            self._sized = True
+
+    def _dropped_file(self, event) -> Path | None:
+        mime = event.mimeData()
+        if not mime.hasUrls():
+            return None
+        for url in mime.urls():
+            if url.isLocalFile() and is_graph_file(url.toLocalFile()):
+                return Path(url.toLocalFile())
+        return None
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if self._dropped_file(event) is not None:
+            event.acceptProposedAction()
+        else:
+            super().dragEnterEvent(event)
+
+    def dropEvent(self, event) -> None:  # noqa: N802 - Qt override
+        path = self._dropped_file(event)
+        if path is None:
+            super().dropEvent(event)
+            return
+        event.acceptProposedAction()
+        QTimer.singleShot(0, lambda: self.open_path(path))
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt override
+        """Graph files dropped on the canvas open them (layer drops go to the view)."""
+        kind = event.type()
+        if kind in (QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Drop) \
+                and self._dropped_file(event) is not None:
+            if kind == QEvent.Type.Drop:
+                self.dropEvent(event)
+            else:
+                event.acceptProposedAction()
+            return True
+        return super().eventFilter(obj, event)
+
+
+def _esc(text: str) -> str:
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _file_stem(name: str) -> str:
+    """A file name for a graph name: ``"Classifier tour"`` -> ``classifier_tour.convgraph.json``."""
+    import re
+
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "_", name.strip()).strip("_").lower() or "untitled"
+    return stem + GRAPH_SUFFIX
