@@ -11,40 +11,37 @@ named ``_deform*``, so that the code exporter can copy the function
 definitions verbatim into standalone model files.
 
 How it works.  The input is copied once into a channels-last table
-``[N * offset_groups * (H + 2) * (W + 2) + 1, C_in / offset_groups]`` with a
-one-pixel zero border and one extra all-zero row.  The four corner rows and
+``[N * G * (H + 2) * (W + 2) + W + 4, C_in / G]`` (``G`` offset groups) with a
+one-pixel zero border and zero rows at the end.  The four corner rows and the
 bilinear weights of every sample (batch, output position, kernel position,
 offset group) are computed once, shared by all channels of the group: corners
-outside the image fall on the zero border, and samples outside the image
-(``py <= -1``, ``py >= H``, ...) point all four corners at the zero row, so no
-masking of the data is needed.  ``F.embedding_bag(mode="sum",
+outside the image fall on the zero border and samples outside it point at the
+zero rows, so the data is never masked.  ``F.embedding_bag(mode="sum",
 per_sample_weights=...)`` then gathers and blends the four rows in one fused
-pass, which yields the im2col matrix directly in ``[positions, kh * kw * C_in]``
-order, and one matmul per weight group (``addmm`` / ``baddbmm``, bias fused)
-produces the output.  Work is split into chunks of output positions so the
-im2col block (about 1 MB) stays in cache and, more importantly, stays below
-glibc's mmap threshold: allocating a 38 MB im2col matrix costs more in page
-faults than the whole gather.
+pass, giving the im2col matrix directly as ``[positions, kh * kw * C_in]``,
+and one matmul per weight group (``addmm`` / ``baddbmm``, bias fused) gives
+the output.  The work is cut into chunks of about 2 MB of im2col: besides
+staying in cache, this keeps every temporary below glibc's mmap threshold;
+a fresh 38 MB im2col matrix costs more in page faults than the whole gather.
 
 Variants measured (``bench/deform.py`` geometry: 64 -> 64 channels, 128 x 128,
-3 x 3, padding 1, batch 1, 2 threads; ``F.conv2d`` took 10-15 ms, figures are
-the ratio deform / conv2d, no-grad):
+3 x 3, padding 1, batch 1, float32, 2 threads on a shared 2-core VM; forward,
+no grad; ratio to ``F.conv2d``, which took 8-15 ms):
 
-- ``F.grid_sample`` on the whole map, then matmul: 6-8.5x (grid_sample only
-  parallelises over the batch); chunked and split over channels: 1.4-4.4x,
-  but not bit-compatible (coordinates go through normalisation) and with
-  different gradients on the border.
-- ``index_select`` of 2x2-neighbourhood rows ``[H*W, 4*C]`` + weighted sum,
-  unchunked: 9-17x; chunked: 2.5-4.5x.
-- ``index_select`` of each corner from ``[H*W, C]`` + ``addcmul``, chunked:
-  1.5-3.8x.
-- channels-first ``[C, H*W]`` gathers along dim 1: 22x.
-- sparse CSR / COO (4 nonzeros per row) @ table: 4.7x / 7.6x (erratic).
-- chunked ``embedding_bag`` + ``addmm`` (kept): see the module's final report
-  in ``bench/deform.py``; about 1.3-2x.
+- ``F.grid_sample`` of the whole map, then one matmul: 8.5x (grid_sample
+  runs in parallel only over the batch).
+- Whole-map gathers, then the 4-corner weighted sum: rows of 2x2
+  neighbourhoods ``[H*W, 4*C]`` + ``bmm`` 9.3x (``mul``/``sum`` 17x);
+  channels-first ``index_select`` along dim 1: 22x; sparse ``[samples,
+  H*W]`` (4 nonzeros a row) @ table: COO 7.6x, CSR 4.7x.
+- Chunked (the big win, see above): 4 ``index_select`` + ``addcmul_``
+  3.4-3.8x; 2 gathers of horizontal pixel pairs 5-9x; ``grid_sample`` with
+  the channels split into 2 batch entries 4.2x (and not exact: coordinates
+  go through normalisation); CSR erratic (2.4-11x).
+- Chunked ``embedding_bag`` + matmul (kept): 2.1-2.5x; with grad enabled
+  2.3-3x.  ``[positions, K*C] @ [K*C, C_out]`` beat the transposed product
+  (2.8-3.2x), 2 MB chunks beat 0.5-1 MB and 4-8 MB ones.
 """
-
-from __future__ import annotations
 
 import math
 
@@ -60,7 +57,7 @@ def _deform_pair(value, name, minimum):
     Parameters
     ----------
     value : int or sequence of int
-        The argument as given.
+        The argument as given (anything with ``__index__`` counts as an int).
     name : str
         Argument name, for error messages.
     minimum : int
@@ -76,26 +73,22 @@ def _deform_pair(value, name, minimum):
     ValueError
         If ``value`` is not an int or a pair of ints, or is below ``minimum``.
     """
-    if isinstance(value, torch.Tensor):
-        value = value.tolist()
-    if isinstance(value, bool):
-        raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}")
-    if isinstance(value, int):
-        pair = (value, value)
-    else:
-        try:
-            pair = tuple(value)
-        except TypeError:
-            raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}") from None
-        if len(pair) == 1:
-            pair = (pair[0], pair[0])
-        if len(pair) != 2 or not all(
-            isinstance(v, int) and not isinstance(v, bool) for v in pair
-        ):
-            raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}")
+    message = f"{name} must be an int or a pair of ints, got {value!r}"
+    items = value.tolist() if isinstance(value, torch.Tensor) else value
+    if hasattr(items, "__index__"):
+        items = [items, items]
+    try:
+        items = list(items)
+    except TypeError:
+        raise ValueError(message) from None
+    if len(items) == 1:
+        items = items * 2
+    if len(items) != 2 or any(isinstance(v, bool) or not hasattr(v, "__index__") for v in items):
+        raise ValueError(message)
+    pair = (items[0].__index__(), items[1].__index__())
     if min(pair) < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
-    return int(pair[0]), int(pair[1])
+    return pair
 
 
 def _deform_check(input, offset, weight, bias, mask, stride, padding, dilation):
@@ -145,6 +138,8 @@ def _deform_check(input, offset, weight, bias, mask, stride, padding, dilation):
     c_out, c_per_group, kh, kw = weight.shape
     if kh == 0 or kw == 0:
         raise ValueError(f"weight has an empty kernel: shape {tuple(weight.shape)}")
+    if c_in == 0:
+        raise ValueError("input must have at least one channel")
     if c_per_group == 0 or c_in % c_per_group != 0:
         raise ValueError(
             f"input channels ({c_in}) must be a multiple of weight.shape[1] ({c_per_group})"
@@ -257,11 +252,15 @@ def _deform_sampling(input, offset, mask, kh, kw, stride, padding, dilation, off
     py = off[0] + base_y.reshape(p, k, 1)
     px = off[1] + base_x.reshape(p, k, 1)
 
+    # torchvision reads 0 where py <= -1; py == -1 is kept "inside" here (its value is
+    # 0 anyway, through the zero border) so that the offset gradient there is the
+    # one-sided derivative from inside the image, as in torchvision's backward kernel.
     valid = (py >= -1) & (py < h) & (px >= -1) & (px < w)
     y0 = torch.floor(py)
     x0 = torch.floor(px)
-    ly = py - y0
-    lx = px - x0
+    # where(): infinite offsets would give inf - inf = NaN weights (NaN * 0 = NaN).
+    ly = torch.where(valid, py - y0, 0.0)
+    lx = torch.where(valid, px - x0, 0.0)
     hy = 1 - ly
     hx = 1 - lx
     if mask is not None:
@@ -369,7 +368,7 @@ def deform_conv2d(
     c_out, c_per_group, kh, kw = weight.shape
     k = kh * kw
     positions = n * out_h * out_w
-    if positions == 0 or c_in == 0:
+    if positions == 0:
         out = input.new_zeros((n, c_out, out_h, out_w))
         return out if bias is None else out + bias.view(1, -1, 1, 1)
 
@@ -383,9 +382,9 @@ def deform_conv2d(
     wmat = weight.reshape(weight_groups, cout_per_group, c_per_group, k).transpose(2, 3)
     wmat = wmat.reshape(weight_groups, cout_per_group, k * c_per_group)
     bias_col = None if bias is None else bias.view(weight_groups, cout_per_group, 1)
+
     # Chunks of output positions keep each im2col block (~2 MB) in cache and
     # below glibc's mmap threshold.
-
     chunk = _deform_chunk_positions(input.device, k * c_in)
     outs = []
     for q0 in range(0, positions, chunk):
@@ -397,8 +396,7 @@ def deform_conv2d(
             mode="sum",
         )
         if weight_groups == 1:
-            # [positions, K * C_in] @ [K * C_in, C_out] measured ~15 % faster
-            # than the transposed product.
+            # [positions, K * C_in] @ [K * C_in, C_out]: faster than the transposed product.
             cols = cols.view(q1 - q0, k * c_in)
             if bias is None:
                 o = torch.mm(cols, wmat[0].t())
