@@ -15,6 +15,8 @@ the seed or the weights file differ from what it was built with.
 from __future__ import annotations
 
 import json
+import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,11 +26,27 @@ from PySide6.QtCore import QObject, Signal
 
 from .worker import JobContext, JobRunner
 
-__all__ = ["RunController", "SAMPLES_DIR", "graph_key"]
+__all__ = ["RunController", "SAMPLES_DIR", "graph_key", "runtime"]
 
 #: the bundled sample images
 SAMPLES_DIR = Path(__file__).resolve().parents[2] / "resources" / "images"
 DEFAULT_SAMPLE = SAMPLES_DIR / "scene.png"
+
+
+def runtime():
+    """:mod:`engine.runtime`, imported on first use (in the worker thread).
+
+    Before torch is loaded for the first time, its OpenMP threads are told to
+    sleep rather than spin while idle and to leave one core to the UI thread
+    (unless the user set these variables): spinning threads preempted by the
+    UI made runs up to 30 times slower on a 2-core machine and stalled the UI.
+    """
+    if "torch" not in sys.modules:
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 2) - 1)))
+    import engine.runtime
+
+    return engine.runtime
 
 
 def graph_key(data: dict) -> str:
@@ -180,9 +198,8 @@ class RunController(QObject):
     def run(self) -> bool:
         """Run the current graph on the current image; False if there is no document."""
         def job(ctx: JobContext, spec: _Spec):
-            from engine.runtime import RunCancelled
-            ctx.cancel_exception = RunCancelled
-            session = self._ready(ctx, spec)
+            session = self._ready(ctx, spec)  # imports the runtime (and torch) first
+            ctx.cancel_exception = runtime().RunCancelled
             return spec.key, session.run(None, ctx.progress, keep_input=True)
         return self._submit("run", job, self._run_done)
 
@@ -202,7 +219,7 @@ class RunController(QObject):
             ``on_fail(message, traceback)`` instead of the :attr:`failed` signal.
         """
         def job(ctx: JobContext, spec: _Spec):
-            from engine.runtime import prepare_input
+            prepare_input = runtime().prepare_input
             image = self._pixels(spec)
             graph = self._graph(spec)
             ids = [n.id for n in graph.nodes.values() if n.type == "Input"]
@@ -222,8 +239,7 @@ class RunController(QObject):
         path = Path(path)
 
         def job(ctx: JobContext):
-            from engine.runtime import load_image
-            return load_image(path)
+            return runtime().load_image(path)
 
         def done(pixels) -> None:
             self.image_path = path
@@ -265,9 +281,8 @@ class RunController(QObject):
     def fit_offsets(self, node_id: str, steps: int = 40) -> None:
         """Fit the offsets of a DeformConv2d for ``steps`` steps, then run again."""
         def job(ctx: JobContext, spec: _Spec):
-            from engine.runtime import RunCancelled
-            ctx.cancel_exception = RunCancelled
-            session = self._ready(ctx, spec)
+            session = self._ready(ctx, spec)  # imports the runtime (and torch) first
+            ctx.cancel_exception = runtime().RunCancelled
 
             def step(done, total, loss):
                 ctx.progress(done, total, f"fitting {node_id} · loss {loss:.3f}")
@@ -331,27 +346,28 @@ class RunController(QObject):
         """The image pixels (loaded in the worker the first time)."""
         if spec.image is not None or spec.image_path is None:
             return spec.image
-        from engine.runtime import load_image
-        pixels = load_image(spec.image_path)
+        pixels = runtime().load_image(spec.image_path)
         if self.image is None and spec.image_path == self.image_path:
             self.image = pixels  # plain attribute store; read by later specs
         return pixels
 
     def _ready(self, ctx: JobContext, spec: _Spec):
         """The session for ``spec`` (rebuilt if needed) with the current image as input."""
-        from engine.runtime import Session, WeightsError
+        if "torch" not in sys.modules and ctx.name in ("run", "fit"):
+            ctx.progress(0, 1, "loading PyTorch")
+        rt = runtime()
         want = (spec.key, spec.seed, spec.weights)
         if self._session is None or self._session_spec != want:
             if ctx.name in ("run", "fit"):
                 ctx.progress(0, 1, "building the model")
             self._session = None
-            session = Session(spec.graph, spec.seed)
+            session = rt.Session(spec.graph, spec.seed)
             loaded = None
             if spec.weights is not None:
                 try:
                     session.load_weights(spec.weights)
                     loaded = spec.weights
-                except WeightsError as exc:
+                except rt.WeightsError as exc:
                     spec.dropped = True
                     spec.notes.append(f"The weights file no longer fits the graph, using "
                                       f"random weights (seed {spec.seed}): {exc}")

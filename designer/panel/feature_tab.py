@@ -62,6 +62,9 @@ class FeatureMapsTab(QWidget):
         self.pixel: tuple[int, ...] | None = None
         self._manual: tuple[float, float] | None = None
         self._setting_levels = False
+        self._layer_stats: str | None = None
+        self._range: tuple[float, float] | None = None
+        self._buffer: np.ndarray | None = None
         self._build()
 
     # -- construction ----------------------------------------------------------------
@@ -199,6 +202,8 @@ class FeatureMapsTab(QWidget):
             and self.activation.shape == a.shape
         self.node_id = node_id
         self.activation = a
+        self._layer_stats = None
+        self._range = None
         self.title.setText(title)
         if a.ndim <= 1 or a.ndim == 2 or all(d == 1 for d in a.shape[1:]):
             self._show_vector(a)
@@ -238,27 +243,28 @@ class FeatureMapsTab(QWidget):
         a = self.activation
         return a[:, self.depth_slider.value()] if a.ndim == 4 else a
 
-    def _levels(self, maps: np.ndarray) -> tuple[np.ndarray, tuple[float, float]]:
-        """Data to tile and its display levels, by the level mode."""
+    def _levels(self, maps: np.ndarray):
+        """Per-channel ``(offset, scale)`` (None: raw values) and the display levels."""
         mode = self.level_mode
         diverging = is_diverging(self.colormap)
         if mode == "per map":
             flat = maps.reshape(maps.shape[0], -1)
             if diverging:
-                scale = np.abs(flat).max(axis=1)
-                scale[scale == 0] = 1
-                return maps / scale[:, None, None], (-1.0, 1.0)
+                top = np.maximum(np.abs(flat.min(axis=1)), np.abs(flat.max(axis=1)))
+                top[top == 0] = 1
+                return None, 1.0 / top, (-1.0, 1.0)
             lo, hi = flat.min(axis=1), flat.max(axis=1)
             span = hi - lo
             span[span == 0] = 1
-            return (maps - lo[:, None, None]) / span[:, None, None], (0.0, 1.0)
+            return lo, 1.0 / span, (0.0, 1.0)
         if mode == "manual" and self._manual is not None:
-            return maps, self._manual
-        return maps, self._global_levels(diverging)
+            return None, None, self._manual
+        return None, None, self._global_levels(diverging)
 
     def _global_levels(self, diverging: bool) -> tuple[float, float]:
-        a = self.activation
-        lo, hi = float(a.min()), float(a.max())
+        if self._range is None:
+            self._range = (float(self.activation.min()), float(self.activation.max()))
+        lo, hi = self._range
         if diverging:
             m = max(abs(lo), abs(hi)) or 1.0
             return -m, m
@@ -273,10 +279,13 @@ class FeatureMapsTab(QWidget):
         if tiling is None or (tiling.channels, tiling.height, tiling.width) != (c, h, w):
             tiling = Tiling.for_maps(c, h, w)
         self.tiling = tiling
-        data, levels = self._levels(maps)
+        offset, scale, levels = self._levels(maps)
+        if self._buffer is None or self._buffer.shape != tiling.buffer_shape:
+            self._buffer = np.empty(tiling.buffer_shape, dtype=np.float32)
+        image = tiling.build(maps, offset, scale, out=self._buffer)
         self._setting_levels = True
         try:
-            self.mosaic.set_image(tiling.build(data), levels=levels, cmap=self.colormap,
+            self.mosaic.set_image(image, levels=levels, cmap=self.colormap,
                                   auto_range=not keep_view)
         finally:
             self._setting_levels = False
@@ -306,9 +315,9 @@ class FeatureMapsTab(QWidget):
         if self.activation.ndim == 4:
             where += f", depth {self.depth_slider.value()}"
         self.detail.set_title(where)
-        self.stats.setText(fmt.stats_html(m, f"channel {ch}") + "<br>" +
-                           "<span style='color:gray'>whole layer</span>" +
-                           fmt.stats_html(self.activation))
+        if self._layer_stats is None:
+            self._layer_stats = fmt.stats_html(self.activation, "whole layer")
+        self.stats.setText(fmt.stats_html(m, f"channel {ch}") + "<br>" + self._layer_stats)
 
     def _update_marks(self) -> None:
         t = self.tiling

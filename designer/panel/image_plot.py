@@ -15,7 +15,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QPalette
 
-from .colormaps import colormap
+from .colormaps import coarse_colormap, colormap, lookup_table
 
 __all__ = ["ImagePlot"]
 
@@ -81,6 +81,7 @@ class ImagePlot(pg.GraphicsLayoutWidget):
             self.addItem(self.colorbar, row=row, col=1)
         self._cmap = "viridis"
         self._rgb = False
+        self._lut_key = None
         self.scene().sigMouseMoved.connect(self._moved)
         self.scene().sigMouseClicked.connect(self._clicked)
 
@@ -108,9 +109,8 @@ class ImagePlot(pg.GraphicsLayoutWidget):
         resized = old is None or old.shape[:2] != data.shape[:2]
         if cmap is not None:
             self._cmap = cmap
-        if rgb != self._rgb or cmap is not None or old is None:
-            self._rgb = rgb
-            self._apply_lut()
+        self._rgb = rgb
+        self._apply_lut()
         self.image.setImage(data, levels=levels, autoLevels=False)
         if self.histogram is not None:
             self.histogram.setLevels(*levels)
@@ -166,19 +166,19 @@ class ImagePlot(pg.GraphicsLayoutWidget):
 
     # -- internals ---------------------------------------------------------------
     def _apply_lut(self) -> None:
-        cmap = colormap(self._cmap)
+        key = (self._cmap, self._rgb)
+        if key == self._lut_key:
+            return
+        self._lut_key = key
         if self.histogram is not None:
-            self.histogram.gradient.setColorMap(cmap)
-            if self._rgb:
-                self.image.setLookupTable(None)
+            # the gradient editor makes one tick per stop: give it a 17-stop copy
+            self.histogram.gradient.setColorMap(coarse_colormap(self._cmap))
         elif self.colorbar is not None:
-            self.colorbar.setColorMap(cmap)
-            if self._rgb:
-                self.image.setLookupTable(None)
-        elif self._rgb:
+            self.colorbar.setColorMap(colormap(self._cmap))
+        if self._rgb:
             self.image.setLookupTable(None)
-        else:
-            self.image.setLookupTable(cmap.getLookupTable(0.0, 1.0, 256))
+        elif self.histogram is None and self.colorbar is None:
+            self.image.setLookupTable(lookup_table(self._cmap)[:, :3])
 
     def _to_image(self, scene_pos) -> QPointF | None:
         if not self.vb.sceneBoundingRect().contains(scene_pos):

@@ -144,6 +144,10 @@ class EnginePanel(QWidget):
         lay.addLayout(head)
         lay.addWidget(self.status)
         lay.addWidget(self.tabs, 1)
+        self._pending_progress = None
+        self.progress_timer = QTimer(self)
+        self.progress_timer.setInterval(40)
+        self.progress_timer.timeout.connect(self._show_progress)
         self.auto_timer = QTimer(self)
         self.auto_timer.setSingleShot(True)
         self.auto_timer.setInterval(AUTO_RUN_DELAY_MS)
@@ -273,20 +277,38 @@ class EnginePanel(QWidget):
         self.cancel_button.setEnabled(busy)
         self.offsets_tab.set_busy(busy)
         if not busy:
+            self.progress_timer.stop()
+            self._pending_progress = None
             self.progress.setRange(0, 1)
             self.progress.setValue(0 if self.run_state != "done" else 1)
             if self.run_state not in ("done",):
                 self.progress.setFormat("")
 
     def _progress(self, job: str, done: int, total: int, label: str) -> None:
+        # QProgressBar.setValue repaints synchronously: show at most ~25 updates a
+        # second so that the UI thread stays free while the worker runs
         if job not in ("run", "fit"):
             return
+        first = self._pending_progress is None
+        self._pending_progress = (done, total, label)
+        if first and not self.progress_timer.isActive():
+            self._show_progress()
+            self.progress_timer.start()
+
+    def _show_progress(self) -> None:
+        if self._pending_progress is None:
+            self.progress_timer.stop()
+            return
+        done, total, label = self._pending_progress
+        self._pending_progress = None
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)
         self.progress.setFormat(f"{label} ({done}/{total})" if total > 1 else label)
 
     def _run_finished(self, result) -> None:
         self.run_state = "done"
+        self.progress_timer.stop()
+        self._pending_progress = None
         n = len(result.activations) or len(result.shapes)
         self.progress.setRange(0, 1)
         self.progress.setValue(1)
@@ -307,6 +329,8 @@ class EnginePanel(QWidget):
                   "erf": "Effective receptive field failed",
                   "prepare": "Cannot prepare the input"}
         if job in ("run", "fit"):
+            self.progress_timer.stop()
+            self._pending_progress = None
             self.run_state = "failed"
             self.progress.setFormat("failed")
         if job == "prepare":
@@ -319,6 +343,8 @@ class EnginePanel(QWidget):
 
     def _job_cancelled(self, job: str) -> None:
         if job in ("run", "fit"):
+            self.progress_timer.stop()
+            self._pending_progress = None
             self.run_state = "cancelled"
             self.progress.setFormat("cancelled")
             if not self._rerun:

@@ -79,39 +79,72 @@ class Tiling:
         r, c = divmod(channel, self.cols)
         return r * (self.height + self.pad), c * (self.width + self.pad)
 
-    def build(self, maps: np.ndarray, fill: float = np.nan) -> np.ndarray:
-        """The mosaic image of ``maps`` ([C, H, W]) as float32, gaps set to ``fill``.
+    @property
+    def buffer_shape(self) -> tuple[int, int]:
+        """Shape of the work buffer of :meth:`build` (the mosaic plus one trailing gap)."""
+        return self.rows * (self.height + self.pad), self.cols * (self.width + self.pad)
+
+    def build(self, maps: np.ndarray, offset: np.ndarray | None = None,
+              scale: np.ndarray | None = None, fill: float = np.nan,
+              out: np.ndarray | None = None) -> np.ndarray:
+        """The mosaic image of ``(maps - offset) * scale`` as float32, gaps set to ``fill``.
 
         Parameters
         ----------
         maps : numpy.ndarray
             ``[channels, height, width]``.
+        offset, scale : numpy.ndarray, optional
+            One value per channel (per-map levels), applied while tiling so that
+            no normalised copy of ``maps`` is made.
         fill : float
             Value of the gaps and of unused tiles (NaN is drawn transparent).
+        out : numpy.ndarray, optional
+            A float32 buffer of :attr:`buffer_shape` to reuse (saves the page
+            faults of a fresh multi-megabyte allocation on every update).
 
         Returns
         -------
         numpy.ndarray
-            ``shape`` float32 array.
+            A ``shape`` float32 view into the buffer.
         """
         c, h, w = maps.shape
         if (c, h, w) != (self.channels, self.height, self.width):
             raise ValueError(f"maps of shape {maps.shape} do not fit {self}")
-        out = np.full(self.shape, fill, dtype=np.float32)
-        full_rows = c // self.cols
-        # whole rows of tiles in one strided copy: view the mosaic as [r, h+p, c, w+p]
-        if full_rows and self.pad >= 0:
-            hp, wp = h + self.pad, w + self.pad
-            block = np.full((full_rows * hp, self.cols * wp), fill, dtype=np.float32)
-            view = block.reshape(full_rows, hp, self.cols, wp)
-            view[:, :h, :, :w] = maps[:full_rows * self.cols].reshape(
-                full_rows, self.cols, h, w).transpose(0, 2, 1, 3)
-            n = min(out.shape[0], block.shape[0])
-            out[:n] = block[:n, :out.shape[1]]
-        for ch in range(full_rows * self.cols, c):
-            y, x = self.origin(ch)
-            out[y:y + h, x:x + w] = maps[ch]
-        return out
+        hp, wp = h + self.pad, w + self.pad
+        if out is None or out.shape != self.buffer_shape or out.dtype != np.float32:
+            out = np.empty(self.buffer_shape, dtype=np.float32)
+        grid = out.reshape(self.rows, hp, self.cols, wp)
+        grid[:, h:] = fill
+        grid[:, :, :, w:] = fill
+        full = c // self.cols
+        if full:
+            n = full * self.cols
+            dst = grid[:full, :h, :, :w]  # [rows, h, cols, w]
+            src = maps[:n].reshape(full, self.cols, h, w).transpose(0, 2, 1, 3)
+            self._scaled(src, offset, scale, n, dst, lambda v: v.reshape(
+                full, self.cols)[:, None, :, None])
+        for ch in range(full * self.cols, self.rows * self.cols):
+            r, col = divmod(ch, self.cols)
+            dst = grid[r, :h, col, :w]
+            if ch < c:
+                self._scaled(maps[ch], offset, scale, None, dst,
+                             lambda v, ch=ch: v[ch])
+            else:
+                dst[...] = fill
+        return out[:self.shape[0], :self.shape[1]]
+
+    @staticmethod
+    def _scaled(src, offset, scale, n, dst, shaped) -> None:
+        """``dst = (src - offset) * scale`` with per-channel values reshaped by ``shaped``."""
+        if offset is None and scale is None:
+            dst[...] = src
+            return
+        off = shaped(np.asarray(offset[:n] if n else offset, dtype=np.float32)) \
+            if offset is not None else 0.0
+        np.subtract(src, off, out=dst)
+        if scale is not None:
+            np.multiply(dst, shaped(np.asarray(scale[:n] if n else scale, dtype=np.float32)),
+                        out=dst)
 
     def locate(self, x: float, y: float) -> tuple[int, int, int] | None:
         """``(channel, y, x)`` under mosaic coordinates ``(x, y)``, or None in a gap."""
