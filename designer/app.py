@@ -65,9 +65,19 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(f"{type(exc).__name__}: {exc}")
 
 
+def _quiet_offscreen_warning(mode, context, message) -> None:
+    """Qt message handler: drop the offscreen platform's harmless size-hint notice."""
+    if "propagateSizeHints" in message:
+        return
+    print(message, file=sys.stderr)
+
+
 def _application():
+    from PySide6.QtCore import qInstallMessageHandler
     from PySide6.QtWidgets import QApplication
 
+    if os.environ.get("QT_QPA_PLATFORM") == "offscreen":
+        qInstallMessageHandler(_quiet_offscreen_warning)
     app = QApplication.instance()
     if app is None:
         app = QApplication([sys.argv[0] if sys.argv else "convcanvas"])
@@ -81,6 +91,13 @@ def _application():
 
 
 def _start(args) -> int:
+    if args.screenshot and args.graph:  # fail before any window exists
+        from engine import GraphFileError, load_graph
+
+        try:
+            load_graph(args.graph)
+        except GraphFileError as exc:
+            return _fail(str(exc), 2)
     app = _application()
     from designer.window import MainWindow
 
@@ -150,15 +167,11 @@ def _probe(app, window) -> int:
 
 def _screenshot(app, args) -> int:
     from designer.window import MainWindow
-    from engine import GraphFileError, load_graph
 
     window = MainWindow(session=False)
     if args.graph:
-        try:
-            load_graph(args.graph)
-        except GraphFileError as exc:
-            return _fail(str(exc), 2)
-        window.open_path(Path(args.graph), ask=False)
+        if not window.open_path(Path(args.graph), ask=False):
+            return _fail(f"{args.graph}: cannot open the graph", 2)
     else:
         window.open_example()
     window.resize(*SCREENSHOT_SIZE)
@@ -172,6 +185,9 @@ def _screenshot(app, args) -> int:
             return _fail("--run needs the engine panel, which is not available")
         if not window.panel.run_blocking(timeout_s=120):
             return _fail("the engine run failed or timed out (see the Engine panel)")
+        shown = getattr(window.panel, "node_id", None)
+        if shown:
+            window.scene.select_node(shown)  # the properties show the node of the maps
         _settle(app)
     pixmap = window.grab()
     if pixmap.isNull() or not pixmap.save(str(args.screenshot)):

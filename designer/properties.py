@@ -179,14 +179,15 @@ class NodePage(QWidget):
         loose = []
         for issue in result.issues_of(self.node_id):
             level = "error" if issue in result.errors else "warning"
+            message = _strip(issue.message, self.node_id)
             field = self.fields.get(issue.param) if issue.param else None
             if issue.param == "id":
                 field = self.id_field
             if field is not None and field.level != "error":
-                field.set_message(issue.message, level)
+                field.set_message(message, level)
             else:
                 color = "#c62828" if level == "error" else "#b26a00"
-                loose.append(f"<span style='color:{color}'>{_esc(issue.message)}</span>")
+                loose.append(f"<span style='color:{color}'>{_esc(message)}</span>")
         self.node_issues.setText("<br>".join(loose))
         self.form.setRowVisible(self.node_issues, bool(loose))
 
@@ -242,7 +243,7 @@ class NodePage(QWidget):
             current = node.resolved().get(name)
         except ParamError as exc:
             self._load_values(node)
-            field.set_message(f"{self.node_id}: {exc.message}")
+            field.set_message(exc.message)
             return
         if normal == current:
             field.set_message(None)
@@ -253,7 +254,7 @@ class NodePage(QWidget):
         error = self._push(SetParamsCommand(self.doc.graph, self.node_id, changes))
         if error:
             self._load_values(self.doc.graph.nodes.get(self.node_id, node))
-            field.set_message(error)
+            field.set_message(_strip(error, self.node_id))
 
     def _rename(self) -> None:
         new = self.id_edit.text().strip()
@@ -264,6 +265,12 @@ class NodePage(QWidget):
         if error:
             self.id_edit.setText(self.node_id)
             self.id_field.set_message(error)
+
+
+def _strip(message: str, node_id: str) -> str:
+    """``"conv1: groups = 5: ..."`` -> ``"groups = 5: ..."`` (the node is on screen)."""
+    prefix = f"{node_id}: "
+    return message[len(prefix):] if message.startswith(prefix) else message
 
 
 def _esc(text: str) -> str:

@@ -80,11 +80,15 @@ class MainWindow(QMainWindow):
         :data:`AUTOSAVE_MS` while dirty, offer recovery, remember the window
         layout and clean exits. Off for ``--screenshot``, so that a headless
         run never touches the user's recovery file or settings.
+    engine : bool
+        Dock the engine panel (``designer.panel``, when installed); it is
+        built just after the window is first shown, see :meth:`ensure_panel`.
     """
 
-    def __init__(self, session: bool = True, parent=None):
+    def __init__(self, session: bool = True, engine: bool = True, parent=None):
         super().__init__(parent)
         self.session = session
+        self._engine = engine
         self.doc: Document | None = None
         self.origin = ""  # "example" / "new" / "recovered" for documents without a file
         self.recent = RecentFiles()
@@ -146,7 +150,7 @@ class MainWindow(QMainWindow):
                                           area.RightDockWidgetArea)
         self.panel = None  # built by ensure_panel(), just after the window is shown
         self.panel_dock = None
-        if _panel_installed():
+        if self._engine and _panel_installed():
             waiting = QLabel("Loading the engine…", self)
             waiting.setAlignment(Qt.AlignmentFlag.AlignCenter)
             waiting.setObjectName("muted")
@@ -345,6 +349,10 @@ class MainWindow(QMainWindow):
 
     def show_open_error(self, path: Path, exc: GraphFileError) -> None:
         """Explain why ``path`` could not be opened (names file, node and parameter)."""
+        self.open_error_box(path, exc).exec()
+
+    def open_error_box(self, path: Path, exc: GraphFileError) -> QMessageBox:
+        """The dialog of :meth:`show_open_error` (not shown)."""
         where = []
         if exc.node:
             where.append(f"node <b>{_esc(exc.node)}</b>")
@@ -357,7 +365,7 @@ class MainWindow(QMainWindow):
         box = QMessageBox(QMessageBox.Icon.Warning, "Cannot open graph", text,
                           QMessageBox.StandardButton.Ok, self)
         box.setDetailedText(str(exc))
-        box.exec()
+        return box
 
     def choose_and_open(self) -> bool:
         start = str(self.doc.path.parent if self.doc and self.doc.path else EXAMPLES_DIR)

@@ -68,11 +68,10 @@ def home(tmp_path, monkeypatch):
     return tmp_path
 
 
-@pytest.fixture
-def window(qtbot, home, dialogs):
+def _open_window(qtbot, dialogs, engine: bool):
     from designer.window import MainWindow
 
-    w = MainWindow()
+    w = MainWindow(engine=engine)
     qtbot.addWidget(w)
     assert w.open_example()
     w.resize(1400, 900)
@@ -81,6 +80,18 @@ def window(qtbot, home, dialogs):
     yield w
     dialogs["answers"]["question"] = Button.Discard
     w.close()
+
+
+@pytest.fixture
+def window(qtbot, home, dialogs):
+    """The window on the default example, without the engine panel (a second to build)."""
+    yield from _open_window(qtbot, dialogs, engine=False)
+
+
+@pytest.fixture
+def engine_window(qtbot, home, dialogs):
+    """The window with the engine panel docked."""
+    yield from _open_window(qtbot, dialogs, engine=True)
 
 
 def select(window, node_id):
@@ -302,7 +313,7 @@ def test_palette_double_click_adds_below_selection(window):
 def test_recovery_written_and_offered(qtbot, home, dialogs):
     from designer.window import MainWindow
 
-    w = MainWindow()
+    w = MainWindow(engine=False)
     qtbot.addWidget(w)
     w.open_example()
     page = select(w, "dilated")
@@ -315,7 +326,7 @@ def test_recovery_written_and_offered(qtbot, home, dialogs):
     w.deleteLater()  # a crash: no clean exit, the recovery file stays
 
     dialogs["answers"]["question"] = Button.Yes
-    w2 = MainWindow()
+    w2 = MainWindow(engine=False)
     qtbot.addWidget(w2)
     assert w2.offer_recovery()
     assert w2.doc.graph.nodes["dilated"].params["out_channels"] == 12
@@ -373,7 +384,8 @@ def test_screenshot_command(tmp_path):
     assert "missing.convgraph.json" in bad.stderr and "Traceback" not in bad.stderr
 
 
-def test_engine_panel_docked_and_follows(window):
+def test_engine_panel_docked_and_follows(engine_window):
+    window = engine_window
     panel = window.ensure_panel()
     if panel is None:
         pytest.skip("designer.panel is not installed")
@@ -383,3 +395,28 @@ def test_engine_panel_docked_and_follows(window):
     assert panel.node_id == "deform"
     window.new_document()
     assert panel.doc is window.doc
+
+
+def test_export_pytorch(window, tmp_path, monkeypatch):
+    pytest.importorskip("engine.export")
+    target = tmp_path / "model.py"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a, **k: (str(target), "")))
+    window.export_pytorch()
+    code = target.read_text()
+    assert "class " in code and "nn.Module" in code and "def forward" in code
+
+
+def test_unreadable_graph_argument_starts_empty(tmp_path):
+    """``main.py GRAPH`` with a broken file: one line on stderr, an empty window, exit 0."""
+    broken = tmp_path / "broken.convgraph.json"
+    broken.write_text('{"format": "convcanvas-graph", "version": 1, "nodes": [{"id": 1}]}')
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "c"),
+               XDG_DATA_HOME=str(tmp_path / "d"))
+    proc = subprocess.run([sys.executable, str(ROOT / "main.py"), str(broken),
+                           "--startup-probe"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 0
+    assert proc.stdout.startswith("shown")
+    lines = [ln for ln in proc.stderr.splitlines() if not ln.startswith("This plugin")]
+    assert len(lines) == 1 and "broken.convgraph.json" in lines[0]

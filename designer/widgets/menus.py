@@ -67,7 +67,9 @@ class WindowActions:
         self.new = self._act(m, "&New", w.new_document, Key.New, "Start an empty graph")
         self.open = self._act(m, "&Open…", w.choose_and_open, Key.Open, "Open a graph file")
         self.examples_menu = m.addMenu("&Examples")
-        for ex in examples():
+        for i, ex in enumerate(examples()):
+            if i == 1:
+                self.examples_menu.addSeparator()
             act = self.examples_menu.addAction(ex.name)
             act.setStatusTip(ex.description[:160])
             act.setToolTip(ex.description)
@@ -83,9 +85,7 @@ class WindowActions:
         self.export = self._act(m, "Export &PyTorch…", w.export_pytorch, "Ctrl+E",
                                 "Write standalone PyTorch code for this graph")
         m.addSeparator()
-        self.quit = self._act(m, "&Quit", w.close, Key.Quit, "Close ConvCanvas")
-        if self.quit.shortcuts() == []:
-            self.quit.setShortcut(QKeySequence("Ctrl+Q"))
+        self.quit = self._act(m, "&Quit", w.close, "Ctrl+Q", "Close ConvCanvas")
 
     def refresh_recent(self) -> None:
         """Rebuild Open Recent from the settings."""
@@ -111,7 +111,7 @@ class WindowActions:
     def _edit(self) -> None:
         w, m = self.w, self.edit_menu
         self.undo = w.undo_group.createUndoAction(w, "&Undo")
-        self.undo.setShortcuts(QKeySequence.keyBindings(Key.Undo))
+        self.undo.setShortcut(QKeySequence("Ctrl+Z"))
         self.redo = w.undo_group.createRedoAction(w, "&Redo")
         self.redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         m.addAction(self.undo)
@@ -123,9 +123,9 @@ class WindowActions:
         self.paste = self._act(m, "&Paste", view.paste, Key.Paste, "Paste copied nodes")
         self.duplicate = self._act(m, "D&uplicate", view.duplicate, "Ctrl+D",
                                    "Duplicate the selected nodes")
-        self.delete = self._act(m, "&Delete", view.delete_selection,
-                                [QKeySequence(Key.Delete), QKeySequence("Backspace")],
-                                "Delete the selected nodes and edges")
+        self.delete = self._act(m, "&Delete", view.delete_selection, Key.Delete,
+                                "Delete the selected nodes and edges (Backspace on the "
+                                "canvas too)")
         m.addSeparator()
         self.select_all = self._act(m, "Select &All", w.scene.select_all, Key.SelectAll,
                                     "Select every node")
@@ -169,6 +169,6 @@ class WindowActions:
     # -- state -----------------------------------------------------------------------
     def update_selection(self, has_selection: bool) -> None:
         """Enable the actions that need selected nodes."""
-        for action in (self.cut, self.copy, self.duplicate, self.delete):
+        for action in (self.cut, self.copy, self.duplicate):
             action.setEnabled(has_selection)
 

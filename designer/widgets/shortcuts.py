@@ -17,11 +17,17 @@ __all__ = ["ShortcutsDialog", "EXTRA_SHORTCUTS"]
 #: gestures of the canvas that are not menu actions
 EXTRA_SHORTCUTS = (
     ("Canvas", "Connect two nodes", "drag from an output port to an input port"),
-    ("Canvas", "Pan", "middle-drag, or Space + drag"),
-    ("Canvas", "Zoom", "Ctrl + mouse wheel"),
+    ("Canvas", "Re-plug or remove an edge", "drag its input end elsewhere, or off"),
+    ("Canvas", "Insert a layer on an edge", "drop it from the palette onto the edge"),
+    ("Canvas", "Edit a node", "click it (double-click shows its properties)"),
     ("Canvas", "Box select", "drag on the empty canvas"),
-    ("Palette", "Add a layer below the selection", "double-click, or Enter"),
-    ("Palette", "Add a layer anywhere", "drag it onto the canvas"),
+    ("Canvas", "Pan", "middle-drag, or Space + drag"),
+    ("Canvas", "Zoom", "mouse wheel (Shift + wheel scrolls sideways)"),
+    ("Canvas", "Cancel a gesture / clear the selection", "Esc"),
+    ("Palette", "Add a layer below the selected node", "double-click, or Enter"),
+    ("Palette", "Find a layer", "type in the search box (Enter adds the first match)"),
+    ("Properties", "Commit a value", "Enter or Tab (Ctrl+Enter in the description)"),
+    ("Engine", "Run the network on the image", "Ctrl+R (Run in the Engine panel)"),
 )
 
 
@@ -37,14 +43,14 @@ class ShortcutsDialog(QDialog):
     def __init__(self, menus, parent=None):
         super().__init__(parent)
         self.setWindowTitle("Keyboard shortcuts")
-        self.resize(520, 560)
+        self.resize(680, 640)
         lay = QVBoxLayout(self)
         tree = QTreeWidget(self)
         tree.setHeaderLabels(["Action", "Shortcut"])
         tree.setRootIsDecorated(False)
         tree.setAlternatingRowColors(True)
-        tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        tree.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        tree.header().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         fmt = QKeySequence.SequenceFormat.NativeText
         for menu in menus:
             rows = []
