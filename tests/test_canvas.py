@@ -24,6 +24,7 @@ from PySide6.QtGui import (  # noqa: E402
     QDropEvent,
     QGuiApplication,
     QUndoStack,
+    QWheelEvent,
 )
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
@@ -543,3 +544,25 @@ def test_edge_items_are_not_recreated_by_parameter_edits(qapp):
     assert all(isinstance(e, EdgeItem) for e in scene.edges.values())
     last = [e for e in scene.edges.values()][-1]
     assert "RF" in last.label.rf_text
+
+
+def test_wheel_zooms_around_cursor_and_middle_drag_pans(view):
+    show(view, small_graph())
+    at = vp(view, QPointF(0, 120))
+    before = view.mapToScene(at)
+    wheel = QWheelEvent(QPointF(at), QPointF(view.viewport().mapToGlobal(at)), QPoint(0, 0),
+                        QPoint(0, 240), Button.NoButton, Mod.NoModifier,
+                        Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(view.viewport(), wheel)
+    assert view.zoom() > 1.3
+    after = view.mapToScene(at)
+    assert abs(after.x() - before.x()) < 1 and abs(after.y() - before.y()) < 1
+    centre = view.mapToScene(view.viewport().rect().center())
+    w = view.viewport()
+    QTest.mousePress(w, Button.MiddleButton, Mod.NoModifier, QPoint(500, 400))
+    QTest.mouseMove(w, QPoint(560, 430))
+    QTest.mouseRelease(w, Button.MiddleButton, Mod.NoModifier, QPoint(560, 430))
+    moved = view.mapToScene(view.viewport().rect().center()) - centre
+    assert moved.x() < -30 and moved.y() < -15  # the canvas follows the hand
+    view.fit()
+    assert view.zoom() <= 1.0

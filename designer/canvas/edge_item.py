@@ -227,15 +227,16 @@ class EdgeItem(QGraphicsItem):
             return
         size = self.label.size()
         scene = self.scene()
-        check = scene is not None and hasattr(scene, "label_blocked")
-        first = None
+        check = scene is not None and hasattr(scene, "label_conflict")
+        best = None
         for pos in self._label_spots(size):
-            if first is None:
-                first = pos
-            if not check or not scene.label_blocked(QRectF(pos, size), self):
-                self.label.setPos(pos)
-                return
-        self.label.setPos(first)
+            score = scene.label_conflict(QRectF(pos, size), self) if check else 0
+            if score == 0:
+                best = (0, pos)
+                break
+            if best is None or score < best[0]:
+                best = (score, pos)
+        self.label.setPos(best[1])
 
     def _label_spots(self, size):
         """Label positions beside the curve, best first.

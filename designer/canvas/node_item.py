@@ -20,7 +20,7 @@ from PySide6.QtGui import (
     QPen,
     QStaticText,
 )
-from PySide6.QtWidgets import QGraphicsItem
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
 from engine import Issue, Node, NodeResult
 from engine.catalogue import fmt_shape
@@ -30,6 +30,9 @@ from .glyphs import glyph
 from .port_item import PortItem
 
 __all__ = ["NodeItem", "fmt_count"]
+
+#: below this zoom a card shows its title only, in a larger font
+OVERVIEW_ZOOM = 0.55
 
 _W, _H = theme.NODE_W, theme.NODE_H
 _TEXT_X = -_W / 2 + 42.0
@@ -267,6 +270,11 @@ class NodeItem(QGraphicsItem):
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(color)
         painter.drawPath(stripe.intersected(clip))
+        lod = QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform())
+        if lod < OVERVIEW_ZOOM:
+            self._paint_overview(painter, rect, lod)
+            self._paint_badge(painter, rect)
+            return
         # glyph on a tinted disc
         centre = QPointF(rect.left() + 23.5, 0)
         tint = QColor(color)
@@ -280,7 +288,26 @@ class NodeItem(QGraphicsItem):
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawPath(glyph(self.kind.family))
         painter.restore()
-        # text
+        self._paint_text(painter)
+        self._paint_badge(painter, rect)
+
+    def _paint_overview(self, painter: QPainter, rect: QRectF, lod: float) -> None:
+        """Zoomed out: the title alone, large enough to read."""
+        text_rect = rect.adjusted(14, 0, -8, 0)
+        px = min(30.0, 12.0 / max(lod, 0.05))
+        f = theme.font(px, QFont.Weight.DemiBold)
+        width = QFontMetricsF(f).horizontalAdvance(self.kind.title)
+        if width > text_rect.width():  # shrink a little rather than elide
+            f = theme.font(max(px * 0.7, px * text_rect.width() / width), QFont.Weight.DemiBold)
+        painter.setFont(f)
+        painter.setPen(theme.INK)
+        shown = QFontMetricsF(f).elidedText(self.kind.title, Qt.TextElideMode.ElideRight,
+                                            text_rect.width())
+        painter.drawText(text_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+                         shown)
+
+    def _paint_text(self, painter: QPainter) -> None:
+        rect = _CARD
         if self._texts is None:
             self._layout_text()
         title, ident, summary, count = self._texts
@@ -292,7 +319,8 @@ class NodeItem(QGraphicsItem):
         if count is not None:
             _draw(painter, count, QPointF(_TEXT_R - count[0].size().width(), top + 17),
                   theme.INK_FAINT)
-        # problem badge
+
+    def _paint_badge(self, painter: QPainter, rect: QRectF) -> None:
         if self.error is not None or self.warnings:
             badge = theme.ERROR if self.error is not None else theme.WARNING
             c = QPointF(rect.right() - 1, rect.top() + 1)

@@ -48,15 +48,6 @@ class Lane:
     def hi(self) -> float:
         return max(self.ya, self.yb)
 
-    def crossings(self, other: Lane) -> int:
-        """How many times the two routes' straight parts cross."""
-        n = 0
-        for a, b in ((self, other), (other, self)):
-            for hx0, hy, hx1 in ((a.x0, a.ya, a.x), (a.x, a.yb, a.x1)):
-                if b.lo < hy < b.hi and min(hx0, hx1) < b.x < max(hx0, hx1):
-                    n += 1
-        return n
-
 
 @dataclass
 class Route:
@@ -125,16 +116,25 @@ def _blocked(p0: QPointF, p1: QPointF, obstacles: list[QRectF]) -> list[QRectF]:
             if any(left <= x <= right and top <= y <= bottom for x, y in pts)]
 
 
-def _clear(x: float, lo: float, hi: float, obstacles: list[QRectF],
-           lanes: list[Lane]) -> bool:
-    """Whether a vertical lane at ``x`` from ``lo`` to ``hi`` misses cards and lanes."""
-    for r in obstacles:
-        if r.bottom() >= lo and r.top() <= hi and r.left() - LANE_GAP < x < r.right() + LANE_GAP:
-            return False
-    for ln in lanes:
-        if ln.hi >= lo and ln.lo <= hi and abs(ln.x - x) < LANE_STEP - 0.5:
-            return False
-    return True
+def _crossings(x: float, x0: float, ya: float, x1: float, yb: float,
+               others: list[tuple[float, float, float, float, float, float, float]]) -> int:
+    """Crossings of the lane route ``(x0, ya) → x → (x1, yb)`` with ``others``.
+
+    ``others`` holds ``(x, x0, ya, x1, yb, lo, hi)`` of each other lane.
+    """
+    lo, hi = min(ya, yb), max(ya, yb)
+    n = 0
+    for ox, ox0, oya, ox1, oyb, olo, ohi in others:
+        # my horizontals against its vertical, its horizontals against my vertical
+        if olo < ya < ohi and min(x0, x) < ox < max(x0, x):
+            n += 1
+        if olo < yb < ohi and min(x, x1) < ox < max(x, x1):
+            n += 1
+        if lo < oya < hi and min(ox0, ox) < x < max(ox0, ox):
+            n += 1
+        if lo < oyb < hi and min(ox, ox1) < x < max(ox, ox1):
+            n += 1
+    return n
 
 
 def _lane(p0: QPointF, p1: QPointF, obstacles: list[QRectF],
@@ -146,35 +146,38 @@ def _lane(p0: QPointF, p1: QPointF, obstacles: list[QRectF],
     horizontal detour plus :data:`CROSSING_COST` per crossing with another
     lane; ties go to the lane nearest the source.
     """
+    x0, x1 = p0.x(), p1.x()
     ya, yb = p0.y() + TURN, p1.y() - TURN
     lo, hi = min(ya, yb), max(ya, yb)
     band = [r for r in obstacles if r.bottom() >= lo and r.top() <= hi]
-    cands = {p0.x(), p1.x()}
-    for r in band:
-        cands.add(r.left() - LANE_GAP)
-        cands.add(r.right() + LANE_GAP)
-    near = [ln for ln in lanes if ln.hi >= lo and ln.lo <= hi]
-    for ln in near:
-        cands.add(ln.x - LANE_STEP)
-        cands.add(ln.x + LANE_STEP)
+    walls = [(r.left() - LANE_GAP, r.right() + LANE_GAP) for r in band]
+    others = [(ln.x, ln.x0, ln.ya, ln.x1, ln.yb, ln.lo, ln.hi) for ln in lanes]
+    near = [o[0] for o in others if o[6] >= lo and o[5] <= hi]
+    cands = {x0, x1}
+    for a, b in walls:
+        cands.add(a)
+        cands.add(b)
+    for lx in near:
+        cands.add(lx - LANE_STEP)
+        cands.add(lx + LANE_STEP)
+    step = LANE_STEP - 0.5
     best = None
-    for x in sorted(cands):
-        if not _clear(x, lo, hi, band, near):
+    for base, x in sorted((abs(x - x0) + abs(x - x1), x) for x in cands):
+        if best is not None and base > best[0][0]:
+            break  # crossings only add to the cost
+        if any(a < x < b for a, b in walls) or any(abs(lx - x) < step for lx in near):
             continue
-        lane = Lane(x, p0.x(), ya, p1.x(), yb)
-        cost = abs(x - p0.x()) + abs(x - p1.x()) + \
-            CROSSING_COST * sum(lane.crossings(o) for o in lanes)
-        key = (round(cost), abs(x - p0.x()), x)
+        cost = base + CROSSING_COST * _crossings(x, x0, ya, x1, yb, others)
+        key = (round(cost), abs(x - x0), x)
         if best is None or key < best[0]:
-            best = (key, lane)
+            best = (key, x)
     if best is None:  # unreachable in practice: right of everything
-        x = max([r.right() for r in band] + [p0.x(), p1.x()]) + LANE_GAP
-        return Lane(x, p0.x(), ya, p1.x(), yb), 1
-    lane = best[1]
-    x = lane.x
+        x = max([r.right() for r in band] + [x0, x1]) + LANE_GAP
+    else:
+        x = best[1]
     room_r = min((r.left() for r in band if r.left() > x), default=x + 1e9) - x
     room_l = x - max((r.right() for r in band if r.right() < x), default=x - 1e9)
-    return lane, (1 if room_r >= room_l else -1)
+    return Lane(x, x0, ya, x1, yb), (1 if room_r >= room_l else -1)
 
 
 def _lane_path(p0: QPointF, p1: QPointF, xs: float, ya: float, yb: float) -> QPainterPath:

@@ -288,15 +288,21 @@ class GraphScene(QGraphicsScene):
         else:
             self._lanes[edge] = lane
 
-    def label_blocked(self, rect: QRectF, edge: EdgeItem) -> bool:
-        """Whether a label at ``rect`` would cover a card, a nearby label or edge.
+    def label_conflict(self, rect: QRectF, edge: EdgeItem) -> int:
+        """How badly a label at ``rect`` would sit: 0 is a free spot.
 
-        Nearby: the edges sharing an end with ``edge`` (fan-in, fan-out) and
-        every lane, which are the only ones that can pass a label's spot.
+        Covering a card (or the slot names above it) costs 100, another label
+        10, crossing an edge 1. Only nearby edges are looked at: those sharing
+        an end with ``edge`` (fan-in, fan-out) and the lanes, which are the only
+        ones that can pass a label's spot.
         """
-        for it in self.cards_in(rect.top(), rect.bottom()):
-            if self.card_rect(it, 2).intersects(rect):
-                return True
+        score = 0
+        for it in self.cards_in(rect.top() - 20, rect.bottom() + 20):
+            card = self.card_rect(it, 2)
+            if it.kind.slots:
+                card.setTop(card.top() - 18)  # slot names above the ports
+            if card.intersects(rect):
+                score += 100
         src, dst = edge.src, edge.dst
         top, bottom = rect.top() - 30, rect.bottom() + 30
         others = {*src.edges_out, *src.edges_in, *dst.edges_in, *dst.edges_out}
@@ -307,10 +313,10 @@ class GraphScene(QGraphicsScene):
                 continue
             lab = e.label
             if lab.isVisible() and QRectF(lab.pos(), lab.size()).intersects(rect):
-                return True
+                score += 10
             if e.route.crosses(rect):
-                return True
-        return False
+                score += 1
+        return score
 
     @staticmethod
     def card_rect(item: NodeItem, margin: float = _CARD_MARGIN) -> QRectF:

@@ -8,6 +8,7 @@
 * Del / Backspace: delete the selection; Ctrl+C / Ctrl+X / Ctrl+V / Ctrl+D:
   copy, cut, paste (at the cursor), duplicate; Ctrl+A: select all;
   Esc: cancel the gesture under way, else clear the selection;
+* right click: a menu of the same edits for the card, edge or spot under it;
 * drop a palette item (:data:`designer.document.LAYER_MIME`) to create the
   layer where it is dropped; dropped onto an edge, it is inserted there
   (the edge under the drag is highlighted).
@@ -18,18 +19,23 @@ from __future__ import annotations
 import json
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QKeySequence, QPainter, QPolygonF
-from PySide6.QtWidgets import QFrame, QGraphicsView
+from PySide6.QtGui import QGuiApplication, QKeySequence, QPainter, QPolygonF
+from PySide6.QtWidgets import QFrame, QGraphicsView, QMenu
 
 from designer.document import LAYER_MIME
 
 from . import theme
 from .edge_item import EdgeItem
+from .editor import NODES_MIME
+from .node_item import NodeItem
+from .port_item import PortItem
 from .scene import GraphScene
 
 __all__ = ["GraphView"]
 
 MIN_ZOOM, MAX_ZOOM = 0.1, 4.0
+#: the smallest zoom at which a card's text is readable (opening a document)
+READABLE_ZOOM = 0.7
 
 
 class GraphView(QGraphicsView):
@@ -76,9 +82,9 @@ class GraphView(QGraphicsView):
         return self.scene()
 
     def set_document(self, doc) -> None:
-        """Show ``doc``, then fit it into the view."""
+        """Show ``doc``: all of it if it fits readably, else its top at a readable zoom."""
         self.scene().set_document(doc)
-        self.fit()
+        self.fit(readable=True)
 
     def selected_ids(self) -> list[str]:
         return self.scene().selected_ids()
@@ -116,24 +122,38 @@ class GraphView(QGraphicsView):
     def zoom(self) -> float:
         return self.transform().m11()
 
-    def fit(self) -> None:
-        """Fit the whole graph in the view (at most 100 %)."""
-        items = self.scene().nodes.values()
-        if not items:
+    def graph_rect(self) -> QRectF:
+        """Bounding rectangle of the cards, edges and labels (scene units)."""
+        rect = QRectF()
+        scene = self.scene()
+        for it in scene.nodes.values():
+            rect = rect.united(it.sceneBoundingRect())
+        for e in scene.edges.values():
+            rect = rect.united(e.sceneBoundingRect())
+            if e.label.isVisible():
+                rect = rect.united(e.label.sceneBoundingRect())
+        return rect
+
+    def fit(self, readable: bool = False) -> None:
+        """Fit the whole graph in the view (at most 100 %).
+
+        With ``readable``, never zoom out below :data:`READABLE_ZOOM`: a graph too
+        tall for that shows its top part, centred horizontally.
+        """
+        if not self.scene().nodes:
             self.set_zoom(1.0)
             self.centerOn(0, 0)
             return
-        rect = QRectF()
-        for it in items:
-            rect = rect.united(it.sceneBoundingRect())
-        for e in self.scene().edges.values():
-            rect = rect.united(e.sceneBoundingRect())
-        rect.adjust(-40, -40, 40, 40)
-        self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
-        z = self.zoom()
-        if z > 1.0 or z < MIN_ZOOM:
-            self.set_zoom(min(1.0, max(MIN_ZOOM, z)))
+        rect = self.graph_rect().adjusted(-40, -40, 40, 40)
+        vw, vh = self.viewport().width(), self.viewport().height()
+        z = min(vw / rect.width(), vh / rect.height(), 1.0)
+        z = max(z, READABLE_ZOOM if readable else MIN_ZOOM)
+        self.set_zoom(z)
+        view_h = vh / z
+        if rect.height() <= view_h:
             self.centerOn(rect.center())
+        else:  # top-aligned
+            self.centerOn(rect.center().x(), rect.top() + view_h / 2)
         self.zoomChanged.emit(self.zoom())
 
     def set_zoom(self, z: float, anchor: QPointF | None = None) -> None:
@@ -301,6 +321,45 @@ class GraphView(QGraphicsView):
             self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
             self.viewport().unsetCursor()
         super().focusOutEvent(event)
+
+    # -- context menu ----------------------------------------------------------------------
+    def contextMenuEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        scene = self.scene()
+        if scene.doc is None:
+            return
+        pos = self.mapToScene(event.pos())
+        item = scene.item_at(pos)
+        item = item.node if isinstance(item, PortItem) else item
+        menu = QMenu(self)
+        if isinstance(item, NodeItem):
+            if not item.isSelected():
+                scene.select_nodes([item.node_id])
+            n = len(scene.selected_ids())
+            what = item.node_id if n == 1 else f"{n} nodes"
+            menu.addAction("Properties…",
+                           lambda: scene.nodeActivated.emit(item.node_id)).setEnabled(n == 1)
+            menu.addSeparator()
+            menu.addAction(f"Cut {what}", scene.cut)
+            menu.addAction(f"Copy {what}", scene.copy)
+            menu.addAction(f"Duplicate {what}", scene.duplicate)
+            menu.addSeparator()
+            menu.addAction(f"Delete {what}", scene.delete_selection)
+        elif isinstance(item, EdgeItem):
+            if not item.isSelected():
+                scene.clearSelection()
+                item.setSelected(True)
+            e = item.edge
+            menu.addAction(f"Delete edge {e.src} → {e.dst}", scene.delete_selection)
+        else:
+            paste = menu.addAction("Paste here", lambda: scene.paste(pos))
+            mime = QGuiApplication.clipboard().mimeData()
+            paste.setEnabled(mime is not None and mime.hasFormat(NODES_MIME))
+            menu.addAction("Select all", scene.select_all)
+            menu.addSeparator()
+            menu.addAction("Auto-layout", self.auto_layout)
+            menu.addAction("Fit to view", self.fit)
+        menu.exec(event.globalPos())
+        event.accept()
 
     # -- palette drops ---------------------------------------------------------------------
     @staticmethod
