@@ -400,3 +400,66 @@ def test_creating_the_panel_does_not_import_torch():
                          env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin"})
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_auto_run_follows_graph_and_weights_changes(qapp):
+    win, panel = _make_panel(qapp)
+    try:
+        panel.set_document(_document())
+        assert panel.run_blocking(timeout_s=60)
+        runs = []
+        panel.controller.runFinished.connect(runs.append)
+        panel.auto_run.setChecked(True)
+        assert not panel.auto_timer.isActive()  # results are current: nothing to do
+        panel.doc.graph.move("classifier", (5, 2400))  # positions do not matter
+        assert not panel.auto_timer.isActive()
+        panel.doc.graph.set_params("classifier", {"out_features": 9})
+        assert panel.auto_timer.isActive()
+        _wait(panel, lambda: len(runs) == 1, timeout=30)
+        assert panel.controller.result.activations["classifier"].shape == (9,)
+        assert panel.controller.result_is_current()
+        panel.weights_tab.seed.setValue(7)  # a new seed re-initialises, then runs
+        _wait(panel, lambda: len(runs) == 2, timeout=30)
+        assert panel.controller.result.seed == 7
+        assert "seed 7" in panel.weights_tab.state.text()
+    finally:
+        panel.shutdown()
+        win.close()
+
+
+def test_dropping_an_image_file_uses_it(qapp, small_image):
+    from PySide6.QtCore import QMimeData, QPoint, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+
+    win, panel = _make_panel(qapp)
+    try:
+        panel.set_document(_document())
+        mime = QMimeData()
+        mime.setUrls([QUrl.fromLocalFile(str(small_image))])
+        enter = QDragEnterEvent(QPoint(20, 20), Qt.DropAction.CopyAction, mime,
+                                Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+        panel.dragEnterEvent(enter)
+        assert enter.isAccepted()
+        drop = QDropEvent(QPointF(20, 20), Qt.DropAction.CopyAction, mime,
+                          Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+        panel.dropEvent(drop)
+        _settle(panel, qapp)
+        assert panel.controller.image_path == small_image
+        assert panel.tabs.currentWidget() is panel.image_tab
+        # the Image tab previews exactly what the Input receives
+        _settle(panel, qapp)
+        tensor = panel.image_tab.current_tensor()
+        assert tensor is not None and tensor.shape == (3, 128, 128)
+        assert panel.image_tab.combo.currentText() == "small.png"
+        shown = panel.image_tab.preview.image.image
+        np.testing.assert_allclose(shown, tensor.transpose(1, 2, 0), atol=1e-6)
+        # other files are refused
+        text = QMimeData()
+        text.setUrls([QUrl.fromLocalFile(str(EXAMPLE))])
+        enter = QDragEnterEvent(QPoint(20, 20), Qt.DropAction.CopyAction, text,
+                                Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+        panel.dragEnterEvent(enter)
+        assert not enter.isAccepted()
+    finally:
+        panel.shutdown()
+        win.close()

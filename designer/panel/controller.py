@@ -120,7 +120,7 @@ class RunController(QObject):
         self.image: np.ndarray | None = None  # loaded pixels (None: not loaded yet)
         self._image_token = 0
         self.result = None
-        self.result_key: str | None = None
+        self.result_state: tuple | None = None
         self.inputs: dict[str, np.ndarray] | None = None
         self.last_error: tuple[str, str] | None = None
         self.fitted: set[str] = set()
@@ -143,16 +143,24 @@ class RunController(QObject):
         self.jobs.cancel()
         self.doc = doc
         self.result = None
-        self.result_key = None
+        self.result_state = None
         self.inputs = None
         self.fitted.clear()
 
-    def current_key(self) -> str | None:
-        return graph_key(self.doc.graph.to_dict()) if self.doc is not None else None
+    def current_state(self) -> tuple | None:
+        """What a run now would use: graph (positions aside), seed, weights file, image."""
+        if self.doc is None:
+            return None
+        return (graph_key(self.doc.graph.to_dict()), self.seed, self.weights_path,
+                self._image_token)
 
     def result_is_current(self) -> bool:
-        """True when the last run used the current graph (positions aside)."""
-        return self.result is not None and self.result_key == self.current_key()
+        """True when the last run used the current graph, weights and image."""
+        return self.result is not None and self.result_state == self.current_state()
+
+    def _state_of(self, spec: _Spec) -> tuple:
+        """The state a job ran with (worker side: the weights actually loaded)."""
+        return spec.key, spec.seed, self._session_spec[2], spec.image_token
 
     def weights_text(self) -> str:
         if self.weights_path:
@@ -200,13 +208,14 @@ class RunController(QObject):
         def job(ctx: JobContext, spec: _Spec):
             session = self._ready(ctx, spec)  # imports the runtime (and torch) first
             ctx.cancel_exception = runtime().RunCancelled
-            return spec.key, session.run(None, ctx.progress, keep_input=True)
+            result = session.run(None, ctx.progress, keep_input=True)
+            return self._state_of(spec), result
         return self._submit("run", job, self._run_done)
 
     def _run_done(self, payload) -> None:
-        key, result = payload
+        state, result = payload
         self.result = result
-        self.result_key = key
+        self.result_state = state
         self.inputs = dict(result.inputs)
         self.runFinished.emit(result)
 
@@ -288,16 +297,17 @@ class RunController(QObject):
                 ctx.progress(done, total, f"fitting {node_id} · loss {loss:.3f}")
             fit = session.fit_offsets(node_id, steps, step)
             ctx.check()
-            return spec.key, session.run(None, ctx.progress, keep_input=True), fit
+            result = session.run(None, ctx.progress, keep_input=True)
+            return self._state_of(spec), result, fit
 
         def done(payload) -> None:
-            key, result, fit = payload
+            state, result, fit = payload
             self.fitted.add(node_id)
             self.weightsChanged.emit(self.weights_text())
             self.notice.emit(f"Fitted the offsets of {node_id} for {fit.steps} steps: "
                              f"loss {fit.losses[0]:.3f} → {fit.losses[-1]:.3f} "
                              f"(target: the sampling grid rotated by {fit.angle:g}°)")
-            self._run_done((key, result))
+            self._run_done((state, result))
         self._submit("fit", job, done)
 
     def effective_rf(self, node_id: str, index, input_id: str | None, on_done) -> None:

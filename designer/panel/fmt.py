@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["num", "shape", "stats", "stats_html"]
+__all__ = ["num", "shape", "stats", "stats_html", "picture"]
 
 
 def num(v: float, digits: int = 4) -> str:
@@ -42,3 +42,12 @@ def stats_html(a: np.ndarray, title: str = "") -> str:
                    f"<td align='right'>{v}</td></tr>" for k, v in rows)
     head = f"<b>{title}</b>" if title else ""
     return f"{head}<table cellspacing='0'>{body}</table>"
+
+
+def picture(a: np.ndarray) -> np.ndarray:
+    """A drawable picture of ``[C, H, W]``: RGB for 3 channels in [0, 1], else the mean."""
+    if a.ndim == 3 and a.shape[0] == 3 and float(a.min()) >= 0 and float(a.max()) <= 1:
+        return a.transpose(1, 2, 0)
+    if a.ndim == 3:
+        return a.mean(axis=0)
+    return a

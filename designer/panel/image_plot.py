@@ -69,7 +69,6 @@ class ImagePlot(pg.GraphicsLayoutWidget):
             self.histogram.vb.setMinimumWidth(30)
             self.histogram.vb.setMaximumWidth(60)
             self.histogram.region.setBrush(pg.mkBrush(128, 128, 128, 40))
-            self.histogram.gradient.showTicks(False)
             self.addItem(self.histogram, row=row, col=1)
         self.colorbar = None
         if colorbar and not histogram:
@@ -173,6 +172,7 @@ class ImagePlot(pg.GraphicsLayoutWidget):
         if self.histogram is not None:
             # the gradient editor makes one tick per stop: give it a 17-stop copy
             self.histogram.gradient.setColorMap(coarse_colormap(self._cmap))
+            self.histogram.gradient.showTicks(False)
         elif self.colorbar is not None:
             self.colorbar.setColorMap(colormap(self._cmap))
         if self._rgb:

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from .code_tab import CodeTab
-from .controller import SAMPLES_DIR, RunController
+from .controller import SAMPLES_DIR, RunController, graph_key
 from .feature_tab import FeatureMapsTab
 from .image_tab import IMAGE_SUFFIXES, ImageTab
 from .offsets_tab import OffsetsTab
@@ -80,6 +80,7 @@ class EnginePanel(QWidget):
         self.last_error: tuple[str, str] | None = None
         self.dialog: QMessageBox | None = None
         self.run_state = "idle"  # idle | running | done | failed | cancelled
+        self._seen_key = None
         self._rerun = False
         self.controller = RunController(self)
         self._build()
@@ -191,6 +192,7 @@ class EnginePanel(QWidget):
         self.doc = doc
         self.node_id = None
         self.run_state = "idle"
+        self._seen_key = None if doc is None else (graph_key(doc.graph.to_dict()), doc.graph.name)
         self.controller.set_document(doc)
         if doc is not None:
             doc.analysisChanged.connect(self._graph_changed)
@@ -199,8 +201,7 @@ class EnginePanel(QWidget):
         self._update_validity()
         self.views.invalidate()
         self.views.refresh(self.tabs.currentWidget())
-        if self.auto_run.isChecked():
-            self._schedule_auto_run()
+        self._schedule_auto_run()
 
     def select_node(self, node_id: str | None) -> None:
         """Show ``node_id`` (the canvas selection) in the Maps, Offsets, SE and RF tabs."""
@@ -357,7 +358,8 @@ class EnginePanel(QWidget):
             self.run()
 
     def _schedule_auto_run(self) -> None:
-        if self.auto_run.isChecked() and self.doc is not None:
+        if self.auto_run.isChecked() and self.doc is not None and \
+                not self.controller.result_is_current():
             self.auto_timer.start()
 
     def _auto_run_now(self) -> None:
@@ -366,6 +368,11 @@ class EnginePanel(QWidget):
 
     # -- changes -----------------------------------------------------------------------------
     def _graph_changed(self, _result=None) -> None:
+        # moving nodes changes nothing the engine sees: skip the work (drags emit a lot)
+        key = (graph_key(self.doc.graph.to_dict()), self.doc.graph.name)
+        if key == self._seen_key:
+            return
+        self._seen_key = key
         if self.node_id is not None and self.node_id not in self.doc.graph.nodes:
             self.node_id = None
         self._update_validity()
@@ -383,13 +390,22 @@ class EnginePanel(QWidget):
             n = len(result.errors)
             self._set_status(f"The graph has {n} error{'s' if n != 1 else ''}: fix the "
                              "errors first, then run.", error=True)
-        elif self.controller.result is not None and not self.controller.result_is_current():
-            self._set_status("The graph changed since the last run: press Run (Ctrl+R) "
-                             "to update the maps.")
+        else:
+            self._stale_notice("The graph changed")
+
+    def _stale_notice(self, what: str) -> None:
+        """Say that the maps are out of date (unless auto-run takes care of it)."""
+        c = self.controller
+        if c.result is not None and not c.result_is_current() and \
+                not self.auto_run.isChecked():
+            self._set_status(f"{what} since the last run: press Run (Ctrl+R) to update "
+                             "the maps.")
 
     def _image_changed(self, name: str) -> None:
         self.image_tab.set_current(self.controller.image_path)
         self._set_status(f"Image: <b>{name}</b>.")
+        self._stale_notice(f"The image changed to <b>{name}</b>")
+        self.views.invalidate()
         self.views.refresh(self.tabs.currentWidget())
         self._schedule_auto_run()
 
@@ -397,6 +413,10 @@ class EnginePanel(QWidget):
         self.weights_tab.set_state(text)
         self.weights_tab.set_seed(self.controller.seed)
         self.weights_tab.set_message("")
+        if self.controller.result is not None and not self.controller.result_is_current():
+            self._stale_notice(f"The weights changed ({text})")
+            self.views.invalidate()
+            self.views.refresh(self.tabs.currentWidget())
         self._schedule_auto_run()
 
     def _seed_changed(self, seed: int) -> None:

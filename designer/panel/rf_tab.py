@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from . import fmt
 from .adaptive_splitter import AdaptiveSplitter
 from .colormaps import lookup_table
+from .fmt import picture
 from .image_plot import ImagePlot
 from .placeholder import Placeholder
 
@@ -67,6 +68,8 @@ class ReceptiveFieldTab(QWidget):
         self.erf: np.ndarray | None = None
         self._erf_key = None
         self._foot = np.zeros((0, 0), bool)
+        self.tensor: np.ndarray | None = None
+        self._frame_shown = None
         self.can_erf = False
         self._build()
 
@@ -173,7 +176,7 @@ class ReceptiveFieldTab(QWidget):
         self.node_id = None
 
     def show_node(self, node_id: str, rf, shape: tuple[int, ...], out_map: np.ndarray | None,
-                  picture: np.ndarray | None, input_shape: tuple[int, ...],
+                  tensor: np.ndarray | None, input_shape: tuple[int, ...],
                   can_erf: bool, index: tuple[int, ...] | None = None) -> None:
         """Show the receptive field of ``node_id``'s outputs.
 
@@ -186,8 +189,9 @@ class ReceptiveFieldTab(QWidget):
             The node's output shape (no batch): ``(C, H, W)``, ``(C, D, H, W)`` or ``(F,)``.
         out_map : numpy.ndarray or None
             A picture of the output to click on (``[H, W]``), if a run produced one.
-        picture : numpy.ndarray or None
-            The input image (``[H, W, 3]`` or ``[H, W]``); None draws an empty frame.
+        tensor : numpy.ndarray or None
+            What the Input received, ``[C, (D,) H, W]`` (3-D inputs show the frame in
+            the middle of the region); None draws an empty frame.
         input_shape : tuple of int
             ``(C, H, W)`` or ``(C, D, H, W)`` of the Input.
         can_erf : bool
@@ -206,14 +210,8 @@ class ReceptiveFieldTab(QWidget):
         self.title.setText(f"<b>{node_id}</b> · {rf.label()} · relative to <b>{rf.input}"
                            f"</b> · output {fmt.shape(shape)}")
         h, w = self.input_shape[-2:]
-        if picture is None:
-            self.in_plot.set_image(np.full((h, w), 0.5, np.float32), levels=(0, 1),
-                                   cmap="gray")
-        elif picture.ndim == 3:
-            self.in_plot.set_image(np.clip(picture, 0, 1))
-        else:
-            self.in_plot.set_image(picture, cmap="gray")
-        self.in_plot.set_title(f"input <b>{rf.input}</b> ({w} × {h})")
+        self.tensor = tensor
+        self._frame_shown = None
         self.bounds_item.setRect(QRectF(0, 0, w, h))
         spatial = len(self.shape) >= 3
         self.out_plot.setVisible(spatial)
@@ -293,6 +291,7 @@ class ReceptiveFieldTab(QWidget):
             y, x = spatial[-2:]
             self.out_mark.setData([x + 0.5], [y + 0.5])
         self.region = self.rf.region(spatial) if spatial and not self.rf.is_global else None
+        self._draw_input()
         self._draw_region()
         self.erf = None
         self.erf_item.clear()
@@ -302,6 +301,32 @@ class ReceptiveFieldTab(QWidget):
         self._frame()
         self._describe()
         self._visibility()
+
+    def _draw_input(self) -> None:
+        """The input picture (for 3-D inputs: the frame in the middle of the region)."""
+        h, w = self.input_shape[-2:]
+        x = self.tensor
+        frame = None
+        if x is not None and x.ndim == 4:
+            frame = x.shape[1] // 2
+            if self.region is not None and len(self.region) == 3:
+                dlo, dhi, _ = self.region[0]
+                frame = int(np.clip((dlo + dhi) // 2, 0, x.shape[1] - 1))
+        if self._frame_shown == (id(x), frame):
+            return
+        self._frame_shown = (id(x), frame)
+        title = f"input <b>{self.rf.input}</b> ({w} × {h})"
+        if x is None:
+            self.in_plot.set_image(np.full((h, w), 0.5, np.float32), levels=(0, 1),
+                                   cmap="gray")
+            self.in_plot.set_title(title)
+            return
+        pic = picture(x[:, frame] if frame is not None else x)
+        if pic.ndim == 3:
+            self.in_plot.set_image(np.clip(pic, 0, 1))
+        else:
+            self.in_plot.set_image(pic, cmap="gray")
+        self.in_plot.set_title(title + (f", frame {frame}" if frame is not None else ""))
 
     def _draw_region(self) -> None:
         if self.region is None:

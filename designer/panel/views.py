@@ -11,19 +11,11 @@ from __future__ import annotations
 import numpy as np
 
 from . import fmt
+from .fmt import picture
 
-__all__ = ["Views", "picture"]
+__all__ = ["Views"]
 
 _SPATIAL_KINDS = ("Conv", "Deform", "Separable", "Pool", "Unpool")
-
-
-def picture(a: np.ndarray) -> np.ndarray:
-    """A drawable picture of ``[C, H, W]``: RGB for 3 channels in [0, 1], else the mean."""
-    if a.ndim == 3 and a.shape[0] == 3 and float(a.min()) >= 0 and float(a.max()) <= 1:
-        return a.transpose(1, 2, 0)
-    if a.ndim == 3:
-        return a.mean(axis=0)
-    return a
 
 
 class Views:
@@ -95,8 +87,8 @@ class Views:
         if self.panel.node_id is None:
             text += " <span style='color:gray'>(select a node on the canvas to change)</span>"
         if not self.panel.controller.result_is_current():
-            text += " <span style='color:#e65100'>· from an earlier version of the graph: " \
-                    "run again</span>"
+            text += " <span style='color:#e65100'>· from before the last change of the " \
+                    "graph, weights or image: run again</span>"
         return text
 
     def _run_actions(self):
@@ -239,12 +231,11 @@ class Views:
         input_shape = input_res.shape if input_res is not None else (1, 1, 1)
         c = self.panel.controller
         current = c.result_is_current()
-        pic = None
+        tensor = None
         inputs = c.inputs or (self.result.inputs if self.result is not None else None)
         if inputs and rf.input in inputs and tuple(inputs[rf.input].shape[1:]) == \
                 tuple(input_shape):
-            x = inputs[rf.input][0]
-            pic = picture(x[:, x.shape[1] // 2] if x.ndim == 4 else x)
+            tensor = inputs[rf.input][0]
         index = self.rf_index if self.rf_node == nid else None
         out_map = None
         act = self.result.activations.get(nid) if self.result is not None else None
@@ -254,7 +245,7 @@ class Views:
             m = act[min(ch, act.shape[0] - 1)]
             out_map = m[index[1] if index and m.ndim == 3 else m.shape[0] // 2] \
                 if m.ndim == 3 else m
-        tab.show_node(nid, rf, res.shape, out_map, pic, input_shape, current, index)
+        tab.show_node(nid, rf, res.shape, out_map, tensor, input_shape, current, index)
 
     def set_rf_index(self, node_id: str, index: tuple[int, ...]) -> None:
         """The output element chosen in the Maps tab (for the RF tab)."""
