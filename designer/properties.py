@@ -24,7 +24,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QScrollArea, QVBoxLayout, QWidget
 
 from designer.commands import RenameNodeCommand, SetParamsCommand, push_edit
-from designer.style import fmt_bytes, fmt_count, fmt_shape, fmt_si, type_icon
+from designer.style import fmt_bytes, fmt_count, fmt_shape, type_icon
+from designer.style import fmt_macs as _macs
 from designer.widgets.facts import FactRows, form_layout, section_title
 from designer.widgets.field import Field
 from designer.widgets.graph_page import GraphPage, SelectionPage
@@ -223,7 +224,7 @@ class NodePage(QWidget):
         ok = res is not None and res.params is not None
         f.set("Parameters", fmt_count(res.params) if ok else "—",
               "learnable weights and biases")
-        f.set("MACs", f"{fmt_count(res.macs)} ({fmt_si(res.macs)})" if ok else "—",
+        f.set("MACs", _macs(res.macs) if ok else "—",
               "multiply-accumulate operations of one forward pass")
         mem = 4 * prod(res.shape) if res is not None and res.shape else None
         f.set("Activation", fmt_bytes(mem) if mem else None, "output size in float32")

@@ -33,8 +33,8 @@ from PySide6.QtGui import (
 
 __all__ = ["FAMILY_COLORS", "ERROR", "WARNING", "OK", "ACCENT", "family_color",
            "type_color", "type_family", "paint_glyph", "family_icon", "type_icon",
-           "status_icon", "link_icon", "apply_theme", "fmt_count", "fmt_si", "fmt_bytes",
-           "fmt_shape", "mono_font"]
+           "status_icon", "link_icon", "apply_theme", "fmt_count", "fmt_si", "fmt_macs",
+           "fmt_bytes", "fmt_shape", "mono_font"]
 
 #: one colour per ``engine.FAMILIES`` entry (saturated enough for white glyphs; the
 #: same values as ``designer.canvas.theme`` so palette tiles match the node cards)
@@ -498,6 +498,13 @@ def fmt_si(n: float | None, unit: str = "") -> str:
             text = f"{v:.3g}" if v < 100 else f"{v:.0f}"
             return f"{text} {prefix}{unit}".rstrip()
     return f"{n:g} {unit}".rstrip()
+
+
+def fmt_macs(n: int | None) -> str:
+    """``90_123_456`` -> ``"90,123,456 (90.1 M)"``; small counts stay plain."""
+    if n is None:
+        return "–"
+    return f"{n:,}" if n < 10_000 else f"{n:,} ({fmt_si(n)})"
 
 
 def fmt_bytes(n: int | None) -> str:

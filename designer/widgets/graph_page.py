@@ -5,7 +5,8 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from designer.commands import SetMetaCommand, push_edit
-from designer.style import fmt_bytes, fmt_count, fmt_shape, fmt_si
+from designer.style import fmt_bytes, fmt_count, fmt_shape
+from designer.style import fmt_macs as _macs
 from designer.widgets.facts import FactRows, form_layout, section_title
 from designer.widgets.field import Field
 from designer.widgets.text import CommitTextEdit
@@ -93,7 +94,7 @@ class GraphPage(QWidget):
         f.set("Input", shapes(inputs))
         f.set("Output", shapes(outputs))
         f.set("Parameters", fmt_count(result.total_params), "learnable weights and biases")
-        f.set("MACs", f"{fmt_count(result.total_macs)} ({fmt_si(result.total_macs)})",
+        f.set("MACs", _macs(result.total_macs),
               "multiply-accumulate operations of one forward pass (batch 1)")
         f.set("Activations", fmt_bytes(result.activation_bytes),
               "memory of all node outputs in float32 (batch 1)")
@@ -163,4 +164,4 @@ class SelectionPage(QWidget):
         f = self.facts
         f.set("Types", ", ".join(f"{n}× {t}" if n > 1 else t for t, n in types.items()))
         f.set("Parameters", fmt_count(params))
-        f.set("MACs", f"{fmt_count(macs)} ({fmt_si(macs)})")
+        f.set("MACs", _macs(macs))
