@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QStandardPaths
+from PySide6.QtCore import QLockFile, QSettings, QStandardPaths
 
 __all__ = ["EXAMPLES_DIR", "DEFAULT_EXAMPLE", "GRAPH_SUFFIX", "FILE_FILTER", "Example",
            "examples", "settings", "RecentFiles", "Recovery", "is_graph_file"]
@@ -104,9 +104,42 @@ class Recovery:
     while the document is dirty and deletes it after a clean save or exit.
     :meth:`pending` tells at start-up whether a recovery file newer than the
     last clean exit exists (the previous session crashed or was killed).
+
+    Only one running instance owns the recovery file (:meth:`acquire`, a lock
+    file that a crashed process leaves stale), so that a second window
+    neither overwrites the first one's unsaved work nor offers to restore it.
     """
 
     FILE = "recovery.convgraph.json"
+
+    def __init__(self):
+        self._lock: QLockFile | None = None
+
+    def acquire(self) -> bool:
+        """Try to own the recovery file for this process; True on success."""
+        if self._lock is not None and self._lock.isLocked():
+            return True
+        folder = self.path.parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return False
+        lock = QLockFile(str(folder / "recovery.lock"))
+        lock.setStaleLockTime(0)  # only a dead owner process makes it stale
+        if not lock.tryLock(0):
+            return False
+        self._lock = lock
+        return True
+
+    def release(self) -> None:
+        """Give up the ownership (at exit; a crash leaves a stale lock)."""
+        if self._lock is not None:
+            self._lock.unlock()
+            self._lock = None
+
+    @property
+    def owned(self) -> bool:
+        return self._lock is not None and self._lock.isLocked()
 
     @property
     def path(self) -> Path:

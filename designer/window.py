@@ -90,7 +90,7 @@ class MainWindow(QMainWindow):
         self.session = session
         self._engine = engine
         self.doc: Document | None = None
-        self.origin = ""  # "example" / "new" / "recovered" for documents without a file
+        self.origin = ""  # "example" / "recovered" for documents without a file
         self.recent = RecentFiles()
         self.recovery = Recovery()
         self.undo_group = QUndoGroup(self)
@@ -120,9 +120,9 @@ class MainWindow(QMainWindow):
         self._autosave_timer = QTimer(self)
         self._autosave_timer.setInterval(AUTOSAVE_MS)
         self._autosave_timer.timeout.connect(self.autosave)
-        if session:
+        if session and self.recovery.acquire():  # one instance owns the recovery file
             self._autosave_timer.start()
-        self.set_document(Document(Graph()), origin="new")
+        self.set_document(Document(Graph()))
 
     # -- layout ------------------------------------------------------------------
     def _dock(self, title: str, name: str, widget, area) -> QDockWidget:
@@ -258,8 +258,7 @@ class MainWindow(QMainWindow):
         where = doc.path.name if doc.path is not None else (self.origin or "not saved")
         self.setWindowTitle(f"{name} — {where}[*] — {APP_NAME}")
         self.setWindowModified(doc.dirty)
-        if doc.path is not None:
-            self.setWindowFilePath(str(doc.path))
+        self.setWindowFilePath(str(doc.path) if doc.path is not None else "")
 
     def _on_graph_event(self, event) -> None:
         from engine.graph import MetaChanged
@@ -318,7 +317,7 @@ class MainWindow(QMainWindow):
     def new_document(self) -> bool:
         if not self.maybe_save():
             return False
-        self.set_document(Document(Graph()), origin="new")
+        self.set_document(Document(Graph()))
         return True
 
     def open_example(self, path: Path = DEFAULT_EXAMPLE) -> bool:
@@ -399,7 +398,8 @@ class MainWindow(QMainWindow):
         self.doc.set_path(path.resolve())
         self.origin = ""
         self.doc.undo_stack.setClean()
-        self.recovery.discard()
+        if self.recovery.owned:
+            self.recovery.discard()
         self._autosaved_at = None
         self.recent.add(path)
         self.menu_actions.refresh_recent()
@@ -457,7 +457,7 @@ class MainWindow(QMainWindow):
     def autosave(self) -> Path | None:
         """Write the recovery file if the document changed since the last autosave."""
         doc = self.doc
-        if doc is None or not doc.dirty:
+        if doc is None or not doc.dirty or not self.recovery.owned:
             return None
         mark = (id(doc), doc.undo_stack.index())
         if mark == self._autosaved_at:
@@ -472,7 +472,7 @@ class MainWindow(QMainWindow):
 
     def offer_recovery(self) -> bool:
         """At start-up: restore unsaved work left by a session that did not exit cleanly."""
-        path = self.recovery.pending() if self.session else None
+        path = self.recovery.pending() if self.recovery.owned else None
         if path is None:
             return False
         try:
@@ -510,8 +510,10 @@ class MainWindow(QMainWindow):
             s = settings()
             s.setValue("window/geometry", self.saveGeometry())
             s.setValue("window/state", self.saveState())
+        if self.recovery.owned:
             self.recovery.discard()
             self.recovery.mark_clean_exit()
+            self.recovery.release()
         event.accept()
 
     def restore_layout(self) -> None:

@@ -322,8 +322,18 @@ def test_recovery_written_and_offered(qtbot, home, dialogs):
     assert path is not None and path == Recovery().path and path.is_file()
     assert load_graph(path).nodes["dilated"].params["out_channels"] == 12
     assert w.autosave() is None  # unchanged since the last autosave
+
+    other = MainWindow(engine=False)  # a second instance does not own the recovery file
+    qtbot.addWidget(other)
+    other.open_example()
+    select(other, "dilated").fields["out_channels"].editor.spin.setValue(20)
+    assert other.autosave() is None and not other.offer_recovery()
+    assert load_graph(path).nodes["dilated"].params["out_channels"] == 12
+    other.close()
+
     w._autosave_timer.stop()
-    w.deleteLater()  # a crash: no clean exit, the recovery file stays
+    w.recovery.release()  # a crash: the process dies, its lock goes stale...
+    w.deleteLater()  # ...and there is no clean exit: the recovery file stays
 
     dialogs["answers"]["question"] = Button.Yes
     w2 = MainWindow(engine=False)
