@@ -81,11 +81,12 @@ def curve_handle(p0: QPointF, p1: QPointF) -> float:
     return max(28.0, min(140.0, abs(dy) * 0.5 + abs(p1.x() - p0.x()) * 0.15))
 
 
-def bezier_points(p0: QPointF, p1: QPointF, n: int) -> list[tuple[float, float]]:
+def bezier_points(p0: QPointF, p1: QPointF, n: int,
+                  handles: tuple[float, float] | None = None) -> list[tuple[float, float]]:
     """``n + 1`` points of the vertical-tangent cubic from ``p0`` to ``p1``."""
-    h = curve_handle(p0, p1)
+    h0, h1 = handles or (curve_handle(p0, p1),) * 2
     x0, y0, x3, y3 = p0.x(), p0.y(), p1.x(), p1.y()
-    y1, y2 = y0 + h, y3 - h
+    y1, y2 = y0 + h0, y3 - h1
     out = []
     for i in range(n + 1):
         t = i / n
@@ -95,14 +96,24 @@ def bezier_points(p0: QPointF, p1: QPointF, n: int) -> list[tuple[float, float]]
     return out
 
 
-def _curve(p0: QPointF, p1: QPointF) -> QPainterPath:
-    h = curve_handle(p0, p1)
+def _curve(p0: QPointF, p1: QPointF, handles: tuple[float, float]) -> QPainterPath:
+    h0, h1 = handles
     path = QPainterPath(p0)
-    path.cubicTo(QPointF(p0.x(), p0.y() + h), QPointF(p1.x(), p1.y() - h), p1)
+    path.cubicTo(QPointF(p0.x(), p0.y() + h0), QPointF(p1.x(), p1.y() - h1), p1)
     return path
 
 
-def _blocked(p0: QPointF, p1: QPointF, obstacles: list[QRectF]) -> list[QRectF]:
+def _handles(p0: QPointF, p1: QPointF):
+    """Curve shapes to try: balanced, then turning early, then turning late."""
+    h = curve_handle(p0, p1)
+    yield h, h
+    if abs(p1.x() - p0.x()) > 20 and h > 30:
+        yield 16.0, h
+        yield h, 16.0
+
+
+def _blocked(p0: QPointF, p1: QPointF, obstacles: list[QRectF],
+             handles: tuple[float, float] | None = None) -> list[QRectF]:
     if not obstacles:
         return []
     lo, hi = min(p0.y(), p1.y()), max(p0.y(), p1.y())
@@ -110,7 +121,7 @@ def _blocked(p0: QPointF, p1: QPointF, obstacles: list[QRectF]) -> list[QRectF]:
     if not near:
         return []
     length = abs(p1.y() - p0.y()) + abs(p1.x() - p0.x())
-    pts = bezier_points(p0, p1, max(8, int(length / 12)))
+    pts = bezier_points(p0, p1, max(8, int(length / 12)), handles)
     boxes = [(r, r.left(), r.top(), r.right(), r.bottom()) for r in near]
     return [r for r, left, top, right, bottom in boxes
             if any(left <= x <= right and top <= y <= bottom for x, y in pts)]
@@ -217,11 +228,13 @@ def route(p0: QPointF, p1: QPointF, obstacles: list[QRectF], lanes: list[Lane],
         Cards of the source and the target (a lane going upwards avoids them).
     """
     forward = p1.y() - p0.y() > 2 * TURN
-    if forward and not _blocked(p0, p1, obstacles):
-        path = _curve(p0, p1)
-        n = max(6, int((abs(p1.y() - p0.y()) + abs(p1.x() - p0.x())) / 10))
-        samples = tuple(bezier_points(p0, p1, n))
-        return Route(path, path.pointAtPercent(0.5), None, 1, samples)
+    if forward:
+        for handles in _handles(p0, p1):
+            if not _blocked(p0, p1, obstacles, handles):
+                path = _curve(p0, p1, handles)
+                n = max(6, int((abs(p1.y() - p0.y()) + abs(p1.x() - p0.x())) / 10))
+                samples = tuple(bezier_points(p0, p1, n, handles))
+                return Route(path, path.pointAtPercent(0.5), None, 1, samples)
     lane, side = _lane(p0, p1, obstacles + ([] if forward else list(bounds)), lanes)
     path = _lane_path(p0, p1, lane.x, lane.ya, lane.yb)
     return Route(path, QPointF(lane.x, (lane.ya + lane.yb) / 2), lane, side)
