@@ -138,7 +138,7 @@ def test_maps_hover_click_and_levels(ran, qapp):
     assert abs(row - y0 - 20) <= 2 and abs(col - x0 - 10) <= 2
     np.testing.assert_array_equal(tab.detail.image.image,
                                   panel.controller.result.activations["stem_conv"][5])
-    assert "channel 5" in tab.stats.text()
+    assert "ch 5" in tab.stats.text()
     tab.mosaic.hovered.emit(x0 + 10.5, y0 + 20.5)
     assert "channel <b>5</b>" in tab.hover.text() and "y 20, x 10" in tab.hover.text()
     tab.levels_combo.setCurrentText("global")

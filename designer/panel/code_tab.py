@@ -61,6 +61,7 @@ class CodeTab(QWidget):
         self.result = QLabel()
         self.result.setTextFormat(Qt.TextFormat.RichText)
         self.result.setWordWrap(True)
+        self.result.setVisible(False)
         self.editor = QPlainTextEdit()
         self.editor.setReadOnly(True)
         self.editor.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
@@ -140,7 +141,7 @@ class CodeTab(QWidget):
     def copy(self) -> None:
         """Copy the code to the clipboard."""
         QGuiApplication.clipboard().setText(self.text())
-        self.result.setText("Copied to the clipboard.")
+        self._say("Copied to the clipboard.")
 
     def save(self, path: str) -> bool:
         """Write the code to ``path`` (atomically); errors go to :attr:`errorOccurred`."""
@@ -151,7 +152,7 @@ class CodeTab(QWidget):
             self.errorOccurred.emit("Cannot save the code",
                                     f"{path}: {exc.strerror or exc}")
             return False
-        self.result.setText(f"Saved to {path}.")
+        self._say(f"Saved to {path}.")
         return True
 
     def verify(self) -> None:
@@ -159,28 +160,32 @@ class CodeTab(QWidget):
         if not self.ok:
             return
         self.verify_button.setEnabled(False)
-        self.result.setText("Verifying… (building the exported class and running it)")
+        self._say("Verifying… (building the exported class and running it)")
         self.verifyRequested.emit(self.text())
 
     def verify_done(self, diff: float) -> None:
         """Show the result of a check: the largest output difference."""
         self.verify_button.setEnabled(self.ok)
         if diff <= TOLERANCE:
-            self.result.setText(
+            self._say(
                 f"<span style='color:#2e7d32'><b>max |Δ| = {diff:.1e} ✓</b></span> the "
                 "exported class gives the engine's outputs (with the same weights).")
         else:
-            self.result.setText(
+            self._say(
                 f"<span style='color:#c62828'><b>max |Δ| = {diff:.2g} ✗</b></span> the "
                 f"exported class differs from the engine by more than {TOLERANCE:g}.")
 
     def verify_failed(self, message: str, _tb: str = "") -> None:
         """Show why the check could not run."""
         self.verify_button.setEnabled(self.ok)
-        self.result.setText(f"<span style='color:#c62828'><b>Verify failed ✗</b></span> "
+        self._say(f"<span style='color:#c62828'><b>Verify failed ✗</b></span> "
                             f"{message}")
 
     # -- internals ---------------------------------------------------------------------
+    def _say(self, text: str) -> None:
+        self.result.setText(text)
+        self.result.setVisible(bool(text))
+
     def _show(self, code: str, ok: bool) -> None:
         self.ok = ok
         if code != self.editor.toPlainText():
@@ -192,7 +197,7 @@ class CodeTab(QWidget):
                 self.scroll_to_class()
             else:
                 bar.setValue(pos)
-            self.result.setText("")
+            self._say("")
         self.save_button.setEnabled(ok)
         self.copy_button.setEnabled(bool(code))
         self.verify_button.setEnabled(ok)

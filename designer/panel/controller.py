@@ -310,7 +310,8 @@ class RunController(QObject):
             self._run_done((state, result))
         self._submit("fit", job, done)
 
-    def effective_rf(self, node_id: str, index, input_id: str | None, on_done) -> None:
+    def effective_rf(self, node_id: str, index, input_id: str | None, on_done,
+                     on_fail=None) -> None:
         """Compute the effective receptive field of ``index`` of ``node_id`` in the worker."""
         self.jobs.cancel("erf")  # only the latest request matters
 
@@ -318,7 +319,7 @@ class RunController(QObject):
             session = self._ready(ctx, spec)
             ctx.check()
             return session.effective_rf(node_id, tuple(index), input_id)
-        self._submit("erf", job, on_done, on_cancel=lambda: None)
+        self._submit("erf", job, on_done, on_fail=on_fail, on_cancel=lambda: None)
 
     def verify(self, code: str, on_done, on_fail) -> None:
         """Run ``code`` (exported PyTorch) against the engine on the current input."""

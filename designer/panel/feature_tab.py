@@ -62,7 +62,7 @@ class FeatureMapsTab(QWidget):
         self.pixel: tuple[int, ...] | None = None
         self._manual: tuple[float, float] | None = None
         self._setting_levels = False
-        self._layer_stats: str | None = None
+        self._layer_stats: dict | None = None
         self._range: tuple[float, float] | None = None
         self._buffer: np.ndarray | None = None
         self._build()
@@ -115,13 +115,13 @@ class FeatureMapsTab(QWidget):
         self.detail.add(self.detail_mark)
         self.stats = QLabel()
         self.stats.setTextFormat(Qt.TextFormat.RichText)
-        self.stats.setAlignment(Qt.AlignmentFlag.AlignTop)
-        self.stats.setMinimumWidth(120)
-        detail_box = QWidget()
-        dl = QHBoxLayout(detail_box)
-        dl.setContentsMargins(0, 0, 0, 0)
-        dl.addWidget(self.detail, 1)
-        dl.addWidget(self.stats)
+        self.stats.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter)
+        detail_box = AdaptiveSplitter(ratio=1.4)
+        detail_box.setHandleWidth(1)
+        detail_box.addWidget(self.detail)
+        detail_box.addWidget(self.stats)
+        detail_box.setStretchFactor(0, 1)
+        detail_box.setStretchFactor(1, 0)
 
         top = QWidget()
         tl = QVBoxLayout(top)
@@ -223,6 +223,7 @@ class FeatureMapsTab(QWidget):
             self.depth_slider.blockSignals(False)
         self.controls.setVisible(True)
         self.stack.setCurrentWidget(self.splitter)
+        self._hover_text(None)
         self._refresh(keep_view=same_node)
 
     def select_channel(self, channel: int) -> None:
@@ -290,6 +291,7 @@ class FeatureMapsTab(QWidget):
         finally:
             self._setting_levels = False
         self.mosaic.histogram.region.setMovable(self.level_mode != "per map")
+        self._compact()
         if self.activation.ndim == 4:
             self.depth_label.setText(f"depth {self.depth_slider.value() + 1}/"
                                      f"{self.activation.shape[1]}")
@@ -316,8 +318,10 @@ class FeatureMapsTab(QWidget):
             where += f", depth {self.depth_slider.value()}"
         self.detail.set_title(where)
         if self._layer_stats is None:
-            self._layer_stats = fmt.stats_html(self.activation, "whole layer")
-        self.stats.setText(fmt.stats_html(m, f"channel {ch}") + "<br>" + self._layer_stats)
+            self._layer_stats = fmt.stats(self.activation)
+        self.stats.setText(fmt.stats_html([(f"ch {ch}", fmt.stats(m)),
+                                           ("layer", self._layer_stats)]))
+        self.stats.setToolTip("zeros: share of exact zeros (after a ReLU: inactive units)")
 
     def _update_marks(self) -> None:
         t = self.tiling
@@ -345,6 +349,14 @@ class FeatureMapsTab(QWidget):
             f"{v.size} values · min {fmt.num(s['min'])} · max {fmt.num(s['max'])} "
             f"(index {top}) · mean {fmt.num(s['mean'])} · std {fmt.num(s['std'])}")
         self.tiling = None
+
+    def _compact(self) -> None:
+        """Hide the histogram where it would crowd the mosaic (not in manual mode)."""
+        self.mosaic.show_histogram(self.mosaic.width() >= 380 or self.level_mode == "manual")
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        self._compact()
 
     # -- interaction -------------------------------------------------------------------
     def _colormap_changed(self, _name: str) -> None:

@@ -33,15 +33,25 @@ def stats(a: np.ndarray) -> dict[str, float]:
             "std": float(a.std()), "zeros": float(np.count_nonzero(a == 0) / a.size)}
 
 
-def stats_html(a: np.ndarray, title: str = "") -> str:
-    """Statistics of ``a`` as a small HTML table (for a QLabel)."""
-    s = stats(a)
-    rows = [("min", num(s["min"])), ("max", num(s["max"])), ("mean", num(s["mean"])),
-            ("std", num(s["std"])), ("zeros", f"{100 * s['zeros']:.0f} %")]
-    body = "".join(f"<tr><td style='padding-right:8px;color:gray'>{k}</td>"
-                   f"<td align='right'>{v}</td></tr>" for k, v in rows)
-    head = f"<b>{title}</b>" if title else ""
-    return f"{head}<table cellspacing='0'>{body}</table>"
+def stats_html(columns: list[tuple[str, dict[str, float]]]) -> str:
+    """Statistics (from :func:`stats`) side by side as a small HTML table.
+
+    Parameters
+    ----------
+    columns : list of (str, dict)
+        Column title and statistics, e.g. ``[("channel 3", stats(m)), ("layer", ...)]``.
+    """
+    head = "<tr><td></td>" + "".join(
+        f"<td align='right' style='padding-left:8px'><b>{t}</b></td>" for t, _ in columns) \
+        + "</tr>"
+    rows = []
+    for key in ("min", "max", "mean", "std", "zeros"):
+        cells = "".join(
+            f"<td align='right' style='padding-left:8px'>"
+            f"{f'{100 * s[key]:.0f} %' if key == 'zeros' else num(s[key])}</td>"
+            for _, s in columns)
+        rows.append(f"<tr><td style='color:gray'>{key}</td>{cells}</tr>")
+    return f"<table cellspacing='0'>{head}{''.join(rows)}</table>"
 
 
 def picture(a: np.ndarray) -> np.ndarray:

@@ -66,10 +66,11 @@ class ImagePlot(pg.GraphicsLayoutWidget):
         if histogram:
             self.histogram = pg.HistogramLUTItem(fillHistogram=True)
             self.histogram.setImageItem(self.image)
-            self.histogram.vb.setMinimumWidth(30)
-            self.histogram.vb.setMaximumWidth(60)
+            self.histogram.vb.setMinimumWidth(24)
+            self.histogram.vb.setMaximumWidth(40)
             self.histogram.region.setBrush(pg.mkBrush(128, 128, 128, 40))
             self.addItem(self.histogram, row=row, col=1)
+        self._row = row
         self.colorbar = None
         if colorbar and not histogram:
             self.colorbar = pg.ColorBarItem(interactive=False, width=10, colorMap="viridis")
@@ -135,6 +136,16 @@ class ImagePlot(pg.GraphicsLayoutWidget):
             self.histogram.setLevels(lo, hi)
         if self.colorbar is not None:
             self.colorbar.setLevels((lo, hi))
+
+    def show_histogram(self, show: bool) -> None:
+        """Show or hide the histogram (it keeps driving the levels either way)."""
+        hist = self.histogram
+        if hist is None or (hist.scene() is not None) == show:
+            return
+        if show:
+            self.ci.addItem(hist, row=self._row, col=1)
+        else:
+            self.ci.removeItem(hist)
 
     def set_title(self, text: str) -> None:
         """Caption above the image (only if the plot was made with a title)."""

@@ -433,6 +433,9 @@ class EnginePanel(QWidget):
             self.views.set_rf_index(self.maps_tab.node_id, (channel, *index))
 
     def _fit_offsets(self, node_id: str, steps: int) -> None:
+        if self.doc is None or not self.doc.result().valid:
+            self._set_status("<b>Fix the errors first</b>: the graph cannot run.", error=True)
+            return
         self.run_state = "running"
         self.progress.setRange(0, 0)
         self.progress.setFormat(f"fitting {node_id}…")
@@ -441,7 +444,8 @@ class EnginePanel(QWidget):
     def _erf_requested(self, node_id: str, index, input_id: str) -> None:
         key = (node_id, tuple(index))
         self.controller.effective_rf(node_id, index, input_id,
-                                     lambda erf: self.rf_tab.set_erf(key, erf))
+                                     lambda erf: self.rf_tab.set_erf(key, erf),
+                                     lambda msg, _tb: self.rf_tab.set_erf_error(key, msg))
 
     def _verify(self, code: str) -> None:
         self.controller.verify(code, self.code_tab.verify_done, self.code_tab.verify_failed)

@@ -68,6 +68,7 @@ class ReceptiveFieldTab(QWidget):
         self.erf: np.ndarray | None = None
         self._erf_key = None
         self._foot = np.zeros((0, 0), bool)
+        self._erf_error: str | None = None
         self.tensor: np.ndarray | None = None
         self._frame_shown = None
         self.can_erf = False
@@ -243,6 +244,13 @@ class ReceptiveFieldTab(QWidget):
         self._draw_erf()
         self._describe()
 
+    def set_erf_error(self, key, message: str) -> None:
+        """The effective RF for ``key`` could not be computed."""
+        if key != self._erf_key:
+            return
+        self._erf_error = message
+        self._describe()
+
     def region_rect(self) -> QRectF | None:
         """The drawn theoretical region in input pixels (None when global or hidden)."""
         return self.rect_item.rect() if self.region is not None else None
@@ -294,6 +302,7 @@ class ReceptiveFieldTab(QWidget):
         self._draw_input()
         self._draw_region()
         self.erf = None
+        self._erf_error = None
         self.erf_item.clear()
         self._erf_key = (self.node_id, self.index)
         if self.can_erf and self.show_erf.isChecked():
@@ -427,6 +436,8 @@ class ReceptiveFieldTab(QWidget):
             return ""
         if not self.can_erf:
             return "<span style='color:gray'>Run the network to see the effective RF.</span>"
+        if self._erf_error:
+            return f"<span style='color:#c62828'>Effective RF failed: {self._erf_error}</span>"
         if self.erf is None:
             return "<span style='color:gray'>Computing the effective RF…</span>"
         e = self.erf.astype(np.float64)

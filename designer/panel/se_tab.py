@@ -94,6 +94,8 @@ class SETab(QWidget):
         split.addWidget(top)
         split.addWidget(bottom)
         split.setChildrenCollapsible(False)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 3)
         self.placeholder = Placeholder()
         self.stack = QStackedWidget()
         self.stack.addWidget(self.placeholder)
