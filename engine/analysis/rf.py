@@ -120,7 +120,7 @@ def _build(period, step, entries):
 
 
 def _conv(m: AxisMap, k, s, p, d) -> AxisMap:
-    if m.period == 1:  # fast path: a regular grid stays regular
+    if m.period == 1 and m.lo[0] is not None:  # fast path: a regular grid stays regular
         step = m.step
         mask0 = m.mask[0]
         mask = 0
