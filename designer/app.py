@@ -66,8 +66,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _quiet_offscreen_warning(mode, context, message) -> None:
-    """Qt message handler: drop the offscreen platform's harmless size-hint notice."""
-    if "propagateSizeHints" in message:
+    """Qt message handler: drop the offscreen platform's harmless notices
+    ("This plugin does not support propagateSizeHints()", "... raise()")."""
+    if message.startswith("This plugin does not support"):
         return
     print(message, file=sys.stderr)
 

@@ -7,15 +7,36 @@ issues change, so it costs nothing while the user drags nodes around.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QRect, QSize, Qt, Signal
 from PySide6.QtGui import QBrush
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTreeWidgetItem
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QStyledItemDelegate,
+    QTreeWidget,
+    QTreeWidgetItem,
+)
 
 from designer.style import ERROR, WARNING, status_icon
 
 __all__ = ["ProblemsView"]
 
 NODE_ROLE = Qt.ItemDataRole.UserRole
+
+
+class _WrapDelegate(QStyledItemDelegate):
+    """Rows as tall as their message wrapped to the width of its column."""
+
+    def sizeHint(self, option, index) -> QSize:  # noqa: N802 - Qt override
+        size = super().sizeHint(option, index)
+        view = self.parent()
+        width = view.columnWidth(index.column()) - 12
+        text = index.data(Qt.ItemDataRole.DisplayRole) or ""
+        if width > 40 and text:
+            rect = option.fontMetrics.boundingRect(
+                QRect(0, 0, width, 100_000), int(Qt.TextFlag.TextWordWrap), text)
+            size.setHeight(max(size.height(), rect.height() + 6))
+        return size
 
 
 class ProblemsView(QTreeWidget):
@@ -39,15 +60,18 @@ class ProblemsView(QTreeWidget):
         self.setColumnCount(2)
         self.setHeaderLabels(["Node", "Problem"])
         self.setRootIsDecorated(False)
-        self.setUniformRowHeights(True)
+        self.setUniformRowHeights(False)
         self.setAlternatingRowColors(True)
-        self.setWordWrap(False)
+        self.setWordWrap(True)  # long messages (gridding) wrap instead of being cut
+        self.setItemDelegate(_WrapDelegate(self))
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         header = self.header()
         header.setStretchLastSection(True)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
         header.resizeSection(0, 160)
+        # wrapped rows change height with the column width
+        header.sectionResized.connect(lambda *_a: self.scheduleDelayedItemsLayout())
         self.itemClicked.connect(self._activated)
         self.itemActivated.connect(self._activated)
 
