@@ -339,6 +339,26 @@ def test_unreadable_image_shows_an_error_and_keeps_the_image(qapp, tmp_path, sma
         win.close()
 
 
+def test_ctrl_r_runs(qapp):
+    from PySide6.QtTest import QTest
+
+    win, panel = _make_panel(qapp)
+    try:
+        panel.set_document(_document())
+        assert panel.image_tab.combo.currentText() == "scene.png"  # the default sample
+        win.activateWindow()
+        panel.maps_tab.setFocus()
+        QTest.keyClick(panel.maps_tab, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+        assert panel.run_state == "running"
+        _wait(panel, lambda: panel.run_state != "running")
+        assert panel.run_state == "done"
+        assert panel.maps_tab.activation is not None  # the last conv is shown
+        assert panel.maps_tab.node_id == "spatial_sep"
+    finally:
+        panel.shutdown()
+        win.close()
+
+
 def test_invalid_graph_asks_to_fix_the_errors(qapp):
     win, panel = _make_panel(qapp)
     try:

@@ -120,6 +120,7 @@ class EnginePanel(QWidget):
         head.addWidget(self.auto_run)
 
         self.image_tab = ImageTab(SAMPLES_DIR)
+        self.image_tab.set_current(self.controller.image_path)
         self.maps_tab = FeatureMapsTab()
         self.offsets_tab = OffsetsTab()
         self.se_tab = SETab()
