@@ -566,3 +566,29 @@ def test_wheel_zooms_around_cursor_and_middle_drag_pans(view):
     assert moved.x() < -30 and moved.y() < -15  # the canvas follows the hand
     view.fit()
     assert view.zoom() <= 1.0
+
+
+def test_dragging_a_selection_moves_edges_and_reroutes_others(view):
+    g = small_graph()
+    g.add_node("ReLU", {}, "relu2", (0, 600))
+    g.connect("bn1", "relu2")
+    doc = show(view, g)
+    scene = view.graph_scene()
+    scene.select_nodes(["conv1", "bn1"])
+    inner = scene.edges[next(e for e in g.edges if e.src == "conv1")]
+    start = vp(view, scene.nodes["bn1"].pos() + QPointF(40, 0))
+    drag(view, start, start + QPoint(300, 0))
+    assert g.nodes["conv1"].pos == (300, 120) and g.nodes["bn1"].pos == (300, 240)
+    assert doc.undo_stack.count() == 1
+    path = inner.route.path.boundingRect()
+    inner.adjust()  # the translated path equals a fresh route
+    assert inner.route.path.boundingRect() == path
+    # a card moved into the way of an edge: the edge goes around it
+    long_edge = scene.edges[next(e for e in g.edges if e.src == "bn1")]
+    before = long_edge.route.path
+    push_edit(doc.undo_stack, MoveNodesCommand(g, {"relu1": ((300, 360), (300, 420))}))
+    scene.flush()
+    assert long_edge.route.path != before
+    card = scene.card_rect(scene.nodes["relu1"], 0)
+    assert not any(card.contains(QPointF(x, y)) for x, y in
+                   (long_edge.route.path.pointAtPercent(i / 50).toTuple() for i in range(51)))

@@ -28,7 +28,7 @@ from engine import Edge, NodeResult
 from engine.catalogue import fmt_shape
 
 from . import theme
-from .routing import Route, route
+from .routing import Lane, Route, route
 
 __all__ = ["EdgeItem", "EdgeLabelItem", "edge_label_texts"]
 
@@ -39,11 +39,25 @@ _SHAPE_FONT = (10.5, QFont.Weight.DemiBold)
 _RF_FONT = (9.5, QFont.Weight.Normal)
 
 
+_RF_LABELS: dict[tuple, str] = {}
+
+
+def _rf_label(rf) -> str:
+    """``rf.label()``, memoised on the values it shows (labels repeat a lot)."""
+    key = (rf.size, rf.jump, rf.is_global, rf.deformable)
+    text = _RF_LABELS.get(key)
+    if text is None:
+        if len(_RF_LABELS) > 4096:
+            _RF_LABELS.clear()
+        text = _RF_LABELS[key] = rf.label()
+    return text
+
+
 def edge_label_texts(result: NodeResult | None) -> tuple[str, str]:
     """``(shape, receptive field)`` texts of an edge leaving a node with ``result``."""
     if result is None or result.shape is None:
         return "", ""
-    rf = result.rf.label() if result.rf is not None else ""
+    rf = _rf_label(result.rf) if result.rf is not None else ""
     if len(result.rf_by_input) > 1:
         rf += f" (of {result.rf.input})"
     return fmt_shape(result.shape), rf
@@ -76,6 +90,7 @@ class EdgeLabelItem(QGraphicsItem):
         self.rf_text = ""
         self._st: tuple | None = None
         self._rect = QRectF()
+        self._size = (0.0, 0.0)
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self.setZValue(1)
@@ -88,16 +103,18 @@ class EdgeLabelItem(QGraphicsItem):
         self.shape_text, self.rf_text = shape, rf
         self._st = None
         w = h = 0.0
-        for text, f in ((shape, _SHAPE_FONT), (rf, _RF_FONT)):
-            if text:
-                w = max(w, _text_width(text, f))
-                h += _line_height(f)
-        rect = QRectF(0, 0, w + 2 * self.PAD_X, h + 2 * self.PAD_Y) if w else QRectF()
-        resized = rect.size() != self._rect.size()
+        if shape:
+            w, h = _text_width(shape, _SHAPE_FONT), _line_height(_SHAPE_FONT)
+        if rf:
+            w, h = max(w, _text_width(rf, _RF_FONT)), h + _line_height(_RF_FONT)
+        size = (w + 2 * self.PAD_X, h + 2 * self.PAD_Y) if w else (0.0, 0.0)
+        resized = size != self._size
         if resized:
             self.prepareGeometryChange()
-            self._rect = rect
-        self.setVisible(bool(w))
+            self._size = size
+            self._rect = QRectF(0, 0, *size)
+        if self.isVisible() != bool(w):
+            self.setVisible(bool(w))
         self.update()
         return resized
 
@@ -219,6 +236,28 @@ class EdgeItem(QGraphicsItem):
         self._shape = stroker.createStroke(r.path)
         self._bounds = r.path.boundingRect().adjusted(-8, -8, 8, 8)
         self.place_label()
+
+    def shift(self, d: QPointF) -> None:
+        """Translate the whole edge (both its cards moved by ``d``)."""
+        r = self.route
+        if r is None:
+            return
+        self.prepareGeometryChange()
+        r.path.translate(d)
+        dx, dy = d.x(), d.y()
+        r.anchor = r.anchor + d
+        r.samples = tuple((x + dx, y + dy) for x, y in r.samples)
+        if r.lane is not None:
+            ln = r.lane
+            r.lane = Lane(ln.x + dx, ln.x0 + dx, ln.ya + dy, ln.x1 + dx, ln.yb + dy)
+            scene = self.scene()
+            if scene is not None and hasattr(scene, "note_lane"):
+                scene.note_lane(self, r.lane)
+        self._path = r.path
+        self._arrow.translate(d)
+        self._shape.translate(d)
+        self._bounds.translate(d)
+        self.label.moveBy(dx, dy)
 
     def place_label(self) -> None:
         """Put the label beside the path, clear of cards, other labels and edges."""

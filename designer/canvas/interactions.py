@@ -268,8 +268,7 @@ class MoveInteraction(Interaction):
         target = QPointF(self.scene.snap(origin.x() + delta.x()),
                          self.scene.snap(origin.y() + delta.y()))
         step = target - origin
-        for it, p in self.start.items():
-            it.move_to(p + step)
+        self.scene.move_cards({it: p + step for it, p in self.start.items()})
 
     def _set_cursor(self, event, shape) -> None:
         w = event.widget()
@@ -303,6 +302,4 @@ class MoveInteraction(Interaction):
 
     def cancel(self) -> None:
         self._reset_cursor()
-        for it, p in self.start.items():
-            if it.scene() is not None:
-                it.move_to(p)
+        self.scene.move_cards({it: p for it, p in self.start.items() if it.scene() is not None})

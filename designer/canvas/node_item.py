@@ -121,19 +121,6 @@ class NodeItem(QGraphicsItem):
         self.update()
         return True
 
-    def move_to(self, pos: QPointF) -> None:
-        """Move the card (the scene's mirror and the move gesture); edges follow."""
-        if pos == self.pos():
-            return
-        self.setPos(pos)
-        scene = self.scene()
-        if scene is not None and hasattr(scene, "cards_changed"):
-            scene.cards_changed()
-        for e in self.edges_in:
-            e.adjust()
-        for e in self.edges_out:
-            e.adjust()
-
     def set_connected_inputs(self, sources: dict[int, str]) -> None:
         """Input slots from ``{port: source id}``: merges show one free slot more."""
         kind = self.kind

@@ -15,7 +15,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtWidgets import QGraphicsScene, QToolTip
 
 from engine import AnalysisResult, Edge
@@ -72,6 +72,12 @@ class GraphScene(QGraphicsScene):
         self._selected_edges: set[EdgeItem] = set()
         self._building = False
         self._cards: tuple[list[float], list[NodeItem]] | None = None  # sorted by y
+        self._pending: list[QRectF] = []
+        self._dirty_edges: set[EdgeItem] = set()
+        self._reroute_timer = QTimer(self)
+        self._reroute_timer.setSingleShot(True)
+        self._reroute_timer.setInterval(0)
+        self._reroute_timer.timeout.connect(self.flush)
         self.editor = CanvasEditor(self)
         self.setSceneRect(QRectF(-50000, -50000, 100000, 100000))
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
@@ -93,6 +99,9 @@ class GraphScene(QGraphicsScene):
         try:
             self.clear()
             self._cards = None
+            self._pending = []
+            self._dirty_edges = set()
+            self._reroute_timer.stop()
             self._selected_edges = set()
             self.nodes.clear()
             self.edges.clear()
@@ -180,11 +189,15 @@ class GraphScene(QGraphicsScene):
         if item is None:
             return
         old_rect = item.sceneBoundingRect()
-        pos = ev.new if ev.new is not None else self._position_for(ev.node_id)
-        item.move_to(QPointF(*pos))
+        pos = QPointF(*(ev.new if ev.new is not None else self._position_for(ev.node_id)))
+        if pos != item.pos():
+            item.setPos(pos)
+            self._cards = None
         rects = [old_rect, item.sceneBoundingRect()]
         if ev.old is not None:
             rects.append(old_rect.translated(QPointF(*ev.old) - item.pos()))
+        self._dirty_edges.update(item.edges_in)
+        self._dirty_edges.update(item.edges_out)
         self._reroute_near(rects)
 
     def _on_renamed(self, old: str, new: str) -> None:
@@ -225,6 +238,7 @@ class GraphScene(QGraphicsScene):
         item = self.edges.pop(edge, None)
         if item is None:
             return
+        self._dirty_edges.discard(item)
         if item.src.edges_out.count(item):
             item.src.edges_out.remove(item)
         if item.dst.edges_in.count(item):
@@ -273,6 +287,26 @@ class GraphScene(QGraphicsScene):
         ys, items = self._cards
         half = theme.NODE_H / 2 + _CARD_MARGIN
         return items[bisect_left(ys, lo - half):bisect_right(ys, hi + half)]
+
+    def move_cards(self, targets: dict[NodeItem, QPointF]) -> None:
+        """Move several cards at once (a drag): edges among them just translate."""
+        moved = {it: p - it.pos() for it, p in targets.items() if p != it.pos()}
+        if not moved:
+            return
+        for it, d in moved.items():
+            it.setPos(it.pos() + d)
+        self._cards = None
+        done: set[EdgeItem] = set()
+        for it, d in moved.items():
+            for e in (*it.edges_in, *it.edges_out):
+                if e in done:
+                    continue
+                done.add(e)
+                other = e.dst if e.src is it else e.src
+                if other in moved and moved[other] == d:
+                    e.shift(d)
+                else:
+                    e.adjust()
 
     def route_context(self, edge: EdgeItem, p0: QPointF, p1: QPointF):
         """Obstacles (cards in the band between ``p0`` and ``p1``) and others' lanes."""
@@ -331,13 +365,43 @@ class GraphScene(QGraphicsScene):
         return None
 
     def _reroute_near(self, rects: list[QRectF]) -> None:
-        """Re-route the edges whose path or lane passes near any of ``rects``."""
+        """Re-route, soon, the edges whose path passes near any of ``rects``.
+
+        A card that appears, goes or moves may now stand in another edge's
+        way (or free it). The edges attached to the card follow at once; the
+        others are re-routed once per event-loop turn, however many cards an
+        edit moved (auto-layout moves them all).
+        """
         if self._building:
             return
-        for e in list(self.edges.values()):
-            box = e.boundingRect().adjusted(-60, -60, 60, 60)
-            if any(box.intersects(r) for r in rects):
-                e.adjust()
+        self._pending.extend(rects)
+        if not self._reroute_timer.isActive():
+            self._reroute_timer.start()
+
+    def flush(self) -> None:
+        """Run pending re-routing now (tests and benchmarks)."""
+        self._reroute_timer.stop()
+        rects, self._pending = self._pending, []
+        dirty, self._dirty_edges = self._dirty_edges, set()
+        if not rects and not dirty:
+            return
+        edges = list(self.edges.values())
+        if len(rects) > 24:  # a big edit (auto-layout, undo of one): all of them
+            targets = edges
+        else:
+            targets = []
+            for e in edges:
+                if e in dirty:
+                    targets.append(e)
+                    continue
+                near = e.boundingRect().adjusted(-60, -60, 60, 60)
+                if any(near.intersects(r) for r in rects):
+                    targets.append(e)
+        for e in targets:
+            e.adjust()
+        if len(targets) > 1:
+            for e in targets:  # labels again: they now see every new route
+                e.place_label()
 
     def reroute_all(self) -> None:
         for e in self.edges.values():
