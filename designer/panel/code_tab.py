@@ -9,6 +9,8 @@ weights, and reports the largest output difference.
 
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (
@@ -179,7 +181,7 @@ class CodeTab(QWidget):
         """Show why the check could not run."""
         self.verify_button.setEnabled(self.ok)
         self._say(f"<span style='color:#c62828'><b>Verify failed ✗</b></span> "
-                            f"{message}")
+                            f"{escape(message)}")
 
     # -- internals ---------------------------------------------------------------------
     def _say(self, text: str) -> None:

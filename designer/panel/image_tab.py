@@ -10,6 +10,7 @@ the channels side by side for other counts (which get seeded noise).
 from __future__ import annotations
 
 import math
+from html import escape
 from pathlib import Path
 
 import numpy as np
@@ -189,7 +190,7 @@ class ImageTab(QWidget):
                     f"{' and a depth' if depth else ''}, so it gets seeded random values "
                     f"in [0, 1) instead of the image ({fmt.shape(a.shape)}).")
         else:
-            src = self._image_name
+            src = escape(self._image_name)
             if self._image_size:
                 src += f" ({self._image_size[1]} × {self._image_size[0]})"
             text = (f"<b>{input_id}</b> receives {src} resized to {a.shape[-1]} × "

@@ -13,7 +13,7 @@ something changes (the others catch up when shown).
 from __future__ import annotations
 
 import re
-from html import unescape
+from html import escape, unescape
 from pathlib import Path
 
 import numpy as np
@@ -199,7 +199,7 @@ class EnginePanel(QWidget):
             doc.analysisChanged.connect(self._graph_changed)
         self.code_tab.set_document(doc)
         self._weights_changed(self.controller.weights_text())
-        self._update_validity()
+        self._update_validity(opened=True)
         self.views.invalidate()
         self.views.refresh(self.tabs.currentWidget())
         self._schedule_auto_run()
@@ -315,7 +315,7 @@ class EnginePanel(QWidget):
         self.progress.setRange(0, 1)
         self.progress.setValue(1)
         self.progress.setFormat(f"done · {n} nodes in {result.seconds * 1000:.0f} ms")
-        self._set_status(f"Ran {n} nodes on <b>{self.controller.image_name}</b> in "
+        self._set_status(f"Ran {n} nodes on <b>{escape(self.controller.image_name)}</b> in "
                          f"{result.seconds * 1000:.0f} ms · weights "
                          f"{self.controller.weights_text()}.")
         if self.node_id is None:
@@ -336,10 +336,11 @@ class EnginePanel(QWidget):
             self.run_state = "failed"
             self.progress.setFormat("failed")
         if job == "prepare":
-            self.image_tab.show_message(f"<span style='color:#c62828'>{message}</span>")
+            self.image_tab.show_message(f"<span style='color:#c62828'>{escape(message)}</span>")
             return
         if job == "load weights":
-            self.weights_tab.set_message(f"<span style='color:#c62828'>{message}</span>")
+            self.weights_tab.set_message(
+                f"<span style='color:#c62828'>{escape(message)}</span>")
         self.show_error(titles.get(job, f"{job} failed"), message)
         self._maybe_rerun()
 
@@ -382,7 +383,7 @@ class EnginePanel(QWidget):
         self.views.refresh(self.tabs.currentWidget())
         self._schedule_auto_run()
 
-    def _update_validity(self) -> None:
+    def _update_validity(self, opened: bool = False) -> None:
         if self.doc is None:
             return
         result = self.doc.result()
@@ -391,6 +392,9 @@ class EnginePanel(QWidget):
             n = len(result.errors)
             self._set_status(f"The graph has {n} error{'s' if n != 1 else ''}: fix the "
                              "errors first, then run.", error=True)
+        elif opened:
+            self._set_status(f"Press Run (Ctrl+R) to run <b>{escape(self.doc.graph.name)}</b>"
+                             f" on <b>{escape(self.controller.image_name)}</b>.")
         else:
             self._stale_notice("The graph changed")
 
@@ -404,8 +408,8 @@ class EnginePanel(QWidget):
 
     def _image_changed(self, name: str) -> None:
         self.image_tab.set_current(self.controller.image_path)
-        self._set_status(f"Image: <b>{name}</b>.")
-        self._stale_notice(f"The image changed to <b>{name}</b>")
+        self._set_status(f"Image: <b>{escape(name)}</b>.")
+        self._stale_notice(f"The image changed to <b>{escape(name)}</b>")
         self.views.invalidate()
         self.views.refresh(self.tabs.currentWidget())
         self._schedule_auto_run()
@@ -424,9 +428,9 @@ class EnginePanel(QWidget):
         self.controller.set_seed(seed)
 
     def _notice(self, text: str) -> None:
-        self._set_status(text)
+        self._set_status(escape(text))
         if text.startswith("Weights saved"):
-            self.weights_tab.set_message(text)
+            self.weights_tab.set_message(escape(text))
 
     # -- links between tabs -----------------------------------------------------------------
     def _pixel_chosen(self, channel: int, index) -> None:
@@ -466,11 +470,12 @@ class EnginePanel(QWidget):
     def show_error(self, title: str, message: str) -> None:
         """Show an error in a (non-blocking) dialog and in the status line."""
         self.last_error = (title, message)
-        self._set_status(f"{title}: {message}", error=True)
+        self._set_status(f"{escape(title)}: {escape(message)}", error=True)
         if self.dialog is not None:
             self.dialog.close()
         box = QMessageBox(QMessageBox.Icon.Warning, title, message,
                           QMessageBox.StandardButton.Ok, self.window_ or self)
+        box.setTextFormat(Qt.TextFormat.PlainText)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
         self.dialog = box

@@ -27,13 +27,13 @@ class Placeholder(QWidget):
         self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.label.setTextFormat(Qt.TextFormat.RichText)
         self.label.setStyleSheet("color: palette(placeholder-text); font-size: 11pt;")
-        self.label.setMaximumWidth(460)
         self._buttons = QHBoxLayout()
         self._buttons.addStretch(1)
         self._buttons.addStretch(1)
         lay = QVBoxLayout(self)
+        lay.setContentsMargins(24, 12, 24, 12)
         lay.addStretch(1)
-        lay.addWidget(self.label, 0, Qt.AlignmentFlag.AlignHCenter)
+        lay.addWidget(self.label)  # no alignment flag: it would break the word wrap
         lay.addLayout(self._buttons)
         lay.addStretch(2)
 
@@ -43,8 +43,11 @@ class Placeholder(QWidget):
         self.label.setText(text)
         while self._buttons.count() > 2:
             item = self._buttons.takeAt(1)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+            button = item.widget()
+            if button is not None:  # off screen at once: deleteLater waits for the loop
+                button.hide()
+                button.setParent(None)
+                button.deleteLater()
         for i, (label, callback) in enumerate(actions or []):
             button = QPushButton(label)
             button.clicked.connect(callback)

@@ -17,6 +17,7 @@ map in the Maps tab), or with the coordinate fields.
 from __future__ import annotations
 
 import math
+from html import escape
 
 import numpy as np
 import pyqtgraph as pg
@@ -219,8 +220,8 @@ class ReceptiveFieldTab(QWidget):
         self.pos_label.setText("Output" if spatial else "Feature")
         if spatial and out_map is not None:
             self.out_plot.set_image(out_map, cmap="viridis")
-        elif spatial:
-            self.out_plot.set_image(np.zeros(self.shape[-2:], np.float32), levels=(0, 1),
+        elif spatial:  # no run yet: a neutral grid of the output's size
+            self.out_plot.set_image(np.full(self.shape[-2:], 0.8, np.float32), levels=(0, 1),
                                     cmap="gray")
         self._configure_spins(index, keep=same)
         self._update()
@@ -437,7 +438,8 @@ class ReceptiveFieldTab(QWidget):
         if not self.can_erf:
             return "<span style='color:gray'>Run the network to see the effective RF.</span>"
         if self._erf_error:
-            return f"<span style='color:#c62828'>Effective RF failed: {self._erf_error}</span>"
+            return (f"<span style='color:#c62828'>Effective RF failed: "
+                    f"{escape(self._erf_error)}</span>")
         if self.erf is None:
             return "<span style='color:gray'>Computing the effective RF…</span>"
         e = self.erf.astype(np.float64)
