@@ -401,6 +401,9 @@ def test_drag_connected_input_off_removes_edge(view):
     doc = show(view, small_graph())
     scene = view.graph_scene()
     a = vp(view, scene.nodes["bn1"].input_ports[0].scenePos())
+    QTest.mouseClick(view.viewport(), Button.LeftButton, Mod.NoModifier, a)
+    assert doc.graph.inputs_of("bn1") == {0: "conv1"}  # a click changes nothing
+    assert view.selected_ids() == ["bn1"]
     drag(view, a, vp(view, QPointF(-300, 200)))
     assert doc.graph.inputs_of("bn1") == {}
     doc.undo_stack.undo()

@@ -103,9 +103,13 @@ class ConnectInteraction(Interaction):
             self.anchor_port = port
             self.forward = port.output
         self.anchor_port.set_mark("ok")
+        self.port = port
+        self.screen_press = event.screenPos()
+        self.moved = False
         self.target: PortItem | None = None
         self.candidate: tuple[str, str, int] | None = None
         self.problem: str | None = None
+        self._checked: tuple | None = None  # (candidate, problem) of the last check
         self.preview = QGraphicsPathItem()
         self.preview.setZValue(10)
         scene.addItem(self.preview)
@@ -143,11 +147,16 @@ class ConnectInteraction(Interaction):
         return d is not None and port.node is d.dst and port.index == d.edge.port
 
     def _problem(self, cand) -> str | None:
+        if self._checked is not None and self._checked[0] == cand:
+            return self._checked[1]
         src, dst, port = cand
         d = self.detach
         if d is not None and (src, dst, port) == (d.edge.src, d.edge.dst, d.edge.port):
-            return None
-        return connection_problem(self.scene.doc, src, dst, port)
+            problem = None
+        else:
+            problem = connection_problem(self.scene.doc, src, dst, port)
+        self._checked = (cand, problem)
+        return problem
 
     # -- feedback --------------------------------------------------------------------------
     def _update(self, pos: QPointF) -> None:
@@ -172,6 +181,9 @@ class ConnectInteraction(Interaction):
         self.preview.setPath(path)
 
     def mouse_move(self, event) -> None:
+        if not self.moved:
+            d = event.screenPos() - self.screen_press
+            self.moved = d.manhattanLength() >= QApplication.startDragDistance()
         self._update(event.scenePos())
         if self.problem and self.target is not None:
             QToolTip.showText(event.screenPos(), self.problem, event.widget())
@@ -183,6 +195,10 @@ class ConnectInteraction(Interaction):
         cand, problem, detach = self.candidate, self.problem, self.detach
         self._cleanup()
         scene, graph = self.scene, self.scene.graph
+        if not self.moved:  # a click on a port: select its card, change nothing
+            self._restore()
+            scene.select_nodes([self.port.node.node_id])
+            return
         if cand is None or (problem is None and self.target is None):
             if detach is not None:  # dragged off into the void: remove the edge
                 e = detach.edge
@@ -203,7 +219,7 @@ class ConnectInteraction(Interaction):
                                 ConnectCommand(graph, src, dst, port)])
         else:
             cmd = ConnectCommand(graph, src, dst, port)
-        error = scene.editor.push(cmd)
+        error = scene.editor.push(cmd, quiet=True)
         if error is not None:
             self._restore()
             _explain(scene, event, f"Cannot connect: {error}")
@@ -247,9 +263,10 @@ class MoveInteraction(Interaction):
         if self.toggle:
             item.setSelected(not item.isSelected())
         elif not item.isSelected():
-            if not self.extend:
-                scene.clearSelection()
-            item.setSelected(True)
+            if self.extend:
+                item.setSelected(True)
+            else:
+                scene.select_nodes([item.node_id])  # one selection signal, not two
         self.items = [it for it in scene.selectedItems() if isinstance(it, NodeItem)]
         self.start = {it: it.pos() for it in self.items}
         self._cursor_set = False
@@ -276,14 +293,14 @@ class MoveInteraction(Interaction):
             w.setCursor(shape)
             self._cursor_set = True
 
-    def _reset_cursor(self, event=None) -> None:
+    def _reset_cursor(self) -> None:
         if self._cursor_set:
             for v in self.scene.views():
                 v.viewport().unsetCursor()
             self._cursor_set = False
 
     def mouse_release(self, event) -> None:
-        self._reset_cursor(event)
+        self._reset_cursor()
         if not self.moved:
             if self.was_selected and not (self.toggle or self.extend):
                 self.scene.select_nodes([self.item.node_id])
@@ -295,7 +312,7 @@ class MoveInteraction(Interaction):
             if new != p:
                 moves[it.node_id] = (graph.nodes[it.node_id].pos, (new.x(), new.y()))
         if moves:
-            error = self.scene.editor.push(MoveNodesCommand(graph, moves))
+            error = self.scene.editor.push(MoveNodesCommand(graph, moves), quiet=True)
             if error is not None:
                 self.cancel()
                 self.scene.message.emit(error)
