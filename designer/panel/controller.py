@@ -263,6 +263,7 @@ class RunController(QObject):
         self.seed = int(seed)
         self.weights_path = None
         self.fitted.clear()
+        self.inputs = None  # Inputs fed with noise depend on the seed
         self.weightsChanged.emit(self.weights_text())
 
     def load_weights(self, path) -> None:
