@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from engine import Graph, load_graph
+from engine import Graph, GraphEditError, load_graph
 from engine.cli import main as cli_main
 from engine.export import ExportError, class_name_for, export_code, write_export
 
@@ -149,12 +149,19 @@ def test_hostile_names_and_description_never_reach_the_code(tmp_path):
     assert 'padding="same", padding_mode="reflect"' in code
 
 
-def test_private_module_attribute_ids_are_refused():
+@pytest.mark.parametrize("nid", ["_modules", "_parameters", "_version", "training"])
+def test_module_attribute_ids_are_refused(nid):
+    from engine.export import _check_id
+    with pytest.raises(ExportError, match=nid):
+        _check_id(nid)
     g = Graph("g")
     g.add_node("Input", {"channels": 3, "height": 8, "width": 8}, "x")
-    g.add_node("ReLU", {}, "_modules")
-    g.connect("x", "_modules")
-    with pytest.raises(ExportError, match="_modules"):
+    try:  # the graph model may refuse the id already
+        g.add_node("ReLU", {}, nid)
+    except GraphEditError:
+        return
+    g.connect("x", nid)
+    with pytest.raises(ExportError, match=nid):
         export_code(g)
 
 

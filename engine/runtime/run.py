@@ -262,12 +262,19 @@ def _np(t: torch.Tensor) -> np.ndarray:
     return a
 
 
-def _stats(a: np.ndarray) -> NodeStats:
-    if a.size == 0:
-        return NodeStats(tuple(a.shape), math.nan, math.nan, math.nan, math.nan)
-    a64 = a.astype(np.float64, copy=False)
-    return NodeStats(tuple(a.shape), float(a.min()), float(a.max()), float(a64.mean()),
-                     float(a64.std()))
+def _stats(t: torch.Tensor) -> NodeStats:
+    """Min, max, mean and (population) std of one activation ``[1, ...]``, in torch."""
+    x = t[0]
+    shape = tuple(x.shape)
+    if x.numel() == 0:
+        return NodeStats(shape, math.nan, math.nan, math.nan, math.nan)
+    if not x.is_floating_point():
+        x = x.float()
+    lo, hi = torch.aminmax(x)
+    mean = x.mean()  # (torch.std_mean is ~30x slower on CPU)
+    std = (x - mean).square_().mean().sqrt_()
+    vals = torch.stack([lo, hi, mean, std]).tolist()
+    return NodeStats(shape, *(float(v) for v in vals))
 
 
 # -- weights --------------------------------------------------------------------------
@@ -451,7 +458,7 @@ class Session:
         t0 = time.perf_counter()
         with torch.inference_mode():
             trace = run_trace(self.model, [inputs[i] for i in self.input_ids],
-                                         capture=capture, callback=callback)
+                              capture=capture, callback=callback)
         seconds = time.perf_counter() - t0
         info = self.info
         acts = {nid: _np(t[0]) for nid, t in trace.activations.items()}
@@ -464,9 +471,11 @@ class Session:
             offsets[nid] = _np(off[0])
             if mask is not None:
                 masks[nid] = _np(mask[0])
-        stats = {nid: _stats(a) for nid, a in acts.items()}
-        for nid, a in outputs.items():
-            stats.setdefault(nid, _stats(a))
+        with torch.inference_mode():
+            stats = {nid: _stats(t) for nid, t in trace.activations.items()}
+            for nid, t in zip(info.output_ids, trace.outputs, strict=True):
+                if nid not in stats:
+                    stats[nid] = _stats(t)
         result = RunResult(
             inputs={k: _np(v) for k, v in inputs.items()}, activations=acts,
             outputs=outputs, se_weights=se, offsets=offsets, masks=masks, stats=stats,
