@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-from PySide6.QtCore import QMimeData, QPoint, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QMimeData, QPoint, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QDrag, QFont, QFontMetrics, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -151,6 +151,7 @@ class PaletteWidget(QWidget):
         self.items: dict[str, QTreeWidgetItem] = {}
         self._families: list[QTreeWidgetItem] = []
         self._populate()
+        self.search.installEventFilter(self)
         self.search.textChanged.connect(self.set_filter)
         self.search.returnPressed.connect(self._activate_first)
         self.tree.itemActivated.connect(self._activated)
@@ -214,6 +215,17 @@ class PaletteWidget(QWidget):
                 if not item.isHidden():
                     out.append(item.data(0, PRESET_ROLE))
         return out
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt override
+        """Down in the search box moves to the first match in the tree."""
+        if obj is self.search and event.type() == QEvent.Type.KeyPress \
+                and event.key() == Qt.Key.Key_Down:
+            shown = self.visible_presets()
+            if shown:
+                self.tree.setCurrentItem(self.items[shown[0].name])
+                self.tree.setFocus()
+                return True
+        return super().eventFilter(obj, event)
 
     def _activate_first(self) -> None:
         shown = self.visible_presets()

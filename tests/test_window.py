@@ -430,3 +430,15 @@ def test_unreadable_graph_argument_starts_empty(tmp_path):
     assert proc.stdout.startswith("shown")
     lines = [ln for ln in proc.stderr.splitlines() if not ln.startswith("This plugin")]
     assert len(lines) == 1 and "broken.convgraph.json" in lines[0]
+
+
+def test_palette_keyboard(window, qtbot):
+    palette = window.palette
+    select(window, "merge_relu")
+    qtbot.keyClicks(palette.search, "squeeze")
+    qtbot.keyClick(palette.search, Qt.Key.Key_Down)
+    assert palette.tree.currentItem() is palette.items["Squeeze-excitation"]
+    qtbot.keyClick(palette.search, Qt.Key.Key_Return)  # Enter adds the first match
+    new = window.scene.selected_ids()[0]
+    assert window.doc.graph.nodes[new].type == "SqueezeExcitation"
+    assert window.doc.graph.inputs_of(new) == {0: "merge_relu"}
