@@ -33,7 +33,7 @@ from .routing import Lane, Route, route
 __all__ = ["EdgeItem", "EdgeLabelItem", "edge_label_texts"]
 
 #: below this zoom, labels are not drawn (they would be unreadable)
-LABEL_MIN_ZOOM = 0.42
+LABEL_MIN_ZOOM = 0.55  # as the cards switch to their overview (title only)
 _ARROW_L, _ARROW_W = 8.0, 4.2
 _SHAPE_FONT = (10.5, QFont.Weight.DemiBold)
 _RF_FONT = (9.5, QFont.Weight.Normal)
