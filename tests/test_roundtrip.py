@@ -415,3 +415,19 @@ def test_cli_bad_inputs_exit_codes_and_one_line(tmp_path, capsys):
     x = np.load(tmp_path / "out2" / "input.npy")
     assert x.shape == (1, 3, 8, 8) and np.allclose(x[0, 0], 200 / 255)
     assert not (tmp_path / "out2" / "activations.npz").exists()
+
+
+def test_cli_checks_an_explicit_image_even_for_noise_inputs(tmp_path, capsys):
+    g = Graph("Noise")
+    g.add_node("Input", {"channels": 5, "height": 6, "width": 6}, "x")
+    g.add_node("ReLU", {}, "relu")
+    g.connect("x", "relu")
+    graph = tmp_path / "g.convgraph.json"
+    save_graph(g, graph)
+    rc, err = _cli(["run", graph, "--image", tmp_path / "none.png", "--out", tmp_path / "o"],
+                   capsys)
+    assert rc == 2 and "none.png" in err
+    rc, err = _cli(["run", graph, "--out", tmp_path / "o"], capsys)
+    assert rc == 0, err
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text())
+    assert summary["inputs"]["x"]["source"] == "random" and summary["image"] is None

@@ -550,3 +550,16 @@ def test_mosaic_and_save_png(tmp_path):
         assert im.size == (m.shape[1], m.shape[0]) and im.mode == "L"
     save_png(out, np.zeros((2, 2, 3), np.uint8))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.png"]
+
+
+def test_session_reuses_exact_inputs_and_keeps_them():
+    g = small_graph()
+    s = Session(g, seed=2)
+    first = s.run(np.random.default_rng(1).random((9, 9, 3)))
+    again = Session(g, seed=2).run(dict(first.inputs))
+    assert again.input_sources == {"x": "given"}
+    assert np.array_equal(again.outputs["unpool"], first.outputs["unpool"])
+    kept = s.run(None, keep_input=True)
+    assert np.array_equal(kept.inputs["x"], first.inputs["x"])
+    with pytest.raises(ValueError, match="expects shape"):
+        s.set_input({"x": np.zeros((1, 3, 4, 4), np.float32)})

@@ -151,7 +151,7 @@ def run_command(args, graph) -> int:
     image_path = args.image if args.image is not None else DEFAULT_IMAGE
     needs_image = any(_uses_image(session, i) for i in session.input_ids)
     image = None
-    if needs_image:
+    if needs_image or args.image is not None:  # an explicit --image is always checked
         try:
             image = load_image(image_path)
         except ImageError as exc:
