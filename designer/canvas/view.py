@@ -17,9 +17,10 @@
 from __future__ import annotations
 
 import json
+import math
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QGuiApplication, QKeySequence, QPainter, QPolygonF
+from PySide6.QtGui import QGuiApplication, QKeySequence, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QFrame, QGraphicsView, QMenu
 
 from designer.document import LAYER_MIME
@@ -76,6 +77,7 @@ class GraphView(QGraphicsView):
         self._pan_from: QPointF | None = None
         self._space = False
         self._drop_edge: EdgeItem | None = None
+        self._dots: dict[tuple[int, int], QPolygonF] = {}
 
     # -- API for the window -------------------------------------------------------------
     def graph_scene(self) -> GraphScene:
@@ -178,22 +180,23 @@ class GraphView(QGraphicsView):
         step = 20.0 if z >= 0.7 else 40.0 if z >= 0.35 else 0.0
         if not step:
             return
-        left = int(rect.left() // step) * step
-        top = int(rect.top() // step) * step
-        pts = QPolygonF()
-        y = top
-        while y < rect.bottom():
-            x = left
-            while x < rect.right():
-                pts.append(QPointF(x, y))
-                x += step
-            y += step
+        left = math.floor(rect.left() / step) * step
+        top = math.floor(rect.top() / step) * step
+        nx = int((rect.right() - left) / step) + 2
+        ny = int((rect.bottom() - top) / step) + 2
+        # a grid of unit points, reused while the viewport's size and zoom stay
+        pts = self._dots.get((nx, ny))
+        if pts is None:
+            if len(self._dots) > 6:
+                self._dots.clear()
+            pts = self._dots[(nx, ny)] = QPolygonF(
+                [QPointF(i, j) for j in range(ny) for i in range(nx)])
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-        pen = painter.pen()
-        pen.setColor(theme.GRID_DOT)
-        pen.setWidthF(max(1.0, 1.5 / z) if z < 1 else 1.5)
-        pen.setCosmetic(z >= 1)
+        painter.translate(left, top)
+        painter.scale(step, step)
+        pen = QPen(theme.GRID_DOT, 1.5)
+        pen.setCosmetic(True)
         painter.setPen(pen)
         painter.drawPoints(pts)
         painter.restore()
