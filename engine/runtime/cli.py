@@ -137,6 +137,15 @@ def run_command(args, graph) -> int:
     int
         The exit code (0, 1 or 2).
     """
+    try:
+        return _run(args, graph)
+    except Exception as exc:  # the contract: one line, never a traceback
+        first = (str(exc).strip().splitlines() or [""])[0][:200]
+        return _fail(f"{args.graph}: internal error ({type(exc).__name__}: {first}); "
+                     "please report it", 1)
+
+
+def _run(args, graph) -> int:
     from .run import DEFAULT_IMAGE, Session
 
     gpath = args.graph

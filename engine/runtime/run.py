@@ -294,7 +294,7 @@ def load_state_dict_file(path) -> dict[str, torch.Tensor]:
         raise WeightsError("is a directory, not a weights file", path)
     try:
         state = torch.load(p, map_location="cpu", weights_only=True)
-    except Exception as exc:  # noqa: BLE001 - any failure means "not readable weights"
+    except Exception as exc:  # any failure means "not readable weights"
         text = str(exc).strip()
         if not zipfile.is_zipfile(p):
             why = "not a torch.save archive"
@@ -684,7 +684,7 @@ class Session:
         if not classes:
             raise ValueError("the code defines no class")
         namespace: dict[str, Any] = {"__name__": "convcanvas_exported"}
-        exec(compile(tree, "<exported model>", "exec"), namespace)  # noqa: S102
+        exec(compile(tree, "<exported model>", "exec"), namespace)
         cls = namespace[classes[-1]]
         with torch.random.fork_rng(devices=[]):
             net = cls()
