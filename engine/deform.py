@@ -25,22 +25,23 @@ staying in cache, this keeps every temporary below glibc's mmap threshold;
 a fresh 38 MB im2col matrix costs more in page faults than the whole gather.
 
 Variants measured (``bench/deform.py`` geometry: 64 -> 64 channels, 128 x 128,
-3 x 3, padding 1, batch 1, float32, 2 threads on a shared 2-core VM; forward,
-no grad; ratio to ``F.conv2d``, which took 8-15 ms):
+3 x 3, padding 1, batch 1, float32, 2 threads, 2-core VM, forward without
+grad; ratio of medians to ``F.conv2d``, 7.2-7.5 ms):
 
-- ``F.grid_sample`` of the whole map, then one matmul: 8.5x (grid_sample
-  runs in parallel only over the batch).
+- ``F.grid_sample`` of the whole map, then one matmul: 9.1x (grid_sample runs
+  in parallel only over the batch).
 - Whole-map gathers, then the 4-corner weighted sum: rows of 2x2
-  neighbourhoods ``[H*W, 4*C]`` + ``bmm`` 9.3x (``mul``/``sum`` 17x);
-  channels-first ``index_select`` along dim 1: 22x; sparse ``[samples,
-  H*W]`` (4 nonzeros a row) @ table: COO 7.6x, CSR 4.7x.
-- Chunked (the big win, see above): 4 ``index_select`` + ``addcmul_``
-  3.4-3.8x; 2 gathers of horizontal pixel pairs 5-9x; ``grid_sample`` with
-  the channels split into 2 batch entries 4.2x (and not exact: coordinates
-  go through normalisation); CSR erratic (2.4-11x).
-- Chunked ``embedding_bag`` + matmul (kept): 2.1-2.5x; with grad enabled
-  2.3-3x.  ``[positions, K*C] @ [K*C, C_out]`` beat the transposed product
-  (2.8-3.2x), 2 MB chunks beat 0.5-1 MB and 4-8 MB ones.
+  neighbourhoods ``[H*W, 4*C]`` + ``bmm`` 16x; channels-first
+  ``index_select`` along dim 1: 38x; sparse CSR ``[samples, H*W]`` (4
+  nonzeros a row) @ table: 7.5x.
+- Chunked (the big win, see above): 4 ``index_select`` + ``addcmul_`` 4.1x;
+  2x2 neighbourhood rows + ``mul``/``sum`` 7.6x; CSR 5.9x; ``grid_sample``
+  with the channels split into 2 batch entries 3.9x (and not exact:
+  coordinates go through normalisation).
+- Chunked ``embedding_bag`` + matmul (kept): 2.0-2.6x, with grad enabled
+  2.3-2.6x (occasional runs up to 3.8x); forward + backward 4.2x.
+  ``[positions, K*C] @ [K*C, C_out]`` beat the transposed product by ~15 %;
+  1-2 MB chunks beat 0.1-0.5 MB (2.8-5.6x) and 4 MB ones.
 """
 
 import math
