@@ -282,7 +282,8 @@ class Graph:
                  node_id: str | None = None, pos: tuple[float, float] | None = None) -> str:
         """Add a node; returns its id (generated from the type when not given)."""
         if not isinstance(type_name, str) or type_name not in CATALOGUE:
-            raise GraphEditError(f"unknown layer type {type_name!r}", node_id, "type")
+            where = f"{node_id}: " if isinstance(node_id, str) else ""
+            raise GraphEditError(f"{where}unknown layer type {type_name!r}", node_id, "type")
         if node_id is None:
             node_id = self.unique_id(_short(type_name))
         check_id(node_id)
