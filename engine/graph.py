@@ -514,7 +514,8 @@ def _pos(pos, node_id):
 
 
 def _num(v: float):
-    return int(v) if float(v).is_integer() else round(v, 2)
+    v = round(float(v), 2)  # round first: 1e-05 is saved as 0, not as 0.0 then 0
+    return int(v) if v.is_integer() else v
 
 
 def _jsonable(v):

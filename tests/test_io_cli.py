@@ -16,6 +16,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import engine
 from engine import GraphFileError, analyze, load_graph, save_graph
@@ -291,6 +293,27 @@ def test_round_trip_keeps_unicode_names_and_values(tmp_path):
     assert (back.name, back.description) == ("café ☕ 网络", "a\nb \"quoted\"")
     save_graph(back, tmp_path / "v.convgraph.json")
     assert path.read_bytes() == (tmp_path / "v.convgraph.json").read_bytes()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(
+    st.sampled_from([("ReLU", {}), ("Dropout", {"p": 0.25}), ("Dropout", {"p": 1}),
+                     ("BatchNorm2d", {"eps": 1e-05, "momentum": 0.3}),
+                     ("Conv2d", {"out_channels": 3, "kernel_size": [3, 5], "padding": "same"}),
+                     ("Upsample", {"scale_factor": 1.7, "align_corners": None}),
+                     ("LeakyReLU", {"negative_slope": 0.1 + 0.2})]),
+    st.one_of(st.none(), st.tuples(st.floats(-1e9, 1e9), st.floats(-1e9, 1e9)))),
+    max_size=6), st.text(max_size=30))
+def test_round_trip_of_random_graphs(items, name):
+    g = engine.Graph(name)
+    for i, ((type_name, params), pos) in enumerate(items):
+        g.add_node(type_name, params, f"n{i}", pos)
+        if i:
+            g.connect(f"n{i - 1}", f"n{i}")
+    text = dumps(g)
+    back = graph_from_json(text)
+    assert back.to_dict() == g.to_dict()
+    assert dumps(back) == text
 
 
 def leftovers(folder: Path, keep: set[str]):
