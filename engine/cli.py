@@ -96,7 +96,8 @@ def cmd_analyze(args) -> int:
     graph = _load(args.graph)
     result = analyze(graph)
     if args.json:
-        print(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+        utf8 = (sys.stdout.encoding or "").lower().replace("-", "") == "utf8"
+        print(json.dumps(result.to_json(), indent=2, ensure_ascii=not utf8))
     else:
         print(format_table(result, graph.name))
     if not result.valid:
@@ -152,6 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):  # a non-UTF-8 console must not crash on "×"
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

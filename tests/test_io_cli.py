@@ -261,6 +261,26 @@ def test_analyze_json_of_a_graph_with_errors(tmp_path):
     assert conv_["shape"] is None and conv_["params"] is None
 
 
+@pytest.mark.parametrize("encoding", ["ascii", "cp1252", "latin-1"])
+def test_analyze_on_a_console_that_is_not_utf8(tmp_path, encoding):
+    # "×", "—" and "→" must not end in a UnicodeEncodeError traceback
+    env = dict(os.environ, PYTHONIOENCODING=encoding)
+    path = tmp_path / "net.convgraph.json"
+    path.write_bytes(graph([X, {"id": "y", "type": "Input",
+                                "params": {"channels": 3, "height": 7, "width": 8}},
+                            {"id": "cat", "type": "Concat"}],
+                           [{"from": "x", "to": "cat"}, {"from": "y", "to": "cat",
+                                                          "port": 1}], name="réseau → ☕"))
+    for args, code in (([EXAMPLES[0]], 0), ([path], 1), ([path, "--json"], 1)):
+        proc = subprocess.run([sys.executable, "main.py", "analyze", *map(str, args)],
+                              cwd=ROOT, capture_output=True, env=env, timeout=60)
+        assert proc.returncode == code, proc.stderr
+        assert b"Traceback" not in proc.stderr
+        if "--json" in args:
+            data = json.loads(proc.stdout.decode(encoding))
+            assert data == json.loads(json.dumps(analyze(load_graph(path)).to_json()))
+
+
 def test_analyze_table():
     proc = cli("analyze", ROOT / "resources/examples/hdc_dilated_stack.convgraph.json")
     assert proc.returncode == 0 and proc.stderr == ""
