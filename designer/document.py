@@ -13,7 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
-from engine import Analyzer, AnalysisResult, Graph
+from engine import AnalysisResult, Analyzer, Graph
 
 __all__ = ["Document", "LAYER_MIME"]
 
