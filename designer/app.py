@@ -198,7 +198,7 @@ def _screenshot(app, args) -> int:
     window.show()
     window.ensure_panel()
     _settle(app)
-    window.fit_view()
+    window.view.fit(readable=True)  # what a person sees on opening the file
     _settle(app)
     if args.run:
         if window.ensure_panel() is None:
@@ -206,8 +206,8 @@ def _screenshot(app, args) -> int:
         if not window.panel.run_blocking(timeout_s=120):
             return _fail("the engine run failed or timed out (see the Engine panel)")
         shown = getattr(window.panel, "node_id", None)
-        if shown:
-            window.scene.select_node(shown)  # the properties show the node of the maps
+        if shown:  # the canvas and the properties show the node of the maps
+            window.focus_node(shown)
         _settle(app)
     pixmap = window.grab()
     if pixmap.isNull() or not pixmap.save(str(args.screenshot)):

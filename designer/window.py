@@ -296,12 +296,12 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, ms)
 
     def focus_node(self, node_id: str) -> None:
-        """Select ``node_id`` on the canvas and centre the view on it."""
+        """Select ``node_id`` on the canvas and scroll it into view."""
         if self.doc is not None and node_id in self.doc.graph.nodes:
             self.scene.select_node(node_id)
             item = self.scene.nodes.get(node_id)
-            if item is not None:
-                self.view.centerOn(item)
+            if item is not None:  # scroll only as far as needed
+                self.view.ensureVisible(item, 60, 60)
 
     def fit_view(self) -> None:
         """Show the whole graph."""

@@ -352,8 +352,8 @@ def test_ctrl_r_runs(qapp):
         assert panel.run_state == "running"
         _wait(panel, lambda: panel.run_state != "running")
         assert panel.run_state == "done"
-        assert panel.maps_tab.activation is not None  # the last conv is shown
-        assert panel.maps_tab.node_id == "spatial_sep"
+        assert panel.maps_tab.activation is not None  # the first conv is shown
+        assert panel.maps_tab.node_id == "stem_conv"
     finally:
         panel.shutdown()
         win.close()

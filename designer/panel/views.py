@@ -64,7 +64,10 @@ class Views:
         return self.panel.node_id or self.default_node()
 
     def default_node(self) -> str | None:
-        """The last convolution-like node with a spatial output (else the last node)."""
+        """The first convolution-like node with a spatial output (else the last node).
+
+        Its maps still look like the image, which is what a first run should show.
+        """
         if self.doc is None:
             return None
         analysis = self.doc.result()
@@ -76,6 +79,7 @@ class Views:
             if len(res.shape) >= 3 and min(res.shape[1:]) > 1 and (
                     any(k in kind.family for k in _SPATIAL_KINDS) or "Conv" in res.type):
                 best = nid
+                break
         return best or (analysis.order[-1] if analysis.order else None)
 
     def _title(self, nid: str, shape) -> str:
