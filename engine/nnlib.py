@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 from engine.deform import deform_conv2d
 
@@ -47,6 +48,32 @@ def _pair(value):
     return pair
 
 
+def _pads(padding, kernel_size, dilation):
+    """Resolve ``padding`` as ``nn.Conv2d`` does, to ``(top, bottom, left, right)``.
+
+    Parameters
+    ----------
+    padding : int, pair of int, "valid" or "same"
+        ``"same"`` splits ``dilation * (kernel - 1)`` per axis with the extra
+        pixel at the bottom/right, as PyTorch does.
+    kernel_size, dilation : int or pair of int
+        Of the convolution.
+
+    Returns
+    -------
+    tuple of int
+        Zeros to add on each side.
+    """
+    if padding == "valid":
+        return (0, 0, 0, 0)
+    if padding == "same":
+        (kh, kw), (dh, dw) = _pair(kernel_size), _pair(dilation)
+        th, tw = dh * (kh - 1), dw * (kw - 1)
+        return (th // 2, th - th // 2, tw // 2, tw - tw // 2)
+    ph, pw = _pair(padding)
+    return (ph, ph, pw, pw)
+
+
 class DeformConv2d(nn.Module):
     """Deformable convolution (DCN v1, or v2 when ``modulated``).
 
@@ -64,7 +91,8 @@ class DeformConv2d(nn.Module):
     kernel_size : int or tuple of int
         ``k`` or ``(k_h, k_w)``.
     stride, padding, dilation : int or tuple of int, optional
-        As for ``nn.Conv2d`` (padding is symmetric).
+        As for ``nn.Conv2d``; ``padding`` may also be ``"valid"`` or ``"same"``
+        (stride 1; an even effective kernel pads one more at the bottom/right).
     groups : int, optional
         Weight groups of the main convolution.
     offset_groups : int, optional
@@ -97,8 +125,12 @@ class DeformConv2d(nn.Module):
                              f"offset_groups {offset_groups}")
         self.kernel_size = _pair(kernel_size)
         self.stride = _pair(stride)
-        self.padding = _pair(padding)
         self.dilation = _pair(dilation)
+        top, bottom, left, right = _pads(padding, kernel_size, dilation)
+        # symmetric padding goes to the convolutions; uneven "same" padding is
+        # added to the input first (forward), as nn.Conv2d does
+        self.padding = (top, left) if (top, left) == (bottom, right) else (0, 0)
+        self.pre_pad = None if (top, left) == (bottom, right) else (left, right, top, bottom)
         self.groups = groups
         self.offset_groups = offset_groups
         self.modulated = modulated
@@ -134,6 +166,8 @@ class DeformConv2d(nn.Module):
         Tensor
             ``[N, C_out, H_out, W_out]``.
         """
+        if self.pre_pad is not None:
+            x = F.pad(x, self.pre_pad)
         out = self.offset_conv(x)
         n_offsets = 2 * self.offset_groups * self.kernel_size[0] * self.kernel_size[1]
         offset = out[:, :n_offsets]
@@ -201,7 +235,7 @@ class DepthwiseSeparableConv2d(nn.Module):
     kernel_size : int or tuple of int
         Kernel of the depthwise convolution.
     stride, padding, dilation : int or tuple of int, optional
-        Of the depthwise convolution.
+        Of the depthwise convolution (``padding`` may be ``"valid"`` or ``"same"``).
     depth_multiplier : int, optional
         Depthwise filters per input channel (``in_channels * depth_multiplier``
         intermediate channels).
@@ -253,7 +287,8 @@ class SpatiallySeparableConv2d(nn.Module):
     kernel_size : int or tuple of int
         ``k`` or ``(k_h, k_w)``.
     stride, padding, dilation : int or tuple of int, optional
-        ``(vertical, horizontal)`` values.
+        ``(vertical, horizontal)`` values; ``padding`` may also be ``"valid"``
+        or ``"same"`` (as for ``nn.Conv2d``).
     bias : bool, optional
         Whether both convolutions have a bias.
 
@@ -270,11 +305,15 @@ class SpatiallySeparableConv2d(nn.Module):
         super().__init__()
         kh, kw = _pair(kernel_size)
         sh, sw = _pair(stride)
-        ph, pw = _pair(padding)
         dh, dw = _pair(dilation)
-        self.conv_h = nn.Conv2d(in_channels, out_channels, (kh, 1), (sh, 1), (ph, 0),
+        if isinstance(padding, str):  # "same" / "valid" mean the same for each part
+            pad_h = pad_w = padding
+        else:
+            ph, pw = _pair(padding)
+            pad_h, pad_w = (ph, 0), (0, pw)
+        self.conv_h = nn.Conv2d(in_channels, out_channels, (kh, 1), (sh, 1), pad_h,
                                 (dh, 1), bias=bias)
-        self.conv_w = nn.Conv2d(out_channels, out_channels, (1, kw), (1, sw), (0, pw),
+        self.conv_w = nn.Conv2d(out_channels, out_channels, (1, kw), (1, sw), pad_w,
                                 (1, dw), bias=bias)
 
     def forward(self, x):

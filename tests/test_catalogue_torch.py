@@ -272,11 +272,6 @@ def test_conv_transpose(dims, data):
     compare(eng, got, f"{shape} {params}")
 
 
-def same_even(k, d):
-    """Whether "same" padding would be asymmetric (even effective kernel) on an axis."""
-    return any((dd * (kk - 1)) % 2 for kk, dd in zip(k, d, strict=True))
-
-
 def conv2d_padding(pad):
     return pad if isinstance(pad, str) else as_tuple(pad, 2)
 
@@ -293,8 +288,6 @@ def test_depthwise_separable(data):
     s = as_tuple(draw(per_axis(2, 1, 3)), 2)
     d = as_tuple(draw(per_axis(2, 1, 3)), 2)
     pad = draw(st.one_of(per_axis(2, 0, 3), st.sampled_from(["same", "valid"])))
-    if pad == "same":  # asymmetric "same": see test_same_padding_even_kernel_composites
-        assume(not same_even(k, d))
     bias = draw(st.booleans())
     params = {"out_channels": cout, "kernel_size": list(k), "stride": list(s),
               "padding": pad, "dilation": list(d), "depth_multiplier": dm, "bias": bias}
@@ -321,8 +314,6 @@ def test_spatially_separable(data):
     (kh, kw), (sh, sw), (dh, dw) = (as_tuple(draw(per_axis(2, lo, hi)), 2)
                                     for lo, hi in ((1, 5), (1, 3), (1, 3)))
     pad = draw(st.one_of(per_axis(2, 0, 3), st.sampled_from(["same", "valid"])))
-    if pad == "same":
-        assume(not same_even((kh, kw), (dh, dw)))
     bias = draw(st.booleans())
     params = {"out_channels": cout, "kernel_size": [kh, kw], "stride": [sh, sw],
               "padding": pad, "dilation": [dh, dw], "bias": bias}
@@ -357,8 +348,6 @@ def test_deform_conv(data):
     s = as_tuple(draw(per_axis(2, 1, 3)), 2)
     d = as_tuple(draw(per_axis(2, 1, 2)), 2)
     pad = draw(st.one_of(per_axis(2, 0, 2), st.sampled_from(["same", "valid"])))
-    if pad == "same":
-        assume(not same_even(k, d))
     modulated = draw(st.booleans())
     bias = draw(st.booleans())
     params = {"out_channels": cout, "kernel_size": list(k), "stride": list(s),
@@ -380,17 +369,6 @@ def test_deform_conv(data):
 
     compare(engine_node([shape], "DeformConv2d", params), run_torch(ref, [shape]),
             f"{shape} {params}")
-
-
-@pytest.mark.xfail(strict=True, reason="bug: composite convs refuse padding \"same\" with an "
-                   "even effective kernel, which graph-format.md defines as PyTorch's "
-                   "asymmetric same padding")
-@pytest.mark.parametrize("type_name", ["DepthwiseSeparableConv2d", "SpatiallySeparableConv2d",
-                                       "DeformConv2d"])
-def test_same_padding_even_kernel_composites(type_name):
-    got = engine_node([(4, 9, 9)], type_name, {"out_channels": 4, "kernel_size": 2,
-                                               "padding": "same"})
-    assert got.error is None and got.shape == (4, 9, 9), got
 
 
 # -- attention, shuffle, norm, activations ---------------------------------------------

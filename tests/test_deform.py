@@ -502,3 +502,24 @@ def test_module_is_self_contained():
     )
     args = _make(mask=True, groups=2, offset_groups=2, c_out=4)
     torch.testing.assert_close(namespace["deform_conv2d"](**args), deform_conv2d(**args))
+
+
+@pytest.mark.parametrize("kernel, dilation", [(2, 1), ((2, 3), 1), (4, (1, 2)), ((3, 2), (2, 3))])
+def test_module_same_padding_even_kernel_equals_conv2d(kernel, dilation):
+    """nnlib.DeformConv2d with padding "same" pads like nn.Conv2d (the extra pixel
+    bottom/right when d·(k−1) is odd); with its zero-initialised offsets it is that conv."""
+    from engine.nnlib import DeformConv2d
+
+    torch.manual_seed(3)
+    x = torch.randn(1, 4, 7, 8)
+    mod = DeformConv2d(4, 6, kernel, padding="same", dilation=dilation, modulated=True)
+    ref = torch.nn.Conv2d(4, 6, kernel, padding="same", dilation=dilation)
+    ref.weight.data.copy_(mod.weight.data)
+    ref.bias.data.copy_(mod.bias.data)
+    with torch.no_grad():
+        got = mod(x)
+        want = ref(x)
+    assert got.shape == want.shape == (1, 6, 7, 8)
+    # the modulated mask is sigmoid(0) = 0.5 everywhere at initialisation
+    torch.testing.assert_close(got - mod.bias.view(1, -1, 1, 1),
+                               0.5 * (want - ref.bias.view(1, -1, 1, 1)), atol=1e-5, rtol=1e-5)

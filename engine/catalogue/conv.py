@@ -276,14 +276,9 @@ class ConvTransposeNd(LayerKind):
                     (ins.x[0], p["out_channels"], compact(p["kernel_size"])), kw(**extra))
 
 
-def symmetric_pads(p, dims, what):
-    """Resolve padding to one int per axis (modules that need symmetric padding)."""
-    pads = resolve_padding(p["padding"], p["kernel_size"], p["stride"], p["dilation"], dims)
-    for ax, (a, b) in zip(AXES[dims], pads, strict=True):
-        if a != b:
-            raise LayerError("padding", f'padding "same" needs an odd effective kernel '
-                             f"for {what} (along {ax} it pads {a} and {b})")
-    return pads, tuple(a for a, _ in pads)
+def pads2d(p):
+    """``((top, bottom), (left, right))`` of a 2D conv's padding (``"same"`` may be uneven)."""
+    return resolve_padding(p["padding"], p["kernel_size"], p["stride"], p["dilation"], 2)
 
 
 class DepthwiseSeparableConv2d(LayerKind):
@@ -304,7 +299,7 @@ class DepthwiseSeparableConv2d(LayerKind):
 
     def infer(self, p, ins):
         sizes = spatial(ins.x, 2, self.type)
-        pads, _ = symmetric_pads(p, 2, self.type)
+        pads = pads2d(p)
         out = [conv_out(n, k, s, pd, d, ax) for n, k, s, pd, d, ax in zip(
             sizes, p["kernel_size"], p["stride"], pads, p["dilation"], AXES[2], strict=True)]
         return (p["out_channels"], *out)
@@ -319,7 +314,7 @@ class DepthwiseSeparableConv2d(LayerKind):
         return Cost(params, mid * hw * k + cout * hw * mid)
 
     def rf_ops(self, p, ins, out):
-        pads, _ = symmetric_pads(p, 2, self.type)
+        pads = pads2d(p)
         return window_ops(p["kernel_size"], p["stride"], pads, p["dilation"])
 
     def summary(self, p):
@@ -327,10 +322,9 @@ class DepthwiseSeparableConv2d(LayerKind):
         return text + (f" · ×{p['depth_multiplier']}" if p["depth_multiplier"] > 1 else "")
 
     def ctor(self, p, ins, out, *, feeds_unpool=False):
-        _, pads = symmetric_pads(p, 2, self.type)
         return Ctor("DepthwiseSeparableConv2d", (ins.x[0], p["out_channels"],
                                                  compact(p["kernel_size"])),
-                    kw(stride=compact(p["stride"]), padding=compact(pads),
+                    kw(stride=compact(p["stride"]), padding=padding_arg(p["padding"]),
                        dilation=compact(p["dilation"]),
                        depth_multiplier=p["depth_multiplier"], bias=p["bias"]))
 
@@ -354,7 +348,7 @@ class SpatiallySeparableConv2d(LayerKind):
 
     def infer(self, p, ins):
         sizes = spatial(ins.x, 2, self.type)
-        pads, _ = symmetric_pads(p, 2, self.type)
+        pads = pads2d(p)
         out = [conv_out(n, k, s, pd, d, ax) for n, k, s, pd, d, ax in zip(
             sizes, p["kernel_size"], p["stride"], pads, p["dilation"], AXES[2], strict=True)]
         return (p["out_channels"], *out)
@@ -368,7 +362,7 @@ class SpatiallySeparableConv2d(LayerKind):
         return Cost(params, cout * mid_hw * cin * kh + cout * prod(out[1:]) * cout * kw_)
 
     def rf_ops(self, p, ins, out):
-        pads, _ = symmetric_pads(p, 2, self.type)
+        pads = pads2d(p)
         return window_ops(p["kernel_size"], p["stride"], pads, p["dilation"])
 
     def summary(self, p):
@@ -376,10 +370,9 @@ class SpatiallySeparableConv2d(LayerKind):
         return f"{kh}×1 + 1×{kw_} · " + conv_summary(p).split(" · ", 1)[1]
 
     def ctor(self, p, ins, out, *, feeds_unpool=False):
-        _, pads = symmetric_pads(p, 2, self.type)
         return Ctor("SpatiallySeparableConv2d", (ins.x[0], p["out_channels"],
                                                  compact(p["kernel_size"])),
-                    kw(stride=compact(p["stride"]), padding=compact(pads),
+                    kw(stride=compact(p["stride"]), padding=padding_arg(p["padding"]),
                        dilation=compact(p["dilation"]), bias=p["bias"]))
 
 
@@ -419,7 +412,7 @@ class DeformConv2d(LayerKind):
             if cin % p[name]:
                 raise LayerError(name, f"in_channels {cin} is not divisible by {name} "
                                  f"{p[name]}")
-        pads, _ = symmetric_pads(p, 2, self.type)
+        pads = pads2d(p)
         out = [conv_out(n, k, s, pd, d, ax) for n, k, s, pd, d, ax in zip(
             sizes, p["kernel_size"], p["stride"], pads, p["dilation"], AXES[2], strict=True)]
         return (p["out_channels"], *out)
@@ -434,7 +427,7 @@ class DeformConv2d(LayerKind):
         return Cost(params, macs)
 
     def rf_ops(self, p, ins, out):
-        pads, _ = symmetric_pads(p, 2, self.type)
+        pads = pads2d(p)
         return window_ops(p["kernel_size"], p["stride"], pads, p["dilation"])
 
     def summary(self, p):
@@ -442,9 +435,8 @@ class DeformConv2d(LayerKind):
         return text + (f" · og{p['offset_groups']}" if p["offset_groups"] > 1 else "")
 
     def ctor(self, p, ins, out, *, feeds_unpool=False):
-        _, pads = symmetric_pads(p, 2, self.type)
         return Ctor("DeformConv2d", (ins.x[0], p["out_channels"], compact(p["kernel_size"])),
-                    kw(stride=compact(p["stride"]), padding=compact(pads),
+                    kw(stride=compact(p["stride"]), padding=padding_arg(p["padding"]),
                        dilation=compact(p["dilation"]), groups=p["groups"],
                        offset_groups=p["offset_groups"], modulated=p["modulated"],
                        bias=p["bias"]))

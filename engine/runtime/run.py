@@ -609,11 +609,12 @@ class Session:
         with torch.no_grad():
             trace = run_trace(self.model, self._current_inputs(), until=src)
             x = trace.activations[src].detach()
-            off0, mask0 = split_offsets(module, conv(x))
+            padded = x if module.pre_pad is None else F.pad(x, module.pre_pad)  # uneven "same"
+            off0, mask0 = split_offsets(module, conv(padded))
             target_off = self._rotation_offsets(module, angle).to(x.dtype)
             target_off = target_off.view(1, -1, 1, 1).expand_as(off0).contiguous()
             mask_t = None if mask0 is None else mask0.detach()
-            target = deform_conv2d(x, target_off, module.weight, module.bias,
+            target = deform_conv2d(padded, target_off, module.weight, module.bias,
                                    stride=module.stride, padding=module.padding,
                                    dilation=module.dilation, mask=mask_t)
             scale = float(target.var()) + 1e-8
@@ -638,7 +639,7 @@ class Session:
             for p in module.parameters():
                 p.grad = None
         with torch.no_grad():
-            off, mask = split_offsets(module, conv(x))
+            off, mask = split_offsets(module, conv(padded))
             losses.append(float(F.mse_loss(module(x), target) / scale))
         return FitResult(node_id, tuple(losses), _np(off[0].clone()),
                          None if mask is None else _np(mask[0].clone()),

@@ -19,7 +19,7 @@ class DepthwiseSeparableConv2d(nn.Module):
     kernel_size : int or tuple of int
         Kernel of the depthwise convolution.
     stride, padding, dilation : int or tuple of int, optional
-        Of the depthwise convolution.
+        Of the depthwise convolution (``padding`` may be ``"valid"`` or ``"same"``).
     depth_multiplier : int, optional
         Depthwise filters per input channel (``in_channels * depth_multiplier``
         intermediate channels).

@@ -43,7 +43,8 @@ class SpatiallySeparableConv2d(nn.Module):
     kernel_size : int or tuple of int
         ``k`` or ``(k_h, k_w)``.
     stride, padding, dilation : int or tuple of int, optional
-        ``(vertical, horizontal)`` values.
+        ``(vertical, horizontal)`` values; ``padding`` may also be ``"valid"``
+        or ``"same"`` (as for ``nn.Conv2d``).
     bias : bool, optional
         Whether both convolutions have a bias.
 
@@ -60,11 +61,15 @@ class SpatiallySeparableConv2d(nn.Module):
         super().__init__()
         kh, kw = _pair(kernel_size)
         sh, sw = _pair(stride)
-        ph, pw = _pair(padding)
         dh, dw = _pair(dilation)
-        self.conv_h = nn.Conv2d(in_channels, out_channels, (kh, 1), (sh, 1), (ph, 0),
+        if isinstance(padding, str):  # "same" / "valid" mean the same for each part
+            pad_h = pad_w = padding
+        else:
+            ph, pw = _pair(padding)
+            pad_h, pad_w = (ph, 0), (0, pw)
+        self.conv_h = nn.Conv2d(in_channels, out_channels, (kh, 1), (sh, 1), pad_h,
                                 (dh, 1), bias=bias)
-        self.conv_w = nn.Conv2d(out_channels, out_channels, (1, kw), (1, sw), (0, pw),
+        self.conv_w = nn.Conv2d(out_channels, out_channels, (1, kw), (1, sw), pad_w,
                                 (1, dw), bias=bias)
 
     def forward(self, x):
