@@ -27,21 +27,18 @@ from __future__ import annotations
 import ast
 import keyword
 import math
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from .analysis import Analyzer
+from .atomic import atomic_write_text
 from .graph import ID_RE, RESERVED_IDS, Graph
 
 __all__ = ["ExportError", "export_code", "write_export", "class_name_for"]
 
 LINE = 100
-_UMASK = os.umask(0)
-os.umask(_UMASK)
 HERE = Path(__file__).resolve().parent
 LIBRARY_FILES = (HERE / "deform.py", HERE / "nnlib.py")  # emission order
 
@@ -484,23 +481,11 @@ def _verify(code: str, cls_name: str) -> None:
 
 
 def write_export(code: str, path) -> None:
-    """Write ``code`` to ``path`` atomically (temporary file in the same folder + rename).
+    """Write ``code`` to ``path`` atomically (:func:`engine.atomic.atomic_write`).
 
     Raises
     ------
     OSError
         The folder is missing or not writable (the existing file is untouched).
     """
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(code)
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp creates 0600
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    atomic_write_text(path, code)

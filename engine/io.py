@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from .atomic import atomic_write_text
 from .graph import Graph, GraphEditError
 
 __all__ = ["GraphFileError", "load_graph", "save_graph", "graph_from_json", "dumps"]
@@ -146,24 +146,17 @@ def dumps(graph: Graph) -> str:
 
 
 def save_graph(graph: Graph, path: str | os.PathLike) -> None:
-    """Write ``graph`` atomically; on failure the old file is left untouched."""
-    name = str(path)
-    target = Path(path)
-    text = dumps(graph)
-    folder = target.parent if str(target.parent) else Path(".")
+    """Write ``graph`` atomically; on failure the old file is left untouched.
+
+    A symbolic link is followed (its target is replaced) and an existing file
+    keeps its permissions (:func:`engine.atomic.atomic_write`).
+
+    Raises
+    ------
+    GraphFileError
+        The file cannot be written (the message names it and says why).
+    """
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+        atomic_write_text(path, dumps(graph))
     except OSError as exc:
-        raise GraphFileError(f"cannot write: {exc.strerror or exc}", name) from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except OSError as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise GraphFileError(f"cannot write: {exc.strerror or exc}", name) from None
+        raise GraphFileError(f"cannot write: {exc.strerror or exc}", str(path)) from None

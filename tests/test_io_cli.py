@@ -388,7 +388,7 @@ def test_failed_write_midway_keeps_the_old_file(tmp_path, monkeypatch):
 @pytest.mark.parametrize("where", ["mkstemp", "replace"])
 def test_refused_write_keeps_the_old_file(tmp_path, monkeypatch, where):
     # what a read-only folder does, simulated (root ignores file permissions)
-    import engine.io as io_module
+    import engine.atomic as io_module
 
     path = tmp_path / "net.convgraph.json"
     old = graph([X])
@@ -446,3 +446,27 @@ def test_analyze_importtime_lists_no_torch_or_qt():
 def test_engine_api_names():
     for name in ("load_graph", "save_graph", "analyze", "GraphFileError", "Graph", "Analyzer"):
         assert hasattr(engine, name)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions and symbolic links")
+def test_save_keeps_permissions_and_follows_symbolic_links(tmp_path):
+    g = load_graph(ROOT / "resources/examples/unet_mini.convgraph.json")
+    shared = tmp_path / "shared.convgraph.json"
+    shared.write_bytes(graph([X]))
+    shared.chmod(0o640)
+    save_graph(g, shared)
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o640
+    assert load_graph(shared).to_dict() == g.to_dict()
+
+    link = tmp_path / "link.convgraph.json"
+    link.symlink_to(shared)
+    g.set_meta("renamed through the link", g.description)
+    save_graph(g, link)
+    assert link.is_symlink() and link.resolve() == shared.resolve()
+    assert load_graph(shared).name == "renamed through the link"
+
+    fresh = tmp_path / "fresh.convgraph.json"  # a new file gets 0666 & ~umask, not 0600
+    save_graph(g, fresh)
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o666 & ~mask

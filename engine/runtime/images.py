@@ -6,19 +6,16 @@ No matplotlib, no torch: numpy and Pillow only.
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 import warnings
 from pathlib import Path
 
 import numpy as np
 
+from ..atomic import atomic_write
 from .errors import ImageError
 
 __all__ = ["load_image", "mosaic", "save_png", "to_uint8", "atomic_write", "MAX_PIXELS"]
 
-_UMASK = os.umask(0)
-os.umask(_UMASK)
 
 #: Larger images are refused (Pillow's decompression-bomb guard, made an error).
 MAX_PIXELS = 1 << 28
@@ -202,20 +199,3 @@ def save_png(path, array: np.ndarray) -> None:
         raise ValueError(f"save_png expects H x W, H x W x 3 or H x W x 4, got {a.shape}")
     im = Image.fromarray(np.ascontiguousarray(a))
     atomic_write(path, lambda fh: im.save(fh, format="PNG"))
-
-
-def atomic_write(path, write) -> None:
-    """Call ``write(binary_file)`` on a temporary file next to ``path``, then rename."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp creates 0600; give the usual mode
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
