@@ -109,6 +109,8 @@ def _deform_check(input, offset, weight, bias, mask, stride, padding, dilation):
 
     Raises
     ------
+    TypeError
+        If a tensor argument is not a ``torch.Tensor``.
     ValueError
         On any inconsistency of ranks, shapes, dtypes or devices.
     """
@@ -119,7 +121,7 @@ def _deform_check(input, offset, weight, bias, mask, stride, padding, dilation):
         tensors["mask"] = mask
     for name, t in tensors.items():
         if not isinstance(t, torch.Tensor):
-            raise ValueError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
+            raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
     for name in ("input", "offset", "weight", "mask"):
         if name in tensors and tensors[name].dim() != 4:
             raise ValueError(
@@ -349,6 +351,8 @@ def deform_conv2d(
 
     Raises
     ------
+    TypeError
+        If ``input``, ``offset``, ``weight``, ``bias`` or ``mask`` is not a tensor.
     ValueError
         If the shapes, dtypes or devices of the arguments are inconsistent, or
         ``stride`` / ``padding`` / ``dilation`` are invalid.

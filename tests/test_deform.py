@@ -457,7 +457,6 @@ def _bad(**changes):
             dict(padding=0, input=torch.zeros(1, 4, 2, 5, dtype=torch.float64)),
             "output would be empty",
         ),
-        (dict(offset=[0.0]), "offset must be a torch.Tensor"),
         (
             dict(input=torch.zeros(1, 0, 5, 5, dtype=torch.float64)),
             "at least one channel",
@@ -467,6 +466,11 @@ def _bad(**changes):
 def test_validation(changes, match):
     with pytest.raises(ValueError, match=match):
         deform_conv2d(**_bad(**changes))
+
+
+def test_a_non_tensor_is_a_type_error():
+    with pytest.raises(TypeError, match="offset must be a torch.Tensor, got list"):
+        deform_conv2d(**_bad(offset=[0.0]))
 
 
 # --------------------------------------------------------------------------- self-containment
