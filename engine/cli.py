@@ -107,7 +107,13 @@ def cmd_analyze(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from .export import ExportError, export_code, write_export
+    from .export import ExportError, check_class_name, export_code, write_export
+    if args.class_name is not None:  # a usage error: before the graph is read
+        try:
+            check_class_name(args.class_name)
+        except ExportError as exc:
+            print(f"error: --class-name: {exc}", file=sys.stderr)
+            return 2
     graph = _load(args.graph)
     try:
         code = export_code(graph, args.class_name)

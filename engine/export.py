@@ -36,7 +36,7 @@ from .analysis import Analyzer
 from .atomic import atomic_write_text
 from .graph import ID_RE, RESERVED_IDS, Graph
 
-__all__ = ["ExportError", "export_code", "write_export", "class_name_for"]
+__all__ = ["ExportError", "export_code", "write_export", "class_name_for", "check_class_name"]
 
 LINE = 100
 HERE = Path(__file__).resolve().parent
@@ -186,9 +186,11 @@ def _taken_names() -> frozenset[str]:
     return frozenset(set(_library()) | set(IMPORTS) | {"self", "super", "Tensor"})
 
 
-def _check_class_name(name: str) -> str:
+def check_class_name(name: str) -> str:
+    """``name`` if it can name the exported class, else :class:`ExportError` says why."""
     if not (re.match(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$", name) and not keyword.iskeyword(name)
-            and name not in _taken_names() and name not in RESERVED_IDS):
+            and name not in _taken_names() and name not in RESERVED_IDS
+            and not (name.startswith("__") and name.endswith("__"))):
         raise ExportError(f"class name {name[:40]!r} is not a valid Python identifier or "
                           "clashes with a name the exported code uses")
     return name
@@ -315,7 +317,7 @@ def export_code(graph: Graph, class_name: str | None = None) -> str:
         an.close()
     for nid in order:
         _check_id(nid)
-    cls_name = (_check_class_name(class_name) if class_name
+    cls_name = (check_class_name(class_name) if class_name
                 else class_name_for(graph.name))
 
     node_order = list(graph.nodes)

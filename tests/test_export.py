@@ -235,3 +235,14 @@ def test_cli_export_exit_codes(tmp_path, capsys):
     assert info.value.code == 2
     assert cli_main(["export", str(EXAMPLES / "unet_mini.convgraph.json"), "-o",
                      str(tmp_path / "nope" / "m.py")]) == 2
+
+
+@pytest.mark.parametrize("name", ["1bad", "__init__", "class", "nn", "my-net", "a" * 65])
+def test_cli_bad_class_name_is_a_usage_error(tmp_path, capsys, name):
+    out = tmp_path / "m.py"
+    out.write_text("# keep me\n")
+    assert cli_main(["export", str(EXAMPLES / "unet_mini.convgraph.json"), "-o", str(out),
+                     "--class-name", name]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --class-name: ") and err.count("\n") == 1
+    assert out.read_text() == "# keep me\n"
