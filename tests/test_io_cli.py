@@ -285,7 +285,7 @@ def test_analyze_table():
     proc = cli("analyze", ROOT / "resources/examples/hdc_dilated_stack.convgraph.json")
     assert proc.returncode == 0 and proc.stderr == ""
     assert "conv6" in proc.stdout and "128×32×32" in proc.stdout and "33×33" in proc.stdout
-    assert "178,410" in proc.stdout
+    assert "177,120" in proc.stdout
 
 
 # -- saving ------------------------------------------------------------------------------
