@@ -477,6 +477,33 @@ def test_copy_paste_gives_fresh_ids_and_internal_edges(view):
     assert dumps(g) == dumps(small_graph())
 
 
+# -- legibility -----------------------------------------------------------------------------------
+def test_text_is_readable_at_the_opening_zoom_and_titles_fit(qapp):
+    from PySide6.QtGui import QFontMetricsF
+
+    from designer.canvas import theme
+    from designer.canvas.node_item import _TEXT_R, _TEXT_X
+    from designer.canvas.view import READABLE_ZOOM
+    from engine.catalogue import CATALOGUE
+
+    for style in (theme.TITLE_TEXT, theme.BODY_TEXT, theme.STRONG_TEXT):
+        assert theme.font(*style).pixelSize() * READABLE_ZOOM >= 9.5, style
+    fm = QFontMetricsF(theme.font(*theme.TITLE_TEXT))
+    too_wide = [k.title for k in CATALOGUE.values()
+                if fm.horizontalAdvance(k.title) > _TEXT_R - _TEXT_X]
+    assert not too_wide  # "Depthwise separable", "Squeeze-excitation", "AdaptiveAvgPool2d"
+
+
+def test_opening_a_tall_graph_shows_its_top_at_the_readable_zoom(view):
+    from designer.canvas.view import READABLE_ZOOM
+
+    view.set_document(Document(load_graph(ROOT / "resources" / "examples"
+                                          / "classifier_tour.convgraph.json")))
+    assert view.zoom() == pytest.approx(READABLE_ZOOM)
+    top = view.graph_scene().nodes["input"].sceneBoundingRect()
+    assert view.mapToScene(view.viewport().rect()).boundingRect().contains(top)
+
+
 # -- scale and layout ----------------------------------------------------------------------------
 def test_300_node_graph_loads_into_scene(qapp):
     g = make_chain_graph(300)

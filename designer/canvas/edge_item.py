@@ -13,7 +13,6 @@ from functools import lru_cache
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import (
     QColor,
-    QFont,
     QFontMetricsF,
     QPainter,
     QPainterPath,
@@ -35,8 +34,8 @@ __all__ = ["EdgeItem", "EdgeLabelItem", "edge_label_texts"]
 #: below this zoom, labels are not drawn (they would be unreadable)
 LABEL_MIN_ZOOM = 0.55  # as the cards switch to their overview (title only)
 _ARROW_L, _ARROW_W = 8.0, 4.2
-_SHAPE_FONT = (10.5, QFont.Weight.DemiBold)
-_RF_FONT = (9.5, QFont.Weight.Normal)
+_SHAPE_FONT = theme.STRONG_TEXT
+_RF_FONT = theme.BODY_TEXT
 
 
 _RF_LABELS: dict[tuple, str] = {}
@@ -132,7 +131,7 @@ class EdgeLabelItem(QGraphicsItem):
             st = QStaticText(text)
             st.setTextFormat(Qt.TextFormat.PlainText)
             st.prepare(font=theme.font(*f))
-            out.append((st, f, theme.INK if f is _SHAPE_FONT else theme.INK_FAINT))
+            out.append((st, f, theme.INK if f is _SHAPE_FONT else theme.INK_SOFT))
         return tuple(out)
 
     def paint(self, painter: QPainter, option, widget=None) -> None:

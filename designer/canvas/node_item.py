@@ -9,6 +9,7 @@ it never edits anything. Mouse behaviour (moving, connecting) lives in
 from __future__ import annotations
 
 import html
+import math
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import (
@@ -35,11 +36,12 @@ __all__ = ["NodeItem", "fmt_count"]
 OVERVIEW_ZOOM = 0.55
 
 _W, _H = theme.NODE_W, theme.NODE_H
-_TEXT_X = -_W / 2 + 42.0
-_TEXT_R = _W / 2 - 9.0
-_TITLE_FONT = (12.0, QFont.Weight.DemiBold)
-_ID_FONT = (11.0, QFont.Weight.Normal)
-_SMALL_FONT = (10.5, QFont.Weight.Normal)
+#: the family glyph's disc (centre from the card's left edge, radius)
+_GLYPH_X, _GLYPH_R = 21.0, 12.5
+_TEXT_X = -_W / 2 + 39.0
+_TEXT_R = _W / 2 - 8.0
+#: tops of the three text lines (title; id and count; key parameters)
+_LINES = (-_H / 2 + 8.0, -_H / 2 + 25.0, -_H / 2 + 41.0)
 _CARD = QRectF(-_W / 2, -_H / 2, _W, _H)
 _BOUNDS = _CARD.adjusted(-9, -9, 9, 9)
 _SHAPE = QPainterPath()
@@ -170,12 +172,12 @@ class NodeItem(QGraphicsItem):
         count = ""
         if r is not None and r.params is not None:
             count = f"{fmt_count(r.params)} params" if r.params != 1 else "1 param"
-        count_st = _static(count, _SMALL_FONT, width) if count else None
+        count_st = _static(count, theme.BODY_TEXT, width) if count else None
         count_w = count_st[0].size().width() + 8 if count_st is not None else 0
         self._texts = (
-            _static(kind.title, _TITLE_FONT, width),
-            _static(self.node.id, _ID_FONT, width - count_w),
-            _static(summary, _SMALL_FONT, width) if summary else None,
+            _static(kind.title, theme.TITLE_TEXT, width),
+            _static(self.node.id, theme.BODY_TEXT, width - count_w),
+            _static(summary, theme.BODY_TEXT, width) if summary else None,
             count_st,
         )
 
@@ -263,11 +265,11 @@ class NodeItem(QGraphicsItem):
             self._paint_badge(painter, rect)
             return
         # glyph on a tinted disc
-        centre = QPointF(rect.left() + 23.5, 0)
+        centre = QPointF(rect.left() + _GLYPH_X, 0)
         tint = QColor(color)
         tint.setAlpha(30)
         painter.setBrush(tint)
-        painter.drawEllipse(centre, 13.5, 13.5)
+        painter.drawEllipse(centre, _GLYPH_R, _GLYPH_R)
         painter.save()
         painter.translate(centre)
         painter.setPen(QPen(color, 1.5, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
@@ -284,8 +286,9 @@ class NodeItem(QGraphicsItem):
         px = min(30.0, 12.0 / max(lod, 0.05))
         f = theme.font(px, QFont.Weight.DemiBold)
         width = QFontMetricsF(f).horizontalAdvance(self.kind.title)
-        if width > text_rect.width():  # shrink a little rather than elide
-            f = theme.font(max(px * 0.7, px * text_rect.width() / width), QFont.Weight.DemiBold)
+        if width > text_rect.width():  # shrink a little rather than elide (whole pixels)
+            f = theme.font(math.floor(max(px * 0.6, px * text_rect.width() / width)),
+                           QFont.Weight.DemiBold)
         painter.setFont(f)
         painter.setPen(theme.INK)
         shown = QFontMetricsF(f).elidedText(self.kind.title, Qt.TextElideMode.ElideRight,
@@ -294,17 +297,16 @@ class NodeItem(QGraphicsItem):
                          shown)
 
     def _paint_text(self, painter: QPainter) -> None:
-        rect = _CARD
         if self._texts is None:
             self._layout_text()
         title, ident, summary, count = self._texts
-        top = rect.top() + 7
-        _draw(painter, title, QPointF(_TEXT_X, top), theme.INK)
-        _draw(painter, ident, QPointF(_TEXT_X, top + 16.5), theme.INK_FAINT)
+        y_title, y_id, y_summary = _LINES
+        _draw(painter, title, QPointF(_TEXT_X, y_title), theme.INK)
+        _draw(painter, ident, QPointF(_TEXT_X, y_id), theme.INK_FAINT)
         if summary is not None:
-            _draw(painter, summary, QPointF(_TEXT_X, top + 32), theme.INK_SOFT)
+            _draw(painter, summary, QPointF(_TEXT_X, y_summary), theme.INK_SOFT)
         if count is not None:
-            _draw(painter, count, QPointF(_TEXT_R - count[0].size().width(), top + 17),
+            _draw(painter, count, QPointF(_TEXT_R - count[0].size().width(), y_id),
                   theme.INK_FAINT)
 
     def _paint_badge(self, painter: QPainter, rect: QRectF) -> None:

@@ -43,7 +43,7 @@ class PortItem(QGraphicsItem):
         self._name_text = QStaticText(name) if name else None
         self._bounds = QRectF(-_HIT_R, -_HIT_R, 2 * _HIT_R, 2 * _HIT_R)
         if self._name_text is not None:
-            self._name_text.prepare(font=theme.font(9.5))
+            self._name_text.prepare(font=theme.font(*theme.SMALL_TEXT))
             size = self._name_text.size()
             self._bounds = self._bounds.united(
                 QRectF(6, -8 - size.height(), size.width() + 2, size.height() + 2))
@@ -108,6 +108,6 @@ class PortItem(QGraphicsItem):
         painter.drawEllipse(QPointF(0, 0), r, r)
         if self._name_text is not None:
             painter.setPen(theme.INK_FAINT)
-            painter.setFont(theme.font(9.5))
+            painter.setFont(theme.font(*theme.SMALL_TEXT))
             painter.drawStaticText(QPointF(7, -9 - self._name_text.size().height()),
                                    self._name_text)

@@ -36,7 +36,7 @@ __all__ = ["GraphView"]
 
 MIN_ZOOM, MAX_ZOOM = 0.1, 4.0
 #: the smallest zoom at which a card's text is readable (opening a document)
-READABLE_ZOOM = 0.7
+READABLE_ZOOM = theme.READABLE_ZOOM
 
 
 class GraphView(QGraphicsView):
