@@ -10,7 +10,7 @@ Menus and shortcuts are built by :mod:`designer.widgets.menus`.
 
 from __future__ import annotations
 
-import importlib.util
+import sys
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer
@@ -46,20 +46,12 @@ from engine import Graph, GraphFileError, load_graph, save_graph
 
 
 def engine_panel_class():
-    """The optional engine panel class, or None (imported on first use: it brings
-    numpy and pyqtgraph, about a second that start-up does not wait for)."""
-    try:
-        from designer.panel import EnginePanel
-    except ImportError:
-        EnginePanel = None
+    """The engine panel class (imported on first use: it brings numpy and pyqtgraph,
+    about a second that start-up does not wait for)."""
+    from designer.panel import EnginePanel
+
     return EnginePanel
 
-
-def _panel_installed() -> bool:
-    try:
-        return importlib.util.find_spec("designer.panel") is not None
-    except (ImportError, ValueError):
-        return False
 
 __all__ = ["MainWindow", "AUTOSAVE_MS"]
 
@@ -149,8 +141,9 @@ class MainWindow(QMainWindow):
         self.properties_dock = self._dock("Properties", "properties", self.properties,
                                           area.RightDockWidgetArea)
         self.panel = None  # built by ensure_panel(), just after the window is shown
+        self.panel_error: str | None = None  # why it could not be built
         self.panel_dock = None
-        if self._engine and _panel_installed():
+        if self._engine:
             waiting = QLabel("Loading the engine…", self)
             waiting.setAlignment(Qt.AlignmentFlag.AlignCenter)
             waiting.setObjectName("muted")
@@ -192,16 +185,21 @@ class MainWindow(QMainWindow):
     def ensure_panel(self):
         """Build the engine panel now if it is installed and not built yet.
 
-        Returns the panel, or None when ``designer.panel`` is not available.
+        Returns the panel, or None when it cannot start (the reason is then shown
+        in its dock and on stderr: a broken install must not hide it).
         """
-        if self.panel is not None or self.panel_dock is None:
+        if self.panel is not None or self.panel_dock is None or self.panel_error:
             return self.panel
-        cls = engine_panel_class()
         waiting = self.panel_dock.widget()
-        if cls is None:
-            waiting.setText("The engine panel is not available in this build.")
+        try:
+            self.panel = engine_panel_class()(self)
+        except Exception as exc:  # noqa: BLE001 - shown to the user, the canvas keeps working
+            reason = f"{type(exc).__name__}: {exc}"
+            print(f"error: the engine panel could not start: {reason}", file=sys.stderr)
+            waiting.setWordWrap(True)
+            waiting.setText(f"The engine panel could not start.\n\n{reason}")
+            self.panel_error = reason  # not retried; the rest of the window works
             return None
-        self.panel = cls(self)
         self.panel_dock.setWidget(self.panel)
         waiting.deleteLater()
         for name, slot in (("nodeRequested", self.focus_node),
@@ -427,12 +425,8 @@ class MainWindow(QMainWindow):
 
     def export_pytorch(self) -> None:
         """Write standalone PyTorch code (``engine.export``, imported on demand)."""
-        try:
-            from engine.export import ExportError, export_code, write_export
-        except ImportError:
-            QMessageBox.information(self, "Export PyTorch", "PyTorch export is not "
-                                    "available in this build (engine.export is missing).")
-            return
+        from engine.export import ExportError, export_code, write_export
+
         result = self.doc.result()
         if not result.valid:
             QMessageBox.warning(self, "Export PyTorch", "<p>The graph has errors; fix them "
