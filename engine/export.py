@@ -42,19 +42,6 @@ LINE = 100
 HERE = Path(__file__).resolve().parent
 LIBRARY_FILES = (HERE / "deform.py", HERE / "nnlib.py")  # emission order
 
-#: ``nn.Module`` attributes not covered by ``engine.graph.RESERVED_IDS``: a
-#: submodule of that name would be shadowed or refused by ``nn.Module``.
-MODULE_ATTRS = frozenset("""
-_apply _backward_hooks _backward_pre_hooks _buffers _call_impl _compiled_call_impl
-_forward_hooks _forward_hooks_always_called _forward_hooks_with_kwargs _forward_pre_hooks
-_forward_pre_hooks_with_kwargs _get_backward_hooks _get_backward_pre_hooks _get_name
-_is_full_backward_hook _load_from_state_dict _load_state_dict_post_hooks
-_load_state_dict_pre_hooks _maybe_warn_non_full_backward_hook _modules _named_members
-_non_persistent_buffers_set _parameters _register_load_state_dict_pre_hook
-_register_state_dict_hook _replicate_for_data_parallel _save_to_state_dict _slow_forward
-_state_dict_hooks _state_dict_pre_hooks _version _wrapped_call_impl
-""".split())
-
 #: How the exported file spells each module-level name the library code may use.
 IMPORTS = {"math": "import math", "torch": "import torch",
            "F": "import torch.nn.functional as F", "nn": "from torch import nn"}
@@ -156,7 +143,7 @@ def _literal(v) -> str:
 
 def _check_id(nid: str) -> str:
     if (not isinstance(nid, str) or not ID_RE.match(nid) or keyword.iskeyword(nid)
-            or keyword.issoftkeyword(nid) or nid in RESERVED_IDS or nid in MODULE_ATTRS
+            or keyword.issoftkeyword(nid) or nid in RESERVED_IDS
             or (nid.startswith("__") and nid.endswith("__"))):
         raise ExportError(f"{str(nid)[:40]!r}: the node id cannot be used as a Python name "
                           "in exported code (keyword or nn.Module attribute); rename the node")
