@@ -21,7 +21,6 @@ that differs.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -29,7 +28,6 @@ from typing import Any
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from engine import CATALOGUE, Edge, Graph, GraphEditError, Node
-from engine.graph import check_id
 
 __all__ = [
     "GraphCommand", "AddNodeCommand", "RemoveNodesCommand", "ConnectCommand",
@@ -101,21 +99,7 @@ def restore_snapshot(graph: Graph, snap: Snapshot) -> None:
 
 def fresh_id(graph: Graph, base: str, taken: Iterable[str] = ()) -> str:
     """A legal id not in ``graph`` nor in ``taken``, e.g. ``conv3`` from ``conv1``."""
-    taken = set(taken)
-    stem = re.sub(r"\d+$", "", base) or "node"
-    stem = re.sub(r"[^A-Za-z0-9_]", "", stem) or "node"
-    if stem[0].isdigit():
-        stem = "n" + stem
-    stem = stem[:56]
-    i = 1
-    while True:
-        cand = f"{stem}{i}"
-        if cand not in graph and cand not in taken:
-            try:
-                return check_id(cand)
-            except GraphEditError:
-                pass
-        i += 1
+    return graph.unique_id(base, taken)
 
 
 def _fmt(value: Any) -> str:

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import keyword
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any
 
@@ -94,9 +95,14 @@ class Node:
     def kind(self):
         return CATALOGUE[self.type]
 
+    @cached_property
+    def normalised(self) -> dict[str, Any]:
+        """Every parameter, normalised, defaults filled in (shared: do not modify)."""
+        return self.kind.normalise(dict(self.params))
+
     def resolved(self) -> dict[str, Any]:
         """Every parameter, normalised, defaults filled in (a fresh dict)."""
-        return dict(self.kind.normalise(dict(self.params)))
+        return dict(self.normalised)
 
 
 @dataclass(frozen=True)
@@ -158,15 +164,22 @@ GraphEvent = (NodeAdded | NodeRemoved | NodeChanged | NodeMoved | NodeRenamed | 
               | EdgeRemoved | MetaChanged)
 
 
-def _validate_params(node_id: str, type_name: str, params: Mapping[str, Any]) -> dict:
+def _validate_params(node_id: str, type_name: str,
+                     params: Mapping[str, Any]) -> tuple[dict, dict]:
+    """``(explicit, normalised)`` parameters, or :class:`GraphEditError`."""
     kind = CATALOGUE[type_name]
     try:
         normal = kind.normalise(dict(params))
     except ParamError as exc:
         raise GraphEditError(f"{node_id}: {exc.message}", node_id, exc.param) from None
-    del normal
     # keep each explicit value as the user wrote it (3 stays 3), frozen
-    return {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}, normal
+
+
+def _with_normalised(node: Node, normal: dict) -> Node:
+    """Prime :attr:`Node.normalised` with the form validation just computed."""
+    node.__dict__["normalised"] = normal  # what the cached_property itself would store
+    return node
 
 
 class Graph:
@@ -238,10 +251,12 @@ class Graph:
 
     def topo_order(self) -> list[str]:
         """Node ids in a stable topological order (insertion order breaks ties)."""
+        rank = {n: i for i, n in enumerate(self._nodes)}
+        if all(rank[src] < rank[dst] for src, dst, _port in self._edges):
+            return list(self._nodes)  # every edge points forward: insertion order is it
         indeg = {n: len(self._in.get(n, ())) for n in self._nodes}
         ready = [n for n in self._nodes if indeg[n] == 0]
         order: list[str] = []
-        rank = {n: i for i, n in enumerate(self._nodes)}
         import heapq
         heap = [(rank[n], n) for n in ready]
         heapq.heapify(heap)
@@ -264,17 +279,25 @@ class Graph:
                     stack.append(dst)
         return seen
 
-    def unique_id(self, base: str) -> str:
-        """A fresh id like ``conv3`` from a base name."""
-        stem = re.sub(r"[^A-Za-z0-9_]", "", base).lower() or "node"
+    def unique_id(self, base: str, taken: Iterable[str] = ()) -> str:
+        """A fresh legal id ``<stem><n>`` not in the graph nor in ``taken``.
+
+        The stem is ``base`` without trailing digits and characters an id cannot
+        hold, e.g. ``conv3`` from ``conv1`` when ``conv1`` and ``conv2`` exist.
+        """
+        taken = set(taken)
+        stem = re.sub(r"[^A-Za-z0-9_]", "", re.sub(r"\d+$", "", base)) or "node"
         if stem[0].isdigit():
             stem = "n" + stem
         stem = stem[:56]
         i = 1
         while True:
             cand = f"{stem}{i}"
-            if cand not in self._nodes and cand not in RESERVED_IDS:
-                return cand
+            if cand not in self._nodes and cand not in taken:
+                try:
+                    return check_id(cand)
+                except GraphEditError:
+                    pass
             i += 1
 
     # -- edits ---------------------------------------------------------------
@@ -289,8 +312,9 @@ class Graph:
         check_id(node_id)
         if node_id in self._nodes:
             raise GraphEditError(f"duplicate node id {node_id!r}", node_id, "id")
-        clean = _validate_params(node_id, type_name, params or {})
-        node = Node(node_id, type_name, MappingProxyType(clean), _pos(pos, node_id))
+        clean, normal = _validate_params(node_id, type_name, params or {})
+        node = _with_normalised(Node(node_id, type_name, MappingProxyType(clean),
+                                     _pos(pos, node_id)), normal)
         self._nodes[node_id] = node
         self._in[node_id] = {}
         self._out[node_id] = {}
@@ -385,8 +409,8 @@ class Graph:
                 params.pop(name, None)
             else:
                 params[name] = value
-        clean = _validate_params(node_id, old.type, params)
-        new = replace(old, params=MappingProxyType(clean))
+        clean, normal = _validate_params(node_id, old.type, params)
+        new = _with_normalised(replace(old, params=MappingProxyType(clean)), normal)
         if dict(new.params) == dict(old.params):
             return
         self._nodes[node_id] = new
