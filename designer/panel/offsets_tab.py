@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -24,15 +24,11 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSpinBox,
-    QStackedWidget,
-    QVBoxLayout,
-    QWidget,
 )
 
 from . import fmt
-from .adaptive_splitter import AdaptiveSplitter
 from .image_plot import ImagePlot
-from .placeholder import Placeholder
+from .node_tab import NodeTab, plots_body
 
 __all__ = ["OffsetsTab"]
 
@@ -40,7 +36,7 @@ _GRID = "#00b8d4"
 _SAMPLE = "#ff6d00"
 
 
-class OffsetsTab(QWidget):
+class OffsetsTab(NodeTab):
     """Sampling points of one output position of a DeformConv2d, and offset lengths.
 
     Signals
@@ -56,7 +52,6 @@ class OffsetsTab(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.node_id: str | None = None
         self.params: dict = {}
         self.offsets: np.ndarray | None = None
         self.mask: np.ndarray | None = None
@@ -65,9 +60,6 @@ class OffsetsTab(QWidget):
         self._build()
 
     def _build(self) -> None:
-        self.title = QLabel()
-        self.title.setTextFormat(Qt.TextFormat.RichText)
-        self.title.setWordWrap(True)
         self.group_combo = QComboBox()
         self.group_combo.setToolTip("Offset group (channels in a group share offsets)")
         self.group_label = QLabel("Offset group")
@@ -104,36 +96,12 @@ class OffsetsTab(QWidget):
                                             pen=pg.mkPen(_GRID, width=2))
         self.heat_plot.add(self.heat_mark)
         self.heat_mark.setZValue(10)
-        split = AdaptiveSplitter()
-        split.addWidget(self.input_plot)
-        split.addWidget(self.heat_plot)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
-        self.info = QLabel()
-        self.info.setTextFormat(Qt.TextFormat.RichText)
-        self.info.setWordWrap(True)
-        legend = QLabel(f"<span style='color:{_GRID}'>○</span> regular grid &nbsp; "
-                        f"<span style='color:{_SAMPLE}'>●→</span> deformed sample "
-                        "(size and opacity: mask) &nbsp; click either picture to choose "
-                        "the output position")
-        legend.setWordWrap(True)
-        legend.setStyleSheet("color: gray;")
-        body = QWidget()
-        bl = QVBoxLayout(body)
-        bl.setContentsMargins(0, 0, 0, 0)
-        bl.addLayout(row)
-        bl.addWidget(split, 1)
-        bl.addWidget(self.info)
-        bl.addWidget(legend)
-        self.body = body
-        self.placeholder = Placeholder()
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self.placeholder)
-        self.stack.addWidget(body)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(4, 4, 4, 4)
-        lay.addWidget(self.title)
-        lay.addWidget(self.stack, 1)
+        body, self.info = plots_body(
+            [row], self.input_plot, self.heat_plot, (3, 2),
+            f"<span style='color:{_GRID}'>○</span> regular grid &nbsp; "
+            f"<span style='color:{_SAMPLE}'>●→</span> deformed sample (size and opacity: "
+            "mask) &nbsp; click either picture to choose the output position")
+        self.set_content(body)
 
         self.fit_button.clicked.connect(self._fit)
         self.group_combo.currentIndexChanged.connect(lambda _i: self._draw())
@@ -142,13 +110,6 @@ class OffsetsTab(QWidget):
         self.input_plot.clicked.connect(self._input_clicked)
 
     # -- public ------------------------------------------------------------------------
-    def show_message(self, text: str, actions=None) -> None:
-        """An explanation instead of the views (no DeformConv2d selected, no run yet)."""
-        self.placeholder.set_message(text, actions)
-        self.stack.setCurrentWidget(self.placeholder)
-        self.title.setText("")
-        self.node_id = None
-
     def set_busy(self, busy: bool) -> None:
         """Disable *Fit offsets* while the worker is busy."""
         self.fit_button.setEnabled(not busy)
@@ -197,7 +158,7 @@ class OffsetsTab(QWidget):
         variant = "modulated (DCN v2)" if self.mask is not None else "DCN v1"
         self.title.setText(f"<b>{node_id}</b> · DeformConv2d {kh}×{kw} · {variant} · "
                            f"offsets {fmt.shape(self.offsets.shape)} · input: {source}")
-        self.stack.setCurrentWidget(self.body)
+        self.show_content()
         if picture.ndim == 3:
             self.input_plot.set_image(np.clip(picture, 0, 1))
         else:

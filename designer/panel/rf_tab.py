@@ -29,17 +29,13 @@ from PySide6.QtWidgets import (
     QLabel,
     QSlider,
     QSpinBox,
-    QStackedWidget,
-    QVBoxLayout,
-    QWidget,
 )
 
 from . import fmt
-from .adaptive_splitter import AdaptiveSplitter
 from .colormaps import lookup_table
 from .fmt import picture
 from .image_plot import ImagePlot
-from .placeholder import Placeholder
+from .node_tab import NodeTab, plots_body
 
 __all__ = ["ReceptiveFieldTab"]
 
@@ -47,7 +43,7 @@ _REGION = "#00b8d4"
 _FOOT = (0, 229, 255, 230)
 
 
-class ReceptiveFieldTab(QWidget):
+class ReceptiveFieldTab(NodeTab):
     """Theoretical region, exact footprint and effective RF of one output element.
 
     Signals
@@ -61,7 +57,6 @@ class ReceptiveFieldTab(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.node_id: str | None = None
         self.rf = None
         self.shape: tuple[int, ...] | None = None
         self.index: tuple[int, ...] | None = None
@@ -76,9 +71,6 @@ class ReceptiveFieldTab(QWidget):
         self._build()
 
     def _build(self) -> None:
-        self.title = QLabel()
-        self.title.setTextFormat(Qt.TextFormat.RichText)
-        self.title.setWordWrap(True)
         self.spins = {}
         row = QHBoxLayout()
         self.pos_label = QLabel("Output")
@@ -136,47 +128,15 @@ class ReceptiveFieldTab(QWidget):
                                   self.rect_item)):
             item.setZValue(5 + z)
             self.in_plot.add(item)
-        split = AdaptiveSplitter()
-        split.addWidget(self.out_plot)
-        split.addWidget(self.in_plot)
-        split.setStretchFactor(0, 2)
-        split.setStretchFactor(1, 3)
-        self.info = QLabel()
-        self.info.setTextFormat(Qt.TextFormat.RichText)
-        self.info.setWordWrap(True)
-        legend = QLabel(f"<span style='color:{_REGION}'>┅</span> theoretical region &nbsp; "
-                        f"<span style='color:{_REGION}'>■</span> footprint (pixels that "
-                        "reach the output) &nbsp; <span style='color:#e65100'>■</span> "
-                        "effective RF (|gradient|)")
-        legend.setWordWrap(True)
-        legend.setStyleSheet("color: gray;")
-        body = QWidget()
-        bl = QVBoxLayout(body)
-        bl.setContentsMargins(0, 0, 0, 0)
-        bl.addLayout(row)
-        bl.addLayout(row2)
-        bl.addWidget(split, 1)
-        bl.addWidget(self.info)
-        bl.addWidget(legend)
-        self.body = body
-        self.placeholder = Placeholder()
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self.placeholder)
-        self.stack.addWidget(body)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(4, 4, 4, 4)
-        lay.addWidget(self.title)
-        lay.addWidget(self.stack, 1)
+        body, self.info = plots_body(
+            [row, row2], self.out_plot, self.in_plot, (2, 3),
+            f"<span style='color:{_REGION}'>┅</span> theoretical region &nbsp; "
+            f"<span style='color:{_REGION}'>■</span> footprint (pixels that reach the output)"
+            " &nbsp; <span style='color:#e65100'>■</span> effective RF (|gradient|)")
+        self.set_content(body)
         self.out_plot.clicked.connect(self._out_clicked)
 
     # -- public ------------------------------------------------------------------------
-    def show_message(self, text: str, actions=None) -> None:
-        """An explanation instead of the views."""
-        self.placeholder.set_message(text, actions)
-        self.stack.setCurrentWidget(self.placeholder)
-        self.title.setText("")
-        self.node_id = None
-
     def show_node(self, node_id: str, rf, shape: tuple[int, ...], out_map: np.ndarray | None,
                   tensor: np.ndarray | None, input_shape: tuple[int, ...],
                   can_erf: bool, index: tuple[int, ...] | None = None) -> None:
@@ -208,7 +168,7 @@ class ReceptiveFieldTab(QWidget):
         self.shape = tuple(shape)
         self.input_shape = tuple(input_shape)
         self.can_erf = can_erf
-        self.stack.setCurrentWidget(self.body)
+        self.show_content()
         self.title.setText(f"<b>{node_id}</b> · {rf.label()} · relative to <b>{rf.input}"
                            f"</b> · output {fmt.shape(shape)}")
         h, w = self.input_shape[-2:]

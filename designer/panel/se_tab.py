@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QRadioButton,
     QSplitter,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -27,12 +26,12 @@ from . import fmt
 from .adaptive_splitter import AdaptiveSplitter
 from .bar_chart import BarChart
 from .image_plot import ImagePlot
-from .placeholder import Placeholder
+from .node_tab import NodeTab, rich_label
 
 __all__ = ["SETab"]
 
 
-class SETab(QWidget):
+class SETab(NodeTab):
     """Bar chart of SE channel weights linked to before/after views of a channel.
 
     Signals
@@ -45,7 +44,6 @@ class SETab(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.node_id: str | None = None
         self.weights = np.zeros(0)
         self.before: np.ndarray | None = None
         self.after: np.ndarray | None = None
@@ -63,22 +61,15 @@ class SETab(QWidget):
         sort_row.addWidget(self.by_channel)
         sort_row.addWidget(self.by_weight)
         sort_row.addStretch(1)
-        self.title = QLabel()
-        self.title.setTextFormat(Qt.TextFormat.RichText)
-        self.title.setWordWrap(True)
         self.chart = BarChart(x_label="channel", y_label="weight")
         self.chart.setMinimumHeight(140)
-        self.summary = QLabel()
-        self.summary.setTextFormat(Qt.TextFormat.RichText)
-        self.summary.setWordWrap(True)
+        self.summary = rich_label()
         self.before_plot = ImagePlot(title="before")
         self.after_plot = ImagePlot(title="after", colorbar=True)
         pair = AdaptiveSplitter(ratio=0.8)
         pair.addWidget(self.before_plot)
         pair.addWidget(self.after_plot)
-        self.caption = QLabel()
-        self.caption.setTextFormat(Qt.TextFormat.RichText)
-        self.caption.setWordWrap(True)
+        self.caption = rich_label()
         bottom = QWidget()
         bl = QVBoxLayout(bottom)
         bl.setContentsMargins(0, 0, 0, 0)
@@ -96,25 +87,10 @@ class SETab(QWidget):
         split.setChildrenCollapsible(False)
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 3)
-        self.placeholder = Placeholder()
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self.placeholder)
-        self.stack.addWidget(split)
-        self.content = split
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(4, 4, 4, 4)
-        lay.addWidget(self.title)
-        lay.addWidget(self.stack, 1)
+        self.set_content(split)
 
         self.by_weight.toggled.connect(lambda _c: self._draw_bars())
         self.chart.barClicked.connect(self.select_channel)
-
-    def show_message(self, text: str, actions=None) -> None:
-        """An explanation instead of the chart (no SE node selected, no run yet)."""
-        self.placeholder.set_message(text, actions)
-        self.stack.setCurrentWidget(self.placeholder)
-        self.title.setText("")
-        self.node_id = None
 
     def show_weights(self, node_id: str, weights: np.ndarray, before: np.ndarray | None,
                      after: np.ndarray | None, source: str = "", cmap: str = "viridis") -> None:
@@ -128,7 +104,7 @@ class SETab(QWidget):
         self.cmap = cmap
         if not same:
             self.channel = int(np.argmin(self.weights)) if self.weights.size else 0
-        self.stack.setCurrentWidget(self.content)
+        self.show_content()
         c = self.weights.size
         self.title.setText(f"<b>{node_id}</b> · Squeeze-and-Excitation · {c} channel weights "
                            f"= sigmoid(MLP(mean of each channel of <b>{source}</b>))")
