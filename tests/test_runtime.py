@@ -6,6 +6,7 @@ Small graphs and inputs only; no timed assertions.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +44,7 @@ from engine.runtime import (  # noqa: E402
     save_png,
 )
 from engine.runtime.build import default_memory_limit, estimate_bytes  # noqa: E402
+from engine.runtime.run import LazyStats, node_stats  # noqa: E402
 
 pytestmark = pytest.mark.torch
 
@@ -311,7 +313,7 @@ def test_unpool_gets_indices_and_values_flow_on():
 def _only_numpy(obj, path="result"):
     if isinstance(obj, torch.Tensor):
         raise AssertionError(f"{path} is a torch tensor")
-    if isinstance(obj, dict):
+    if isinstance(obj, Mapping):
         for k, v in obj.items():
             _only_numpy(v, f"{path}[{k!r}]")
     elif isinstance(obj, (list, tuple)):
@@ -335,13 +337,34 @@ def test_run_graph_returns_numpy_only():
     st = res.stats["conv1"]
     a = res.activations["conv1"]
     assert st.shape == (8, 16, 16) and math.isclose(st.max, float(a.max()))
+    assert list(res.stats) == list(res.activations)
+    for nid, act in res.activations.items():  # lazy, numpy float32: float64 reference
+        st, ref = res.stats[nid], act.astype(np.float64)
+        assert st is res.stats[nid] and st.shape == act.shape
+        assert (st.min, st.max) == (float(act.min()), float(act.max()))
+        assert math.isclose(st.mean, ref.mean(), rel_tol=1e-5, abs_tol=1e-6)
+        assert math.isclose(st.std, ref.std(), rel_tol=1e-4, abs_tol=1e-6)
     assert not res.activations["conv1"].flags.writeable
     assert res.input_sources == {"x": "image"}
     assert res.memory_estimate == estimate_bytes(analyze(g))
     quick = run_graph(g, None, seed=3, capture=False)
     assert quick.activations == {} and np.array_equal(quick.outputs["unpool"],
                                                       res.outputs["unpool"])
+    assert list(quick.stats) == ["unpool"]
+    assert quick.stats["unpool"] == res.stats["unpool"]
     assert quick.shapes == res.shapes
+
+
+def test_node_stats_edge_cases():
+    empty = node_stats(np.zeros((0, 4), np.float32))
+    assert empty.shape == (0, 4) and all(math.isnan(v) for v in
+                                         (empty.min, empty.max, empty.mean, empty.std))
+    ints = node_stats(np.array([[1, 3], [5, 7]], np.int64))
+    assert (ints.min, ints.max, ints.mean) == (1.0, 7.0, 4.0)
+    assert math.isclose(ints.std, math.sqrt(5.0), rel_tol=1e-6)
+    lazy = LazyStats({"a": np.arange(4, dtype=np.float32)})
+    assert len(lazy) == 1 and "a" in lazy and lazy.get("b") is None
+    assert lazy["a"].max == 3.0
 
 
 def test_prepare_input_image_conversions():

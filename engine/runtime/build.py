@@ -38,6 +38,7 @@ are respected.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -94,8 +95,12 @@ def tune_allocator() -> bool:
 
 
 # -- memory ---------------------------------------------------------------------------
+@functools.cache
 def physical_memory() -> int | None:
-    """Physical RAM in bytes (``/proc/meminfo``, else ``os.sysconf``), None if unknown."""
+    """Physical RAM in bytes (``/proc/meminfo``, else ``os.sysconf``), None if unknown.
+
+    Read once per process (every run checks its memory estimate against it).
+    """
     try:
         with open("/proc/meminfo", encoding="ascii") as fh:
             for line in fh:

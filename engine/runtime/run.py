@@ -51,7 +51,8 @@ from .build import (
 from .errors import ImageError, RunCancelled, WeightsError
 
 __all__ = ["DEFAULT_IMAGE", "prepare_input", "run_graph", "RunResult", "NodeStats",
-           "FitResult", "Session", "load_state_dict_file", "RunCancelled"]
+           "FitResult", "Session", "LazyStats", "node_stats", "load_state_dict_file",
+           "RunCancelled"]
 
 #: The bundled sample image (the command line's default).
 DEFAULT_IMAGE = Path(__file__).resolve().parents[2] / "resources" / "images" / "scene.png"
@@ -192,8 +193,9 @@ class RunResult:
     masks : dict
         Modulated DeformConv2d id -> sigmoid masks ``[offset_groups * kh * kw,
         Ho, Wo]``.
-    stats : dict
-        Node id -> :class:`NodeStats` (captured nodes; outputs always).
+    stats : Mapping
+        Node id -> :class:`NodeStats` (captured nodes; outputs always),
+        computed on first access (:class:`LazyStats`).
     shapes : dict
         Node id -> actual output shape without the batch dimension (always).
     input_sources : dict
@@ -214,7 +216,7 @@ class RunResult:
     se_weights: dict[str, np.ndarray]
     offsets: dict[str, np.ndarray]
     masks: dict[str, np.ndarray]
-    stats: dict[str, NodeStats]
+    stats: Mapping[str, NodeStats]
     shapes: dict[str, tuple[int, ...]]
     input_sources: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
@@ -262,19 +264,55 @@ def _np(t: torch.Tensor) -> np.ndarray:
     return a
 
 
-def _stats(t: torch.Tensor) -> NodeStats:
-    """Min, max, mean and (population) std of one activation ``[1, ...]``, in torch."""
-    x = t[0]
-    shape = tuple(x.shape)
-    if x.numel() == 0:
+def node_stats(a: np.ndarray) -> NodeStats:
+    """Min, max, mean and (population) std of one activation (no batch dimension).
+
+    numpy, single-threaded: no torch parallel region (whose thread hand-offs
+    cost far more than these few passes over memory on a loaded machine), and
+    callable from any thread. float32 pairwise sums (the mean to ~1e-7
+    relative); integer and bool arrays are converted to float32.
+    """
+    shape = tuple(a.shape)
+    if a.size == 0:
         return NodeStats(shape, math.nan, math.nan, math.nan, math.nan)
-    if not x.is_floating_point():
-        x = x.float()
-    lo, hi = torch.aminmax(x)
-    mean = x.mean()  # (torch.std_mean is ~30x slower on CPU)
-    std = (x - mean).square_().mean().sqrt_()
-    vals = torch.stack([lo, hi, mean, std]).tolist()
-    return NodeStats(shape, *(float(v) for v in vals))
+    if a.dtype != np.float32 and a.dtype != np.float64:
+        a = a.astype(np.float32)
+    lo, hi = a.min(), a.max()
+    mean = a.mean()
+    d = a - mean
+    d *= d
+    std = math.sqrt(float(d.mean()))
+    return NodeStats(shape, float(lo), float(hi), float(mean), std)
+
+
+class LazyStats(Mapping):
+    """``{node_id: NodeStats}`` computed on first access from read-only arrays.
+
+    :meth:`Session.run` returns one as ``RunResult.stats``: the command line
+    (``summary.json``) reads every entry, the designer none (its Maps tab
+    computes the statistics of the node on show), so a capturing run pays
+    nothing for them. The arrays are the run's read-only activations; a value,
+    once computed, is kept.
+    """
+
+    def __init__(self, arrays: Mapping[str, np.ndarray]):
+        self._arrays = dict(arrays)
+        self._done: dict[str, NodeStats] = {}
+
+    def __getitem__(self, key: str) -> NodeStats:
+        st = self._done.get(key)
+        if st is None:
+            st = self._done[key] = node_stats(self._arrays[key])
+        return st
+
+    def __iter__(self):
+        return iter(self._arrays)
+
+    def __len__(self) -> int:
+        return len(self._arrays)
+
+    def __repr__(self) -> str:
+        return f"LazyStats({list(self._arrays)})"
 
 
 # -- weights --------------------------------------------------------------------------
@@ -471,14 +509,13 @@ class Session:
             offsets[nid] = _np(off[0])
             if mask is not None:
                 masks[nid] = _np(mask[0])
-        with torch.inference_mode():
-            stats = {nid: _stats(t) for nid, t in trace.activations.items()}
-            for nid, t in zip(info.output_ids, trace.outputs, strict=True):
-                if nid not in stats:
-                    stats[nid] = _stats(t)
+        stats = dict(acts)
+        for nid, a in outputs.items():
+            stats.setdefault(nid, a)
         result = RunResult(
             inputs={k: _np(v) for k, v in inputs.items()}, activations=acts,
-            outputs=outputs, se_weights=se, offsets=offsets, masks=masks, stats=stats,
+            outputs=outputs, se_weights=se, offsets=offsets, masks=masks,
+            stats=LazyStats(stats),
             shapes=dict(trace.shapes), input_sources=dict(self._sources),
             seconds=seconds, memory_estimate=estimate, seed=self.seed)
         self.last_result = result
