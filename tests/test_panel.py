@@ -20,14 +20,16 @@ from PySide6.QtWidgets import QMainWindow
 pytestmark = pytest.mark.gui
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "resources" / "examples" / "classifier_tour.convgraph.json"
+EXAMPLES = ROOT / "resources" / "examples"
+EXAMPLE = EXAMPLES / "classifier_tour.convgraph.json"
+VIDEO = EXAMPLES / "video_conv3d.convgraph.json"
 
 
-def _document():
+def _document(path=EXAMPLE):
     import engine
     from designer.document import Document
 
-    return Document(engine.load_graph(EXAMPLE))
+    return Document(engine.load_graph(path))
 
 
 def _make_panel(qapp, size=(900, 760)):
@@ -78,6 +80,21 @@ def small_image(tmp_path_factory):
     rgb = np.stack([xx * 8, yy * 10, (xx + yy) % 2 * 255], axis=-1).astype(np.uint8)
     Image.fromarray(rgb).save(path)
     return path
+
+
+@pytest.fixture
+def new_panel(qapp):
+    """Make fresh panels: ``new_panel(size=(w, h)) -> (window, panel)``; they are shut
+    down and closed after the test."""
+    made = []
+
+    def make(size=(900, 760)):
+        made.append(_make_panel(qapp, size))
+        return made[-1]
+    yield make
+    for win, panel in made:
+        panel.shutdown()
+        win.close()
 
 
 @pytest.fixture(scope="module")
@@ -282,121 +299,177 @@ def test_graph_edit_updates_code_and_marks_results_stale(ran, qapp):
     assert panel.controller.result_is_current()
 
 
+def test_3d_graph_depth_counted_from_zero_inputs_named_statistics_shown(new_panel, qapp):
+    win, panel = new_panel(size=(1000, 800))
+    panel.set_document(_document(VIDEO))
+    # the 3-D Input gets seeded noise, not the image: the panel says so before and after
+    assert "seeded random values for clip (seed 0)" in panel.status_text()
+    assert panel.run_blocking(timeout_s=120), panel.status_text()
+    status = panel.status_text()
+    assert status.startswith("Ran 12 nodes on seeded random values for clip (seed 0) in")
+    assert "scene.png" not in status
+    for _ in range(3):
+        qapp.processEvents()
+    tab = panel.maps_tab
+    assert tab.node_id == "conv1" and tab.activation.shape == (64, 16, 112, 112)
+    # slider, large view and hover all count slices from 0, like channels and pixels
+    assert tab.depth_slider.isVisible()
+    assert tab.depth_slider.text() == "depth 8 (0–15)"
+    assert tab.detail.title.text.endswith("channel 0 of conv1, depth 8")
+    tab.depth_slider.setValue(15)
+    assert tab.depth_slider.text() == "depth 15 (0–15)"
+    assert tab.detail.title.text.endswith("depth 15")
+    np.testing.assert_array_equal(tab.detail.image.image, tab.activation[0, 15])
+    tab._mosaic_hover(3.5, 2.5)
+    assert "(d 15, y 2, x 3)" in tab.hover.text()
+    tab.depth_slider.setValue(0)
+    assert tab.depth_slider.text() == "depth 0 (0–15)"
+    # every row of the statistics table under the large view is on screen
+    stats = tab.stats
+    assert stats.isVisible()
+    for _ in range(3):
+        qapp.processEvents()
+    shown = stats.visibleRegion().boundingRect()
+    assert shown.height() >= stats.sizeHint().height(), (shown, stats.sizeHint())
+    assert shown.width() >= stats.sizeHint().width()
+    bottom = stats.mapTo(win, stats.rect().bottomLeft()).y()
+    assert bottom <= win.height()
+    assert fmt_rows(stats.text()) == ["", "min", "max", "mean", "std", "zeros"]
+    # the Image tab counts frames the same way
+    panel.tabs.setCurrentWidget(panel.image_tab)
+    _wait(panel, lambda: panel.image_tab.current_tensor() is not None)
+    qapp.processEvents()
+    assert panel.image_tab.depth.text() == "frame 0 (0–15)"
+    assert "seeded random values" in panel.image_tab.info.text()
+
+
+def fmt_rows(html: str) -> list[str]:
+    """First cell of every row of a statistics table (``fmt.stats_html``)."""
+    import re
+
+    from designer.panel import fmt
+
+    return [fmt.plain(row.split("</td>")[0]).strip()
+            for row in re.findall(r"<tr>(.*?)</tr>", html)]
+
+
+def test_input_sources_follow_the_engine_and_read_well():
+    from designer.panel import fmt
+    from designer.panel.views import input_sources
+    from engine.runtime.run import uses_image
+
+    kinds = set()
+    for path in sorted(EXAMPLES.glob("*.convgraph.json")):
+        doc = _document(path)
+        sources = input_sources(doc)
+        assert sources == {i: "image" if uses_image(doc.graph, i) else "random"
+                           for i, n in doc.graph.nodes.items() if n.type == "Input"}
+        kinds.update(sources.values())
+    assert kinds == {"image", "random"}
+    assert fmt.inputs_html({"input": "image"}, "scene.png", 0) == "<b>scene.png</b>"
+    assert fmt.inputs_html({"a": "image", "b": "random"}, "x<1>.png", 3) == \
+        "<b>x&lt;1&gt;.png</b> (a) and seeded random values for <b>b</b> (seed 3)"
+    assert fmt.inputs_html({"v": "random", "w": "random"}, "scene.png", 0) == \
+        "seeded random values for <b>v</b>, <b>w</b> (seed 0)"
+
+
 # ---------------------------------------------------------------- failures and cancel
 
 
-def test_cancel_stops_a_run(qapp):
-    win, panel = _make_panel(qapp)
-    try:
-        panel.set_document(_document())
-        seen = []
+def test_cancel_stops_a_run(new_panel, qapp):
+    win, panel = new_panel()
+    panel.set_document(_document())
+    seen = []
 
-        def cancel_after_three(job, done, total, label):  # runs in the worker thread
-            seen.append(done)
-            if done == 3:
-                panel.controller.jobs.cancel()  # the next progress callback raises
+    def cancel_after_three(job, done, total, label):  # runs in the worker thread
+        seen.append(done)
+        if done == 3:
+            panel.controller.jobs.cancel()  # the next progress callback raises
 
-        panel.controller.jobs.progress.connect(cancel_after_three,
-                                               Qt.ConnectionType.DirectConnection)
-        assert panel.run()
-        _wait(panel, lambda: panel.run_state != "running")
-        assert panel.run_state == "cancelled"
-        assert "cancelled" in panel.status_text().lower()
-        assert panel.controller.result is None
-        assert max(seen) == 3
-        assert panel.last_error is None
-        panel.controller.jobs.progress.disconnect(cancel_after_three)
-        _settle(panel, qapp)
-        assert not panel.cancel_button.isEnabled()
-        # the panel still works afterwards
-        assert panel.run_blocking(timeout_s=60)
-    finally:
-        panel.shutdown()
-        win.close()
+    panel.controller.jobs.progress.connect(cancel_after_three,
+                                           Qt.ConnectionType.DirectConnection)
+    assert panel.run()
+    _wait(panel, lambda: panel.run_state != "running")
+    assert panel.run_state == "cancelled"
+    assert "cancelled" in panel.status_text().lower()
+    assert panel.controller.result is None
+    assert max(seen) == 3
+    assert panel.last_error is None
+    panel.controller.jobs.progress.disconnect(cancel_after_three)
+    _settle(panel, qapp)
+    assert not panel.cancel_button.isEnabled()
+    # the panel still works afterwards
+    assert panel.run_blocking(timeout_s=60)
 
 
-def test_unreadable_image_shows_an_error_and_keeps_the_image(qapp, tmp_path, small_image):
-    win, panel = _make_panel(qapp)
-    try:
-        panel.set_document(_document())
-        panel.set_image(small_image)
-        _settle(panel, qapp)
-        assert panel.controller.image_path == small_image
-        bad = tmp_path / "broken.png"
-        bad.write_bytes(b"\x89PNG\r\n\x1a\n this is not an image")
-        panel.set_image(bad)
-        _settle(panel, qapp)
-        assert panel.last_error is not None
-        title, message = panel.last_error
-        assert title == "Cannot read the image" and "broken.png" in message
-        assert panel.dialog is not None and panel.dialog.isVisible()
-        panel.dialog.close()
-        assert panel.controller.image_path == small_image
-        assert panel.run_blocking(timeout_s=60)
-        assert "small.png" in panel.status_text()
-    finally:
-        panel.shutdown()
-        win.close()
+def test_unreadable_image_shows_an_error_and_keeps_the_image(new_panel, qapp, tmp_path,
+                                                              small_image):
+    win, panel = new_panel()
+    panel.set_document(_document())
+    panel.set_image(small_image)
+    _settle(panel, qapp)
+    assert panel.controller.image_path == small_image
+    bad = tmp_path / "broken.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n this is not an image")
+    panel.set_image(bad)
+    _settle(panel, qapp)
+    assert panel.last_error is not None
+    title, message = panel.last_error
+    assert title == "Cannot read the image" and "broken.png" in message
+    assert panel.dialog is not None and panel.dialog.isVisible()
+    panel.dialog.close()
+    assert panel.controller.image_path == small_image
+    assert panel.run_blocking(timeout_s=60)
+    assert "small.png" in panel.status_text()
 
 
-def test_ctrl_r_runs(qapp):
+def test_ctrl_r_runs(new_panel):
     from PySide6.QtTest import QTest
 
-    win, panel = _make_panel(qapp)
-    try:
-        panel.set_document(_document())
-        assert panel.image_tab.combo.currentText() == "scene.png"  # the default sample
-        win.activateWindow()
-        panel.maps_tab.setFocus()
-        QTest.keyClick(panel.maps_tab, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
-        assert panel.run_state == "running"
-        _wait(panel, lambda: panel.run_state != "running")
-        assert panel.run_state == "done"
-        assert panel.maps_tab.activation is not None  # the first conv is shown
-        assert panel.maps_tab.node_id == "stem_conv"
-    finally:
-        panel.shutdown()
-        win.close()
+    win, panel = new_panel()
+    panel.set_document(_document())
+    assert panel.image_tab.combo.currentText() == "scene.png"  # the default sample
+    win.activateWindow()
+    panel.maps_tab.setFocus()
+    QTest.keyClick(panel.maps_tab, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    assert panel.run_state == "running"
+    _wait(panel, lambda: panel.run_state != "running")
+    assert panel.run_state == "done"
+    assert panel.maps_tab.activation is not None  # the first conv is shown
+    assert panel.maps_tab.node_id == "stem_conv"
 
 
-def test_invalid_graph_asks_to_fix_the_errors(qapp):
-    win, panel = _make_panel(qapp)
-    try:
-        doc = _document()
-        doc.graph.disconnect("pool1", "deform", 0)
-        panel.set_document(doc)
-        assert not panel.run()
-        assert "fix the errors first" in panel.status_text().lower()
-        assert not panel.controller.busy
-    finally:
-        panel.shutdown()
-        win.close()
+def test_invalid_graph_asks_to_fix_the_errors(new_panel):
+    win, panel = new_panel()
+    doc = _document()
+    doc.graph.disconnect("pool1", "deform", 0)
+    panel.set_document(doc)
+    assert not panel.run()
+    assert "fix the errors first" in panel.status_text().lower()
+    assert "deform: input not connected" in panel.status_text()
+    assert not panel.controller.busy
 
 
-def test_bad_weights_file_is_refused_with_a_clear_message(qapp, tmp_path):
-    win, panel = _make_panel(qapp)
-    try:
-        panel.set_document(_document())
-        bad = tmp_path / "w.pt"
-        bad.write_bytes(b"not a torch file")
-        panel.controller.load_weights(bad)
-        _settle(panel, qapp)
-        assert panel.last_error[0] == "Cannot load the weights"
-        assert "w.pt" in panel.last_error[1]
-        assert panel.controller.weights_path is None
-        panel.dialog.close()
-        # save, then load back the engine's own weights: accepted
-        good = tmp_path / "good.pt"
-        panel.controller.save_weights(good)
-        _settle(panel, qapp)
-        assert good.exists()
-        panel.controller.load_weights(good)
-        _settle(panel, qapp)
-        assert panel.controller.weights_path == str(good)
-        assert "good.pt" in panel.weights_tab.state.text()
-    finally:
-        panel.shutdown()
-        win.close()
+def test_bad_weights_file_is_refused_with_a_clear_message(new_panel, qapp, tmp_path):
+    win, panel = new_panel()
+    panel.set_document(_document())
+    bad = tmp_path / "w.pt"
+    bad.write_bytes(b"not a torch file")
+    panel.controller.load_weights(bad)
+    _settle(panel, qapp)
+    assert panel.last_error[0] == "Cannot load the weights"
+    assert "w.pt" in panel.last_error[1]
+    assert panel.controller.weights_path is None
+    panel.dialog.close()
+    # save, then load back the engine's own weights: accepted
+    good = tmp_path / "good.pt"
+    panel.controller.save_weights(good)
+    _settle(panel, qapp)
+    assert good.exists()
+    panel.controller.load_weights(good)
+    _settle(panel, qapp)
+    assert panel.controller.weights_path == str(good)
+    assert "good.pt" in panel.weights_tab.state.text()
 
 
 def test_creating_the_panel_does_not_import_torch():
@@ -422,64 +495,56 @@ def test_creating_the_panel_does_not_import_torch():
     assert out.stdout.strip().splitlines()[-1] == "False"
 
 
-def test_auto_run_follows_graph_and_weights_changes(qapp):
-    win, panel = _make_panel(qapp)
-    try:
-        panel.set_document(_document())
-        assert panel.run_blocking(timeout_s=60)
-        runs = []
-        panel.controller.runFinished.connect(runs.append)
-        panel.auto_run.setChecked(True)
-        assert not panel.auto_timer.isActive()  # results are current: nothing to do
-        panel.doc.graph.move("classifier", (5, 2400))  # positions do not matter
-        assert not panel.auto_timer.isActive()
-        panel.doc.graph.set_params("classifier", {"out_features": 9})
-        assert panel.auto_timer.isActive()
-        _wait(panel, lambda: len(runs) == 1, timeout=30)
-        assert panel.controller.result.activations["classifier"].shape == (9,)
-        assert panel.controller.result_is_current()
-        panel.weights_tab.seed.setValue(7)  # a new seed re-initialises, then runs
-        _wait(panel, lambda: len(runs) == 2, timeout=30)
-        assert panel.controller.result.seed == 7
-        assert "seed 7" in panel.weights_tab.state.text()
-    finally:
-        panel.shutdown()
-        win.close()
+def test_auto_run_follows_graph_and_weights_changes(new_panel):
+    win, panel = new_panel()
+    panel.set_document(_document())
+    assert panel.run_blocking(timeout_s=60)
+    runs = []
+    panel.controller.runFinished.connect(runs.append)
+    panel.auto_run.setChecked(True)
+    assert not panel.auto_timer.isActive()  # results are current: nothing to do
+    panel.doc.graph.move("classifier", (5, 2400))  # positions do not matter
+    assert not panel.auto_timer.isActive()
+    panel.doc.graph.set_params("classifier", {"out_features": 9})
+    assert panel.auto_timer.isActive()
+    _wait(panel, lambda: len(runs) == 1, timeout=30)
+    assert panel.controller.result.activations["classifier"].shape == (9,)
+    assert panel.controller.result_is_current()
+    panel.weights_tab.seed.setValue(7)  # a new seed re-initialises, then runs
+    _wait(panel, lambda: len(runs) == 2, timeout=30)
+    assert panel.controller.result.seed == 7
+    assert "seed 7" in panel.weights_tab.state.text()
 
 
-def test_dropping_an_image_file_uses_it(qapp, small_image):
+def test_dropping_an_image_file_uses_it(new_panel, qapp, small_image):
     from PySide6.QtCore import QMimeData, QPoint, QUrl
     from PySide6.QtGui import QDragEnterEvent, QDropEvent
 
-    win, panel = _make_panel(qapp)
-    try:
-        panel.set_document(_document())
-        mime = QMimeData()
-        mime.setUrls([QUrl.fromLocalFile(str(small_image))])
-        enter = QDragEnterEvent(QPoint(20, 20), Qt.DropAction.CopyAction, mime,
-                                Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-        panel.dragEnterEvent(enter)
-        assert enter.isAccepted()
-        drop = QDropEvent(QPointF(20, 20), Qt.DropAction.CopyAction, mime,
-                          Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-        panel.dropEvent(drop)
-        _settle(panel, qapp)
-        assert panel.controller.image_path == small_image
-        assert panel.tabs.currentWidget() is panel.image_tab
-        # the Image tab previews exactly what the Input receives
-        _settle(panel, qapp)
-        tensor = panel.image_tab.current_tensor()
-        assert tensor is not None and tensor.shape == (3, 128, 128)
-        assert panel.image_tab.combo.currentText() == "small.png"
-        shown = panel.image_tab.preview.image.image
-        np.testing.assert_allclose(shown, tensor.transpose(1, 2, 0), atol=1e-6)
-        # other files are refused
-        text = QMimeData()
-        text.setUrls([QUrl.fromLocalFile(str(EXAMPLE))])
-        enter = QDragEnterEvent(QPoint(20, 20), Qt.DropAction.CopyAction, text,
-                                Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-        panel.dragEnterEvent(enter)
-        assert not enter.isAccepted()
-    finally:
-        panel.shutdown()
-        win.close()
+    win, panel = new_panel()
+    panel.set_document(_document())
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(small_image))])
+    enter = QDragEnterEvent(QPoint(20, 20), Qt.DropAction.CopyAction, mime,
+                            Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    panel.dragEnterEvent(enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(QPointF(20, 20), Qt.DropAction.CopyAction, mime,
+                      Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    panel.dropEvent(drop)
+    _settle(panel, qapp)
+    assert panel.controller.image_path == small_image
+    assert panel.tabs.currentWidget() is panel.image_tab
+    # the Image tab previews exactly what the Input receives
+    _settle(panel, qapp)
+    tensor = panel.image_tab.current_tensor()
+    assert tensor is not None and tensor.shape == (3, 128, 128)
+    assert panel.image_tab.combo.currentText() == "small.png"
+    shown = panel.image_tab.preview.image.image
+    np.testing.assert_allclose(shown, tensor.transpose(1, 2, 0), atol=1e-6)
+    # other files are refused
+    text = QMimeData()
+    text.setUrls([QUrl.fromLocalFile(str(EXAMPLE))])
+    enter = QDragEnterEvent(QPoint(20, 20), Qt.DropAction.CopyAction, text,
+                            Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    panel.dragEnterEvent(enter)
+    assert not enter.isAccepted()

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QGraphicsRectItem,
     QHBoxLayout,
     QLabel,
-    QSlider,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -31,6 +30,7 @@ from . import fmt
 from .adaptive_splitter import AdaptiveSplitter
 from .bar_chart import BarChart
 from .colormaps import NAMES, is_diverging
+from .depth_slider import DepthSlider
 from .image_plot import ImagePlot
 from .placeholder import Placeholder
 from .tiling import Tiling
@@ -78,16 +78,13 @@ class FeatureMapsTab(QWidget):
             "per map: each channel stretched to its own range (shapes, not magnitudes)\n"
             "global: one scale for all channels (compare strengths)\n"
             "manual: drag the levels on the histogram")
-        self.depth_slider = QSlider(Qt.Orientation.Horizontal)
-        self.depth_slider.setMinimumWidth(80)
-        self.depth_label = QLabel()
+        self.depth_slider = DepthSlider("depth")
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)
         bar.addWidget(QLabel("Colours"))
         bar.addWidget(self.cmap_combo)
         bar.addWidget(QLabel("Levels"))
         bar.addWidget(self.levels_combo)
-        bar.addWidget(self.depth_label)
         bar.addWidget(self.depth_slider, 1)
         bar.addStretch(0)
         self.title = QLabel()
@@ -213,14 +210,7 @@ class FeatureMapsTab(QWidget):
             self.pixel = None
             self._manual = None
         depth = a.shape[1] if a.ndim == 4 else 0
-        self.depth_slider.setVisible(depth > 1)
-        self.depth_label.setVisible(depth > 1)
-        if depth > 1:
-            self.depth_slider.blockSignals(True)
-            self.depth_slider.setRange(0, depth - 1)
-            if not same_node:
-                self.depth_slider.setValue(depth // 2)
-            self.depth_slider.blockSignals(False)
+        self.depth_slider.set_depth(depth, None if same_node else depth // 2)
         self.controls.setVisible(True)
         self.stack.setCurrentWidget(self.splitter)
         self._hover_text(None)
@@ -292,9 +282,6 @@ class FeatureMapsTab(QWidget):
             self._setting_levels = False
         self.mosaic.histogram.region.setMovable(self.level_mode != "per map")
         self._compact()
-        if self.activation.ndim == 4:
-            self.depth_label.setText(f"depth {self.depth_slider.value() + 1}/"
-                                     f"{self.activation.shape[1]}")
         self._update_detail()
         self._update_marks()
 

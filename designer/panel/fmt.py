@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from html import escape, unescape
+
 import numpy as np
 
-__all__ = ["num", "shape", "stats", "stats_html", "picture"]
+__all__ = ["num", "shape", "stats", "stats_html", "picture", "inputs_html", "plain"]
 
 
 def num(v: float, digits: int = 4) -> str:
@@ -61,3 +64,47 @@ def picture(a: np.ndarray) -> np.ndarray:
     if a.ndim == 3:
         return a.mean(axis=0)
     return a
+
+
+def inputs_html(sources: dict[str, str], image_name: str, seed: int) -> str:
+    """What the Inputs of a run receive, as rich text for a status line.
+
+    Parameters
+    ----------
+    sources : dict
+        Input id -> ``"image"``, ``"random"`` (seeded noise: Inputs with a
+        depth or with other than 1 or 3 channels) or ``"given"``, as in
+        :attr:`engine.runtime.RunResult.input_sources`.
+    image_name : str
+        The image file.
+    seed : int
+        The seed of the random values.
+
+    Examples
+    --------
+    ``<b>scene.png</b>``; ``seeded random values for <b>clip</b> (seed 0)``;
+    ``<b>scene.png</b> (rgb) and seeded random values for <b>depth</b> (seed 0)``.
+    """
+    def ids(kind: str) -> list[str]:
+        return [i for i, k in sources.items() if k == kind]
+
+    def names(items: list[str]) -> str:
+        return ", ".join(f"<b>{escape(i)}</b>" for i in items)
+
+    image, noise, given = ids("image"), ids("random"), ids("given")
+    parts = []
+    if image:
+        part = f"<b>{escape(image_name)}</b>"
+        if noise or given:
+            part += " (" + ", ".join(escape(i) for i in image) + ")"
+        parts.append(part)
+    if noise:
+        parts.append(f"seeded random values for {names(noise)} (seed {seed})")
+    if given:
+        parts.append(f"given tensors for {names(given)}")
+    return " and ".join(parts) if parts else f"<b>{escape(image_name)}</b>"
+
+
+def plain(html: str) -> str:
+    """Rich text without its tags and entities."""
+    return unescape(re.sub(r"<[^>]+>", "", html))

@@ -21,12 +21,12 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QSlider,
     QVBoxLayout,
     QWidget,
 )
 
 from . import fmt
+from .depth_slider import DepthSlider
 from .image_plot import ImagePlot
 from .tiling import Tiling
 
@@ -65,8 +65,7 @@ class ImageTab(QWidget):
         self.open_button.setToolTip("Open a PNG, JPEG or BMP file (or drop one on the panel)")
         self.input_combo = QComboBox()
         self.input_combo.setToolTip("Which Input to preview")
-        self.depth = QSlider(Qt.Orientation.Horizontal)
-        self.depth_label = QLabel()
+        self.depth = DepthSlider("frame")
         self.preview = ImagePlot(title="")
         self.preview.setMinimumHeight(180)
         self.info = QLabel()
@@ -84,7 +83,6 @@ class ImageTab(QWidget):
         self.input_label = QLabel("Input")
         inputs_row.addWidget(self.input_label)
         inputs_row.addWidget(self.input_combo, 1)
-        inputs_row.addWidget(self.depth_label)
         inputs_row.addWidget(self.depth, 1)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
@@ -164,16 +162,8 @@ class ImageTab(QWidget):
             return
         input_id = self.input_combo.currentText()
         depth = a.shape[1] if a.ndim == 4 else 0
-        self.depth.setVisible(depth > 1)
-        self.depth_label.setVisible(depth > 1)
-        if depth > 1:
-            self.depth.blockSignals(True)
-            self.depth.setRange(0, depth - 1)
-            self.depth.blockSignals(False)
-            self.depth_label.setText(f"frame {self.depth.value() + 1}/{depth}")
-            frame = a[:, self.depth.value()]
-        else:
-            frame = a
+        self.depth.set_depth(depth)
+        frame = a[:, self.depth.value()] if depth else a
         c = frame.shape[0]
         noise = depth > 0 or c not in (1, 3)
         if c == 3:

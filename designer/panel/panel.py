@@ -12,8 +12,7 @@ something changes (the others catch up when shown).
 
 from __future__ import annotations
 
-import re
-from html import escape, unescape
+from html import escape
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from . import fmt
 from .code_tab import CodeTab
 from .controller import SAMPLES_DIR, RunController, graph_key
 from .feature_tab import FeatureMapsTab
@@ -38,7 +38,7 @@ from .image_tab import IMAGE_SUFFIXES, ImageTab
 from .offsets_tab import OffsetsTab
 from .rf_tab import ReceptiveFieldTab
 from .se_tab import SETab
-from .views import Views
+from .views import Views, input_sources
 from .weights_tab import WeightsTab
 
 __all__ = ["EnginePanel"]
@@ -315,9 +315,10 @@ class EnginePanel(QWidget):
         self.progress.setRange(0, 1)
         self.progress.setValue(1)
         self.progress.setFormat(f"done · {n} nodes in {result.seconds * 1000:.0f} ms")
-        self._set_status(f"Ran {n} nodes on <b>{escape(self.controller.image_name)}</b> in "
-                         f"{result.seconds * 1000:.0f} ms · weights "
-                         f"{self.controller.weights_text()}.")
+        inputs = fmt.inputs_html(result.input_sources or input_sources(self.doc),
+                                 self.controller.image_name, result.seed)
+        self._set_status(f"Ran {n} nodes on {inputs} in {result.seconds * 1000:.0f} ms · "
+                         f"weights {self.controller.weights_text()}.")
         if self.node_id is None:
             self.node_id = self.views.default_node()
         self.views.invalidate()
@@ -393,8 +394,10 @@ class EnginePanel(QWidget):
             self._set_status(f"The graph has {n} error{'s' if n != 1 else ''}: fix the "
                              "errors first, then run.", error=True)
         elif opened:
+            inputs = fmt.inputs_html(input_sources(self.doc), self.controller.image_name,
+                                     self.controller.seed)
             self._set_status(f"Press Run (Ctrl+R) to run <b>{escape(self.doc.graph.name)}</b>"
-                             f" on <b>{escape(self.controller.image_name)}</b>.")
+                             f" on {inputs}.")
         else:
             self._stale_notice("The graph changed")
 
@@ -408,7 +411,10 @@ class EnginePanel(QWidget):
 
     def _image_changed(self, name: str) -> None:
         self.image_tab.set_current(self.controller.image_path)
-        self._set_status(f"Image: <b>{escape(name)}</b>.")
+        sources = input_sources(self.doc)
+        unused = "" if not sources or "image" in sources.values() else \
+            " (not used: the Inputs of this design take seeded random values)"
+        self._set_status(f"Image: <b>{escape(name)}</b>{unused}.")
         self._stale_notice(f"The image changed to <b>{escape(name)}</b>")
         self.views.invalidate()
         self.views.refresh(self.tabs.currentWidget())
@@ -459,13 +465,13 @@ class EnginePanel(QWidget):
     def _set_status(self, text: str, error: bool = False) -> None:
         color = "#c62828" if error else "palette(text)"
         self.status.setText(f"<span style='color:{color}'>{text}</span>")
-        plain = _plain(text)
+        plain = fmt.plain(text)
         self.status.setToolTip(plain)
         self.statusMessage.emit(plain)
 
     def status_text(self) -> str:
         """The status line as plain text."""
-        return _plain(self.status.text())
+        return fmt.plain(self.status.text())
 
     def show_error(self, title: str, message: str) -> None:
         """Show an error in a (non-blocking) dialog and in the status line."""
@@ -508,8 +514,3 @@ class EnginePanel(QWidget):
     def current_activation(self) -> np.ndarray | None:
         """The activation the Maps tab shows."""
         return self.maps_tab.activation
-
-
-def _plain(html: str) -> str:
-    """Rich text without its tags."""
-    return unescape(re.sub(r"<[^>]+>", "", html))

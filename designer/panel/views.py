@@ -13,7 +13,7 @@ import numpy as np
 from . import fmt
 from .fmt import picture
 
-__all__ = ["Views"]
+__all__ = ["Views", "input_sources"]
 
 _SPATIAL_KINDS = ("Conv", "Deform", "Separable", "Pool", "Unpool")
 
@@ -256,6 +256,26 @@ class Views:
         self.rf_node = node_id
         self.rf_index = tuple(int(i) for i in index)
         self.mark_dirty(self.panel.rf_tab)
+
+
+def input_sources(doc) -> dict[str, str]:
+    """Input id -> ``"image"`` or ``"random"``: what a run will feed each Input of ``doc``.
+
+    The engine's rule (:func:`engine.runtime.run.uses_image`, which needs
+    torch), read off the analysis: an Input without depth and with 1 or 3
+    channels gets the image, any other seeded random values.
+    """
+    if doc is None:
+        return {}
+    nodes = doc.result().nodes
+    out = {}
+    for node in doc.graph.nodes.values():
+        if node.type == "Input":
+            res = nodes.get(node.id)
+            shape = res.shape if res is not None else None
+            image = shape is not None and len(shape) == 3 and shape[0] in (1, 3)
+            out[node.id] = "image" if image else "random"
+    return out
 
 
 def _pads(params: dict) -> tuple[int, int]:
