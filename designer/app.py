@@ -6,6 +6,9 @@
 * ``--screenshot OUT.png [GRAPH] [--run]`` opens the window (offscreen when
   there is no display), fits the canvas, optionally runs the engine, saves a
   PNG of the whole window and quits: exit 0, or 1 with one line on stderr.
+  With ``--run`` it checks that the Maps tab shows a mosaic of feature maps
+  before saving; a failed run names its reason (the graph's first errors,
+  the engine's message, a time-out).
 
 Start-up never imports torch; the engine panel imports it when it runs.
 """
@@ -23,6 +26,7 @@ __all__ = ["main", "build_parser"]
 
 _T0 = time.perf_counter()
 SCREENSHOT_SIZE = (1600, 1000)
+RUN_TIMEOUT_S = 120
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -201,14 +205,18 @@ def _screenshot(app, args) -> int:
     window.view.fit(readable=True)  # what a person sees on opening the file
     _settle(app)
     if args.run:
-        if window.ensure_panel() is None:
+        panel = window.ensure_panel()
+        if panel is None:
             return _fail("--run needs the engine panel, which is not available")
-        if not window.panel.run_blocking(timeout_s=120):
-            return _fail("the engine run failed or timed out (see the Engine panel)")
-        shown = getattr(window.panel, "node_id", None)
+        if not panel.run_blocking(timeout_s=RUN_TIMEOUT_S):
+            return _fail(f"--run: {panel.run_failure()}")
+        shown = getattr(panel, "node_id", None)
         if shown:  # the canvas and the properties show the node of the maps
             window.focus_node(shown)
         _settle(app)
+        problem = panel.maps_problem()  # what the picture is for: the feature maps
+        if problem:
+            return _fail(f"--run: the Maps tab shows no feature maps: {problem}")
     pixmap = window.grab()
     if pixmap.isNull() or not pixmap.save(str(args.screenshot)):
         return _fail(f"{args.screenshot}: cannot write the PNG")

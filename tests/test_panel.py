@@ -8,6 +8,7 @@ loop helpers, never with sleeps.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -176,6 +177,15 @@ def test_vector_activations_become_a_bar_chart(ran, qapp):
     tab = panel.maps_tab
     assert tab.stack.currentIndex() == 2
     assert tab.bars.bar_count() == 10
+    # --screenshot --run refuses to call a bar chart feature maps
+    assert "classifier has a vector output (10), shown as a bar chart" in \
+        panel.maps_problem()
+    panel.select_node("stem_conv")
+    qapp.processEvents()
+    assert panel.maps_problem() is None
+    panel.tabs.setCurrentWidget(panel.rf_tab)
+    assert panel.maps_problem() == "the RF tab is shown"
+    panel.tabs.setCurrentWidget(panel.maps_tab)
 
 
 def test_se_chart_has_one_bar_per_channel(ran, qapp):
@@ -304,7 +314,7 @@ def test_3d_graph_depth_counted_from_zero_inputs_named_statistics_shown(new_pane
     panel.set_document(_document(VIDEO))
     # the 3-D Input gets seeded noise, not the image: the panel says so before and after
     assert "seeded random values for clip (seed 0)" in panel.status_text()
-    assert panel.run_blocking(timeout_s=120), panel.status_text()
+    assert panel.run_blocking(timeout_s=120), panel.run_failure()
     status = panel.status_text()
     assert status.startswith("Ran 12 nodes on seeded random values for clip (seed 0) in")
     assert "scene.png" not in status
@@ -371,6 +381,23 @@ def test_input_sources_follow_the_engine_and_read_well():
         "<b>x&lt;1&gt;.png</b> (a) and seeded random values for <b>b</b> (seed 3)"
     assert fmt.inputs_html({"v": "random", "w": "random"}, "scene.png", 0) == \
         "seeded random values for <b>v</b>, <b>w</b> (seed 0)"
+
+
+def test_default_node_without_convolutions_is_the_last_spatial_one(new_panel, qapp, tmp_path):
+    path = tmp_path / "mlp.convgraph.json"
+    path.write_text(json.dumps({
+        "format": "convcanvas-graph", "version": 1, "name": "MLP",
+        "nodes": [{"id": "input", "type": "Input",
+                   "params": {"channels": 3, "height": 16, "width": 16}},
+                  {"id": "flatten", "type": "Flatten"},
+                  {"id": "fc", "type": "Linear", "params": {"out_features": 4}}],
+        "edges": [{"from": "input", "to": "flatten"}, {"from": "flatten", "to": "fc"}]}))
+    win, panel = new_panel()
+    panel.set_document(_document(path))
+    assert panel.run_blocking(timeout_s=60), panel.run_failure()
+    qapp.processEvents()
+    assert panel.maps_tab.node_id == "input"  # its maps, not the bars of fc
+    assert panel.maps_problem() is None
 
 
 # ---------------------------------------------------------------- failures and cancel
@@ -448,6 +475,26 @@ def test_invalid_graph_asks_to_fix_the_errors(new_panel):
     assert "fix the errors first" in panel.status_text().lower()
     assert "deform: input not connected" in panel.status_text()
     assert not panel.controller.busy
+    # headless callers (--screenshot --run) get the reason in one line
+    assert not panel.run_blocking(timeout_s=10)
+    assert panel.run_failure() == ("the graph has 1 error: deform: input not connected; "
+                                   "fix the graph, then run")
+
+
+def test_a_failed_run_says_why(new_panel, tmp_path):
+    win, panel = new_panel()
+    panel.set_document(_document())
+    broken = tmp_path / "gone.png"
+    broken.write_bytes(b"not a picture")  # replaced on disk after it was chosen
+    panel.controller.image_path = broken
+    assert not panel.run_blocking(timeout_s=60)
+    assert panel.run_state == "failed"
+    reason = panel.run_failure()
+    assert reason.startswith("the run failed: ") and "gone.png" in reason, reason
+    assert "\n" not in reason
+    assert panel.last_error[0] == "The run failed"
+    assert panel.maps_problem().startswith("it shows a message: Run the network")
+    panel.dialog.close()
 
 
 def test_bad_weights_file_is_refused_with_a_clear_message(new_panel, qapp, tmp_path):

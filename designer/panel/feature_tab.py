@@ -228,6 +228,29 @@ class FeatureMapsTab(QWidget):
         """The image the mosaic ImageItem shows (for tests and screenshots)."""
         return self.mosaic.image.image
 
+    def mosaic_problem(self) -> str | None:
+        """Why the tab does not show a mosaic of feature maps now (None when it does).
+
+        The mosaic must be on screen, at a readable size, and hold one tile per
+        channel of the activation with some finite values.
+        """
+        if self.activation is None:
+            message = self.placeholder.text()
+            return f"it shows a message: {fmt.plain(message)}" if message else "it is empty"
+        shape = fmt.shape(self.activation.shape)
+        if self.stack.currentWidget() is not self.splitter or self.tiling is None:
+            return f"{self.node_id} has a vector output ({shape}), shown as a bar chart"
+        image = self.mosaic_image()
+        if image is None or image.shape != self.tiling.shape or \
+                self.tiling.channels != self.activation.shape[0]:
+            return f"the mosaic of {self.node_id} ({shape}) was not drawn"
+        if not np.isfinite(image).any():
+            return f"the mosaic of {self.node_id} ({shape}) has no finite values"
+        if not self.mosaic.isVisible() or min(self.mosaic.width(), self.mosaic.height()) < 48:
+            return f"the mosaic is not visible at a readable size ({self.mosaic.width()} × " \
+                   f"{self.mosaic.height()} px)"
+        return None
+
     # -- drawing -----------------------------------------------------------------------
     def _maps(self) -> np.ndarray:
         """``[C, H, W]`` currently shown (the depth slice of a 3-D activation)."""

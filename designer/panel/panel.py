@@ -78,6 +78,7 @@ class EnginePanel(QWidget):
         self.doc = None
         self.node_id: str | None = None
         self.last_error: tuple[str, str] | None = None
+        self._run_problem: str | None = None
         self.dialog: QMessageBox | None = None
         self.run_state = "idle"  # idle | running | done | failed | cancelled
         self._seen_key = None
@@ -216,15 +217,16 @@ class EnginePanel(QWidget):
 
     def run(self) -> bool:
         """Run the design on the current image in the worker; False if it cannot start."""
+        self._run_problem = None
         if self.doc is None:
             self._set_status("Open a design first.")
+            self._run_problem = "no design is open"
             return False
         result = self.doc.result()
         if not result.valid:
-            n = len(result.errors)
-            first = result.errors[0].message if result.errors else ""
-            self._set_status(f"<b>Fix the errors first</b>: the graph has {n} error"
-                             f"{'s' if n != 1 else ''} ({first}).", error=True)
+            errors = _errors_text(result.errors)
+            self._set_status(f"<b>Fix the errors first</b>: {escape(errors)}.", error=True)
+            self._run_problem = f"{errors}; fix the graph, then run"
             self.run_state = "failed"
             return False
         if self.controller.jobs.pending("run"):
@@ -247,7 +249,8 @@ class EnginePanel(QWidget):
     def run_blocking(self, timeout_s: float = 120) -> bool:
         """Run and wait (spinning the event loop) until done; True on success.
 
-        Shows the feature maps of the selected node, or of the last convolution.
+        Shows the feature maps of the selected node, or of the first convolution.
+        On failure :meth:`run_failure` says why.
         """
         self.tabs.setCurrentWidget(self.maps_tab)
         if not self.run():
@@ -256,6 +259,7 @@ class EnginePanel(QWidget):
         if self.run_state == "running":
             self.cancel()
             self._set_status(f"The run did not finish within {timeout_s:g} s.", error=True)
+            self._run_problem = f"the run did not finish within {timeout_s:g} s"
             return False
         if self.run_state != "done":
             return False
@@ -264,6 +268,30 @@ class EnginePanel(QWidget):
             self.views.invalidate()
         self.views.refresh(self.maps_tab)
         return True
+
+    def run_failure(self) -> str:
+        """Why the last :meth:`run` produced no results, in one plain line.
+
+        For example ``"the graph has 1 error: deform: input not connected;
+        fix the graph, then run"`` or ``"the run failed: <the engine's message>"``.
+        """
+        if self._run_problem:
+            return self._run_problem
+        if self.run_state == "done":
+            return "the run succeeded"
+        return f"the run ended without results (state: {self.run_state})"
+
+    def maps_problem(self) -> str | None:
+        """Why the panel does not show a feature-map mosaic now (None when it does).
+
+        Checks that the panel and its Maps tab are visible and that the tab
+        shows the tiled channels of an activation (not a message or a bar chart).
+        """
+        if not self.isVisible():
+            return "the engine panel is hidden"
+        if self.tabs.currentWidget() is not self.maps_tab:
+            return f"the {self.tabs.tabText(self.tabs.currentIndex())} tab is shown"
+        return self.maps_tab.mosaic_problem()
 
     def set_image(self, path) -> None:
         """Use the image file ``path`` (read in the worker; errors keep the old image)."""
@@ -336,6 +364,7 @@ class EnginePanel(QWidget):
             self._pending_progress = None
             self.run_state = "failed"
             self.progress.setFormat("failed")
+            self._run_problem = f"{titles[job].lower()}: {_one_line(message)}"
         if job == "prepare":
             self.image_tab.show_message(f"<span style='color:#c62828'>{escape(message)}</span>")
             return
@@ -351,6 +380,7 @@ class EnginePanel(QWidget):
             self._pending_progress = None
             self.run_state = "cancelled"
             self.progress.setFormat("cancelled")
+            self._run_problem = f"the {'run' if job == 'run' else 'fit'} was cancelled"
             if not self._rerun:
                 self._set_status(f"{'Run' if job == 'run' else 'Fit'} cancelled.")
         self._maybe_rerun()
@@ -514,3 +544,17 @@ class EnginePanel(QWidget):
     def current_activation(self) -> np.ndarray | None:
         """The activation the Maps tab shows."""
         return self.maps_tab.activation
+
+
+def _errors_text(errors, most: int = 3) -> str:
+    """``"the graph has 2 errors: conv1: message; conv2: message"`` (plain text)."""
+    n = len(errors)
+    shown = [e.message if not e.node or e.message.startswith(f"{e.node}: ")
+             else f"{e.node}: {e.message}" for e in errors[:most]]
+    more = f" (and {n - most} more)" if n > most else ""
+    return f"the graph has {n} error{'s' if n != 1 else ''}: {'; '.join(shown)}{more}"
+
+
+def _one_line(text: str) -> str:
+    """``text`` with its line breaks folded into spaces."""
+    return " ".join(text.split())

@@ -64,23 +64,24 @@ class Views:
         return self.panel.node_id or self.default_node()
 
     def default_node(self) -> str | None:
-        """The first convolution-like node with a spatial output (else the last node).
+        """The first convolution-like node with a spatial output, else the last node
+        with one (in a design without convolutions), else the last node.
 
         Its maps still look like the image, which is what a first run should show.
         """
         if self.doc is None:
             return None
         analysis = self.doc.result()
-        best = None
-        for nid, res in analysis.nodes.items():
-            if res.shape is None:
+        spatial = None
+        for nid in analysis.order:
+            res = analysis.nodes[nid]
+            if res.shape is None or len(res.shape) < 3 or min(res.shape[1:]) <= 1:
                 continue
             kind = self.doc.graph.nodes[nid].kind
-            if len(res.shape) >= 3 and min(res.shape[1:]) > 1 and (
-                    any(k in kind.family for k in _SPATIAL_KINDS) or "Conv" in res.type):
-                best = nid
-                break
-        return best or (analysis.order[-1] if analysis.order else None)
+            if any(k in kind.family for k in _SPATIAL_KINDS) or "Conv" in res.type:
+                return nid
+            spatial = nid
+        return spatial or (analysis.order[-1] if analysis.order else None)
 
     def _title(self, nid: str, shape) -> str:
         res = self.doc.result().nodes.get(nid)
