@@ -576,6 +576,27 @@ def test_edge_items_are_not_recreated_by_parameter_edits(qapp):
     assert "RF" in last.label.rf_text
 
 
+def test_upstream_edit_relabels_every_edge_but_repaints_only_changed_cards(qapp):
+    doc = Document(make_chain_graph(40))
+    scene = GraphScene()
+    scene.set_document(doc)
+    first = next(n for n in doc.graph.nodes if doc.graph.nodes[n].type == "Conv2d")
+    repainted = []
+    for nid, item in scene.nodes.items():
+        item.update = lambda *a, nid=nid: repainted.append(nid)
+    before = {e: (it.label.shape_text, it.label.rf_text) for e, it in scene.edges.items()}
+    # kernel 5, padding kept: every shape and receptive field below changes
+    push_edit(doc.undo_stack, SetParamsCommand(doc.graph, first, {"kernel_size": 5}))
+    below = [e for e in scene.edges if e.src != "input1"]
+    assert all(scene.edges[e].label.shape_text != before[e][0] for e in below)
+    assert all(scene.edges[e].label.rf_text != before[e][1] for e in below)
+    assert set(repainted) == {first}  # its key parameters and count; no other card
+    fresh = GraphScene()
+    fresh.set_document(doc)
+    assert {e: it.label.shape_text + it.label.rf_text for e, it in scene.edges.items()} == \
+        {e: it.label.shape_text + it.label.rf_text for e, it in fresh.edges.items()}
+
+
 def test_wheel_zooms_around_cursor_and_middle_drag_pans(view):
     show(view, small_graph())
     at = vp(view, QPointF(0, 120))

@@ -59,7 +59,23 @@ def edge_label_texts(result: NodeResult | None) -> tuple[str, str]:
     rf = _rf_label(result.rf) if result.rf is not None else ""
     if len(result.rf_by_input) > 1:
         rf += f" (of {result.rf.input})"
-    return fmt_shape(result.shape), rf
+    return _shape_label(result.shape), rf
+
+
+def _label_key(result: NodeResult | None) -> tuple | None:
+    """What an edge label shows of ``result``: equal keys give equal texts."""
+    if result is None or result.shape is None:
+        return None
+    rf = result.rf
+    if rf is None:
+        return (result.shape,)
+    return (result.shape, rf.size, rf.jump, rf.is_global, rf.deformable,
+            rf.input if len(result.rf_by_input) > 1 else None)
+
+
+@lru_cache(maxsize=4096)
+def _shape_label(shape: tuple) -> str:
+    return fmt_shape(shape)
 
 
 @lru_cache(maxsize=4096)
@@ -70,6 +86,18 @@ def _text_width(text: str, font_key: tuple) -> float:
 @lru_cache(maxsize=8)
 def _line_height(font_key: tuple) -> float:
     return QFontMetricsF(theme.font(*font_key)).height()
+
+
+@lru_cache(maxsize=4096)
+def _label_size(shape: str, rf: str) -> tuple[float, float]:
+    """Width and height of a label showing ``shape`` over ``rf`` (0, 0 when empty)."""
+    w = h = 0.0
+    if shape:
+        w, h = _text_width(shape, _SHAPE_FONT), _line_height(_SHAPE_FONT)
+    if rf:
+        w, h = max(w, _text_width(rf, _RF_FONT)), h + _line_height(_RF_FONT)
+    pad_x, pad_y = EdgeLabelItem.PAD_X, EdgeLabelItem.PAD_Y
+    return (w + 2 * pad_x, h + 2 * pad_y) if w else (0.0, 0.0)
 
 
 class EdgeLabelItem(QGraphicsItem):
@@ -97,23 +125,19 @@ class EdgeLabelItem(QGraphicsItem):
 
     def set_texts(self, shape: str, rf: str) -> bool:
         """Set the texts; returns True when the label's size changed."""
-        if (shape, rf) == (self.shape_text, self.rf_text):
+        if shape == self.shape_text and rf == self.rf_text:
             return False
         self.shape_text, self.rf_text = shape, rf
         self._st = None
-        w = h = 0.0
-        if shape:
-            w, h = _text_width(shape, _SHAPE_FONT), _line_height(_SHAPE_FONT)
-        if rf:
-            w, h = max(w, _text_width(rf, _RF_FONT)), h + _line_height(_RF_FONT)
-        size = (w + 2 * self.PAD_X, h + 2 * self.PAD_Y) if w else (0.0, 0.0)
+        size = _label_size(shape, rf)
         resized = size != self._size
-        if resized:
+        if resized:  # geometry changes only with the size (digits are tabular)
             self.prepareGeometryChange()
             self._size = size
             self._rect = QRectF(0, 0, *size)
-        if self.isVisible() != bool(w):
-            self.setVisible(bool(w))
+            shown = bool(size[0])
+            if self.isVisible() != shown:
+                self.setVisible(shown)
         self.update()
         return resized
 
@@ -171,6 +195,7 @@ class EdgeItem(QGraphicsItem):
         self.route: Route | None = None
         self.highlight = False  # a palette drag hovers it
         self.live = True  # False: no tensor flows (upstream error): dashed
+        self._key: tuple | None = ()  # _label_key of the result shown (() before any)
         self._path = QPainterPath()
         self._shape = QPainterPath()
         self._arrow = QPolygonF()
@@ -184,7 +209,11 @@ class EdgeItem(QGraphicsItem):
     # -- model ---------------------------------------------------------------------
     def set_result(self, result: NodeResult | None) -> bool:
         """Label from the source's analysis result; True when the label changed."""
-        live = result is not None and result.shape is not None
+        key = _label_key(result)
+        if key == self._key:
+            return False
+        self._key = key
+        live = key is not None
         if live != self.live:
             self.live = live
             self.update()

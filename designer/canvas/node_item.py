@@ -90,6 +90,7 @@ class NodeItem(QGraphicsItem):
         self.edges_out: list = []
         self._hover = False
         self._texts: tuple | None = None  # laid out on first paint after a change
+        self._face: tuple | None = None  # what the card shows (see set_result)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, True)
         self.setAcceptHoverEvents(True)
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
@@ -106,19 +107,36 @@ class NodeItem(QGraphicsItem):
 
     # -- model updates -----------------------------------------------------------------
     def set_node(self, node: Node) -> None:
-        """Show a new value of the node (parameters changed or renamed)."""
+        """Show a new value of the node (parameters changed or renamed).
+
+        The card shows the id; what parameters change reaches it as a new
+        analysis result (:meth:`set_result`).
+        """
+        renamed = node.id != self.node.id
         self.node = node
         self.kind = node.kind
-        self._texts = None
-        self.update()
+        if renamed:
+            self._texts = None
+            self.update()
 
     def set_result(self, result: NodeResult | None, warnings: tuple[Issue, ...]) -> bool:
-        """Show a new analysis result; returns False when nothing visible changed."""
-        error = result.error if result is not None else None
-        if result == self.result and warnings == self.warnings and error == self.error:
-            self.result = result
+        """Show a new analysis result; returns False when the card looks the same.
+
+        Only a change of what the card shows (key parameters, parameter count,
+        error or warning state) repaints it: an edit upstream usually changes
+        the shape and receptive field of every node below, which the edge
+        labels show, not the cards.
+        """
+        self.result = result
+        self.error = result.error if result is not None else None
+        self.warnings = warnings
+        face = (None if result is None else
+                (result.summary, result.params,
+                 result.shape if self.kind.max_inputs == 0 else None),
+                self.error is not None, bool(warnings))  # what _card_texts shows
+        if face == self._face:
             return False
-        self.result, self.error, self.warnings = result, error, warnings
+        self._face = face
         self._texts = None
         self.update()
         return True
@@ -163,15 +181,23 @@ class NodeItem(QGraphicsItem):
         return self.scenePos() + QPointF(0, _H / 2)
 
     # -- text ------------------------------------------------------------------------
-    def _layout_text(self) -> None:
-        kind, r = self.kind, self.result
-        width = _TEXT_R - _TEXT_X
-        summary = r.summary if r is not None and r.summary else ""
-        if not summary and kind.max_inputs == 0 and r is not None and r.shape:
+    def _card_texts(self) -> tuple[str, str]:
+        """``(key parameters, parameter count)`` as the card shows them."""
+        r = self.result
+        if r is None:
+            return "", ""
+        summary = r.summary or ""
+        if not summary and self.kind.max_inputs == 0 and r.shape:
             summary = fmt_shape(r.shape)
         count = ""
-        if r is not None and r.params is not None:
+        if r.params is not None:
             count = f"{fmt_count(r.params)} params" if r.params != 1 else "1 param"
+        return summary, count
+
+    def _layout_text(self) -> None:
+        kind = self.kind
+        width = _TEXT_R - _TEXT_X
+        summary, count = self._card_texts()
         count_st = _static(count, theme.BODY_TEXT, width) if count else None
         count_w = count_st[0].size().width() + 8 if count_st is not None else 0
         self._texts = (

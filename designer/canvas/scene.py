@@ -259,7 +259,13 @@ class GraphScene(QGraphicsScene):
 
     # -- analysis ------------------------------------------------------------------------
     def _on_analysis(self, result: AnalysisResult) -> None:
-        """Update only the cards and edge labels whose analysis changed."""
+        """Update the cards and edge labels whose analysis changed.
+
+        The incremental analysis hands back the same :class:`NodeResult` object
+        for a node it did not recompute, so most nodes are skipped by identity.
+        A card repaints only when what it shows changed, a label only when its
+        text did (see :meth:`NodeItem.set_result`, :meth:`EdgeItem.set_result`).
+        """
         warn: dict[str, list] = defaultdict(list)
         for w in result.warnings:
             if w.node is not None:
@@ -270,7 +276,9 @@ class GraphScene(QGraphicsScene):
             ws = tuple(warn[nid]) if nid in warn else ()
             if r is item.result and ws == item.warnings:
                 continue
-            if item.set_result(r, ws):
+            new_result = r is not item.result
+            item.set_result(r, ws)
+            if new_result:
                 for e in item.edges_out:
                     e.set_result(r)
 
