@@ -1,0 +1,53 @@
+"""A rounded, coloured pill with a short state text (the status bar's validity badge)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QPainter
+from PySide6.QtWidgets import QLabel
+
+from designer.style import ERROR, OK, WARNING
+
+__all__ = ["Badge"]
+
+
+class Badge(QLabel):
+    """A rounded pill with white bold text; :meth:`set_state` picks the colour."""
+
+    clicked = Signal()
+    COLORS = {"ok": OK, "error": ERROR, "warning": WARNING}
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        font = self.font()
+        font.setBold(True)
+        self.setFont(font)
+        self.state = "ok"
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
+    def set_state(self, state: str, text: str) -> None:
+        self.state = state
+        self.setText(text)
+        self.update()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        fm = self.fontMetrics()
+        return QSize(fm.horizontalAdvance(self.text()) + 20, fm.height() + 4)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return self.sizeHint()
+
+    def paintEvent(self, _event) -> None:  # noqa: N802 - Qt override
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        r = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(self.COLORS.get(self.state, OK))
+        p.drawRoundedRect(r, r.height() / 2, r.height() / 2)
+        p.setPen(QColor("white"))
+        p.drawText(r, Qt.AlignmentFlag.AlignCenter, self.text())
+        p.end()
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self.clicked.emit()
+        event.accept()

@@ -1,0 +1,47 @@
+"""Nullable parameters: an "auto" check box in front of another editor."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSignalBlocker
+from PySide6.QtWidgets import QCheckBox
+
+from .base import ParamEditor, row_layout
+
+__all__ = ["NullableEdit"]
+
+
+class NullableEdit(ParamEditor):
+    """An "auto" check box (the value ``None``) in front of another editor."""
+
+    def __init__(self, param, inner: ParamEditor, parent=None):
+        super().__init__(param, parent)
+        self.inner = inner
+        inner.setParent(self)
+        lay = row_layout(self)
+        self.auto = QCheckBox("auto", self)
+        doc = param.doc or ""
+        self.auto.setToolTip(doc[doc.find("(") + 1: doc.rfind(")")] if "(" in doc else
+                             "leave the value empty (null)")
+        lay.addWidget(self.auto)
+        lay.addWidget(inner, 1)
+        self.auto.clicked.connect(self._auto_clicked)
+        inner.committed.connect(self.committed.emit)
+
+    def _auto_clicked(self, checked: bool) -> None:
+        self.inner.setEnabled(not checked)
+        self.committed.emit(None if checked else self.inner.value())
+
+    def set_value(self, value):
+        with QSignalBlocker(self.auto):
+            self.auto.setChecked(value is None)
+        self.inner.setEnabled(value is not None)
+        if value is not None:
+            self.inner.set_value(value)
+
+    def set_placeholder(self, value) -> None:
+        """Show ``value`` (the effective one) in the disabled inner editor while auto."""
+        if self.auto.isChecked() and value is not None:
+            self.inner.set_value(value)
+
+    def value(self):
+        return None if self.auto.isChecked() else self.inner.value()
