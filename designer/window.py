@@ -244,7 +244,8 @@ class MainWindow(QMainWindow):
             old.close()
             old.deleteLater()
         self._update_title()
-        QTimer.singleShot(0, self.fit_view)
+        # once the docks have their sizes: readable, its top in view (F shows it all)
+        QTimer.singleShot(0, lambda: self.view.fit(readable=True))
 
     def _on_clean_changed(self, clean: bool) -> None:
         if self.doc is not None and self.sender() is self.doc.undo_stack:

@@ -523,3 +523,17 @@ def test_palette_keyboard(window, qtbot):
     new = window.scene.selected_ids()[0]
     assert window.doc.graph.nodes[new].type == "SqueezeExcitation"
     assert window.doc.graph.inputs_of(new) == {0: "merge_relu"}
+
+
+def test_window_opens_the_example_readable_not_fitted(window, qtbot):
+    """What a person sees first: cards and edge labels at a readable zoom (the
+    whole tall example would only fit in the unlabelled overview); F fits it all."""
+    from designer.canvas.view import READABLE_ZOOM
+
+    qtbot.wait(50)  # the deferred fit after set_document
+    assert window.view.zoom() == pytest.approx(READABLE_ZOOM)
+    first = window.scene.nodes["input"]
+    assert window.view.mapToScene(window.view.viewport().rect()).boundingRect().contains(
+        first.sceneBoundingRect())
+    window.fit_view()
+    assert window.view.zoom() < READABLE_ZOOM
