@@ -586,3 +586,127 @@ def test_session_reuses_exact_inputs_and_keeps_them():
     assert np.array_equal(kept.inputs["x"], first.inputs["x"])
     with pytest.raises(ValueError, match="expects shape"):
         s.set_input({"x": np.zeros((1, 3, 4, 4), np.float32)})
+
+
+# -- engine process (the designer's runtime) ----------------------------------------------
+@pytest.fixture(scope="module")
+def engine_process():
+    from engine.runtime.process import EngineProcess, available
+
+    if not available():
+        pytest.skip("no engine process on this platform")
+    proc = EngineProcess()
+    yield proc
+    proc.close()
+
+
+def test_wire_format_keeps_arrays_and_read_only_flags():
+    import socket
+    from multiprocessing.connection import Connection
+
+    from engine.runtime.process import recv, send
+
+    a, b = socket.socketpair()
+    left, right = Connection(a.detach()), Connection(b.detach())
+    ro = np.arange(12, dtype=np.float32).reshape(3, 4)
+    ro.flags.writeable = False
+    rw = np.ones((2, 2), np.int64)
+    strided = np.arange(20.0)[::2]
+    send(left, {"ro": ro, "rw": rw, "strided": strided, "same": ro, "empty": np.zeros(0)})
+    got = right.poll(5) and recv(right)
+    assert np.array_equal(got["ro"], ro) and not got["ro"].flags.writeable
+    assert np.array_equal(got["rw"], rw) and got["rw"].flags.writeable
+    assert np.array_equal(got["strided"], strided) and got["same"] is got["ro"]
+    assert got["empty"].shape == (0,)
+    left.close()
+    right.close()
+
+
+def test_remote_session_gives_the_engine_results(engine_process):
+    from engine.runtime.process import RemoteRuntime
+    from engine.runtime.results import RunResult
+
+    rt = RemoteRuntime(engine_process)
+    g = small_graph()
+    image = np.random.default_rng(4).random((12, 10, 3))
+    here = Session(g, seed=5).run(image)
+    remote = rt.Session(g.to_dict(), 5)
+    steps = []
+    res = remote.run(image, lambda *a: steps.append(a))
+    assert isinstance(res, RunResult) and len(steps) == len(g)
+    assert list(res.activations) == list(here.activations)
+    for nid, act in here.activations.items():
+        assert np.array_equal(res.activations[nid], act)
+        assert not res.activations[nid].flags.writeable
+    assert np.array_equal(res.masks["dconv"], here.masks["dconv"])
+    assert res.stats["conv1"] == here.stats["conv1"]
+    again = remote.run(None, keep_input=True)
+    assert np.array_equal(again.inputs["x"], here.inputs["x"])
+    assert remote.effective_rf("conv1", (0, 3, 3)).shape == (16, 16)
+    fit = remote.fit_offsets("dconv", 2)
+    assert fit.steps == 2 and len(fit.losses) == 3
+    assert np.array_equal(rt.prepare_input(g, "x", image, 5), here.inputs["x"])
+    remote.close()
+    assert not remote.alive
+
+
+def test_remote_errors_and_cancel_keep_their_types(engine_process, tmp_path):
+    from engine.runtime.process import RemoteRuntime
+
+    rt = RemoteRuntime(engine_process)
+    g = small_graph()
+    with pytest.raises(RuntimeGraphError, match="no Input"):
+        rt.Session({"nodes": [], "edges": []}, 0)
+    with pytest.raises(MemoryLimitError) as info:
+        rt.Session(g.to_dict(), 0, memory_limit=1000)
+    assert info.value.limit == 1000
+    remote = rt.Session(g.to_dict(), 0)
+    with pytest.raises(WeightsError, match="no such file") as info:
+        remote.load_weights(tmp_path / "missing.pt")
+    assert info.value.path == str(tmp_path / "missing.pt")
+
+    class Stop(Exception):
+        pass
+
+    def stop_at_three(done, total, node):
+        if done == 3:
+            raise Stop(node)
+    with pytest.raises(Stop):
+        remote.run(None, stop_at_three)
+    assert len(remote.run(None, keep_input=True).activations) == len(g)  # still usable
+
+
+def test_engine_process_restarts_after_dying():
+    import os
+    import signal
+
+    from engine.runtime.process import EngineProcess, EngineProcessError, RemoteRuntime
+
+    proc = EngineProcess()
+    try:
+        rt = RemoteRuntime(proc)
+        remote = rt.Session(small_graph().to_dict(), 0)
+        os.kill(proc.pid, signal.SIGKILL)
+        with pytest.raises(EngineProcessError, match="stopped unexpectedly"):
+            remote.run(None)
+        assert not remote.alive
+        assert len(rt.Session(small_graph().to_dict(), 0).run(None).activations) == 8
+    finally:
+        proc.close()
+
+
+def test_engine_process_client_never_imports_torch():
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "import engine\n"
+            "from engine.runtime.process import RemoteRuntime\n"
+            f"g = engine.load_graph({str(EXAMPLES / 'classifier_tour.convgraph.json')!r})\n"
+            "rt = RemoteRuntime()\n"
+            "r = rt.Session(g.to_dict(), 0).run(None)\n"
+            "print(len(r.activations), r.stats['stem_conv'].shape, 'torch' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["23", "(16,", "128,", "128)", "False"]

@@ -1,31 +1,46 @@
 """The torch runtime: build a graph as a module, run it, capture, weights, images.
 
-Import it lazily (it imports torch): ``from engine.runtime import Session``.
+``from engine.runtime import Session`` imports torch. The package itself is
+lazy (PEP 562): importing ``engine.runtime`` or its torch-free modules
+(:mod:`.errors`, :mod:`.results`, :mod:`.images`, :mod:`.process`) does not
+import torch; the first access to a name that needs it (``Session``,
+``build_model``, ...) does. The designer relies on this: it talks to the
+runtime in a separate engine process (:mod:`.process`) and receives
+:class:`RunResult` objects without loading torch itself.
+
 The public API returns numpy arrays only, so callers (the designer's engine
 panel) never touch torch objects.
 """
 
-from .build import (
-    GraphModule,
-    build_model,
-    default_memory_limit,
-    estimate_bytes,
-    graph_info,
-    run_trace,
-)
-from .errors import ImageError, MemoryLimitError, RunCancelled, RuntimeGraphError, WeightsError
-from .images import load_image, mosaic, save_png
-from .run import (
-    DEFAULT_IMAGE,
-    FitResult,
-    NodeStats,
-    RunResult,
-    Session,
-    prepare_input,
-    run_graph,
-)
+from __future__ import annotations
+
+import importlib
 
 __all__ = ["build_model", "GraphModule", "graph_info", "run_trace", "default_memory_limit",
            "estimate_bytes", "RuntimeGraphError", "MemoryLimitError", "WeightsError",
            "ImageError", "RunCancelled", "load_image", "mosaic", "save_png", "prepare_input",
            "run_graph", "RunResult", "NodeStats", "FitResult", "Session", "DEFAULT_IMAGE"]
+
+#: where each public name lives (submodule of this package)
+_WHERE = {
+    "build_model": "build", "GraphModule": "build", "graph_info": "build",
+    "run_trace": "build", "default_memory_limit": "build", "estimate_bytes": "build",
+    "RuntimeGraphError": "errors", "MemoryLimitError": "errors", "WeightsError": "errors",
+    "ImageError": "errors", "RunCancelled": "errors",
+    "load_image": "images", "mosaic": "images", "save_png": "images",
+    "RunResult": "results", "NodeStats": "results", "FitResult": "results",
+    "prepare_input": "run", "run_graph": "run", "Session": "run", "DEFAULT_IMAGE": "run",
+}
+
+
+def __getattr__(name: str):
+    where = _WHERE.get(name)
+    if where is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{where}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -1,7 +1,8 @@
 """Exceptions of the runtime (plain Python: importing them needs no torch).
 
 Every message is one line that names what is at fault (file, node,
-parameter), so the command line can print it as it is.
+parameter), so the command line can print it as it is. They pickle (the
+engine process sends them to the designer) with their attributes.
 """
 
 from __future__ import annotations
@@ -52,10 +53,14 @@ class MemoryLimitError(MemoryError):
     def __init__(self, estimate: int, limit: int, what: str = "running the graph"):
         self.estimate = int(estimate)
         self.limit = int(limit)
+        self.what = what
         self.message = (f"{what} needs about {format_bytes(self.estimate)} "
                         f"(activations x2 + weights), above the limit of "
                         f"{format_bytes(self.limit)}: reduce the input size or the channels")
         super().__init__(self.message)
+
+    def __reduce__(self):  # pickled from the engine process (the default passes args)
+        return type(self), (self.estimate, self.limit, self.what)
 
 
 class WeightsError(ValueError):
