@@ -2,21 +2,34 @@
 
 :class:`RunController` owns what the panel's tabs share: the chosen image,
 the weights (seeded random or loaded from a file), the last
-:class:`~engine.runtime.RunResult`, and the single worker thread in which the
-torch :class:`~engine.runtime.Session` lives. The designer never imports
-torch: :mod:`engine.runtime` is imported inside the jobs, so the first run
-(or the first image preview) is what loads it, never start-up.
+:class:`~engine.runtime.RunResult`, and the single worker thread from which
+every torch job is driven. The designer never imports torch, and start-up
+never loads it: the first run (or the first image preview) does.
+
+Where torch runs (:func:`runtime`): by default in an engine process
+(:mod:`engine.runtime.process`), a child that holds the
+:class:`~engine.runtime.Session`; the worker thread only waits for its
+answers, so loading torch and running the graph never hold the GIL that the
+UI thread needs (in a thread of this process, importing torch alone blocked
+the UI for 45 ms or more, see :func:`load_runtime_here`). With
+``CONVCANVAS_ENGINE_PROCESS=0``, or where a child process cannot serve it
+(not POSIX), the session lives in the worker thread of this process instead.
 
 Every job takes a snapshot of the UI-side state when it is submitted; the
-session is rebuilt in the worker when the graph (ignoring node positions),
-the seed or the weights file differ from what it was built with.
+session is rebuilt when the graph (ignoring node positions), the seed or the
+weights file differ from what it was built with, or when the engine process
+that held it has stopped (it is restarted on the next job).
 """
 
 from __future__ import annotations
 
+import ctypes
+import gc
+import importlib.util
 import json
 import os
 import sys
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,27 +39,141 @@ from PySide6.QtCore import QObject, Signal
 
 from .worker import JobContext, JobRunner
 
-__all__ = ["RunController", "SAMPLES_DIR", "graph_key", "runtime"]
+__all__ = ["RunController", "SAMPLES_DIR", "graph_key", "runtime", "runtime_loaded",
+           "use_engine_process", "load_runtime_here", "preload_torch_libraries"]
 
 #: the bundled sample images
 SAMPLES_DIR = Path(__file__).resolve().parents[2] / "resources" / "images"
 DEFAULT_SAMPLE = SAMPLES_DIR / "scene.png"
 
 
-def runtime():
-    """:mod:`engine.runtime`, imported on first use (in the worker thread).
+#: torch's shared libraries, in dependency order (``torch/lib``; the ones present are loaded)
+TORCH_LIBRARIES = ("libgomp.so.1", "libc10.so", "libtorch_cpu.so", "libtorch.so", "libshm.so",
+                   "libtorch_python.so")
 
-    Before torch is loaded for the first time, its OpenMP threads are told to
-    sleep rather than spin while idle and to leave one core to the UI thread
-    (unless the user set these variables): spinning threads preempted by the
-    UI made runs up to 30 times slower on a 2-core machine and stalled the UI.
+_runtime_lock = threading.Lock()
+_remote = None
+
+
+def use_engine_process() -> bool:
+    """Whether torch runs in an engine process (default where it can) or in this one."""
+    if os.environ.get("CONVCANVAS_ENGINE_PROCESS", "1") == "0":
+        return False
+    from engine.runtime import process  # torch-free
+
+    return process.available()
+
+
+def runtime():
+    """What the jobs use of :mod:`engine.runtime` (``Session``, ``prepare_input``, ...).
+
+    An :class:`engine.runtime.process.RemoteRuntime` (the engine process of
+    this interpreter, started by its first request), or, without one, the
+    module itself loaded in this process by :func:`load_runtime_here`. Call
+    it from the worker thread.
     """
-    if "torch" not in sys.modules:
-        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-        os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 2) - 1)))
+    global _remote
+    if not use_engine_process():
+        return load_runtime_here()
+    with _runtime_lock:
+        if _remote is None:
+            from engine.runtime.process import RemoteRuntime
+
+            _remote = RemoteRuntime()
+        return _remote
+
+
+def runtime_loaded() -> bool:
+    """Whether torch is loaded where the jobs run (else the next job loads it first)."""
+    if not use_engine_process():
+        return "torch" in sys.modules
+    return _remote is not None and _remote.process.ready
+
+
+def load_runtime_here():
+    """:mod:`engine.runtime`, with torch imported into this process (worker thread).
+
+    For when there is no engine process. Loading torch must not stall the UI
+    thread, which needs the GIL for every Python slot and timer it runs, so
+    the first call:
+
+    - tells torch's OpenMP threads to sleep rather than spin while idle and to
+      leave one core to the UI thread (unless the user set these variables):
+      spinning threads preempted by the UI made runs up to 30 times slower on
+      a 2-core machine and stalled the UI;
+    - loads torch's shared libraries first with :func:`preload_torch_libraries`
+      (``dlopen`` called through ctypes, which releases the GIL; the import
+      of an extension module holds it: 300-700 ms for ``libtorch_cpu.so``);
+    - imports with the cyclic garbage collector paused, then moves everything
+      alive to the permanent generation (:func:`gc.freeze`): full collections
+      during the import held the GIL for 20-100 ms each, and a full collection
+      after it (in any thread, the UI's included) walks torch's 150 000 objects
+      for 170-200 ms. Cycles among the objects alive at that moment are never
+      collected afterwards (a small, bounded cost).
+
+    What remains cannot be split: ``torch._C``'s module initialisation holds
+    the GIL for about 45 ms of CPU time here (30-50 ms stalls of the UI thread
+    on a quiet machine, more under load), which is why the designer runs torch
+    in an engine process by default.
+    """
+    if "torch" not in sys.modules or "engine.runtime.run" not in sys.modules:
+        with _runtime_lock:
+            if "torch" not in sys.modules:
+                os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+                os.environ.setdefault("OMP_NUM_THREADS",
+                                      str(max(1, (os.cpu_count() or 2) - 1)))
+                preload_torch_libraries()
+            collecting = gc.isenabled()
+            gc.disable()
+            try:
+                import engine.runtime.run  # noqa: F401 - torch
+            finally:
+                gc.freeze()
+                if collecting:
+                    gc.enable()
     import engine.runtime
 
     return engine.runtime
+
+
+def preload_torch_libraries() -> list[str]:
+    """``dlopen`` torch's shared libraries without holding the GIL (Linux only).
+
+    CPython holds the GIL while it loads an extension module, and loading
+    ``torch._C`` maps and relocates ``libtorch_cpu.so`` (400 MB) and its
+    companions. Loaded beforehand with a ctypes *call* of ``dlopen``
+    (``RTLD_NOW | RTLD_LOCAL``, the flags the import would use; ctypes releases
+    the GIL around foreign calls, but not in ``ctypes.CDLL``), the import finds
+    them in memory. Their static initialisers do not use the Python C API (they
+    load in a process whose interpreter is not initialised). Does nothing when
+    torch is already imported, not installed, or the platform is not Linux.
+
+    Returns
+    -------
+    list of str
+        The libraries loaded.
+    """
+    if "torch" in sys.modules or not sys.platform.startswith("linux"):
+        return []
+    try:
+        spec = importlib.util.find_spec("torch")  # finds the package without importing it
+    except (ImportError, ValueError):
+        return []
+    if spec is None or not spec.origin:
+        return []
+    folder = Path(spec.origin).parent / "lib"
+    try:
+        dlopen = ctypes.CDLL(None).dlopen
+    except (OSError, AttributeError):
+        return []
+    dlopen.argtypes = [ctypes.c_char_p, ctypes.c_int]
+    dlopen.restype = ctypes.c_void_p
+    loaded = []
+    for name in TORCH_LIBRARIES:
+        path = folder / name
+        if path.is_file() and dlopen(os.fsencode(path), os.RTLD_NOW | os.RTLD_LOCAL):
+            loaded.append(name)
+    return loaded
 
 
 def graph_key(data: dict) -> str:
@@ -182,7 +309,16 @@ class RunController(QObject):
         self.jobs.cancel()
 
     def shutdown(self) -> None:
-        self.jobs.shutdown()
+        if self.jobs.shutdown():
+            self._drop_session()
+
+    def _drop_session(self) -> None:
+        """Forget the session (an engine process frees its model)."""
+        session, self._session = self._session, None
+        self._session_spec = None
+        close = getattr(session, "close", None)
+        if close is not None:
+            close()
 
     def _submit(self, name: str, job, on_done=None, on_fail=None, on_cancel=None) -> bool:
         """Queue ``job(ctx, spec)`` with a snapshot of the current state.
@@ -365,14 +501,15 @@ class RunController(QObject):
 
     def _ready(self, ctx: JobContext, spec: _Spec):
         """The session for ``spec`` (rebuilt if needed) with the current image as input."""
-        if "torch" not in sys.modules and ctx.name in ("run", "fit"):
+        if not runtime_loaded() and ctx.name in ("run", "fit"):
             ctx.progress(0, 1, "loading PyTorch")
         rt = runtime()
         want = (spec.key, spec.seed, spec.weights)
-        if self._session is None or self._session_spec != want:
+        if self._session is None or self._session_spec != want or \
+                not getattr(self._session, "alive", True):
             if ctx.name in ("run", "fit"):
                 ctx.progress(0, 1, "building the model")
-            self._session = None
+            self._drop_session()
             session = rt.Session(spec.graph, spec.seed)
             loaded = None
             if spec.weights is not None:

@@ -159,10 +159,10 @@ class JobRunner(QObject):
             self.idle.disconnect(loop.quit)
         return done()
 
-    def shutdown(self, timeout_s: float = 5.0) -> None:
-        """Cancel everything and wait for the worker thread to finish."""
+    def shutdown(self, timeout_s: float = 5.0) -> bool:
+        """Cancel everything and wait for the worker thread to finish (True if it did)."""
         self.cancel()
-        self._pool.waitForDone(int(timeout_s * 1000))
+        return self._pool.waitForDone(int(timeout_s * 1000))
 
     # -- worker thread ---------------------------------------------------------------
     def _execute(self, ctx: JobContext, fn) -> None:

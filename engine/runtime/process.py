@@ -118,6 +118,7 @@ class EngineProcess:
         self.generation = 0  # bumped at every (re)start: sessions of older ones are gone
         self.ready = False  # the running child has answered (it has loaded torch)
         self._ids = itertools.count(1)
+        self._drops: list[tuple[int, int]] = []  # sessions to free (see drop_session)
 
     @property
     def alive(self) -> bool:
@@ -200,6 +201,7 @@ class EngineProcess:
         """Send one request and wait for its answer, calling ``callback`` on progress."""
         with self._lock:
             self.start()
+            self._send_drops()
             conn = self._conn
             pending: BaseException | None = None
             try:
@@ -236,20 +238,29 @@ class EngineProcess:
             self.request(("new", sid, graph, int(seed), memory_limit))
             return sid, self.generation
 
-    def drop_session(self, sid: int, generation: int, timeout_s: float = 2.0) -> bool:
-        """Free a session's model in the child (False if busy for ``timeout_s`` or gone)."""
-        if not self._lock.acquire(timeout=timeout_s):
-            return False
-        try:
-            if not (self.alive and generation == self.generation):
-                return False
+    def drop_session(self, sid: int, generation: int) -> None:
+        """Free a session's model in the child; never waits (any thread).
+
+        The child does not answer a drop. If a request is in progress, the
+        drop is sent before the next one.
+        """
+        if generation != self.generation:
+            return
+        self._drops.append((sid, generation))
+        if self._lock.acquire(blocking=False):
             try:
-                self.request(("drop", sid))
-            except (EngineProcessError, OSError):
-                return False
-            return True
-        finally:
-            self._lock.release()
+                self._send_drops()
+            finally:
+                self._lock.release()
+
+    def _send_drops(self) -> None:
+        while self._drops:
+            sid, generation = self._drops.pop()
+            if generation == self.generation and self.alive:
+                try:
+                    send(self._conn, ("drop", sid))
+                except (OSError, ValueError):
+                    pass
 
 
 _shared: EngineProcess | None = None
@@ -377,15 +388,15 @@ def serve(conn: Connection) -> None:
             return
         if kind == "cancel":  # late: its call had already ended
             continue
+        if kind == "drop":  # not answered
+            sessions.pop(message[1], None)
+            continue
         try:
             if rt is None:
                 raise broken
             if kind == "new":
                 _, sid, graph, seed, memory_limit = message
                 sessions[sid] = rt.Session(graph, seed, memory_limit=memory_limit)
-                value = None
-            elif kind == "drop":
-                sessions.pop(message[1], None)
                 value = None
             elif kind == "call":
                 _, sid, method, args, kwargs, with_callback = message
@@ -412,7 +423,10 @@ def serve(conn: Connection) -> None:
             tb = "" if isinstance(exc, RunCancelled) else traceback.format_exc()
             send(conn, ("error", _portable(exc), tb))
             continue
-        send(conn, ("ok", value))
+        try:
+            send(conn, ("ok", value))
+        except (pickle.PicklingError, TypeError, AttributeError) as exc:
+            send(conn, ("error", RuntimeError(f"cannot send the result: {exc}"), ""))
 
 
 def _portable(exc: BaseException) -> BaseException:
