@@ -11,6 +11,7 @@ layer-specific facts.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from math import prod
 from typing import Any, ClassVar
 
@@ -92,11 +93,13 @@ def spatial(shape: Shape, dims: int, what: str) -> Shape:
     return shape[1:]
 
 
+@lru_cache(maxsize=4096)
 def resolve_padding(padding, kernel, stride, dilation, dims):
     """Return ``((left, right), ...)`` per axis for a ``padding`` value.
 
     ``"same"`` follows PyTorch: the total ``d·(k−1)`` is split with the extra
-    pixel on the bottom/right; it needs stride 1.
+    pixel on the bottom/right; it needs stride 1. Arguments are normalised
+    parameters (ints, tuples, strings); results are memoised.
     """
     if padding == "valid":
         return tuple((0, 0) for _ in range(dims))
@@ -215,7 +218,7 @@ class LayerKind:
     def rf_ops(self, p: dict[str, Any], ins: Inputs, out: Shape) -> tuple[tuple[Op, ...], ...]:
         """Per spatial axis, the receptive-field operations (empty: identity)."""
         n = max(0, len(ins.x) - 1) if ins.shapes else 0
-        return tuple(() for _ in range(n))
+        return ((),) * n
 
     def summary(self, p: dict[str, Any]) -> str:
         """Key parameters for the canvas, e.g. ``3×3 · d2 · s1``."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from math import prod
 
 from .base import (
@@ -81,8 +82,9 @@ def conv_summary(p) -> str:
     return " · ".join(parts)
 
 
+@lru_cache(maxsize=4096)
 def window_ops(kernel, stride, pads, dilation):
-    """Receptive-field ops of a sliding window, one tuple per axis."""
+    """Receptive-field ops of a sliding window, one tuple per axis (memoised)."""
     return tuple((("conv", k, s, pd[0], d, pd[1]),)
                  for k, s, pd, d in zip(kernel, stride, pads, dilation, strict=True))
 
@@ -117,8 +119,7 @@ class ConvNd(LayerKind):
         if cin % p["groups"]:
             raise LayerError("groups", f"in_channels {cin} is not divisible by groups "
                              f"{p['groups']}")
-        pads = resolve_padding(p["padding"], p["kernel_size"], p["stride"], p["dilation"],
-                               self.dims)
+        pads = self.pads(p)
         if p.get("padding_mode", "zeros") == "reflect":
             for ax, size, (a, b) in zip(AXES[self.dims], sizes, pads, strict=True):
                 if max(a, b) >= size:
@@ -130,6 +131,11 @@ class ConvNd(LayerKind):
                     raise LayerError("padding", f"circular padding {max(a, b)} must not "
                                      f"exceed the input {size} along {ax}")
         return sizes, pads
+
+    def pads(self, p):
+        """``(left, right)`` padding per axis."""
+        return resolve_padding(p["padding"], p["kernel_size"], p["stride"], p["dilation"],
+                               self.dims)
 
     def infer(self, p, ins):
         sizes, pads = self.geometry(p, ins)
@@ -145,8 +151,7 @@ class ConvNd(LayerKind):
         return Cost(w + (cout if p["bias"] else 0), cout * prod(out[1:]) * (cin // g) * k)
 
     def rf_ops(self, p, ins, out):
-        _, pads = self.geometry(p, ins)
-        return window_ops(p["kernel_size"], p["stride"], pads, p["dilation"])
+        return window_ops(p["kernel_size"], p["stride"], self.pads(p), p["dilation"])
 
     def summary(self, p):
         return conv_summary(p)
