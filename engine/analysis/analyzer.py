@@ -8,6 +8,9 @@ recomputes only those (in topological order) before assembling the frozen
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
+
 from ..graph import (
     EdgeAdded,
     EdgeRemoved,
@@ -34,7 +37,6 @@ class Analyzer:
         self.graph = graph
         self._done: dict[str, NodeOutcome] = {}
         self._dirty: set[str] = set(graph.nodes)
-        self._params: dict = {}
         self._result: AnalysisResult | None = None
         self._order: list[str] | None = None
         self.recomputed = 0  # nodes recomputed by the last result() (for tests/bench)
@@ -55,7 +57,6 @@ class Analyzer:
 
     def _on_event(self, ev) -> None:
         if isinstance(ev, NodeChanged):
-            self._params.pop(id(ev.old), None)
             self._touch(ev.new.id)
         elif isinstance(ev, (EdgeAdded, EdgeRemoved)):
             self._touch(ev.edge.dst, structural=True)
@@ -63,7 +64,6 @@ class Analyzer:
             self._touch(ev.node.id, structural=True)
         elif isinstance(ev, NodeRemoved):
             self._done.pop(ev.node.id, None)
-            self._params.pop(id(ev.node), None)
             self._dirty.discard(ev.node.id)
             self._order = None
             self._result = None
@@ -81,26 +81,30 @@ class Analyzer:
     def result(self) -> AnalysisResult:
         if self._result is not None:
             return self._result
-        graph = self.graph
         if self._order is None:
-            self._order = graph.topo_order()
-        order = self._order
+            self._order = self.graph.topo_order()
         self.recomputed = 0
-        if self._dirty:
-            changed: set[str] = set()
-            done = self._done
-            for nid in order:
-                if nid not in self._dirty and not (
-                        changed and any(s in changed for s in graph.inputs_of(nid).values())):
-                    continue
-                old = done.get(nid)
-                new = done[nid] = analyze_node(graph, graph.nodes[nid], done, self._params)
-                self.recomputed += 1
-                if old is None or _passes_on(old) != _passes_on(new):
-                    changed.add(nid)
-            self._dirty.clear()
-        self._result = self._assemble(order)
+        with _gc_paused():
+            if self._dirty:
+                self._recompute()
+            self._result = self._assemble(self._order)
         return self._result
+
+    def _recompute(self) -> None:
+        """Recompute the marked nodes, in order, and the successors of every node
+        whose outcome changed what it passes on."""
+        graph, done, pending, order = self.graph, self._done, self._dirty, self._order
+        nodes = graph.nodes
+        everything = len(pending) == len(order)  # all marked: no need to follow edges
+        for nid in order:
+            if nid not in pending:
+                continue
+            old = done.get(nid)
+            new = done[nid] = analyze_node(graph, nodes[nid], done)
+            self.recomputed += 1
+            if not everything and (old is None or _passes_on(old) != _passes_on(new)):
+                pending.update([e.dst for e in graph.successors(nid)])
+        pending.clear()
 
     def _assemble(self, order: list[str]) -> AnalysisResult:
         done = self._done
@@ -112,36 +116,54 @@ class Analyzer:
             o = done[nid]
             r = o.result
             nodes[nid] = r
-            if r.error:
-                errors.append(r.error)
-            warnings.extend(o.warnings)
-            if r.params is not None:
-                params += r.params
-                macs += r.macs
-                act += activation_bytes(r.shape)
-            if r.shape is not None and o.rf:
-                warnings.extend(self._gridding(nid, o))
+            if r.shape is None:  # failed or blocked: no cost, no warnings
+                if r.error:
+                    errors.append(r.error)
+                continue
+            if o.warnings:
+                warnings.extend(o.warnings)
+            params += r.params
+            macs += r.macs
+            act += activation_bytes(r.shape)
+            for input_id, st in o.rf.items():
+                if st.holes and self._ends_spatial_path(nid):
+                    warnings.append(_gridding(nid, input_id, st.holes))
         if not any(n.type == "Input" for n in self.graph.nodes.values()):
             errors.insert(0, Issue(None, None, "the graph has no Input node"))
         return AnalysisResult(nodes, tuple(errors), tuple(warnings), params, macs, act)
 
-    def _gridding(self, nid: str, o: NodeOutcome) -> list[Issue]:
+    def _ends_spatial_path(self, nid: str) -> bool:
+        """Whether the spatial part of a path ends at ``nid`` (an output, or a global
+        or flattening layer next): where holes in its receptive field are warned."""
         succ = self.graph.successors(nid)
-        if succ and not any(self.graph.nodes[e.dst].type in _SPATIAL_END for e in succ):
-            return []
-        out = []
-        for input_id, st in o.rf.items():
-            if st.is_global:
-                continue
-            holes = [(ax, h) for ax, m in zip("DHW"[-len(st.maps):], st.maps, strict=True)
-                     if (h := m.holes())]
-            if holes:
-                text = ", ".join(f"{ax}: {r} of {s}" for ax, (r, s) in holes)
-                out.append(Issue(nid, None, (
-                    f"{nid}: the receptive field has holes (gridding): only some input "
-                    f"pixels reach each output ({text}, relative to {input_id}); mix "
-                    "dilation rates without a common factor, e.g. 1, 2, 5 (HDC)")))
-        return out
+        return not succ or any(self.graph.nodes[e.dst].type in _SPATIAL_END for e in succ)
+
+
+def _gridding(nid: str, input_id: str, axes) -> Issue:
+    text = ", ".join(f"{ax}: {r} of {s}" for ax, (r, s) in axes)
+    return Issue(nid, None, (
+        f"{nid}: the receptive field has holes (gridding): only some input "
+        f"pixels reach each output ({text}, relative to {input_id}); mix "
+        "dilation rates without a common factor, e.g. 1, 2, 5 (HDC)"))
+
+
+@contextmanager
+def _gc_paused():
+    """Pause the cyclic garbage collector while the analysis runs.
+
+    The analysis builds many small, acyclic objects that all survive it (the
+    results); the collector would scan them again and again as they pile up
+    (over 10% of a full analysis). Reference counting frees them as usual, and
+    the collector resumes as it was (it is left alone if someone else paused it).
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _passes_on(o: NodeOutcome):

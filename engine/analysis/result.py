@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 from .rf import AxisMap
 
@@ -32,9 +32,8 @@ class Issue:
         return {"node": self.node, "param": self.param, "message": self.message}
 
 
-@dataclass(frozen=True)
-class RFState:
-    """Receptive-field state relative to one Input (internal to the analysis).
+class RFState(NamedTuple):
+    """Receptive-field state relative to one Input (internal to the analysis; immutable).
 
     ``maps`` holds one :class:`AxisMap` per spatial axis (None once a global
     operation made every output depend on the whole input), ``jumps`` the grid
@@ -47,6 +46,9 @@ class RFState:
     deformable: bool = False
     #: grid spacing frozen when the state became global
     global_jumps: tuple[Fraction, ...] = ()
+    #: ``((axis, (reached, span)), ...)`` for the axes whose footprint has holes
+    #: (derived from ``maps``; empty when global)
+    holes: tuple = ()
 
     @property
     def jumps(self) -> tuple[Fraction, ...]:
@@ -74,10 +76,7 @@ class RF:
             start = tuple(_num((n - 1) / 2) for n in st.extent)
             jumps = tuple(_num(j) for j in st.global_jumps)
         else:
-            size = tuple([m.size for m in st.maps])
-            start = tuple([_num(float(m.start)) for m in st.maps])
-            jumps = tuple([m.step // m.period if m.step % m.period == 0 else m.step / m.period
-                           for m in st.maps])
+            size, jumps, start = _public_axes(st.maps)
         return cls(input_id, tuple(size), jumps, start, st.is_global, st.deformable, st)
 
     def to_json(self) -> dict[str, Any]:
@@ -103,6 +102,14 @@ class RF:
         if self.state is None or self.state.is_global:
             return None
         return tuple(m.region(i) for m, i in zip(self.state.maps, index, strict=False))
+
+
+def _public_axes(maps) -> tuple[tuple, tuple, tuple]:
+    """Per axis, ``size``, ``jump`` and ``start`` as reported (ints where integral)."""
+    return (tuple([m.size for m in maps]),
+            tuple([m.step // m.period if m.step % m.period == 0 else m.step / m.period
+                   for m in maps]),
+            tuple([m.start for m in maps]))
 
 
 def _fmt(v) -> str:

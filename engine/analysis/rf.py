@@ -2,17 +2,22 @@
 
 An :class:`AxisMap` tells, for every output position ``o`` of a node, the
 interval ``[lo(o), hi(o)]`` of input pixels that can influence it and the
-exact footprint inside it (a bitmask: which input pixels really reach ``o``;
-a dilation stack that leaves holes shows them). The axis is treated as
-infinite, so padding counts as virtual pixels and no border effect distorts
-the result.
+exact footprint inside it (which input pixels really reach ``o``; a dilation
+stack that leaves holes shows them). The axis is treated as infinite, so
+padding counts as virtual pixels and no border effect distorts the result.
 
 Every layer maps positions periodically: after a stride ``s`` conv the map
 repeats every ``P / gcd(P, s)`` outputs, after a transposed conv or an
 upsampling by ``s`` every ``s·P`` outputs. The map therefore stores one
-period (``lo``, ``hi``, ``mask`` per residue) plus ``step``, the input shift
+period (``lo``, ``hi``, ``gaps`` per residue) plus ``step``, the input shift
 per period, and is exact for fractional jumps too (where the textbook
 recurrence ``r += d(k−1)·j`` over-counts).
+
+The footprint is stored by its holes: ``gaps`` is a bitmask of the positions
+of ``[lo, hi]`` that do *not* reach the output (bit ``i``: pixel ``lo + i``).
+A footprint without holes, by far the most common, is 0, so a deep net with a
+receptive field of thousands of pixels never builds integers of thousands of
+bits unless its footprint really has holes.
 
 ``size`` is the largest extent over output positions; ``jump`` is
 ``step / period`` input pixels between neighbouring outputs; ``start`` the
@@ -21,115 +26,136 @@ centre of the region of output 0.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from fractions import Fraction
 from math import floor, gcd
+from typing import NamedTuple
 
 __all__ = ["AxisMap", "IDENTITY", "apply_op", "union"]
 
 
-@dataclass(frozen=True)
-class AxisMap:
+class AxisMap(NamedTuple):
+    """One period of the map from output positions to input regions (immutable)."""
+
     period: int
     step: int
     lo: tuple
     hi: tuple
-    mask: tuple
+    gaps: tuple
     #: largest extent over output positions (derived, set by :func:`make`)
     size: int = 0
-    #: centre of the region of output 0 (derived)
-    start: float = 0.0
+    #: centre of the region of output 0, an int where integral (derived)
+    start: int | float = 0
+    #: ``(reached, span)`` of the worst output position if its footprint has holes
+    #: (derived), else None
+    holes: tuple[int, int] | None = None
 
     def at(self, u: int):
-        """``(lo, hi, mask)`` of output position ``u`` (any integer), or None."""
+        """``(lo, hi, gaps)`` of output position ``u`` (any integer), or None."""
         q, r = divmod(u, self.period)
         lo = self.lo[r]
         if lo is None:
             return None
         shift = q * self.step
-        return lo + shift, self.hi[r] + shift, self.mask[r]
+        return lo + shift, self.hi[r] + shift, self.gaps[r]
 
     @property
     def jump(self) -> Fraction:
         return Fraction(self.step, self.period)
-
-    def holes(self) -> tuple[int, int] | None:
-        """``(reached, span)`` of the worst output position, if its footprint has holes."""
-        worst = None
-        for l, h, m in zip(self.lo, self.hi, self.mask, strict=True):
-            if l is None:
-                continue
-            span = h - l + 1
-            reached = m.bit_count()
-            if reached < span and (worst is None or reached < worst[0]):
-                worst = (reached, span)
-        return worst
 
     def region(self, u: int):
         """``(lo, hi, positions)`` of output position ``u``; positions is a list."""
         got = self.at(u)
         if got is None:
             return None
-        lo, hi, mask = got
-        return lo, hi, [lo + i for i in range(hi - lo + 1) if mask >> i & 1]
+        lo, hi, gaps = got
+        return lo, hi, [lo + i for i in range(hi - lo + 1) if not gaps >> i & 1]
 
 
-def make(period: int, step: int, lo: tuple, hi: tuple, mask: tuple) -> AxisMap:
-    """An :class:`AxisMap` with its derived ``size`` and ``start`` filled in."""
+def make(period: int, step: int, lo: tuple, hi: tuple, gaps: tuple) -> AxisMap:
+    """An :class:`AxisMap` with its derived ``size``, ``start`` and ``holes`` filled in."""
     size = 0
     start = 0.0
     first = True
+    holes = None
     for u in range(period):
         l = lo[u]
         if l is None:
             continue
         h = hi[u]
-        if h - l + 1 > size:
-            size = h - l + 1
+        span = h - l + 1
+        if span > size:
+            size = span
         if first:  # centre of output u, moved back to output 0 along the grid
             start = (l + h) / 2 - step * u / period
             first = False
-    return AxisMap(period, step, lo, hi, mask, size, start)
+        if gaps[u]:
+            reached = span - gaps[u].bit_count()
+            if holes is None or reached < holes[0]:
+                holes = (reached, span)
+    return AxisMap(period, step, lo, hi, gaps, size, _number(start), holes)
 
 
-IDENTITY = make(1, 1, (0,), (0,), (1,))
+def _regular(step: int, lo: int, hi: int, gaps: int) -> AxisMap:
+    """The map of period 1 (every output alike, ``step`` apart): :func:`make` made short."""
+    span = hi - lo + 1
+    holes = (span - gaps.bit_count(), span) if gaps else None
+    return AxisMap(1, step, (lo,), (hi,), (gaps,), span, _number((lo + hi) / 2), holes)
+
+
+def _number(x: float) -> int | float:
+    """``x`` as an int where integral (as reported)."""
+    return int(x) if x.is_integer() else x
+
+
+IDENTITY = make(1, 1, (0,), (0,), (0,))
+
+
+def _ones(n: int) -> int:
+    return (1 << n) - 1
 
 
 def _combine(points):
-    """Union of several ``(lo, hi, mask)`` into one."""
-    lo = hi = None
-    for p in points:
-        if p is None:
-            continue
-        if lo is None or p[0] < lo:
-            lo = p[0]
-        if hi is None or p[1] > hi:
-            hi = p[1]
-    if lo is None:
+    """Union of several ``(lo, hi, gaps)`` (None: no position) into one."""
+    points = [p for p in points if p is not None]
+    if not points:
         return None, None, 0
-    mask = 0
-    for p in points:
-        if p is not None:
-            mask |= p[2] << (p[0] - lo)
-    return lo, hi, mask
+    lo = min([p[0] for p in points])
+    hi = max([p[1] for p in points])
+    if all(not p[2] for p in points):  # solid intervals: holes only where none reaches
+        reach = lo - 1
+        for l, h, _ in sorted(points):
+            if l > reach + 1:
+                break
+            reach = max(reach, h)
+        else:
+            return lo, hi, 0
+    reached = 0
+    for l, h, g in points:
+        reached |= (_ones(h - l + 1) ^ g) << (l - lo)
+    return lo, hi, _ones(hi - lo + 1) ^ reached
 
 
 def _build(period, step, entries):
-    lo, hi, mask = zip(*entries, strict=True) if entries else ((), (), ())
-    return make(period, step, lo, hi, mask)
+    lo, hi, gaps = zip(*entries, strict=True) if entries else ((), (), ())
+    return make(period, step, lo, hi, gaps)
 
 
 def _conv(m: AxisMap, k, s, p, d) -> AxisMap:
     if m.period == 1 and m.lo[0] is not None:  # fast path: a regular grid stays regular
         step = m.step
-        mask0 = m.mask[0]
-        mask = 0
+        lo0, hi0, g0 = m.lo[0], m.hi[0], m.gaps[0]
         shift = d * step
-        for t in range(k):
-            mask |= mask0 << (t * shift)
-        lo = m.lo[0] - p * step
-        hi = m.hi[0] + (d * (k - 1) - p) * step
-        return AxisMap(1, step * s, (lo,), (hi,), (mask,), hi - lo + 1, (lo + hi) / 2)
+        lo = lo0 - p * step
+        hi = hi0 + (d * (k - 1) - p) * step
+        if g0 or shift > hi0 - lo0 + 1:  # the k copies leave holes
+            one = _ones(hi0 - lo0 + 1) ^ g0
+            reached = 0
+            for t in range(k):
+                reached |= one << (t * shift)
+            gaps = _ones(hi - lo + 1) ^ reached
+        else:
+            gaps = 0
+        return _regular(step * s, lo, hi, gaps)
     period = m.period // gcd(m.period, s)
     step = m.step * (period * s // m.period)
     at = m.at
@@ -185,11 +211,11 @@ def _reduce(m: AxisMap) -> AxisMap:
             a, b = m.lo[r], m.lo[r + d]
             if (a is None) != (b is None) or (a is not None and (
                     b - a != shift or m.hi[r + d] - m.hi[r] != shift
-                    or m.mask[r] != m.mask[r + d])):
+                    or m.gaps[r] != m.gaps[r + d])):
                 ok = False
                 break
         if ok:
-            return make(d, shift, m.lo[:d], m.hi[:d], m.mask[:d])
+            return make(d, shift, m.lo[:d], m.hi[:d], m.gaps[:d])
     return m
 
 
@@ -209,6 +235,8 @@ def union(maps: list[AxisMap]) -> AxisMap:
     """Position-wise union of maps with the same jump (merging paths)."""
     if len(maps) == 1:
         return maps[0]
+    if all(m.period == 1 and m.lo[0] is not None for m in maps):  # fast path: regular grids
+        return _regular(maps[0].step, *_combine([(m.lo[0], m.hi[0], m.gaps[0]) for m in maps]))
     period = maps[0].period
     for m in maps[1:]:
         period = period * m.period // gcd(period, m.period)
