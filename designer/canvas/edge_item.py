@@ -142,9 +142,11 @@ class EdgeLabelItem(QGraphicsItem):
         return resized
 
     def size(self):
+        """Size of the label (empty while it shows no text)."""
         return self._rect.size()
 
     def boundingRect(self) -> QRectF:  # noqa: N802 (Qt API)
+        """The label's box, from the cached text size (origin at its top-left)."""
         return self._rect
 
     def _layout(self) -> tuple:
@@ -159,6 +161,11 @@ class EdgeLabelItem(QGraphicsItem):
         return tuple(out)
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
+        """Draw the framed label; nothing below :data:`LABEL_MIN_ZOOM`.
+
+        The frame takes the accent colour while the edge is selected. The text
+        layout is prepared here on the first paint after a change.
+        """
         lod = QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform())
         if lod < LABEL_MIN_ZOOM or self._rect.isEmpty():
             return
@@ -224,6 +231,7 @@ class EdgeItem(QGraphicsItem):
         return texts != (shape, rf)
 
     def toolTip(self) -> str:  # noqa: N802 (Qt API; see GraphScene.helpEvent)
+        """Plain text: ``src → dst`` (slot for multi-input targets), label texts, a hint."""
         e, lab = self.edge, self.label
         text = f"{e.src} → {e.dst}" + (f" (slot {e.port})" if self.dst.kind.max_inputs > 1
                                         else "")
@@ -232,6 +240,7 @@ class EdgeItem(QGraphicsItem):
         return text + "\nDrop a layer here to insert it; Del removes a selected edge"
 
     def set_highlight(self, on: bool) -> None:
+        """Show or hide the halo of a palette drag hovering the edge (insert here)."""
         if on != self.highlight:
             self.highlight = on
             self.update()
@@ -349,20 +358,29 @@ class EdgeItem(QGraphicsItem):
             yield beside(p.x(), p.y(), -1)
 
     def boundingRect(self) -> QRectF:  # noqa: N802 (Qt API)
+        """The path's bounds, 8 units larger on each side (arrow and pen width)."""
         return self._bounds
 
     def shape(self) -> QPainterPath:
+        """A 12-unit-wide stroke around the path, so that a thin edge is easy to click."""
         return self._shape
 
     def hoverEnterEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        """Repaint darker and thicker while hovered."""
         self._hover = True
         self.update()
 
     def hoverLeaveEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        """Repaint in the normal colour."""
         self._hover = False
         self.update()
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
+        """Draw the path and arrow head.
+
+        Accent colour when selected or highlighted (with a halo for the drop
+        highlight), darker when hovered, dashed and dim when no tensor flows.
+        """
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         selected = self.isSelected()
         if self.highlight:

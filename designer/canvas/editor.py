@@ -46,6 +46,7 @@ class CanvasEditor:
 
     @property
     def graph(self):
+        """The scene document's graph, or None without a document."""
         return self.scene.graph
 
     def push(self, command, quiet: bool = False) -> str | None:
@@ -60,6 +61,21 @@ class CanvasEditor:
 
     # -- delete --------------------------------------------------------------------------
     def delete(self, node_ids: list[str], edges: list[Edge]) -> None:
+        """Delete nodes and edges in one undo step.
+
+        Parameters
+        ----------
+        node_ids : list of str
+            Nodes to remove (their edges go with them).
+        edges : list of engine.Edge
+            Edges to remove; those touching a removed node are skipped.
+
+        Notes
+        -----
+        One command is pushed as is; several become a macro named after what is
+        deleted (``Delete 2 nodes and 1 edge``). Nothing happens without a
+        document or when both lists are empty.
+        """
         graph = self.graph
         if graph is None:
             return
@@ -95,6 +111,12 @@ class CanvasEditor:
         return {"format": "convcanvas-nodes", "nodes": nodes, "edges": edges}
 
     def copy(self, node_ids: list[str]) -> None:
+        """Put :meth:`payload` of ``node_ids`` on the clipboard.
+
+        The JSON goes in as :data:`NODES_MIME` and as plain text. Resets the paste
+        offset and reports on the scene's ``message`` signal (also when nothing is
+        selected).
+        """
         if not node_ids:
             self.scene.message.emit("Select nodes to copy")
             return
@@ -107,6 +129,21 @@ class CanvasEditor:
         self.scene.message.emit(f"Copied {len(node_ids)} node{'s' if len(node_ids) > 1 else ''}")
 
     def paste(self, at: QPointF | None = None) -> list[str]:
+        """Add the clipboard's nodes and the edges among them, as one undo step.
+
+        Parameters
+        ----------
+        at : QPointF, optional
+            Scene point where the centre of the pasted nodes goes. Without it,
+            each paste since the last copy lands 40 units further down-right.
+
+        Returns
+        -------
+        list of str
+            Ids of the new nodes (selected), or ``[]`` when the clipboard holds
+            no ConvCanvas nodes or the edit is refused (the reason goes to the
+            scene's ``message`` signal).
+        """
         mime = QGuiApplication.clipboard().mimeData()
         data = None
         if mime is not None and mime.hasFormat(NODES_MIME):
@@ -128,6 +165,11 @@ class CanvasEditor:
         return self._insert(data, offset, "Paste")
 
     def duplicate(self, node_ids: list[str]) -> list[str]:
+        """Copy ``node_ids`` and the edges among them 40 units down-right, as one undo step.
+
+        Returns the new ids (selected), or ``[]`` when nothing is selected or the
+        edit is refused. The clipboard is not touched.
+        """
         if not node_ids:
             self.scene.message.emit("Select nodes to duplicate")
             return []
@@ -163,6 +205,11 @@ class CanvasEditor:
 
     # -- layout ------------------------------------------------------------------------
     def auto_layout(self) -> None:
+        """Move every node to its layered position, as one undo step.
+
+        Positions come from :func:`~designer.canvas.layout.layered_positions`;
+        nothing is pushed when no node moves.
+        """
         graph = self.graph
         if graph is None or not len(graph):
             return
@@ -220,6 +267,11 @@ class CanvasEditor:
         return nid
 
     def insertable(self, type_name: str, edge: Edge) -> bool:
+        """Whether a layer of ``type_name`` can be inserted into an edge.
+
+        True for a known type that accepts a single input; ``edge`` itself is not
+        looked at.
+        """
         kind = CATALOGUE.get(type_name)
         return kind is not None and kind.max_inputs >= 1 and kind.min_inputs <= 1
 

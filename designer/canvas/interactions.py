@@ -57,12 +57,15 @@ class Interaction:
         self.scene = scene
 
     def mouse_press(self, event) -> None:
+        """A further press during the gesture: accepted and ignored."""
         event.accept()
 
     def mouse_move(self, event) -> None:
+        """The mouse moved (scene coordinates in ``event``); does nothing here."""
         pass
 
     def mouse_release(self, event) -> None:
+        """The button was released: finish the gesture; does nothing here."""
         pass
 
     def cancel(self) -> None:
@@ -181,6 +184,10 @@ class ConnectInteraction(Interaction):
         self.preview.setPath(path)
 
     def mouse_move(self, event) -> None:
+        """Follow the cursor: mark the target port and redraw the rubber line.
+
+        Where the connection would be refused, a tooltip says why.
+        """
         if not self.moved:
             d = event.screenPos() - self.screen_press
             self.moved = d.manhattanLength() >= QApplication.startDragDistance()
@@ -191,6 +198,13 @@ class ConnectInteraction(Interaction):
             QToolTip.hideText()
 
     def mouse_release(self, event) -> None:
+        """Finish the drag and push the edit.
+
+        A click without drag selects the port's card. A valid target connects
+        (a detached edge is re-plugged in one macro). Released over nothing, a
+        detached edge is removed. A refused connection restores the edge and
+        explains why in the status bar and a tooltip.
+        """
         self._update(event.scenePos())
         cand, problem, detach = self.candidate, self.problem, self.detach
         self._cleanup()
@@ -239,6 +253,7 @@ class ConnectInteraction(Interaction):
             d.label.setVisible(bool(d.label.shape_text or d.label.rf_text))
 
     def cancel(self) -> None:
+        """Remove the rubber line and port marks, and show the detached edge again."""
         self._cleanup()
         self._restore()
 
@@ -272,6 +287,11 @@ class MoveInteraction(Interaction):
         self._cursor_set = False
 
     def mouse_move(self, event) -> None:
+        """Move the selected cards with the cursor, snapped to the grid.
+
+        Nothing moves before the drag distance is reached; the model changes
+        only on the release.
+        """
         if self.toggle or self.item not in self.start:
             return
         if not self.moved:
@@ -300,6 +320,12 @@ class MoveInteraction(Interaction):
             self._cursor_set = False
 
     def mouse_release(self, event) -> None:
+        """Push one :class:`~designer.commands.MoveNodesCommand` for the cards that moved.
+
+        Without a drag, a click on an already selected card (no modifier) selects
+        that card alone. When the move is refused the cards go back and the
+        reason is shown.
+        """
         self._reset_cursor()
         if not self.moved:
             if self.was_selected and not (self.toggle or self.extend):
@@ -318,5 +344,6 @@ class MoveInteraction(Interaction):
                 self.scene.message.emit(error)
 
     def cancel(self) -> None:
+        """Put the dragged cards back where they were (those still in the scene)."""
         self._reset_cursor()
         self.scene.move_cards({it: p for it, p in self.start.items() if it.scene() is not None})

@@ -103,6 +103,7 @@ class NodeItem(QGraphicsItem):
     # -- identity ------------------------------------------------------------------------
     @property
     def node_id(self) -> str:
+        """Id of the node shown."""
         return self.node.id
 
     # -- model updates -----------------------------------------------------------------
@@ -168,6 +169,7 @@ class NodeItem(QGraphicsItem):
             p.set_connected(i in sources)
 
     def input_port(self, index: int) -> PortItem | None:
+        """The port of input slot ``index``, or None when the card has no such slot."""
         return self.input_ports[index] if 0 <= index < len(self.input_ports) else None
 
     def input_anchor(self, index: int) -> QPointF:
@@ -178,6 +180,7 @@ class NodeItem(QGraphicsItem):
         return self.scenePos() + QPointF(0, -_H / 2)
 
     def output_anchor(self) -> QPointF:
+        """Scene point where edges leaving the card start (the output port)."""
         return self.scenePos() + QPointF(0, _H / 2)
 
     # -- text ------------------------------------------------------------------------
@@ -230,23 +233,33 @@ class NodeItem(QGraphicsItem):
 
     # -- QGraphicsItem -----------------------------------------------------------------
     def boundingRect(self) -> QRectF:  # noqa: N802 (Qt API)
+        """The card with a 9-unit margin for its shadow, selection halo and badge."""
         return _BOUNDS
 
     def shape(self) -> QPainterPath:
+        """The rounded card itself (the margin of :meth:`boundingRect` is not hit)."""
         return _SHAPE
 
     def card_rect(self) -> QRectF:
+        """The card's rectangle in item coordinates (a copy; the item's origin is its centre)."""
         return QRectF(_CARD)
 
     def hoverEnterEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        """Repaint with the hover border."""
         self._hover = True
         self.update()
 
     def hoverLeaveEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        """Repaint with the normal border."""
         self._hover = False
         self.update()
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
+        """Draw the card: shadow, selection halo, border, family stripe, glyph, texts, badge.
+
+        The border is red for an error, amber for warnings, else accent when
+        selected. Below :data:`OVERVIEW_ZOOM` only the title is drawn, larger.
+        """
         rect = self.card_rect()
         color = theme.family_color(self.kind.family)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)

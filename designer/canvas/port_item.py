@@ -52,16 +52,19 @@ class PortItem(QGraphicsItem):
 
     # -- state ------------------------------------------------------------------
     def set_connected(self, connected: bool) -> None:
+        """Show the port filled (an edge is plugged in) or hollow."""
         if connected != self.connected:
             self.connected = connected
             self.update()
 
     def set_mark(self, mark: str | None) -> None:
+        """Set the drag feedback: None, ``"ok"`` (accent ring) or ``"bad"`` (red ring)."""
         if mark != self.mark:
             self.mark = mark
             self.update()
 
     def toolTip(self) -> str:  # noqa: N802 (Qt API; see GraphScene.helpEvent)
+        """Plain text: the port's node and slot, what is plugged in, and what dragging it does."""
         node = self.node
         if self.output:
             return f"{node.node_id}: output — drag to an input to connect"
@@ -78,20 +81,28 @@ class PortItem(QGraphicsItem):
 
     # -- QGraphicsItem ---------------------------------------------------------------
     def boundingRect(self) -> QRectF:  # noqa: N802 (Qt API)
+        """The hit circle, united with the slot name's text when there is one."""
         return self._bounds
 
     def shape(self) -> QPainterPath:
+        """A circle of radius 10 around the port, larger than the dot drawn (easy to hit)."""
         return _HIT_SHAPE
 
     def hoverEnterEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        """Repaint the dot larger and filled."""
         self._hover = True
         self.update()
 
     def hoverLeaveEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        """Repaint the dot at its normal size."""
         self._hover = False
         self.update()
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
+        """Draw the dot in the family colour, with a halo for a drag mark, and the slot name.
+
+        The dot is filled when connected, hovered or marked, hollow otherwise.
+        """
         color = theme.family_color(self.node.kind.family)
         big = self._hover or self.mark is not None
         r = theme.PORT_R + (1.5 if big else 0.0)

@@ -42,10 +42,12 @@ class Lane:
 
     @property
     def lo(self) -> float:
+        """Top of the vertical run (the smaller of ``ya`` and ``yb``)."""
         return min(self.ya, self.yb)
 
     @property
     def hi(self) -> float:
+        """Bottom of the vertical run (the larger of ``ya`` and ``yb``)."""
         return max(self.ya, self.yb)
 
 
@@ -77,6 +79,11 @@ class Route:
 
 
 def curve_handle(p0: QPointF, p1: QPointF) -> float:
+    """Length of the vertical tangents of the curve from ``p0`` to ``p1``.
+
+    Half the vertical distance plus 0.15 of the horizontal one, clamped to
+    28..140 scene units.
+    """
     dy = p1.y() - p0.y()
     return max(28.0, min(140.0, abs(dy) * 0.5 + abs(p1.x() - p0.x()) * 0.15))
 

@@ -132,6 +132,7 @@ class GraphScene(QGraphicsScene):
 
     @property
     def graph(self):
+        """The document's graph, or None without a document."""
         return self.doc.graph if self.doc is not None else None
 
     # -- model events ----------------------------------------------------------------------
@@ -325,6 +326,7 @@ class GraphScene(QGraphicsScene):
         return obstacles, lanes
 
     def note_lane(self, edge: EdgeItem, lane) -> None:
+        """Record the lane ``edge`` takes (None: it takes none), for other edges' routing."""
         if lane is None:
             self._lanes.pop(edge, None)
         else:
@@ -362,11 +364,13 @@ class GraphScene(QGraphicsScene):
 
     @staticmethod
     def card_rect(item: NodeItem, margin: float = _CARD_MARGIN) -> QRectF:
+        """Scene rectangle of ``item``'s card, grown by ``margin`` on each side."""
         p = item.pos()
         w, h = theme.NODE_W / 2 + margin, theme.NODE_H / 2 + margin
         return QRectF(p.x() - w, p.y() - h, 2 * w, 2 * h)
 
     def card_at(self, pos: QPointF, margin: float = 0.0) -> NodeItem | None:
+        """The card whose rectangle grown by ``margin`` contains ``pos``, or None."""
         for it in self.cards_in(pos.y() - margin, pos.y() + margin):
             if self.card_rect(it, margin).contains(pos):
                 return it
@@ -412,11 +416,13 @@ class GraphScene(QGraphicsScene):
                 e.place_label()
 
     def reroute_all(self) -> None:
+        """Re-route every edge now."""
         for e in self.edges.values():
             e.adjust()
 
     @staticmethod
     def snap(v: float) -> float:
+        """``v`` rounded to the nearest multiple of the grid step (``theme.GRID``)."""
         return round(v / theme.GRID) * theme.GRID
 
     # -- selection ---------------------------------------------------------------------
@@ -428,6 +434,7 @@ class GraphScene(QGraphicsScene):
         return [n for n in self.graph.nodes if n in chosen]
 
     def selected_edges(self) -> list[Edge]:
+        """The model edges of the selected edge items."""
         return [it.edge for it in self.selectedItems() if isinstance(it, EdgeItem)]
 
     def select_node(self, node_id: str | None) -> None:
@@ -439,6 +446,10 @@ class GraphScene(QGraphicsScene):
                 v.ensureVisible(item, 60, 60)
 
     def select_nodes(self, ids) -> None:
+        """Select exactly the nodes in ``ids`` (unknown ids are ignored).
+
+        Emits ``selectionChangedIds`` once, and only if the selection changed.
+        """
         ids = set(ids)
         self.blockSignals(True)
         try:
@@ -465,25 +476,32 @@ class GraphScene(QGraphicsScene):
 
     # -- edits (see CanvasEditor) --------------------------------------------------------
     def delete_selection(self) -> None:
+        """Delete the selected nodes and edges (one undo step)."""
         self.editor.delete(self.selected_ids(), self.selected_edges())
 
     def copy(self) -> None:
+        """Copy the selected nodes to the clipboard."""
         self.editor.copy(self.selected_ids())
 
     def cut(self) -> None:
+        """Copy the selected nodes, then delete the selection."""
         self.editor.copy(self.selected_ids())
         self.delete_selection()
 
     def paste(self, at: QPointF | None = None) -> None:
+        """Paste the clipboard's nodes, centred on ``at`` if given (:meth:`CanvasEditor.paste`)."""
         self.editor.paste(at)
 
     def duplicate(self) -> None:
+        """Duplicate the selected nodes, offset down-right."""
         self.editor.duplicate(self.selected_ids())
 
     def auto_layout(self) -> None:
+        """Lay out the whole graph in layers (one undo step)."""
         self.editor.auto_layout()
 
     def select_all(self) -> None:
+        """Select every node."""
         self.select_nodes(self.nodes)
 
     def item_pos(self, node_id: str) -> tuple[float, float]:
@@ -500,10 +518,12 @@ class GraphScene(QGraphicsScene):
         return None
 
     def start(self, interaction: Interaction) -> None:
+        """Cancel the running interaction and make ``interaction`` the current one."""
         self.cancel_interaction()
         self._interaction = interaction
 
     def end_interaction(self, interaction: Interaction) -> None:
+        """Forget ``interaction`` if it is the current one (it has finished)."""
         if self._interaction is interaction:
             self._interaction = None
 
@@ -516,6 +536,11 @@ class GraphScene(QGraphicsScene):
         return False
 
     def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        """Hand the press to the running interaction, or start one.
+
+        A left press on a port or card starts one (:func:`start_interaction`);
+        anything else gets the default handling (rubber band, edge selection).
+        """
         if self._interaction is not None:
             self._interaction.mouse_press(event)
             return
@@ -528,6 +553,7 @@ class GraphScene(QGraphicsScene):
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        """Hand the move to the running interaction, if any."""
         if self._interaction is not None:
             self._interaction.mouse_move(event)
             event.accept()
@@ -535,6 +561,7 @@ class GraphScene(QGraphicsScene):
         super().mouseMoveEvent(event)
 
     def mouseReleaseEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        """Hand the release to the running interaction, which then ends."""
         if self._interaction is not None:
             inter = self._interaction
             inter.mouse_release(event)
@@ -553,6 +580,7 @@ class GraphScene(QGraphicsScene):
         event.accept()
 
     def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        """A left double-click on a card or its port emits ``nodeActivated``."""
         item = self.item_at(event.scenePos())
         if isinstance(item, PortItem):
             item = item.node

@@ -81,6 +81,7 @@ class GraphView(QGraphicsView):
 
     # -- API for the window -------------------------------------------------------------
     def graph_scene(self) -> GraphScene:
+        """The :class:`GraphScene` shown (``scene()`` with its type)."""
         return self.scene()
 
     def set_document(self, doc) -> None:
@@ -89,18 +90,23 @@ class GraphView(QGraphicsView):
         self.fit(readable=True)
 
     def selected_ids(self) -> list[str]:
+        """Selected node ids, in graph order."""
         return self.scene().selected_ids()
 
     def select_node(self, node_id: str | None) -> None:
+        """Select only ``node_id`` (None clears) and scroll it into view."""
         self.scene().select_node(node_id)
 
     def delete_selection(self) -> None:
+        """Delete the selected nodes and edges (one undo step)."""
         self.scene().delete_selection()
 
     def copy(self) -> None:
+        """Copy the selected nodes to the clipboard."""
         self.scene().copy()
 
     def cut(self) -> None:
+        """Copy the selected nodes, then delete the selection."""
         self.scene().cut()
 
     def paste(self) -> None:
@@ -110,9 +116,11 @@ class GraphView(QGraphicsView):
         self.scene().paste(at)
 
     def duplicate(self) -> None:
+        """Duplicate the selected nodes, offset down-right."""
         self.scene().duplicate()
 
     def auto_layout(self) -> None:
+        """Lay out the graph in layers (one undo step), then fit it in the view."""
         self.scene().auto_layout()
         self.fit()
 
@@ -122,6 +130,7 @@ class GraphView(QGraphicsView):
         return self.scene().editor.add_layer(type_name, params, preset)
 
     def zoom(self) -> float:
+        """Current zoom factor (1.0 is 100 %)."""
         return self.transform().m11()
 
     def graph_rect(self) -> QRectF:
@@ -171,10 +180,15 @@ class GraphView(QGraphicsView):
         self.zoomChanged.emit(self.zoom())
 
     def zoom_by(self, factor: float, anchor: QPointF | None = None) -> None:
+        """Multiply the zoom by ``factor`` around ``anchor`` (see :meth:`set_zoom`)."""
         self.set_zoom(self.zoom() * factor, anchor)
 
     # -- painting ------------------------------------------------------------------------
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
+        """Fill the background and draw the dot grid.
+
+        Dots every 20 units from 70 % zoom, every 40 from 35 %, none below.
+        """
         painter.fillRect(rect, theme.BACKGROUND)
         z = self.zoom()
         step = 20.0 if z >= 0.7 else 40.0 if z >= 0.35 else 0.0
@@ -203,6 +217,7 @@ class GraphView(QGraphicsView):
 
     # -- zoom and pan --------------------------------------------------------------------
     def wheelEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        """Zoom around the cursor; with Shift, scroll sideways instead."""
         delta = event.angleDelta()
         if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
             d = delta.y() or delta.x()
@@ -220,6 +235,7 @@ class GraphView(QGraphicsView):
             self._space and event.button() == Qt.MouseButton.LeftButton)
 
     def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        """Start panning on a middle press, or a left press while Space is held."""
         if self._panning(event):
             self._pan_from = event.position()
             self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
@@ -228,6 +244,7 @@ class GraphView(QGraphicsView):
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        """Scroll by the mouse movement while panning."""
         if self._pan_from is not None:
             d = event.position() - self._pan_from
             self._pan_from = event.position()
@@ -239,6 +256,7 @@ class GraphView(QGraphicsView):
         super().mouseMoveEvent(event)
 
     def mouseReleaseEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        """End panning (the hand cursor stays while Space is held)."""
         if self._pan_from is not None and (
                 event.button() in (Qt.MouseButton.MiddleButton, Qt.MouseButton.LeftButton)):
             self._pan_from = None
@@ -256,6 +274,10 @@ class GraphView(QGraphicsView):
                  QKeySequence.StandardKey.Delete)
 
     def event(self, event) -> bool:
+        """Claim the canvas's own shortcuts before window-level actions with the same keys.
+
+        These are copy, cut, paste, select all, delete, Backspace, Esc and Ctrl+D.
+        """
         # take our shortcuts before window-level actions steal them while we have focus
         if event.type() == QEvent.Type.ShortcutOverride and self._own_key(event):
             event.accept()
@@ -271,6 +293,11 @@ class GraphView(QGraphicsView):
                 or (ctrl and key == Qt.Key.Key_D))
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        """The canvas keys listed in the module docstring; Space starts pan mode.
+
+        Esc cancels the running gesture, or else clears the selection. Other
+        keys get the default handling.
+        """
         key = event.key()
         mods = event.modifiers()
         ctrl = bool(mods & Qt.KeyboardModifier.ControlModifier)
@@ -309,6 +336,7 @@ class GraphView(QGraphicsView):
         event.accept()
 
     def keyReleaseEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        """Releasing Space leaves pan mode (back to rubber-band selection)."""
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
             self._space = False
             self._pan_from = None
@@ -319,6 +347,7 @@ class GraphView(QGraphicsView):
         super().keyReleaseEvent(event)
 
     def focusOutEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        """Leave pan mode: the Space release may never arrive."""
         if self._space:
             self._space = False
             self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
@@ -327,6 +356,12 @@ class GraphView(QGraphicsView):
 
     # -- context menu ----------------------------------------------------------------------
     def contextMenuEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        """Show the edit menu for what is under the cursor; nothing without a document.
+
+        A card (selected first if it was not) gets properties, cut, copy,
+        duplicate and delete; an edge gets delete; empty canvas gets paste here,
+        select all, auto-layout and fit.
+        """
         scene = self.scene()
         if scene.doc is None:
             return
@@ -396,12 +431,14 @@ class GraphView(QGraphicsView):
                 edge.set_highlight(True)
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        """Accept a palette layer (:data:`LAYER_MIME`) when a document is shown."""
         if self.scene().doc is not None and self._layer(event) is not None:
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dragMoveEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        """Highlight the edge under the cursor that the layer would be inserted into."""
         data = self._layer(event)
         if self.scene().doc is None or data is None:
             event.ignore()
@@ -411,10 +448,16 @@ class GraphView(QGraphicsView):
         event.acceptProposedAction()
 
     def dragLeaveEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        """Clear the edge highlight."""
         self._set_drop_edge(None)
         event.accept()
 
     def dropEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        """Create the dropped layer at the cursor (:meth:`CanvasEditor.drop_layer`).
+
+        Dropped on the highlighted edge, the layer is inserted there. The view
+        then takes the focus; the drop is ignored when the edit is refused.
+        """
         data = self._layer(event)
         scene = self.scene()
         if scene.doc is None or data is None:
