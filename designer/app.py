@@ -30,6 +30,12 @@ RUN_TIMEOUT_S = 120
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the designer: ``GRAPH``, ``--screenshot OUT.png``, ``--run``.
+
+    Also takes the hidden ``--startup-probe`` (used by ``bench/startup.py``).
+    The headless ``analyze|export|run`` commands are not parsed here
+    (``main.py`` sends them to ``engine.cli``).
+    """
     parser = argparse.ArgumentParser(
         prog="main.py",
         description="ConvCanvas: a desktop designer for convolutional networks. "

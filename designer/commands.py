@@ -50,6 +50,7 @@ class Snapshot:
 
     @classmethod
     def of(cls, graph: Graph) -> Snapshot:
+        """The current nodes and edges of ``graph``, in order."""
         return cls(tuple(graph.nodes.values()), tuple(graph.edges))
 
 
@@ -137,6 +138,11 @@ class GraphCommand(QUndoCommand):
         self._skip_redo = False
 
     def redo(self) -> None:  # noqa: D102 (Qt API)
+        """Apply the edit; a refusal is kept in :attr:`error` and makes the command obsolete.
+
+        The call made by ``QUndoStack.push`` inside :func:`push_edit` does
+        nothing: ``push_edit`` has already applied the edit.
+        """
         if self._skip_redo:
             self._skip_redo = False
             return
@@ -147,6 +153,7 @@ class GraphCommand(QUndoCommand):
             self.setObsolete(True)
 
     def undo(self) -> None:  # noqa: D102 (Qt API)
+        """Revert the edit (:meth:`_undo`)."""
         self._undo()
 
     def _redo(self) -> None:
@@ -279,9 +286,19 @@ class SetParamsCommand(GraphCommand):
             self.setText(f"Set {', '.join(names)} of {node_id}")
 
     def id(self) -> int:  # noqa: D102 (Qt API)
+        """``SET_PARAMS_ID`` when mergeable (edits may merge), else -1 (never merges)."""
         return SET_PARAMS_ID if self.mergeable else -1
 
     def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 (Qt API)
+        """Absorb ``other`` when it is a mergeable edit of the same parameters and node.
+
+        Returns
+        -------
+        bool
+            True when merged: this command keeps its undo state and takes
+            ``other``'s values and text. If the node is back at its value before
+            this command, the command becomes obsolete (no undo step).
+        """
         if not isinstance(other, SetParamsCommand) or not other.mergeable \
                 or other.node_id != self.node_id or set(other.changes) != set(self.changes) \
                 or other.graph is not self.graph:
@@ -490,6 +507,7 @@ class InsertNodeCommand(MacroCommand):
 
     @property
     def node_id(self) -> str | None:
+        """Id of the inserted node (None before the first redo when not given)."""
         return self.add.node_id
 
     def _redo(self) -> None:

@@ -48,14 +48,17 @@ class Document(QObject):
 
     @property
     def path(self) -> Path | None:
+        """The file of the document, or None when never saved."""
         return self._path
 
     def set_path(self, path: Path | None) -> None:
+        """Set the document's file (None: unsaved) and emit ``pathChanged``."""
         self._path = Path(path) if path else None
         self.pathChanged.emit(self._path)
 
     @property
     def dirty(self) -> bool:
+        """Whether there are edits since the last save (the undo stack is not clean)."""
         return not self.undo_stack.isClean()
 
     def result(self) -> AnalysisResult:
@@ -67,5 +70,6 @@ class Document(QObject):
         self.analysisChanged.emit(self.analyzer.result())
 
     def close(self) -> None:
+        """Stop following the graph (the document's and its analyzer's subscriptions)."""
         self._unsubscribe()
         self.analyzer.close()

@@ -94,6 +94,7 @@ class RecentFiles:
         settings().setValue(self.KEY, items[: self.limit])
 
     def clear(self) -> None:
+        """Forget every recent file."""
         settings().setValue(self.KEY, [])
 
 
@@ -139,10 +140,12 @@ class Recovery:
 
     @property
     def owned(self) -> bool:
+        """Whether this process holds the recovery lock (:meth:`acquire`)."""
         return self._lock is not None and self._lock.isLocked()
 
     @property
     def path(self) -> Path:
+        """The recovery file, in the application data folder (it may not exist)."""
         folder = QStandardPaths.writableLocation(
             QStandardPaths.StandardLocation.AppDataLocation)
         return Path(folder) / self.FILE

@@ -111,6 +111,10 @@ class PaletteTree(QTreeWidget):
         self.setExpandsOnDoubleClick(True)
 
     def startDrag(self, actions) -> None:  # noqa: N802 - Qt override
+        """Drag the current preset as :func:`mime_data` (copy action); family rows do not drag.
+
+        The drag shows a chip with the preset's family glyph and name.
+        """
         item = self.currentItem()
         preset = item.data(0, PRESET_ROLE) if item is not None else None
         if preset is None:

@@ -175,6 +175,11 @@ class MainWindow(QMainWindow):
                              [int(height * 0.5), int(height * 0.5)], Qt.Orientation.Vertical)
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        """Size the docks on the first show; build the engine panel shortly after.
+
+        The panel is built :data:`PANEL_DELAY_MS` later, so that the first paint
+        does not wait for it.
+        """
         super().showEvent(event)
         if not self._sized:
             self._sized = True
@@ -215,6 +220,7 @@ class MainWindow(QMainWindow):
         return self.panel
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        """1440×900; ``designer.app`` starts the window at this size (before any saved geometry)."""
         return QSize(1440, 900)
 
     # -- document ------------------------------------------------------------------
@@ -314,6 +320,10 @@ class MainWindow(QMainWindow):
 
     # -- files ---------------------------------------------------------------------
     def new_document(self) -> bool:
+        """Replace the design with an empty one, after :meth:`maybe_save`.
+
+        Returns False when the user cancelled.
+        """
         if not self.maybe_save():
             return False
         self.set_document(Document(Graph()))
@@ -366,6 +376,10 @@ class MainWindow(QMainWindow):
         return box
 
     def choose_and_open(self) -> bool:
+        """Ask for a graph file and open it; True when a file was opened.
+
+        The dialog starts in the document's folder, else in the examples.
+        """
         start = str(self.doc.path.parent if self.doc and self.doc.path else EXAMPLES_DIR)
         path, _ = QFileDialog.getOpenFileName(self, "Open graph", start, FILE_FILTER)
         return bool(path) and self.open_path(path)
@@ -377,6 +391,10 @@ class MainWindow(QMainWindow):
         return self._write(self.doc.path)
 
     def save_as(self) -> bool:
+        """Ask for a file name and save there; True when saved.
+
+        A name without a ``.json`` ending gets :data:`GRAPH_SUFFIX`.
+        """
         base = self.doc.path or Path.home() / _file_stem(self.doc.graph.name)
         path, _ = QFileDialog.getSaveFileName(self, "Save graph as", str(base), FILE_FILTER)
         if not path:
@@ -494,6 +512,12 @@ class MainWindow(QMainWindow):
 
     # -- events ----------------------------------------------------------------------
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        """Close unless the user cancels :meth:`maybe_save`.
+
+        Stops autosave and the engine panel's worker, stores the window layout
+        (in session mode) and, when this instance owns it, deletes the recovery
+        file and records a clean exit.
+        """
         if not self.maybe_save():
             event.ignore()
             return
@@ -530,12 +554,14 @@ class MainWindow(QMainWindow):
         return None
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt override
+        """Accept a dragged graph file (``*.json``)."""
         if self._dropped_file(event) is not None:
             event.acceptProposedAction()
         else:
             super().dragEnterEvent(event)
 
     def dropEvent(self, event) -> None:  # noqa: N802 - Qt override
+        """Open a dropped graph file (after the drop returns, asking to save first)."""
         path = self._dropped_file(event)
         if path is None:
             super().dropEvent(event)
