@@ -24,6 +24,7 @@ class AdaptiveSplitter(QSplitter):
         self.setChildrenCollapsible(False)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        """Switch to horizontal or vertical by the new size (see ``ratio``), then resize."""
         size = event.size()
         want = Qt.Orientation.Horizontal if size.width() > self.ratio * size.height() \
             else Qt.Orientation.Vertical

@@ -213,6 +213,7 @@ class CodeTab(QWidget):
             self.save(path)
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        """Regenerate the code at once if the graph changed while the tab was hidden."""
         super().showEvent(event)
         if self._dirty:
             self.timer.start(0)

@@ -66,9 +66,14 @@ class DepthSlider(QWidget):
         self._update_label()
 
     def value(self) -> int:
+        """The slice shown (0-based)."""
         return self.slider.value()
 
     def setValue(self, value: int) -> None:  # noqa: N802 (Qt naming)
+        """Move the slider to slice ``value`` (clamped to the range).
+
+        Unlike :meth:`set_depth`, this emits ``valueChanged`` when the slice changes.
+        """
         self.slider.setValue(int(value))
 
     def text(self) -> str:

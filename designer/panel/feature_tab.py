@@ -168,10 +168,12 @@ class FeatureMapsTab(QWidget):
     # -- public ----------------------------------------------------------------------
     @property
     def colormap(self) -> str:
+        """Name of the colour map chosen (one of ``colormaps.NAMES``)."""
         return self.cmap_combo.currentText()
 
     @property
     def level_mode(self) -> str:
+        """How display levels are chosen: ``"per map"``, ``"global"`` or ``"manual"``."""
         return self.levels_combo.currentText()
 
     def show_message(self, text: str, actions=None) -> None:
@@ -365,6 +367,7 @@ class FeatureMapsTab(QWidget):
         self.mosaic.show_histogram(self.mosaic.width() >= 380 or self.level_mode == "manual")
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        """Show the mosaic's histogram only where it fits (380 px wide, or manual levels)."""
         super().resizeEvent(event)
         self._compact()
 

@@ -211,6 +211,7 @@ class ImagePlot(pg.GraphicsLayoutWidget):
             self.clicked.emit(p.x(), p.y())
 
     def leaveEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        """Emit ``hovered(nan, nan)``: the mouse left the widget."""
         self.hovered.emit(math.nan, math.nan)
         super().leaveEvent(event)
 

@@ -52,6 +52,7 @@ class NodeTab(QWidget):
         self.stack.addWidget(widget)
 
     def show_content(self) -> None:
+        """Show the views (set by :meth:`set_content`) instead of the message."""
         self.stack.setCurrentWidget(self.content)
 
     def show_message(self, text: str, actions=None) -> None:

@@ -528,12 +528,14 @@ class EnginePanel(QWidget):
         return None
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        """Accept a dragged image file (PNG, JPEG or BMP)."""
         if self._dropped_image(event):
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dropEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        """Use a dropped image file as the input (:meth:`set_image`) and show the Image tab."""
         path = self._dropped_image(event)
         if path:
             event.acceptProposedAction()

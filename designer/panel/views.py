@@ -42,6 +42,7 @@ class Views:
         self.dirty = set(self.tabs)
 
     def mark_dirty(self, tab) -> None:
+        """Mark ``tab`` to be redrawn on its next :meth:`refresh`."""
         self.dirty.add(tab)
 
     def refresh(self, tab) -> None:
@@ -53,10 +54,12 @@ class Views:
     # -- shared facts ----------------------------------------------------------------------
     @property
     def doc(self):
+        """The panel's document (None without one)."""
         return self.panel.doc
 
     @property
     def result(self):
+        """The controller's last run result (None before a run or after a document change)."""
         return self.panel.controller.result
 
     def node(self) -> str | None:
