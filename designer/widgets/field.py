@@ -48,4 +48,5 @@ class Field(QWidget):
         return self._level
 
     def text(self) -> str:
+        """The message shown (empty when none)."""
         return self.message.text()

@@ -26,7 +26,13 @@ def _status_html(result) -> str:
 
 
 class GraphPage(QWidget):
-    """Name and description of the graph (``SetMetaCommand``) and its totals."""
+    """Name and description of the graph (``SetMetaCommand``) and its totals.
+
+    Parameters
+    ----------
+    doc : Document
+        Edited through its undo stack; read for the totals.
+    """
 
     def __init__(self, doc, parent: QWidget | None = None):
         super().__init__(parent)
@@ -73,9 +79,14 @@ class GraphPage(QWidget):
         self.refresh()
 
     def renamed(self, old: str, new: str) -> None:  # pragma: no cover - nothing to follow
+        """Nothing to do: the page shows no node ids (page interface of the property editor)."""
         pass
 
     def refresh(self) -> None:
+        """Show the graph's name, description and totals from the model and analysis.
+
+        A field that has the focus keeps the text being typed.
+        """
         graph = self.doc.graph
         if not self.name_edit.hasFocus():
             self.name_edit.setText(graph.name)

@@ -129,6 +129,7 @@ class NodePage(QWidget):
 
     # -- model -> view -----------------------------------------------------------
     def renamed(self, old: str, new: str) -> None:
+        """Follow the rename of the node shown (other renames are ignored)."""
         if old == self.node_id:
             self.node_id = new
 

@@ -12,7 +12,14 @@ __all__ = ["SelectionPage"]
 
 
 class SelectionPage(QWidget):
-    """Several selected nodes: how many, of which types, their parameters and MACs."""
+    """Several selected nodes: how many, of which types, their parameters and MACs.
+
+    Parameters
+    ----------
+    doc : Document
+    ids : list of str
+        The selected node ids.
+    """
 
     def __init__(self, doc, ids: list[str], parent: QWidget | None = None):
         super().__init__(parent)
@@ -36,9 +43,14 @@ class SelectionPage(QWidget):
         self.refresh()
 
     def renamed(self, old: str, new: str) -> None:
+        """Replace ``old`` by ``new`` in the selected ids."""
         self.ids = [new if i == old else i for i in self.ids]
 
     def refresh(self) -> None:
+        """Show the count, types, summed parameters and MACs of the selected nodes.
+
+        Ids no longer in the graph are left out.
+        """
         result = self.doc.result()
         ids = [i for i in self.ids if i in self.doc.graph.nodes]
         self.heading.setText(f"{len(ids)} nodes selected")

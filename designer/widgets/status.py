@@ -14,8 +14,14 @@ __all__ = ["StatusSummary"]
 class StatusSummary(QWidget):
     """``58,976 params · 90.1 M MACs · 7.6 MiB activations  [valid]``.
 
-    The badge is green ("valid"), red ("N errors") or amber ("N warnings");
-    clicking it emits :attr:`badgeClicked` (the window shows the problems).
+    The badge is green ("valid"), red ("N errors") or amber ("valid · N
+    warnings"); clicking it emits :attr:`badgeClicked` (the window shows the
+    problems).
+
+    Signals
+    -------
+    badgeClicked()
+        The validity badge was clicked.
     """
 
     badgeClicked = Signal()
@@ -41,6 +47,7 @@ class StatusSummary(QWidget):
         self.doc = None
 
     def set_document(self, doc) -> None:
+        """Follow ``doc``'s analysis (None: stop following; the texts stay)."""
         if self.doc is not None:
             try:
                 self.doc.analysisChanged.disconnect(self.show_result)
@@ -52,6 +59,11 @@ class StatusSummary(QWidget):
             self.show_result(doc.result())
 
     def show_result(self, result) -> None:
+        """Show the totals and the badge of an :class:`engine.AnalysisResult`.
+
+        The badge reads ``N errors`` (red), ``valid · N warnings`` (amber) or
+        ``valid`` (green).
+        """
         self.params.setText(f"<b>{fmt_count(result.total_params)}</b> params")
         self.macs.setText(f"<b>{fmt_si(result.total_macs)}</b> MACs")
         self.memory.setText(f"<b>{fmt_bytes(result.activation_bytes)}</b> activations")

@@ -13,6 +13,11 @@ class CommitTextEdit(QPlainTextEdit):
 
     :meth:`set_text` replaces the text from the model without emitting and
     without moving the cursor when the text is unchanged.
+
+    Signals
+    -------
+    committed(str)
+        The text, when it differs from the one last shown or committed.
     """
 
     committed = Signal(str)
@@ -23,6 +28,11 @@ class CommitTextEdit(QPlainTextEdit):
         self.setTabChangesFocus(True)
 
     def set_text(self, text: str) -> None:
+        """Show ``text`` from the model without emitting ``committed``.
+
+        The document is replaced only when the text differs (the cursor stays
+        otherwise); ``text`` becomes the reference a later commit compares to.
+        """
         if text != self.toPlainText():
             self.setPlainText(text)
         self._shown = text
@@ -34,10 +44,12 @@ class CommitTextEdit(QPlainTextEdit):
             self.committed.emit(text)
 
     def focusOutEvent(self, event):  # noqa: N802 - Qt override
+        """Commit the text (if it changed) when the editor loses the focus."""
         self._commit()
         super().focusOutEvent(event)
 
     def keyPressEvent(self, event):  # noqa: N802 - Qt override
+        """Ctrl+Enter commits instead of inserting a line break."""
         if (event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
                 and event.modifiers() & Qt.KeyboardModifier.ControlModifier):
             self._commit()

@@ -46,6 +46,11 @@ class ParamEditor(QWidget):
     ----------
     param : engine.catalogue.schema.Param
         The schema entry (range, options, doc).
+
+    Signals
+    -------
+    committed(object)
+        The raw value to store, after a user edit (never from :meth:`set_value`).
     """
 
     #: emitted with the raw value after a user edit (never by :meth:`set_value`)
@@ -57,9 +62,11 @@ class ParamEditor(QWidget):
         self.setToolTip(param_tooltip(param))
 
     def set_value(self, value: Any) -> None:  # pragma: no cover - abstract
+        """Show ``value`` from the model, without emitting ``committed``."""
         raise NotImplementedError
 
     def value(self) -> Any:  # pragma: no cover - abstract
+        """The value the editor shows, in the form it would commit."""
         raise NotImplementedError
 
 

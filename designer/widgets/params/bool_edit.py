@@ -20,8 +20,10 @@ class BoolEdit(ParamEditor):
         self.box.clicked.connect(lambda checked: self.committed.emit(bool(checked)))
 
     def set_value(self, value):
+        """Check the box when ``value`` is true (no ``committed``)."""
         with QSignalBlocker(self.box):
             self.box.setChecked(bool(value))
 
     def value(self):
+        """Whether the box is checked."""
         return self.box.isChecked()

@@ -21,9 +21,11 @@ class ChoiceEdit(ParamEditor):
         self.combo.activated.connect(lambda i: self.committed.emit(self.combo.itemText(i)))
 
     def set_value(self, value):
+        """Select the option ``str(value)`` (the first one if it is not an option)."""
         with QSignalBlocker(self.combo):
             i = self.combo.findText(str(value))
             self.combo.setCurrentIndex(max(i, 0))
 
     def value(self):
+        """The option shown."""
         return self.combo.currentText()

@@ -22,15 +22,33 @@ class FloatSpinBox(QDoubleSpinBox):
         self.setKeyboardTracking(False)
 
     def textFromValue(self, value: float) -> str:  # noqa: N802 - Qt override
+        """``value`` with 6 significant digits (``%.6g``)."""
         return f"{value:.6g}"
 
     def valueFromText(self, text: str) -> float:  # noqa: N802 - Qt override
+        """Parse ``text`` (a comma is read as the decimal point); else the current value."""
         try:
             return float(text.replace(",", "."))
         except ValueError:
             return self.value()
 
     def validate(self, text: str, pos: int):
+        """Accept any finite float notation in range while the user types.
+
+        Parameters
+        ----------
+        text : str
+        pos : int
+            Cursor position, returned unchanged.
+
+        Returns
+        -------
+        (QValidator.State, str, int)
+            ``Intermediate`` for an unfinished number (empty, a lone sign or
+            point, a trailing exponent) and for a number out of range;
+            ``Invalid`` for text that is not a finite number; else
+            ``Acceptable``. ``text`` and ``pos`` are returned unchanged.
+        """
         stripped = text.strip().replace(",", ".")
         if not stripped or stripped in ("-", ".", "-.") or stripped.lower().endswith("e") \
                 or stripped.lower().endswith(("e-", "e+")):
@@ -60,8 +78,10 @@ class FloatEdit(ParamEditor):
         self.spin.valueChanged.connect(lambda v: self.committed.emit(float(v)))
 
     def set_value(self, value):
+        """Show ``value`` (None shows the minimum) without emitting ``committed``."""
         with QSignalBlocker(self.spin):
             self.spin.setValue(float(value) if value is not None else self.spin.minimum())
 
     def value(self):
+        """The number shown."""
         return self.spin.value()

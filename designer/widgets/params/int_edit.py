@@ -19,8 +19,10 @@ class IntEdit(ParamEditor):
         self.spin.valueChanged.connect(lambda v: self.committed.emit(int(v)))
 
     def set_value(self, value):
+        """Show ``value`` (None shows the minimum) without emitting ``committed``."""
         with QSignalBlocker(self.spin):
             self.spin.setValue(int(value) if value is not None else self.spin.minimum())
 
     def value(self):
+        """The integer shown."""
         return self.spin.value()

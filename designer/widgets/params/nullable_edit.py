@@ -11,7 +11,17 @@ __all__ = ["NullableEdit"]
 
 
 class NullableEdit(ParamEditor):
-    """An "auto" check box (the value ``None``) in front of another editor."""
+    """An "auto" check box (the value ``None``) in front of another editor.
+
+    Parameters
+    ----------
+    param : engine.catalogue.schema.Param
+        The nullable parameter; the "auto" tooltip is the part of its doc in
+        parentheses, if any.
+    inner : ParamEditor
+        The editor of a non-None value (re-parented here; its commits are
+        forwarded).
+    """
 
     def __init__(self, param, inner: ParamEditor, parent=None):
         super().__init__(param, parent)
@@ -32,6 +42,10 @@ class NullableEdit(ParamEditor):
         self.committed.emit(None if checked else self.inner.value())
 
     def set_value(self, value):
+        """Check "auto" for None; else uncheck it and show ``value`` in the inner editor.
+
+        The inner editor is disabled while "auto" is checked. Nothing is emitted.
+        """
         with QSignalBlocker(self.auto):
             self.auto.setChecked(value is None)
         self.inner.setEnabled(value is not None)
@@ -44,4 +58,5 @@ class NullableEdit(ParamEditor):
             self.inner.set_value(value)
 
     def value(self):
+        """None when "auto" is checked, else the inner editor's value."""
         return None if self.auto.isChecked() else self.inner.value()

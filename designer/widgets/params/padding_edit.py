@@ -38,6 +38,10 @@ class PaddingEdit(ParamEditor):
         self.committed.emit(word if word is not None else self.numbers.value())
 
     def set_value(self, value):
+        """Show a word (``"same"``, ``"valid"``) in the mode combo, or the pixels per axis.
+
+        The per-axis boxes are disabled while a word is chosen. Nothing is emitted.
+        """
         with QSignalBlocker(self.mode):
             if isinstance(value, str):
                 self.mode.setCurrentIndex(max(self.mode.findData(value), 0))
@@ -48,5 +52,6 @@ class PaddingEdit(ParamEditor):
                 self.numbers.set_value(value)
 
     def value(self):
+        """The chosen word, or the pixels (an int when all axes are equal, else a tuple)."""
         word = self.mode.currentData()
         return word if word is not None else self.numbers.value()

@@ -72,12 +72,18 @@ class TargetSizeEdit(ParamEditor):
         self._sync_enabled(self.auto.isChecked())
 
     def set_value(self, value):
+        """Show a target size per axis, or check "auto" for None (no ``committed``).
+
+        A size that :meth:`set_reachable` did not list is shown as
+        ``(unreachable)``.
+        """
         self._value = tuple(value) if value is not None else None
         with QSignalBlocker(self.auto):
             self.auto.setChecked(value is None)
         self._fill()
 
     def value(self):
+        """None when "auto" is checked or an axis has no size; else a tuple per axis."""
         if self.auto.isChecked():
             return None
         vals = tuple(c.currentData() for c in self.combos)

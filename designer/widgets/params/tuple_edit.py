@@ -60,6 +60,10 @@ class TupleEdit(ParamEditor):
         self.committed.emit(self.value())
 
     def set_value(self, value):
+        """Show an int on every axis or a value per axis (None is ignored); no ``committed``.
+
+        Different values per axis unlink the axes.
+        """
         if value is None:
             return
         values = [value] * len(self.spins) if isinstance(value, int) else list(value)
@@ -72,5 +76,6 @@ class TupleEdit(ParamEditor):
                 self.link.setIcon(link_icon(False))
 
     def value(self):
+        """A single int when all axes are equal, else the tuple of values."""
         values = tuple(s.value() for s in self.spins)
         return values[0] if len(set(values)) == 1 else values
