@@ -338,7 +338,17 @@ class SetParamsCommand(GraphCommand):
 
 
 class MoveNodesCommand(GraphCommand):
-    """Move nodes: ``{id: (old_pos, new_pos)}`` (positions may be None)."""
+    """Move nodes: ``{id: (old_pos, new_pos)}`` (positions may be None).
+
+    Parameters
+    ----------
+    graph : engine.Graph
+    moves : mapping
+        ``{node id: (old position, new position)}``; undo moves back to the
+        old positions.
+    text : str, optional
+        Undo text; default ``Move <id>`` or ``Move <n> nodes``.
+    """
 
     def __init__(self, graph: Graph, moves: Mapping[str, tuple], text: str | None = None):
         self.moves = {k: (_pt(a), _pt(b)) for k, (a, b) in moves.items()}

@@ -30,6 +30,16 @@ class Document(QObject):
         The model; the document subscribes to its change events.
     path : pathlib.Path or None
         The file it was opened from or saved to.
+
+    Signals
+    -------
+    graphChanged(object)
+        Each engine change event (``NodeAdded``, ``EdgeRemoved``, ...).
+    analysisChanged(object)
+        The :class:`engine.AnalysisResult` after that change (emitted right
+        after ``graphChanged``).
+    pathChanged(object)
+        The new file (a ``Path``, or None), from :meth:`set_path`.
     """
 
     #: the new :class:`engine.AnalysisResult`

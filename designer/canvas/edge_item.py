@@ -106,6 +106,11 @@ class EdgeLabelItem(QGraphicsItem):
     A top-level item above every edge and below every card (the scene adds and
     removes it with its edge). The size comes from cached font metrics; the
     text layout is prepared on first paint, so updating many labels is cheap.
+
+    Parameters
+    ----------
+    edge : EdgeItem
+        The edge labelled (its selection colours the label's frame).
     """
 
     PAD_X, PAD_Y = 5.0, 2.5

@@ -38,7 +38,14 @@ _PASTE_STEP = 40.0
 
 
 class CanvasEditor:
-    """Edits of a :class:`~designer.canvas.scene.GraphScene`'s document."""
+    """Edits of a :class:`~designer.canvas.scene.GraphScene`'s document.
+
+    Parameters
+    ----------
+    scene : GraphScene
+        The scene whose document is edited; refusals and notices go to its
+        ``message`` signal.
+    """
 
     def __init__(self, scene):
         self.scene = scene

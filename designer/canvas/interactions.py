@@ -51,7 +51,13 @@ def start_interaction(scene, item, event):
 
 
 class Interaction:
-    """Base of a gesture: gets the mouse events until the release."""
+    """Base of a gesture: gets the mouse events until the release.
+
+    Parameters
+    ----------
+    scene : GraphScene
+        The scene the gesture runs in.
+    """
 
     def __init__(self, scene):
         self.scene = scene
@@ -263,6 +269,14 @@ class MoveInteraction(Interaction):
 
     Ctrl-click toggles the card's selection, Shift-click adds it; a click
     without drag on a card of a multiple selection selects that card alone.
+
+    Parameters
+    ----------
+    scene : GraphScene
+    item : NodeItem
+        The card pressed.
+    event : QGraphicsSceneMouseEvent
+        The press (its position and modifiers).
     """
 
     def __init__(self, scene, item: NodeItem, event):

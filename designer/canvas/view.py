@@ -47,6 +47,17 @@ class GraphView(QGraphicsView):
     scene : GraphScene, optional
         Created when not given.
     parent : QWidget, optional
+
+    Signals
+    -------
+    selectionChangedIds(list)
+        Forwarded from the scene: ids of the selected nodes, in graph order.
+    nodeActivated(str)
+        Forwarded from the scene: a node was double-clicked.
+    message(str)
+        Forwarded from the scene: transient text for the status bar.
+    zoomChanged(float)
+        The new zoom factor, after :meth:`set_zoom` and :meth:`fit`.
     """
 
     selectionChangedIds = Signal(list)
