@@ -13,7 +13,9 @@ bundled sample image) through the product's path, ``Session.run`` (what
 interleaved (no capture, capture, capture, no capture, ...) so that load
 changes on the machine hit both alike, after warm-up runs. The verdict is the
 ratio of the median wall times of these two; the medians and minimums of
-wall and CPU time and the median of the paired ratios are printed with it.
+wall and CPU time and the median of the paired ratios are printed with it,
+and a warning when the medians are more than twice the minimums (a busy
+machine: the verdict is then unreliable).
 
 For information it also prints, measured in the same interleaved rounds:
 
@@ -140,6 +142,11 @@ def main(argv=None) -> int:
     print(f"  for information: with all stats read (main.py run) {s_med / p_med:.3f}x; "
           f"raw forward capture / plain {fc_med / f_med:.3f}x (min/min "
           f"{fc_min / f_min:.3f}x)")
+    spread = max(p_med / p_min, c_med / c_min)
+    if spread > 2:
+        print(f"warning: the machine is busy (medians up to {spread:.1f}x the minimums; with "
+              "several torch threads, OpenMP waits for preempted threads): the verdict is "
+              "unreliable, run again on a quieter machine or with --threads 1")
     return 0 if ratio <= TARGET else 1
 
 

@@ -413,8 +413,6 @@ def serve(conn: Connection) -> None:
                 if with_callback:
                     kwargs = dict(kwargs, callback=_progress_sender(conn))
                 value = fn(*args, **kwargs)
-                if method == "run":
-                    sessions[sid].last_result = None  # the client holds it now
             else:
                 raise ValueError(f"unknown request {kind!r}")
         except BaseException as exc:  # noqa: BLE001 - every failure goes to the client
