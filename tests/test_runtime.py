@@ -710,3 +710,31 @@ def test_engine_process_client_never_imports_torch():
                          text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["23", "(16,", "128,", "128)", "False"]
+
+
+def test_engine_process_close_does_not_wait_for_a_hung_request():
+    import os
+    import signal
+    import threading
+    import time
+
+    from engine.runtime.process import EngineProcess, EngineProcessError, RemoteRuntime
+
+    proc = EngineProcess()
+    remote = RemoteRuntime(proc).Session(small_graph().to_dict(), 0)
+    os.kill(proc.pid, signal.SIGSTOP)  # the child hangs: the next request waits for it
+    errors = []
+
+    def job():
+        try:
+            remote.run(None)
+        except EngineProcessError as exc:
+            errors.append(exc)
+    t = threading.Thread(target=job, daemon=True)
+    t.start()
+    time.sleep(0.5)
+    t0 = time.monotonic()
+    proc.close(timeout_s=1.0)
+    t.join(5)
+    assert time.monotonic() - t0 < 5 and not t.is_alive() and not proc.alive
+    assert errors and "stopped unexpectedly" in str(errors[0])

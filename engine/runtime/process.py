@@ -167,22 +167,38 @@ class EngineProcess:
             self._conn = None
 
     def close(self, timeout_s: float = 5.0) -> None:
-        """Ask the child to exit (then terminate it); a later call starts a new one."""
-        with self._lock:
-            proc, self._proc = self._proc, None
-            self.ready = False
+        """Ask the child to exit (then kill it); a later call starts a new one.
+
+        If a request is still waiting for the child after ``timeout_s`` (a
+        child that hangs), the child is killed first: the request then fails
+        and closing goes on.
+        """
+        if not self._lock.acquire(timeout=timeout_s):
+            proc = self._proc
             if proc is not None and proc.poll() is None:
-                try:
-                    send(self._conn, ("exit",))
-                except (OSError, ValueError):
-                    pass
-            self._close_connection()
-            if proc is not None:
-                try:
-                    proc.wait(timeout_s)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+                proc.kill()
+            if not self._lock.acquire(timeout=timeout_s):
+                return
+        try:
+            self._close_locked(timeout_s)
+        finally:
+            self._lock.release()
+
+    def _close_locked(self, timeout_s: float) -> None:
+        proc, self._proc = self._proc, None
+        self.ready = False
+        if proc is not None and proc.poll() is None:
+            try:
+                send(self._conn, ("exit",))
+            except (OSError, ValueError):
+                pass
+        self._close_connection()
+        if proc is not None:
+            try:
+                proc.wait(timeout_s)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
     def _died(self) -> EngineProcessError:
         proc = self._proc
