@@ -22,10 +22,11 @@ callback's exception is raised once the child has stopped.
 
 Transfer: every message is pickled (protocol 5) with its contiguous numpy
 arrays sent as out-of-band buffers, written from the child's tensors' memory
-and read into one new buffer each on this side (multiprocessing reads each
-through a temporary buffer of its size, one at a time): a ``RunResult``
-crosses with its arrays copied once, read-only ones staying read-only, and
-the child keeps nothing of it. Nothing a client unpickles names a torch
+and read (``os.readv``, GIL released) straight into one new array each on
+this side: a ``RunResult`` crosses with its arrays copied once, read-only
+ones staying read-only, and the child keeps nothing of it. The default
+example's 8.6 MB of activations add about 6 ms to a run (socket copies and
+page faults of the new arrays). Nothing a client unpickles names a torch
 class. Exceptions are pickled too (the runtime's keep their type and
 attributes, others become a RuntimeError with their message); the child's
 traceback is added to them as a note.
@@ -42,6 +43,7 @@ import os
 import pickle
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -50,6 +52,8 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from . import images
 from .errors import ImageError, MemoryLimitError, RunCancelled, RuntimeGraphError, WeightsError
@@ -61,6 +65,8 @@ __all__ = ["EngineProcess", "EngineProcessError", "RemoteRuntime", "RemoteSessio
 SESSION_METHODS = frozenset({"run", "set_input", "load_weights", "save_weights", "state_dict",
                              "effective_rf", "fit_offsets", "reset_offsets", "verify_export"})
 FUNCTIONS = frozenset({"prepare_input", "load_image"})
+#: socket buffer size asked for (the kernel may cap it: net.core.wmem_max/rmem_max)
+SOCKET_BUFFER = 4 << 20
 
 
 class EngineProcessError(RuntimeError):
@@ -84,17 +90,32 @@ def send(conn: Connection, obj) -> None:
 
 
 def recv(conn: Connection):
-    """Receive what :func:`send` sent (each buffer read into a new bytearray)."""
+    """Receive what :func:`send` sent (each buffer read straight into a new array)."""
     head, sizes = pickle.loads(conn.recv_bytes())
+    fd = conn.fileno()
     buffers = []
     for n in sizes:
-        buf = bytearray(n)
-        if n:
-            conn.recv_bytes_into(buf)
-        else:
-            conn.recv_bytes()
+        size = struct.unpack("!i", _read_exact(fd, 4))[0]  # Connection's framing
+        if size == -1:
+            size = struct.unpack("!Q", _read_exact(fd, 8))[0]
+        if size != n:
+            raise OSError(f"engine process: expected a buffer of {n} bytes, got {size}")
+        buf = np.empty(n, dtype=np.uint8)  # no zero fill
+        _read_exact(fd, n, memoryview(buf))
         buffers.append(buf)
     return pickle.loads(head, buffers=buffers)
+
+
+def _read_exact(fd: int, n: int, into: memoryview | None = None):
+    """Read ``n`` bytes from ``fd`` (into ``into`` if given; the GIL is released)."""
+    view = memoryview(bytearray(n)) if into is None else into
+    out, done = view, 0
+    while done < n:
+        got = os.readv(fd, [view[done:]])
+        if got == 0:
+            raise EOFError
+        done += got
+    return bytes(out) if into is None else out
 
 
 # -- client -----------------------------------------------------------------------------
@@ -145,6 +166,12 @@ class EngineProcess:
                 return
             self._close_connection()
             ours, theirs = socket.socketpair()
+            for end in (ours, theirs):  # a run's arrays cross in fewer, larger writes
+                for opt in (socket.SO_SNDBUF, socket.SO_RCVBUF):
+                    try:
+                        end.setsockopt(socket.SOL_SOCKET, opt, SOCKET_BUFFER)
+                    except OSError:
+                        pass
             try:
                 self._proc = subprocess.Popen(
                     [sys.executable, "-m", "engine.runtime.process", str(theirs.fileno())],
