@@ -24,6 +24,10 @@ For information it also prints, measured in the same interleaved rounds:
   (the designer reads none);
 - the raw forward, ``run_trace(model, inputs)`` with and without capture.
 
+Last, for information (not judged): the designer's whole path, the same runs
+through its engine process (``RemoteSession.run``), where the captured arrays
+also cross the process boundary.
+
 Each configuration of torch threads the product uses is measured and judged:
 torch's default (``main.py run``) and the cores minus one (the designer's
 engine process sets ``OMP_NUM_THREADS`` so, leaving a core to the UI; it also
@@ -151,6 +155,8 @@ def main(argv=None) -> int:
                          "engine process)")
     ap.add_argument("--graph", default=str(ROOT / "resources" / "examples" /
                                            "classifier_tour.convgraph.json"))
+    ap.add_argument("--no-engine-process", action="store_true",
+                    help="skip the designer's path through its engine process")
     args = ap.parse_args(argv)
     default = torch.get_num_threads()
     if args.threads:
@@ -175,7 +181,42 @@ def main(argv=None) -> int:
         label = f"{n} torch thread{'s' if n != 1 else ''}" + (f" ({', '.join(who)})"
                                                              if who else "")
         ok &= report(measure(session, graph, args.repeats), label)
+    if not args.no_engine_process:
+        engine_process(graph, args.repeats)
     return 0 if ok else 1
+
+
+def engine_process(graph, repeats: int) -> None:
+    """For information: the designer's whole path, through its engine process."""
+    from engine.runtime.process import EngineProcess, RemoteRuntime, available
+
+    if not available():
+        return
+    proc = EngineProcess()
+    try:
+        remote = RemoteRuntime(proc).Session(graph.to_dict(), 0)
+        remote.set_input(None)
+        seconds = {}
+
+        def run(capture):
+            def fn():
+                seconds.setdefault(capture, []).append(
+                    remote.run(None, capture=capture, keep_input=True).seconds)
+            return fn
+        rows = interleaved({"plain": run(False), "capture": run(True)}, 5)
+        seconds.clear()
+        rows = interleaved({"plain": run(False), "capture": run(True)}, repeats)
+    finally:
+        proc.close()
+    med, ms = statistics.median, 1e3
+    p, c = (med(w for w, _ in rows[k]) for k in ("plain", "capture"))
+    fp, fc = (med(seconds[k]) for k in (False, True))
+    threads = os.environ.get("OMP_NUM_THREADS") or f"{max(1, (os.cpu_count() or 2) - 1)}"
+    print(f"for information, the designer's path (RemoteSession.run through the engine "
+          f"process, {threads} thread(s), passive): no capture median {p * ms:.2f} ms, capture "
+          f"{c * ms:.2f} ms ({c / p:.3f}x; the forward in the engine process {fp * ms:.2f} / "
+          f"{fc * ms:.2f} ms, the rest is Session.run's own work, the transfer of the "
+          "arrays and the round trip)")
 
 
 if __name__ == "__main__":
