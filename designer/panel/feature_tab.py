@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QGraphicsRectItem,
@@ -65,6 +65,7 @@ class FeatureMapsTab(QWidget):
         self._layer_stats: dict | None = None
         self._range: tuple[float, float] | None = None
         self._buffer: np.ndarray | None = None
+        self._detail_pending = False
         self._build()
 
     # -- construction ----------------------------------------------------------------
@@ -164,6 +165,9 @@ class FeatureMapsTab(QWidget):
         self.bars.barHovered.connect(self._bar_hover)
         self.bars.barClicked.connect(self._bar_hover)
         self.show_message("Run the network (Ctrl+R) to see feature maps.")
+        # one-time rendering costs paid now rather than in the redraw after the first run
+        self.mosaic.warm_up()
+        self.detail.warm_up()
 
     # -- public ----------------------------------------------------------------------
     @property
@@ -216,7 +220,7 @@ class FeatureMapsTab(QWidget):
         self.controls.setVisible(True)
         self.stack.setCurrentWidget(self.splitter)
         self._hover_text(None)
-        self._refresh(keep_view=same_node)
+        self._refresh(keep_view=same_node, defer_detail=True)
 
     def select_channel(self, channel: int) -> None:
         """Show ``channel`` in the large view."""
@@ -286,7 +290,13 @@ class FeatureMapsTab(QWidget):
             return -m, m
         return (lo, hi) if hi > lo else (lo, lo + 1.0)
 
-    def _refresh(self, keep_view: bool = False) -> None:
+    def _refresh(self, keep_view: bool = False, defer_detail: bool = False) -> None:
+        """Redraw the mosaic, then the large view, its statistics and the marks.
+
+        With ``defer_detail`` (a new result) the large view, statistics and marks
+        follow in a later event-loop callback, so that the mosaic is updated and
+        painted first and no single callback blocks the UI thread for long.
+        """
         if self.activation is None or self.activation.ndim < 3:
             return
         maps = self._maps()
@@ -307,10 +317,25 @@ class FeatureMapsTab(QWidget):
             self._setting_levels = False
         self.mosaic.histogram.region.setMovable(self.level_mode != "per map")
         self._compact()
+        if defer_detail:
+            if not self._detail_pending:
+                self._detail_pending = True
+                QTimer.singleShot(0, self._deferred_detail)
+            return
+        self._update_detail()
+        self._update_marks()
+
+    def _deferred_detail(self) -> None:
+        if not self._detail_pending:  # drawn synchronously in the meantime
+            return
+        self._detail_pending = False
+        if self.activation is None or self.activation.ndim < 3 or self.tiling is None:
+            return
         self._update_detail()
         self._update_marks()
 
     def _update_detail(self) -> None:
+        self._detail_pending = False
         maps = self._maps()
         ch = self.channel
         m = maps[ch]
