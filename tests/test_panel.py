@@ -462,7 +462,8 @@ def test_ctrl_r_runs(new_panel):
     assert panel.run_state == "running"
     _wait(panel, lambda: panel.run_state != "running")
     assert panel.run_state == "done"
-    assert panel.maps_tab.activation is not None  # the first conv is shown
+    # the visible tab is redrawn in an event-loop callback of its own, just after
+    _wait(panel, lambda: panel.maps_tab.activation is not None)  # the first conv is shown
     assert panel.maps_tab.node_id == "stem_conv"
 
 

@@ -320,7 +320,7 @@ class FeatureMapsTab(QWidget):
         if defer_detail:
             if not self._detail_pending:
                 self._detail_pending = True
-                QTimer.singleShot(0, self._deferred_detail)
+                QTimer.singleShot(1, self._deferred_detail)
             return
         self._update_detail()
         self._update_marks()

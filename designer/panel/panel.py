@@ -350,8 +350,14 @@ class EnginePanel(QWidget):
         if self.node_id is None:
             self.node_id = self.views.default_node()
         self.views.invalidate()
-        self.views.refresh(self.tabs.currentWidget())
+        # the visible tab is redrawn in a callback of its own: the status and progress
+        # texts set here are painted first, and no single callback holds the UI long
+        QTimer.singleShot(1, self._redraw_visible)
         self._maybe_rerun()
+
+    def _redraw_visible(self) -> None:
+        """Redraw the visible tab if it is dirty (after a run)."""
+        self.views.refresh(self.tabs.currentWidget())
 
     def _job_failed(self, job: str, message: str) -> None:
         titles = {"run": "The run failed", "image": "Cannot read the image",
