@@ -103,7 +103,8 @@ class Analyzer:
             new = done[nid] = analyze_node(graph, nodes[nid], done)
             self.recomputed += 1
             if not everything and (old is None or _passes_on(old) != _passes_on(new)):
-                pending.update([e.dst for e in graph.successors(nid)])
+                for e in graph.successors(nid):
+                    pending.add(e.dst)
         pending.clear()
 
     def _assemble(self, order: list[str]) -> AnalysisResult:

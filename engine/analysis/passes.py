@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from math import prod
 
 from ..catalogue import Inputs, LayerError
-from ..catalogue.base import AXES
+from ..catalogue.base import AXES, direct_init, set_fields
 from ..graph import Graph, Node
 from .result import RF, Issue, NodeResult, RFState
 from .rf import IDENTITY, apply_op, union
@@ -19,7 +19,8 @@ from .rf import IDENTITY, apply_op, union
 __all__ = ["NodeOutcome", "analyze_node"]
 
 
-@dataclass(frozen=True)
+@direct_init
+@dataclass(frozen=True, init=False)
 class NodeOutcome:
     """Everything the analysis knows about one node (runtime and export use it)."""
 
@@ -29,6 +30,10 @@ class NodeOutcome:
     result: NodeResult
     rf: dict[str, RFState]
     warnings: tuple[Issue, ...] = ()
+
+    def __init__(self, node, params, ins, result, rf, warnings=()):
+        set_fields(self, {"node": node, "params": params, "ins": ins, "result": result,
+                          "rf": rf, "warnings": warnings})
 
     @property
     def shape(self):
@@ -43,11 +48,13 @@ def analyze_node(graph: Graph, node: Node, done: dict[str, NodeOutcome]) -> Node
     why = _wiring(kind, ports)
     if why:
         return _fail(node, params, why)
-    sources = [done[ports[i]] for i in range(len(ports))]
-    for s in sources:
+    sources = []  # (plain loops here and below: a comprehension costs a frame in 3.11)
+    for i in range(len(ports)):
+        s = done[ports[i]]
         if s.result.shape is None:  # downstream of an error: no shape, no error of its own
             return _outcome(node, params, None, NodeResult(
                 node.id, node.type, None, None, None, None, summary=_summary(kind, params)))
+        sources.append(s)
     ins = _inputs(sources)
     try:
         out = kind.infer(params, ins)
@@ -55,9 +62,8 @@ def analyze_node(graph: Graph, node: Node, done: dict[str, NodeOutcome]) -> Node
         ops = kind.rf_ops(params, ins, out)
     except LayerError as exc:
         return _fail(node, params, exc.message, exc.param)
-    warnings = _stride_warnings(node, ops, ins, out) if sources else []
-    rf = _receptive_field(node, sources, ops, out, warnings)
-    rfs = {input_id: _rf_of(input_id, st, sources) for input_id, st in rf.items()}
+    warnings = _stride_warnings(node, ops, ins, out)
+    rf, rfs = _receptive_field(node, kind, sources, ops, out, warnings)
     res = NodeResult(node.id, node.type, out, cost.params, cost.macs,
                      next(iter(rfs.values()), None), rfs, _summary(kind, params))
     return NodeOutcome(node, params, ins, res, rf, tuple(warnings))
@@ -94,55 +100,74 @@ def _wiring(kind, ports: dict[int, str]) -> str | None:
 
 def _inputs(sources: list[NodeOutcome]) -> Inputs:
     """What arrives on the slots, from the outcomes of the sources (in slot order)."""
-    if len(sources) == 1:  # the common case, without the comprehensions
+    if len(sources) == 1:  # the common case
         s = sources[0]
         return Inputs((s.result.shape,), (s.node.type,), (s.ins.shapes if s.ins else (),))
-    return Inputs(tuple([s.result.shape for s in sources]),
-                  tuple([s.node.type for s in sources]),
-                  tuple([s.ins.shapes if s.ins else () for s in sources]))
+    shapes, types, src_in = [], [], []
+    for s in sources:
+        shapes.append(s.result.shape)
+        types.append(s.node.type)
+        src_in.append(s.ins.shapes if s.ins else ())
+    return Inputs(tuple(shapes), tuple(types), tuple(src_in))
 
 
 def _stride_warnings(node: Node, ops_per_axis, ins: Inputs, out) -> list[Issue]:
+    """A warning per axis where a strided window never reads the last real pixels."""
     issues = []
-    if len(ins.x) < 2 or len(out) != len(ins.x):
-        return issues
-    axes = AXES.get(len(out) - 1, ())
     for axis, ops in enumerate(ops_per_axis):
         for op in ops:
-            if op[0] != "conv" or op[2] == 1 or axis >= len(axes):
-                continue
-            _, k, s, pl, d, pr = op
-            size = ins.x[1 + axis]
-            padded = size + pl + pr
-            left = padded - ((out[1 + axis] - 1) * s + d * (k - 1) + 1)
-            if left > pr:  # real pixels (not only padding) are never read
-                lost = left - pr
-                issues.append(Issue(node.id, "stride", (
-                    f"{node.id}: stride {s} drops the last {lost} input pixel"
-                    f"{'s' if lost > 1 else ''} of {size} along {axes[axis]} "
-                    f"((H + 2p − d(k−1) − 1) % s = {left})")))
+            if op[0] == "conv" and op[2] != 1:
+                issue = _dropped_pixels(node, axis, op, ins, out)
+                if issue:
+                    issues.append(issue)
     return issues
 
 
+def _dropped_pixels(node: Node, axis: int, op, ins: Inputs, out) -> Issue | None:
+    axes = AXES.get(len(out) - 1, ())
+    if len(ins.x) < 2 or len(out) != len(ins.x) or axis >= len(axes):
+        return None
+    _, k, s, pl, d, pr = op
+    size = ins.x[1 + axis]
+    padded = size + pl + pr
+    left = padded - ((out[1 + axis] - 1) * s + d * (k - 1) + 1)
+    if left <= pr:  # only padding is left unread
+        return None
+    lost = left - pr
+    return Issue(node.id, "stride", (
+        f"{node.id}: stride {s} drops the last {lost} input pixel"
+        f"{'s' if lost > 1 else ''} of {size} along {axes[axis]} "
+        f"((H + 2p − d(k−1) − 1) % s = {left})"))
+
+
 # -- receptive field -----------------------------------------------------------------------
-def _receptive_field(node: Node, sources: list[NodeOutcome], ops, out,
-                     warnings: list[Issue]) -> dict[str, RFState]:
-    """The state per Input that reaches the node; misaligned merges add a warning."""
-    deform = node.kind.deformable
+def _receptive_field(node: Node, kind, sources: list[NodeOutcome], ops, out,
+                     warnings: list[Issue]) -> tuple[dict[str, RFState], dict[str, RF]]:
+    """Per Input that reaches the node, the state and its public :class:`RF`;
+    misaligned merges add a warning."""
     if not sources:  # an Input: the identity on its own pixels
-        return {node.id: _local((IDENTITY,) * (len(out) - 1), tuple(out[1:]), False)}
+        st = _local((IDENTITY,) * (len(out) - 1), tuple(out[1:]), False)
+        return {node.id: st}, {node.id: RF.from_state(node.id, st)}
+    deform = kind.deformable
     if len(sources) == 1 and len(sources[0].rf) == 1:  # the common case: a chain
-        (input_id, st), = sources[0].rf.items()
-        return {input_id: _advance(st, ops, deform)}
+        src = sources[0]
+        (input_id, st), = src.rf.items()
+        new = _advance(st, ops, deform)
+        if new is st:  # nothing here changes the field (norm, activation): share it
+            return src.rf, src.result.rf_by_input
+        return {input_id: new}, {input_id: RF.from_state(input_id, new)}
     per_input: dict[str, list[RFState]] = {}
     for s in sources:
         for input_id, st in s.rf.items():
             per_input.setdefault(input_id, []).append(_advance(st, ops, deform))
     rf = {}
     for input_id, states in per_input.items():
-        warnings.extend(_misaligned(node, input_id, states))
-        rf[input_id] = _merge(states)
-    return rf
+        if len(states) > 1:
+            warnings.extend(_misaligned(node, input_id, states))
+            rf[input_id] = _merge(states)
+        else:
+            rf[input_id] = states[0]
+    return rf, {input_id: _rf_of(input_id, st, sources) for input_id, st in rf.items()}
 
 
 def _advance(st: RFState, ops_per_axis, deform: bool) -> RFState:
@@ -168,26 +193,25 @@ def _advance(st: RFState, ops_per_axis, deform: bool) -> RFState:
     return _local(tuple(maps), st.extent, st.deformable)
 
 
-def _aligned(a, b) -> bool:
-    """Whether two axis maps have the same jump (``step / period``)."""
-    return a is b or a.step * b.period == b.step * a.period
-
-
 def _merge(states: list[RFState]) -> RFState:
     first = states[0]
-    if all(s is first for s in states):
+    for st in states:
+        if st is not first:
+            break
+    else:  # every path brings the very same state
         return first
-    deform = any(s.deformable for s in states)
-    if any(s.is_global for s in states):
-        g = next(s for s in states if s.is_global)
-        return g._replace(deformable=deform)
+    deform = False
+    for st in states:
+        deform = deform or st.deformable
+    for st in states:
+        if st.is_global:  # the whole input reaches every output anyway
+            return st._replace(deformable=deform)
     maps: list = []
     prev = None
-    for axis in range(len(first.maps)):
-        group = [s.maps[axis] for s in states]
-        if prev is not None and all(a is b for a, b in zip(group, prev, strict=True)):
-            maps.append(maps[-1])  # the same maps as the previous axis: the same union
-        elif all(_aligned(m, group[0]) for m in group):
+    for group in zip(*[st.maps for st in states], strict=True):  # per axis
+        if group == prev:  # the same maps as the previous axis: the same union
+            maps.append(maps[-1])
+        elif _all_aligned(group):
             maps.append(union(group))
         else:  # misaligned grids (warned): keep the widest
             maps.append(max(group, key=lambda m: m.size))
@@ -195,10 +219,21 @@ def _merge(states: list[RFState]) -> RFState:
     return _local(tuple(maps), first.extent, deform)
 
 
+def _all_aligned(group) -> bool:
+    """Whether axis maps all have the same jump (``step / period``)."""
+    ref = group[0]
+    for m in group:
+        if m is not ref and m.step * ref.period != ref.step * m.period:
+            return False
+    return True
+
+
 def _misaligned(node: Node, input_id: str, states: list[RFState]) -> list[Issue]:
     local = [st for st in states if not st.is_global]
-    ref = local[0].maps if local else ()
-    if all(_aligned(a, b) for st in local[1:] for a, b in zip(st.maps, ref, strict=True)):
+    for group in zip(*[st.maps for st in local], strict=True):  # per axis
+        if not _all_aligned(group):
+            break
+    else:
         return []
     shown = " vs ".join("×".join(str(RF.from_state(input_id, st).jump[i])
                                  for i in range(len(st.maps))) for st in local)
@@ -208,8 +243,12 @@ def _misaligned(node: Node, input_id: str, states: list[RFState]) -> list[Issue]
 
 def _local(maps: tuple, extent: tuple, deformable: bool) -> RFState:
     """A non-global state, with the holes of its footprint per axis."""
-    holes = tuple([(ax, m.holes) for ax, m in zip("DHW"[3 - len(maps):], maps, strict=True)
-                   if m.holes])
+    holes = ()
+    for m in maps:
+        if m.holes:  # rare: name the axes with holes
+            holes = tuple([(ax, m.holes) for ax, m in zip("DHW"[3 - len(maps):], maps,
+                                                           strict=True) if m.holes])
+            break
     return RFState(maps, extent, False, deformable, (), holes)
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, NamedTuple
 
+from ..catalogue.base import direct_init, set_fields
 from .rf import AxisMap
 
 __all__ = ["Issue", "RF", "RFState", "NodeResult", "AnalysisResult"]
@@ -57,7 +58,8 @@ class RFState(NamedTuple):
         return tuple(m.jump for m in self.maps)
 
 
-@dataclass(frozen=True)
+@direct_init
+@dataclass(frozen=True, init=False)
 class RF:
     """Receptive field of a node's outputs relative to one Input, per spatial axis."""
 
@@ -69,6 +71,11 @@ class RF:
     deformable: bool = False
     state: RFState | None = field(default=None, repr=False, compare=False)
 
+    def __init__(self, input, size, jump, start, is_global=False, deformable=False,
+                 state=None):
+        set_fields(self, {"input": input, "size": size, "jump": jump, "start": start,
+                          "is_global": is_global, "deformable": deformable, "state": state})
+
     @classmethod
     def from_state(cls, input_id: str, st: RFState) -> RF:
         if st.is_global:
@@ -77,7 +84,7 @@ class RF:
             jumps = tuple(_num(j) for j in st.global_jumps)
         else:
             size, jumps, start = _public_axes(st.maps)
-        return cls(input_id, tuple(size), jumps, start, st.is_global, st.deformable, st)
+        return cls(input_id, size, jumps, start, st.is_global, st.deformable, st)
 
     def to_json(self) -> dict[str, Any]:
         return {"size": list(self.size), "jump": [_num(j) for j in self.jump],
@@ -106,10 +113,18 @@ class RF:
 
 def _public_axes(maps) -> tuple[tuple, tuple, tuple]:
     """Per axis, ``size``, ``jump`` and ``start`` as reported (ints where integral)."""
-    return (tuple([m.size for m in maps]),
-            tuple([m.step // m.period if m.step % m.period == 0 else m.step / m.period
-                   for m in maps]),
+    if not maps:
+        return (), (), ()
+    first = maps[0]
+    if maps.count(first) == len(maps):  # square grids: one map for every axis
+        n = len(maps)
+        return (first.size,) * n, (_jump(first),) * n, (first.start,) * n
+    return (tuple([m.size for m in maps]), tuple([_jump(m) for m in maps]),
             tuple([m.start for m in maps]))
+
+
+def _jump(m: AxisMap) -> int | float:
+    return m.step // m.period if m.step % m.period == 0 else m.step / m.period
 
 
 def _fmt(v) -> str:
@@ -117,7 +132,8 @@ def _fmt(v) -> str:
     return str(v) if isinstance(v, int) else f"{v:.3g}"
 
 
-@dataclass(frozen=True)
+@direct_init
+@dataclass(frozen=True, init=False)
 class NodeResult:
     id: str
     type: str
@@ -128,6 +144,13 @@ class NodeResult:
     rf_by_input: dict[str, RF] = field(default_factory=dict, compare=False)
     summary: str = ""
     error: Issue | None = None
+
+    def __init__(self, id, type, shape, params, macs, rf, rf_by_input=None, summary="",
+                 error=None):
+        set_fields(self, {"id": id, "type": type, "shape": shape, "params": params,
+                          "macs": macs, "rf": rf,
+                          "rf_by_input": {} if rf_by_input is None else rf_by_input,
+                          "summary": summary, "error": error})
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {

@@ -116,19 +116,19 @@ def _ones(n: int) -> int:
 
 def _combine(points):
     """Union of several ``(lo, hi, gaps)`` (None: no position) into one."""
-    points = [p for p in points if p is not None]
+    points = sorted(filter(None, points))  # drop the Nones
     if not points:
         return None, None, 0
-    lo = min([p[0] for p in points])
-    hi = max([p[1] for p in points])
-    if all(not p[2] for p in points):  # solid intervals: holes only where none reaches
-        reach = lo - 1
-        for l, h, _ in sorted(points):
-            if l > reach + 1:
-                break
-            reach = max(reach, h)
-        else:
-            return lo, hi, 0
+    lo = points[0][0]
+    hi = lo - 1  # how far the intervals so far reach
+    solid = True  # no holes so far
+    for l, h, g in points:
+        if g or l > hi + 1:
+            solid = False
+        if h > hi:
+            hi = h
+    if solid:
+        return lo, hi, 0
     reached = 0
     for l, h, g in points:
         reached |= (_ones(h - l + 1) ^ g) << (l - lo)
@@ -235,8 +235,13 @@ def union(maps: list[AxisMap]) -> AxisMap:
     """Position-wise union of maps with the same jump (merging paths)."""
     if len(maps) == 1:
         return maps[0]
-    if all(m.period == 1 and m.lo[0] is not None for m in maps):  # fast path: regular grids
-        return _regular(maps[0].step, *_combine([(m.lo[0], m.hi[0], m.gaps[0]) for m in maps]))
+    points = []
+    for m in maps:
+        if m.period != 1 or m.lo[0] is None:
+            break
+        points.append((m.lo[0], m.hi[0], m.gaps[0]))
+    else:  # fast path: regular grids
+        return _regular(maps[0].step, *_combine(points))
     period = maps[0].period
     for m in maps[1:]:
         period = period * m.period // gcd(period, m.period)
