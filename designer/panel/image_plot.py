@@ -19,6 +19,9 @@ from .colormaps import coarse_colormap, colormap, lookup_table
 
 __all__ = ["ImagePlot"]
 
+#: lookup tables of histogram gradients, by (colour mode, size, alpha, stops)
+_LUTS: dict[tuple, np.ndarray] = {}
+
 
 class ImagePlot(pg.GraphicsLayoutWidget):
     """One image in a ViewBox (aspect locked, y down), optionally with a histogram.
@@ -65,6 +68,10 @@ class ImagePlot(pg.GraphicsLayoutWidget):
         self.histogram = None
         if histogram:
             self.histogram = pg.HistogramLUTItem(fillHistogram=True)
+            # every resize of the gradient (first show, splitter moves) emits
+            # gradientChanged, which makes pyqtgraph rebuild its 256-colour LUT (~5 ms)
+            # at the next render: serve it from a cache keyed on the gradient's stops
+            self.histogram.getLookupTable = self._histogram_lut
             self.histogram.setImageItem(self.image)
             self.histogram.vb.setMinimumWidth(24)
             self.histogram.vb.setMaximumWidth(40)
@@ -207,6 +214,21 @@ class ImagePlot(pg.GraphicsLayoutWidget):
             self.image.setLookupTable(None)
         elif self.histogram is None and self.colorbar is None:
             self.image.setLookupTable(lookup_table(self._cmap)[:, :3])
+
+    def _histogram_lut(self, img=None, n=None, alpha=None):
+        """``HistogramLUTItem.getLookupTable`` with a cache keyed on the gradient's stops."""
+        if n is None:
+            n = 256 if img is not None and img.dtype == np.uint8 else 512
+        gradient = self.histogram.gradient
+        key = (gradient.colorMode, n, alpha,
+               tuple((round(float(pos), 6), tick.color.rgba()) for tick, pos in
+                     gradient.listTicks()))
+        lut = _LUTS.get(key)
+        if lut is None:
+            if len(_LUTS) >= 64:
+                _LUTS.clear()
+            lut = _LUTS[key] = gradient.getLookupTable(n, alpha=alpha)
+        return lut
 
     def _to_image(self, scene_pos) -> QPointF | None:
         if not self.vb.sceneBoundingRect().contains(scene_pos):
