@@ -331,3 +331,16 @@ def test_error_pool_window_too_large(kind):
     n, r = one((1, 2, 9), kind, kernel_size=3)
     (err,) = r.errors
     assert "window 3 exceeds padded input 2 along H" in err.message
+
+
+def test_stride_warning_names_its_axis_and_the_pixels_lost():
+    # W = 10, k = 3, s = 2, no padding: windows start at 0, 2, 4, 6 and end at pixel 8,
+    # so (10 − 2 − 1) % 2 = 1 pixel (the last column) is never read; H = 9 loses none.
+    g = Graph("stride")
+    g.add_node("Input", {"channels": 1, "height": 9, "width": 10}, "x")
+    g.add_node("Conv2d", {"out_channels": 1, "kernel_size": 3, "stride": 2}, "c")
+    g.connect("x", "c")
+    r = analyze(g)
+    assert r.nodes["c"].shape == (1, 4, 4)
+    assert [w.message for w in r.warnings] == [
+        "c: stride 2 drops the last 1 input pixel of 10 along W ((W + 2p − d(k−1) − 1) % s = 1)"]

@@ -137,7 +137,7 @@ def _dropped_pixels(node: Node, axis: int, op, ins: Inputs, out) -> Issue | None
     return Issue(node.id, "stride", (
         f"{node.id}: stride {s} drops the last {lost} input pixel"
         f"{'s' if lost > 1 else ''} of {size} along {axes[axis]} "
-        f"((H + 2p − d(k−1) − 1) % s = {left})"))
+        f"(({axes[axis]} + 2p − d(k−1) − 1) % s = {left})"))
 
 
 # -- receptive field -----------------------------------------------------------------------
