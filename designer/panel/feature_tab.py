@@ -66,6 +66,7 @@ class FeatureMapsTab(QWidget):
         self._range: tuple[float, float] | None = None
         self._buffer: np.ndarray | None = None
         self._detail_pending = False
+        self._refresh_pending = False
         self._build()
 
     # -- construction ----------------------------------------------------------------
@@ -218,9 +219,24 @@ class FeatureMapsTab(QWidget):
         depth = a.shape[1] if a.ndim == 4 else 0
         self.depth_slider.set_depth(depth, None if same_node else depth // 2)
         self.controls.setVisible(True)
-        self.stack.setCurrentWidget(self.splitter)
         self._hover_text(None)
+        if self.stack.currentWidget() is not self.splitter:
+            # first show of the maps page: its layout and first paint (empty views)
+            # happen in this event-loop batch, the picture follows in the next one
+            self.stack.setCurrentWidget(self.splitter)
+            self.tiling = None
+            if not self._refresh_pending:
+                self._refresh_pending = True
+                QTimer.singleShot(1, self._deferred_refresh)
+            return
         self._refresh(keep_view=same_node, defer_detail=True)
+
+    def flush(self) -> None:
+        """Draw now what a new result left for a later event-loop callback."""
+        if self._refresh_pending:
+            self._refresh(defer_detail=True)
+        if self._detail_pending:
+            self._deferred_detail()
 
     def select_channel(self, channel: int) -> None:
         """Show ``channel`` in the large view."""
@@ -232,6 +248,7 @@ class FeatureMapsTab(QWidget):
 
     def mosaic_image(self) -> np.ndarray | None:
         """The image the mosaic ImageItem shows (for tests and screenshots)."""
+        self.flush()
         return self.mosaic.image.image
 
     def mosaic_problem(self) -> str | None:
@@ -240,6 +257,7 @@ class FeatureMapsTab(QWidget):
         The mosaic must be on screen, at a readable size, and hold one tile per
         channel of the activation with some finite values.
         """
+        self.flush()
         if self.activation is None:
             message = self.placeholder.text()
             return f"it shows a message: {fmt.plain(message)}" if message else "it is empty"
@@ -297,7 +315,9 @@ class FeatureMapsTab(QWidget):
         follow in a later event-loop callback, so that the mosaic is updated and
         painted first and no single callback blocks the UI thread for long.
         """
-        if self.activation is None or self.activation.ndim < 3:
+        self._refresh_pending = False
+        if self.activation is None or self.activation.ndim < 3 or \
+                self.stack.currentWidget() is not self.splitter:
             return
         maps = self._maps()
         c, h, w = maps.shape
@@ -324,6 +344,10 @@ class FeatureMapsTab(QWidget):
             return
         self._update_detail()
         self._update_marks()
+
+    def _deferred_refresh(self) -> None:
+        if self._refresh_pending:  # not drawn synchronously in the meantime
+            self._refresh(defer_detail=True)
 
     def _deferred_detail(self) -> None:
         if not self._detail_pending:  # drawn synchronously in the meantime

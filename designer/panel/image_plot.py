@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QPalette
 
 from .colormaps import coarse_colormap, colormap, lookup_table
@@ -21,6 +21,8 @@ __all__ = ["ImagePlot"]
 
 #: lookup tables of histogram gradients, by (colour mode, size, alpha, stops)
 _LUTS: dict[tuple, np.ndarray] = {}
+#: the histogram follows a new image this long after it (ms), once the image has painted
+HISTOGRAM_DELAY_MS = 40
 
 
 class ImagePlot(pg.GraphicsLayoutWidget):
@@ -73,6 +75,15 @@ class ImagePlot(pg.GraphicsLayoutWidget):
             # at the next render: serve it from a cache keyed on the gradient's stops
             self.histogram.getLookupTable = self._histogram_lut
             self.histogram.setImageItem(self.image)
+            # the histogram curve follows a new image in a later event-loop callback:
+            # computing and (first) painting it cost ~10-30 ms, which must not add to
+            # the repaint of the new picture in the same batch
+            self.image.sigImageChanged.disconnect(self.histogram.imageChanged)
+            self.image.sigImageChanged.connect(self._histogram_timer_start)
+            self._histogram_timer = QTimer(self)
+            self._histogram_timer.setSingleShot(True)
+            self._histogram_timer.setInterval(HISTOGRAM_DELAY_MS)
+            self._histogram_timer.timeout.connect(self.update_histogram)
             self.histogram.vb.setMinimumWidth(24)
             self.histogram.vb.setMaximumWidth(40)
             self.histogram.region.setBrush(pg.mkBrush(128, 128, 128, 40))
@@ -129,6 +140,14 @@ class ImagePlot(pg.GraphicsLayoutWidget):
             self.colorbar.setLevels(levels)
         if auto_range and resized:
             self.vb.autoRange(padding=0.02)
+
+    def update_histogram(self) -> None:
+        """Bring the histogram curve up to date with the image now (normally deferred)."""
+        if self.histogram is None:
+            return
+        self._histogram_timer.stop()
+        if self.image.image is not None:
+            self.histogram.imageChanged()
 
     def clear_image(self) -> None:
         """Remove the picture (the view keeps its overlays)."""
@@ -199,6 +218,9 @@ class ImagePlot(pg.GraphicsLayoutWidget):
         return None
 
     # -- internals ---------------------------------------------------------------
+    def _histogram_timer_start(self, *_args) -> None:
+        self._histogram_timer.start()
+
     def _apply_lut(self) -> None:
         key = (self._cmap, self._rgb)
         if key == self._lut_key:
