@@ -91,7 +91,7 @@ class Node:
     params: Mapping[str, Any] = field(default_factory=dict)
     pos: tuple[float, float] | None = None
 
-    @property
+    @cached_property
     def kind(self):
         return CATALOGUE[self.type]
 

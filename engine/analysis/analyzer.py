@@ -8,9 +8,6 @@ recomputes only those (in topological order) before assembling the frozen
 
 from __future__ import annotations
 
-import gc
-from contextlib import contextmanager
-
 from ..graph import (
     EdgeAdded,
     EdgeRemoved,
@@ -44,6 +41,9 @@ class Analyzer:
 
     def close(self) -> None:
         self._unsubscribe()
+        # the unsubscriber's closure refers back to this analyzer: drop it, so that a
+        # closed analyzer and its outcomes are freed at once, not by the cyclic GC
+        self._unsubscribe = _closed
 
     # -- invalidation ----------------------------------------------------------
     # An edit marks only the node it touches; result() then recomputes a node
@@ -84,10 +84,9 @@ class Analyzer:
         if self._order is None:
             self._order = self.graph.topo_order()
         self.recomputed = 0
-        with _gc_paused():
-            if self._dirty:
-                self._recompute()
-            self._result = self._assemble(self._order)
+        if self._dirty:
+            self._recompute()
+        self._result = self._assemble(self._order)
         return self._result
 
     def _recompute(self) -> None:
@@ -148,23 +147,8 @@ def _gridding(nid: str, input_id: str, axes) -> Issue:
         "dilation rates without a common factor, e.g. 1, 2, 5 (HDC)"))
 
 
-@contextmanager
-def _gc_paused():
-    """Pause the cyclic garbage collector while the analysis runs.
-
-    The analysis builds many small, acyclic objects that all survive it (the
-    results); the collector would scan them again and again as they pile up
-    (over 10% of a full analysis). Reference counting frees them as usual, and
-    the collector resumes as it was (it is left alone if someone else paused it).
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
+def _closed() -> None:
+    """The unsubscriber of a closed :class:`Analyzer` (nothing left to do)."""
 
 
 def _passes_on(o: NodeOutcome):

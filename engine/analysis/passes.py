@@ -45,11 +45,11 @@ def analyze_node(graph: Graph, node: Node, done: dict[str, NodeOutcome]) -> Node
     kind = node.kind
     params = node.normalised  # validated when the node entered the graph
     ports = graph.inputs_of(node.id)
-    why = _wiring(kind, ports)
-    if why:
-        return _fail(node, params, why)
+    n = len(ports)
+    if n < kind.min_inputs or (n and max(ports) != n - 1):  # not slots 0..n-1 all connected
+        return _fail(node, params, _wiring(kind, ports))
     sources = []  # (plain loops here and below: a comprehension costs a frame in 3.11)
-    for i in range(len(ports)):
+    for i in range(n):
         s = done[ports[i]]
         if s.result.shape is None:  # downstream of an error: no shape, no error of its own
             return _outcome(node, params, None, NodeResult(
@@ -81,11 +81,9 @@ def _fail(node: Node, params, message: str, param: str | None = None) -> NodeOut
 
 
 # -- wiring and inputs ---------------------------------------------------------------------
-def _wiring(kind, ports: dict[int, str]) -> str | None:
-    """Why the connected slots cannot feed the node, or None."""
+def _wiring(kind, ports: dict[int, str]) -> str:
+    """Why the connected slots cannot feed the node (some slot of 0..n-1 is missing)."""
     n = len(ports)
-    if kind.max_inputs == 0 or (n >= kind.min_inputs and n and max(ports) == n - 1):
-        return None  # no inputs wanted, or slots 0..n-1 all connected (ports are distinct)
     if n == 0:
         return "input not connected" if kind.min_inputs == 1 else \
             f"needs at least {kind.min_inputs} inputs (none connected)"
@@ -171,26 +169,36 @@ def _receptive_field(node: Node, kind, sources: list[NodeOutcome], ops, out,
 
 
 def _advance(st: RFState, ops_per_axis, deform: bool) -> RFState:
+    """The state after the node's ops (the same object when they change nothing)."""
     if deform and not st.deformable:
         st = st._replace(deformable=True)
     if st.is_global or not any(ops_per_axis):
         return st
-    maps, glob = [], False
-    for axis, m in enumerate(st.maps):
-        ops = ops_per_axis[axis] if axis < len(ops_per_axis) else ()
-        if axis and ops == ops_per_axis[axis - 1] and m is st.maps[axis - 1]:
-            maps.append(maps[-1])  # square kernels on square grids: compute once
-            continue
-        for op in ops:
-            if op[0] == "global":
-                glob = True
-                break
-            m = apply_op(m, op)
-        maps.append(m)
+    maps = st.maps
+    n = len(maps)
+    if (len(ops_per_axis) == n and maps.count(maps[0]) == n
+            and ops_per_axis.count(ops_per_axis[0]) == n):  # square: every axis alike
+        m, glob = _apply(maps[0], ops_per_axis[0])
+        new = (m,) * n
+    else:
+        new, glob = [], False
+        for axis, m in enumerate(maps):
+            m, g = _apply(m, ops_per_axis[axis] if axis < len(ops_per_axis) else ())
+            new.append(m)
+            glob = glob or g
+        new = tuple(new)
     if glob:
-        return RFState(tuple(maps), st.extent, True, st.deformable,
-                       tuple(m.jump for m in maps))
-    return _local(tuple(maps), st.extent, st.deformable)
+        return RFState(new, st.extent, True, st.deformable, tuple([m.jump for m in new]))
+    return _local(new, st.extent, st.deformable)
+
+
+def _apply(m, ops) -> tuple:
+    """``(map, global)``: ``m`` after the ops of one axis, up to a global one."""
+    for op in ops:
+        if op[0] == "global":
+            return m, True
+        m = apply_op(m, op)
+    return m, False
 
 
 def _merge(states: list[RFState]) -> RFState:

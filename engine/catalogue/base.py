@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import MISSING, dataclass, fields
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from math import prod
 from typing import Any, ClassVar
 
@@ -83,10 +83,14 @@ class Inputs:
     src_in: tuple[tuple[Shape, ...], ...] = ()
 
     def __init__(self, shapes, types=(), src_in=()):
-        set_fields(self, {"shapes": shapes, "types": types, "src_in": src_in})
+        values = {"shapes": shapes, "types": types, "src_in": src_in}
+        if shapes:
+            values["x"] = shapes[0]  # the cached_property below, filled in advance
+        set_fields(self, values)
 
-    @property
+    @cached_property
     def x(self) -> Shape:
+        """The shape on slot 0 (every rule reads it, often several times)."""
         return self.shapes[0]
 
 

@@ -120,12 +120,13 @@ class ConvNd(LayerKind):
             raise LayerError("groups", f"in_channels {cin} is not divisible by groups "
                              f"{p['groups']}")
         pads = self.pads(p)
-        if p.get("padding_mode", "zeros") == "reflect":
+        mode = p.get("padding_mode", "zeros")
+        if mode == "reflect":
             for ax, size, (a, b) in zip(AXES[self.dims], sizes, pads, strict=True):
                 if max(a, b) >= size:
                     raise LayerError("padding", f"reflect padding {max(a, b)} must be "
                                      f"smaller than the input {size} along {ax}")
-        if p.get("padding_mode", "zeros") == "circular":  # PyTorch wraps around once at most
+        elif mode == "circular":  # PyTorch wraps around once at most
             for ax, size, (a, b) in zip(AXES[self.dims], sizes, pads, strict=True):
                 if max(a, b) > size:
                     raise LayerError("padding", f"circular padding {max(a, b)} must not "
@@ -138,11 +139,9 @@ class ConvNd(LayerKind):
                                self.dims)
 
     def infer(self, p, ins):
-        sizes, pads = self.geometry(p, ins)
-        out = [conv_out(n, k, s, pd, d, ax) for n, k, s, pd, d, ax in zip(
-            sizes, p["kernel_size"], p["stride"], pads, p["dilation"], AXES[self.dims],
-            strict=True)]
-        return (p["out_channels"], *out)
+        sizes, pads = self.geometry(p, ins)  # one entry per axis, as every parameter
+        return (p["out_channels"], *map(conv_out, sizes, p["kernel_size"], p["stride"], pads,
+                                        p["dilation"], AXES[self.dims]))
 
     def cost(self, p, ins, out):
         cin, cout, g = ins.x[0], p["out_channels"], p["groups"]

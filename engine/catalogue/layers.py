@@ -380,11 +380,13 @@ class Merge(LayerKind):
     def infer(self, p, ins):
         first = ins.shapes[0]
         concat = self.type == "Concat"
+        lo = 1 if concat else 0  # the first dimension that must match
         for other in ins.shapes[1:]:
+            if len(other) == len(first) and other[lo:] == first[lo:]:
+                continue
             if len(other) != len(first):
                 raise LayerError(None, f"inputs {fmt_shape(first)} and {fmt_shape(other)} "
                                  "have different ranks")
-            lo = 1 if concat else 0
             names = ("C", *AXES.get(len(first) - 1, ()))
             diff = [names[i] if i < len(names) else str(i)
                     for i in range(lo, len(first)) if first[i] != other[i]]
@@ -397,7 +399,7 @@ class Merge(LayerKind):
         return first
 
     def rf_ops(self, p, ins, out):
-        return tuple(() for _ in out[1:])
+        return ((),) * (len(out) - 1)
 
     def ctor(self, p, ins, out, *, feeds_unpool=False):
         return Ctor(self.type)
