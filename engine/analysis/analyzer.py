@@ -8,6 +8,9 @@ recomputes only those (in topological order) before assembling the frozen
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
+
 from ..graph import (
     EdgeAdded,
     EdgeRemoved,
@@ -84,9 +87,10 @@ class Analyzer:
         if self._order is None:
             self._order = self.graph.topo_order()
         self.recomputed = 0
-        if self._dirty:
-            self._recompute()
-        self._result = self._assemble(self._order)
+        with _gc_paused():
+            if self._dirty:
+                self._recompute()
+            self._result = self._assemble(self._order)
         return self._result
 
     def _recompute(self) -> None:
@@ -95,11 +99,12 @@ class Analyzer:
         graph, done, pending, order = self.graph, self._done, self._dirty, self._order
         nodes = graph.nodes
         everything = len(pending) == len(order)  # all marked: no need to follow edges
+        shared: dict = {}  # catalogue answers shared by identical layers of this pass
         for nid in order:
             if nid not in pending:
                 continue
             old = done.get(nid)
-            new = done[nid] = analyze_node(graph, nodes[nid], done)
+            new = done[nid] = analyze_node(graph, nodes[nid], done, shared)
             self.recomputed += 1
             if not everything and (old is None or _passes_on(old) != _passes_on(new)):
                 for e in graph.successors(nid):
@@ -151,6 +156,28 @@ def _closed() -> None:
     """The unsubscriber of a closed :class:`Analyzer` (nothing left to do)."""
 
 
+@contextmanager
+def _gc_paused():
+    """Pause the cyclic garbage collector while the analysis runs.
+
+    The analysis builds thousands of small, acyclic objects that all live until
+    it ends (the outcomes); while they pile up the collector would move them to
+    its oldest generation, and every few analyses run a full collection of the
+    whole process (about 200 ms with torch imported, every 5 to 10 analyses of a
+    1000-node graph). Paused, they meet one young collection afterwards, and die
+    there when the result is dropped. Reference counting frees them as usual; the
+    collector resumes as it was (it is left alone if someone else paused it).
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def _passes_on(o: NodeOutcome):
     """What successors read from an outcome: if unchanged, they need no update."""
     return (o.result.shape, o.ins.shapes if o.ins else None, o.rf)
@@ -158,8 +185,11 @@ def _passes_on(o: NodeOutcome):
 
 def analyze(graph: Graph) -> AnalysisResult:
     """Analyse ``graph`` once; never raises for a bad graph (errors are in the result)."""
-    an = Analyzer(graph)
-    try:
-        return an.result()
-    finally:
-        an.close()
+    with _gc_paused():  # until the outcomes are gone too: only the result is left to scan
+        an = Analyzer(graph)
+        try:
+            result = an.result()
+        finally:
+            an.close()
+        del an
+    return result

@@ -40,8 +40,14 @@ class NodeOutcome:
         return self.result.shape
 
 
-def analyze_node(graph: Graph, node: Node, done: dict[str, NodeOutcome]) -> NodeOutcome:
-    """Run every pass for ``node``; ``done`` holds the outcomes of its sources."""
+def analyze_node(graph: Graph, node: Node, done: dict[str, NodeOutcome],
+                 shared: dict | None = None) -> NodeOutcome:
+    """Run every pass for ``node``; ``done`` holds the outcomes of its sources.
+
+    ``shared``, when given, is a dict that the nodes of one pass share: layers
+    with the same kind, parameters and inputs (a net's repeated blocks) then ask
+    the catalogue once (see :func:`_rules`).
+    """
     kind = node.kind
     params = node.normalised  # validated when the node entered the graph
     ports = graph.inputs_of(node.id)
@@ -57,9 +63,7 @@ def analyze_node(graph: Graph, node: Node, done: dict[str, NodeOutcome]) -> Node
         sources.append(s)
     ins = _inputs(sources)
     try:
-        out = kind.infer(params, ins)
-        cost = kind.cost(params, ins, out)
-        ops = kind.rf_ops(params, ins, out)
+        out, cost, ops = _rules(kind, params, ins, shared)
     except LayerError as exc:
         return _fail(node, params, exc.message, exc.param)
     warnings = _stride_warnings(node, ops, ins, out)
@@ -107,6 +111,23 @@ def _inputs(sources: list[NodeOutcome]) -> Inputs:
         types.append(s.node.type)
         src_in.append(s.ins.shapes if s.ins else ())
     return Inputs(tuple(shapes), tuple(types), tuple(src_in))
+
+
+def _rules(kind, params: dict, ins: Inputs, shared: dict | None) -> tuple:
+    """``(output shape, cost, rf ops)`` from the catalogue.
+
+    The rules are pure functions of the kind, the (normalised, shared) parameters
+    and the inputs, and their answers are immutable: with ``shared``, every node
+    with the same three gets the same answer, computed once.
+    """
+    if shared is None:
+        out = kind.infer(params, ins)
+        return out, kind.cost(params, ins, out), kind.rf_ops(params, ins, out)
+    key = (kind, id(params), ins.shapes, ins.types, ins.src_in)  # params live in the graph
+    got = shared.get(key)
+    if got is None:
+        got = shared[key] = _rules(kind, params, ins, None)
+    return got
 
 
 def _stride_warnings(node: Node, ops_per_axis, ins: Inputs, out) -> list[Issue]:

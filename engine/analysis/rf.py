@@ -99,7 +99,9 @@ def _regular(step: int, lo: int, hi: int, gaps: int) -> AxisMap:
     """The map of period 1 (every output alike, ``step`` apart): :func:`make` made short."""
     span = hi - lo + 1
     holes = (span - gaps.bit_count(), span) if gaps else None
-    return AxisMap(1, step, (lo,), (hi,), (gaps,), span, _number((lo + hi) / 2), holes)
+    centre = (lo + hi) / 2
+    return AxisMap(1, step, (lo,), (hi,), (gaps,), span,
+                   int(centre) if centre.is_integer() else centre, holes)
 
 
 def _number(x: float) -> int | float:

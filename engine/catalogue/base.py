@@ -14,7 +14,7 @@ import inspect
 from dataclasses import MISSING, dataclass, fields
 from functools import cached_property, lru_cache
 from math import prod
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from .schema import Param, ParamError
 
@@ -108,14 +108,11 @@ class Ctor:
     kwargs: tuple[tuple[str, Any], ...] = ()
 
 
-@direct_init
-@dataclass(frozen=True, init=False)
-class Cost:
+class Cost(NamedTuple):
+    """Learnable parameters and multiply-accumulates of one node (an immutable pair)."""
+
     params: int
     macs: int
-
-    def __init__(self, params, macs):
-        set_fields(self, {"params": params, "macs": macs})
 
 
 def spatial(shape: Shape, dims: int, what: str) -> Shape:
