@@ -1,9 +1,11 @@
 """The incremental analysis driver.
 
 An :class:`Analyzer` subscribes to a :class:`~engine.graph.Graph`; each change
-event marks the touched node and its descendants dirty, and :meth:`result`
-recomputes only those (in topological order) before assembling the frozen
-:class:`AnalysisResult`. ``engine.analyze(graph)`` is a one-shot Analyzer.
+event marks the node it touches, and :meth:`result` recomputes the marked nodes
+in topological order, then the successors of every node whose outcome changed
+what it passes on (shape, receptive field), before assembling the frozen
+:class:`AnalysisResult`: an edit whose effect stops early costs little.
+``engine.analyze(graph)`` is a one-shot Analyzer.
 """
 
 from __future__ import annotations
