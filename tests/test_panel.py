@@ -596,3 +596,31 @@ def test_dropping_an_image_file_uses_it(new_panel, qapp, small_image):
                             Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     panel.dragEnterEvent(enter)
     assert not enter.isAccepted()
+
+
+def test_statistics_fit_their_fixed_label_and_titles_keep_the_layout(qapp):
+    """The statistics label is sized once (no relayout per result): the widest real
+    statistics must fit it; a plot title never widens the plot's layout."""
+    from designer.panel import fmt
+    from designer.panel.feature_tab import FeatureMapsTab
+
+    tab = FeatureMapsTab()
+    tab.resize(900, 600)
+    tab.show()
+    qapp.processEvents()
+    fixed = tab.stats.size()
+    assert tab.stats.minimumSize() == tab.stats.maximumSize() == fixed
+    worst = {"min": -1.2345e-30, "max": -9.9999e+37, "mean": -0.00012345,
+             "std": 123456.7, "zeros": 1.0}
+    probe = type(tab.stats)()
+    probe.setTextFormat(Qt.TextFormat.RichText)
+    probe.setText(fmt.stats_html([("ch 2047", worst), ("layer", worst)]))
+    hint = probe.sizeHint()
+    assert hint.width() <= fixed.width() and hint.height() <= fixed.height(), (hint, fixed)
+
+    title = tab.detail.title
+    before = title.minimumWidth(), title.minimumHeight()
+    tab.detail.set_title("channel 1023 of a_node_with_a_rather_long_identifier, depth 15")
+    assert title.text.startswith("channel 1023")
+    assert (title.minimumWidth(), title.minimumHeight()) == before
+    tab.close()

@@ -67,6 +67,7 @@ class FeatureMapsTab(QWidget):
         self._buffer: np.ndarray | None = None
         self._detail_pending = False
         self._refresh_pending = False
+        self._pages_prepared = False
         self._build()
 
     # -- construction ----------------------------------------------------------------
@@ -94,31 +95,44 @@ class FeatureMapsTab(QWidget):
         self.title.setWordWrap(True)
 
         self.mosaic = ImagePlot(histogram=True)
+        self.mosaic.setObjectName("mosaic")
         self.mosaic.setMinimumHeight(160)
         self.mosaic.histogram.sigLevelChangeFinished.connect(self._levels_dragged)
         pen = pg.mkPen(_MARK, width=2, cosmetic=True)
         self.tile_box = QGraphicsRectItem()
         self.tile_box.setPen(pen)
         self.tile_box.setZValue(10)
-        self.mosaic.add(self.tile_box)
+        self.mosaic.add(self.tile_box, in_range=False)
         self.mosaic_mark = pg.ScatterPlotItem(size=11, symbol="s", pen=pen, brush=None)
         self.mosaic_mark.setZValue(11)
-        self.mosaic.add(self.mosaic_mark)
+        self.mosaic.add(self.mosaic_mark, in_range=False)
         self.hover = QLabel(" ")
         self.hover.setTextFormat(Qt.TextFormat.RichText)
 
         self.detail = ImagePlot(colorbar=True, title="")
+        self.detail.setObjectName("channel")
         self.detail.setMinimumSize(160, 140)
         self.detail_mark = pg.ScatterPlotItem(size=11, symbol="s", pen=pen, brush=None)
         self.detail_mark.setZValue(11)
-        self.detail.add(self.detail_mark)
+        self.detail.add(self.detail_mark, in_range=False)
         self.stats = QLabel()
+        self.stats.setObjectName("statistics")
         self.stats.setTextFormat(Qt.TextFormat.RichText)
         self.stats.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter)
+        # sized once for the widest statistics: a label of fixed size does not ask its
+        # parents for a new layout (and a repaint of both views) on every new text
+        self.stats.setText(fmt.stats_html([("ch 0000", fmt.WIDEST_STATS),
+                                           ("layer", fmt.WIDEST_STATS)]))
+        self.stats.setFixedSize(self.stats.sizeHint())
+        self.stats.clear()
+        stats_box = QWidget()
+        sl = QVBoxLayout(stats_box)
+        sl.setContentsMargins(0, 0, 0, 0)
+        sl.addWidget(self.stats, 0, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter)
         detail_box = AdaptiveSplitter(ratio=1.4)
         detail_box.setHandleWidth(1)
         detail_box.addWidget(self.detail)
-        detail_box.addWidget(self.stats)
+        detail_box.addWidget(stats_box)
         detail_box.setStretchFactor(0, 1)
         detail_box.setStretchFactor(1, 0)
 
@@ -136,7 +150,7 @@ class FeatureMapsTab(QWidget):
         self.bars = BarChart(x_label="feature", y_label="value")
         self.bar_info = QLabel()
         self.bar_info.setTextFormat(Qt.TextFormat.RichText)
-        bar_box = QWidget()
+        bar_box = self.bar_page = QWidget()
         bl = QVBoxLayout(bar_box)
         bl.setContentsMargins(0, 0, 0, 0)
         bl.addWidget(self.bars, 1)
@@ -337,6 +351,7 @@ class FeatureMapsTab(QWidget):
             self._setting_levels = False
         self.mosaic.histogram.region.setMovable(self.level_mode != "per map")
         self._compact()
+        self._update_mosaic_marks()  # now: the mosaic is painted once with them
         if defer_detail:
             if not self._detail_pending:
                 self._detail_pending = True
@@ -356,7 +371,7 @@ class FeatureMapsTab(QWidget):
         if self.activation is None or self.activation.ndim < 3 or self.tiling is None:
             return
         self._update_detail()
-        self._update_marks()
+        self._update_detail_mark()
 
     def _update_detail(self) -> None:
         self._detail_pending = False
@@ -385,19 +400,31 @@ class FeatureMapsTab(QWidget):
         self.stats.setToolTip("zeros: share of exact zeros (after a ReLU: inactive units)")
 
     def _update_marks(self) -> None:
+        self._update_mosaic_marks()
+        self._update_detail_mark()
+
+    def _update_mosaic_marks(self) -> None:
+        """The box around the chosen channel's tile and the chosen pixel in it."""
         t = self.tiling
         if t is None:
             return
         y0, x0 = t.origin(self.channel)
-        self.tile_box.setRect(QRectF(x0 - 0.5, y0 - 0.5, t.width + 1, t.height + 1))
+        rect = QRectF(x0 - 0.5, y0 - 0.5, t.width + 1, t.height + 1)
+        if self.tile_box.rect() != rect:
+            self.tile_box.setRect(rect)
         self.tile_box.setVisible(t.channels > 1)
-        if self.pixel is None:
-            self.mosaic_mark.setData([], [])
-            self.detail_mark.setData([], [])
-            return
-        y, x = self.pixel[-2:]
-        self.mosaic_mark.setData([x0 + x + 0.5], [y0 + y + 0.5])
-        self.detail_mark.setData([x + 0.5], [y + 0.5])
+        # no chosen pixel: the marks are hidden (an empty scatter still costs ~1 ms a paint)
+        self.mosaic_mark.setVisible(self.pixel is not None)
+        if self.pixel is not None:
+            y, x = self.pixel[-2:]
+            self.mosaic_mark.setData([x0 + x + 0.5], [y0 + y + 0.5])
+
+    def _update_detail_mark(self) -> None:
+        """The chosen pixel in the large view."""
+        self.detail_mark.setVisible(self.pixel is not None)
+        if self.pixel is not None:
+            y, x = self.pixel[-2:]
+            self.detail_mark.setData([x + 0.5], [y + 0.5])
 
     def _show_vector(self, a: np.ndarray) -> None:
         v = a.ravel()
@@ -414,6 +441,24 @@ class FeatureMapsTab(QWidget):
     def _compact(self) -> None:
         """Hide the histogram where it would crowd the mosaic (not in manual mode)."""
         self.mosaic.show_histogram(self.mosaic.width() >= 380 or self.level_mode == "manual")
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        """On the first show, lay out and paint the hidden pages soon after."""
+        super().showEvent(event)
+        if not self._pages_prepared:
+            self._pages_prepared = True
+            QTimer.singleShot(0, self._prepare_pages)
+
+    def _prepare_pages(self) -> None:
+        """Lay out and paint the maps and bar-chart pages once, off screen.
+
+        The first show of a page lays out its views and paints them for the
+        first time (~25-40 ms). Done here, while nothing runs, rather than in
+        the redraw after the first run. ``grab`` does both for a hidden page.
+        """
+        for page in (self.splitter, self.bar_page):
+            if page is not self.stack.currentWidget():
+                page.grab()
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         """Show the mosaic's histogram only where it fits (380 px wide, or manual levels)."""

@@ -7,7 +7,8 @@ from html import escape, unescape
 
 import numpy as np
 
-__all__ = ["num", "shape", "stats", "stats_html", "picture", "inputs_html", "plain"]
+__all__ = ["num", "shape", "stats", "stats_html", "WIDEST_STATS", "picture", "inputs_html",
+           "plain"]
 
 
 def num(v: float, digits: int = 4) -> str:
@@ -34,6 +35,11 @@ def stats(a: np.ndarray) -> dict[str, float]:
         return {"min": 0.0, "max": 0.0, "mean": 0.0, "std": 0.0, "zeros": 0.0}
     return {"min": float(a.min()), "max": float(a.max()), "mean": float(a.mean()),
             "std": float(a.std()), "zeros": float(np.count_nonzero(a == 0) / a.size)}
+
+
+#: statistics whose :func:`stats_html` cells are as wide as any can be (for sizing)
+WIDEST_STATS = {"min": -8.888e-88, "max": -8.888e-88, "mean": -8.888e-88,
+                "std": -8.888e-88, "zeros": 1.0}
 
 
 def stats_html(columns: list[tuple[str, dict[str, float]]]) -> str:

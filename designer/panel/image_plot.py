@@ -13,8 +13,9 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QFontMetricsF, QPalette
 
+from .caption import Caption
 from .colormaps import coarse_colormap, colormap, lookup_table
 
 __all__ = ["ImagePlot"]
@@ -23,6 +24,8 @@ __all__ = ["ImagePlot"]
 _LUTS: dict[tuple, np.ndarray] = {}
 #: the histogram follows a new image this long after it (ms), once the image has painted
 HISTOGRAM_DELAY_MS = 40
+#: the value axes of histograms and colour bars are as wide as this tick label
+AXIS_WIDEST_LABEL = "-0.00000"
 
 
 class ImagePlot(pg.GraphicsLayoutWidget):
@@ -59,8 +62,8 @@ class ImagePlot(pg.GraphicsLayoutWidget):
         row = 0
         self.title = None
         if title is not None:
-            self.title = self.addLabel(title, row=0, col=0, colspan=2, size="9pt",
-                                       color=self.palette().color(QPalette.ColorRole.Text))
+            self.title = Caption(title, self.palette().color(QPalette.ColorRole.Text))
+            self.addItem(self.title, row=0, col=0, colspan=2)
             row = 1
         self.vb = self.addViewBox(row=row, col=0, lockAspect=True, invertY=True,
                                   enableMenu=False)
@@ -88,6 +91,7 @@ class ImagePlot(pg.GraphicsLayoutWidget):
             self.histogram.vb.setMaximumWidth(40)
             self.histogram.region.setBrush(pg.mkBrush(128, 128, 128, 40))
             self.addItem(self.histogram, row=row, col=1)
+            self._fix_axis_width(self.histogram.axis)
         self._row = row
         self.colorbar = None
         if colorbar and not histogram:
@@ -97,6 +101,7 @@ class ImagePlot(pg.GraphicsLayoutWidget):
             self.colorbar.axis.setTextPen(text)
             self.colorbar.setImageItem(self.image)
             self.addItem(self.colorbar, row=row, col=1)
+            self._fix_axis_width(self.colorbar.axis)
         self._cmap = "viridis"
         self._rgb = False
         self._lut_key = None
@@ -140,6 +145,22 @@ class ImagePlot(pg.GraphicsLayoutWidget):
             self.colorbar.setLevels(levels)
         if auto_range and resized:
             self.vb.autoRange(padding=0.02)
+        self.settle()
+
+    def settle(self) -> None:
+        """Apply the views' pending range and transform changes now.
+
+        pyqtgraph defers them to the next paint, where they change the scene
+        again and queue a second paint (and that one, sometimes, a third): a
+        chain of repaints that holds the UI thread. Applied here, the next
+        paint is the only one.
+        """
+        self.scene().prepareForPaint()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        """Lay the plot out for the new size, then :meth:`settle`."""
+        super().resizeEvent(event)
+        self.settle()
 
     def update_histogram(self) -> None:
         """Bring the histogram curve up to date with the image now (normally deferred)."""
@@ -179,6 +200,7 @@ class ImagePlot(pg.GraphicsLayoutWidget):
             self.histogram.setLevels(lo, hi)
         if self.colorbar is not None:
             self.colorbar.setLevels((lo, hi))
+        self.settle()
 
     def show_histogram(self, show: bool) -> None:
         """Show or hide the histogram (it keeps driving the levels either way)."""
@@ -193,11 +215,20 @@ class ImagePlot(pg.GraphicsLayoutWidget):
     def set_title(self, text: str) -> None:
         """Caption above the image (only if the plot was made with a title)."""
         if self.title is not None:
-            self.title.setText(text)
+            self.title.text = text
 
-    def add(self, item) -> None:
-        """Add an overlay item, drawn in image coordinates above the picture."""
-        self.vb.addItem(item)
+    def add(self, item, in_range: bool = True) -> None:
+        """Add an overlay item, drawn in image coordinates above the picture.
+
+        Parameters
+        ----------
+        item : QGraphicsItem
+        in_range : bool
+            The view's automatic range takes the item in. A mark that moves
+            with the user's choice should not: each move would queue one more
+            range update and repaint.
+        """
+        self.vb.addItem(item, ignoreBounds=not in_range)
 
     def remove(self, item) -> None:
         """Remove an overlay added with :meth:`add`."""
@@ -220,6 +251,15 @@ class ImagePlot(pg.GraphicsLayoutWidget):
     # -- internals ---------------------------------------------------------------
     def _histogram_timer_start(self, *_args) -> None:
         self._histogram_timer.start()
+
+    def _fix_axis_width(self, axis: pg.AxisItem) -> None:
+        """Give a value axis the width of a long tick label, once.
+
+        pyqtgraph widens an axis to its widest tick label: new levels would
+        lay the plot out again and repaint it a second and third time.
+        """
+        text = QFontMetricsF(self.font()).horizontalAdvance(AXIS_WIDEST_LABEL)
+        axis.setWidth(math.ceil(text) + axis.style["tickTextOffset"][0])
 
     def _apply_lut(self) -> None:
         key = (self._cmap, self._rgb)
