@@ -159,6 +159,28 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command of the command line.
+
+    stdout and stderr are reconfigured to replace characters they cannot encode.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments after the program name (default ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        The exit code: 0 success; 1 graph errors or a failed run; 2 unreadable
+        input, an output that cannot be written or a bad ``--class-name``; 130
+        interrupted (0 on a broken pipe).
+
+    Raises
+    ------
+    SystemExit
+        With code 2 for a usage error or an unreadable graph file (one line
+        on stderr), or 0 after ``--help``.
+    """
     for stream in (sys.stdout, sys.stderr):  # a non-UTF-8 console must not crash on "×"
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")

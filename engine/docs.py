@@ -39,6 +39,11 @@ def _accepts(p) -> str:
 
 
 def render() -> str:
+    """The layer reference (docs/layers.md) as Markdown text.
+
+    Per palette family, every kind with its description and parameter table, then
+    the family's presets (those other than a kind's plain palette item).
+    """
     lines = ["# Layer reference", "",
              "Generated from the layer catalogue (`python -m engine.docs`); the property "
              "editor is generated from the same schema. `in_channels`, `num_features` and "

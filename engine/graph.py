@@ -93,6 +93,7 @@ class Node:
 
     @cached_property
     def kind(self):
+        """The catalogue's :class:`~engine.catalogue.base.LayerKind` of ``type`` (cached)."""
         return CATALOGUE[self.type]
 
     @cached_property
@@ -107,6 +108,8 @@ class Node:
 
 @dataclass(frozen=True)
 class Edge:
+    """A connection: the output of node ``src`` feeds input slot ``port`` of ``dst``."""
+
     src: str
     dst: str
     port: int = 0
@@ -115,11 +118,19 @@ class Edge:
 # -- events ------------------------------------------------------------------
 @dataclass(frozen=True)
 class NodeAdded:
+    """A node was added (:meth:`Graph.add_node`, :meth:`Graph.insert_node`): ``node``."""
+
     node: Node
 
 
 @dataclass(frozen=True)
 class NodeRemoved:
+    """A node was removed: ``node`` is its last value.
+
+    Sent by :meth:`Graph.remove_node` after an :class:`EdgeRemoved` for each of
+    its edges.
+    """
+
     node: Node
 
 
@@ -133,6 +144,8 @@ class NodeChanged:
 
 @dataclass(frozen=True)
 class NodeMoved:
+    """A node's canvas position changed from ``old`` to ``new`` (None: no position)."""
+
     node_id: str
     old: tuple[float, float] | None
     new: tuple[float, float] | None
@@ -140,22 +153,33 @@ class NodeMoved:
 
 @dataclass(frozen=True)
 class NodeRenamed:
+    """A node's id changed from ``old`` to ``new``.
+
+    Its edges follow it without :class:`EdgeRemoved` / :class:`EdgeAdded` events.
+    """
+
     old: str
     new: str
 
 
 @dataclass(frozen=True)
 class EdgeAdded:
+    """An edge was connected (:meth:`Graph.connect`)."""
+
     edge: Edge
 
 
 @dataclass(frozen=True)
 class EdgeRemoved:
+    """An edge was disconnected (:meth:`Graph.disconnect`, or by removing a node)."""
+
     edge: Edge
 
 
 @dataclass(frozen=True)
 class MetaChanged:
+    """The graph's name or description changed; both fields hold the new values."""
+
     name: str
     description: str
 
@@ -221,13 +245,22 @@ class Graph:
     # -- read access ---------------------------------------------------------
     @property
     def nodes(self) -> Mapping[str, Node]:
+        """Read-only mapping of node id to :class:`Node`, in insertion (file) order."""
         return MappingProxyType(self._nodes)
 
     @property
     def edges(self) -> list[Edge]:
+        """The edges, in the order they were connected (a new list)."""
         return list(self._edges.values())
 
     def node(self, node_id: str) -> Node:
+        """The node with id ``node_id``.
+
+        Raises
+        ------
+        GraphEditError
+            There is no such node.
+        """
         try:
             return self._nodes[node_id]
         except KeyError:
@@ -238,6 +271,7 @@ class Graph:
         return dict(self._in.get(node_id, {}))
 
     def successors(self, node_id: str) -> list[Edge]:
+        """The edges leaving ``node_id``, in connection order (empty for an unknown id)."""
         return list(self._out.get(node_id, {}).values())
 
     def __contains__(self, node_id) -> bool:
@@ -270,6 +304,7 @@ class Graph:
         return order
 
     def descendants(self, node_id: str) -> set[str]:
+        """Ids of every node reachable from ``node_id`` along edges (itself excluded)."""
         seen: set[str] = set()
         stack = [node_id]
         while stack:
@@ -379,6 +414,17 @@ class Graph:
         return seen
 
     def connect(self, src: str, dst: str, port: int = 0) -> None:
+        """Connect the output of ``src`` to input slot ``port`` of ``dst``.
+
+        Emits :class:`EdgeAdded`.
+
+        Raises
+        ------
+        GraphEditError
+            A node is missing, ``port`` is not a non-negative int or not a slot
+            of ``dst``, the slot is already connected, or the edge would make a
+            cycle (:meth:`can_connect` gives the reason without raising).
+        """
         self._check_edge(src, dst, port)
         edge = Edge(src, dst, port)
         self._edges[(src, dst, port)] = edge
@@ -387,6 +433,15 @@ class Graph:
         self._emit(EdgeAdded(edge))
 
     def disconnect(self, src: str, dst: str, port: int = 0) -> None:
+        """Remove the edge from ``src`` to slot ``port`` of ``dst``.
+
+        Emits :class:`EdgeRemoved`.
+
+        Raises
+        ------
+        GraphEditError
+            There is no such edge.
+        """
         edge = self._edges.pop((src, dst, port), None)
         if edge is None:
             raise GraphEditError(f"no edge {src} → {dst} on port {port}", dst)
@@ -417,9 +472,24 @@ class Graph:
         self._emit(NodeChanged(old, new))
 
     def set_param(self, node_id: str, name: str, value: Any) -> None:
+        """Set one parameter: ``set_params(node_id, {name: value})``.
+
+        Emits :class:`NodeChanged` if the explicit parameters change; raises
+        :class:`GraphEditError` (unknown node or parameter, invalid value) as
+        :meth:`set_params`.
+        """
         self.set_params(node_id, {name: value})
 
     def move(self, node_id: str, pos: tuple[float, float] | None) -> None:
+        """Set a node's canvas position (``None``: no position).
+
+        Emits :class:`NodeMoved`, unless the position is unchanged.
+
+        Raises
+        ------
+        GraphEditError
+            There is no such node, or ``pos`` is not two finite numbers.
+        """
         old = self.node(node_id)
         new_pos = _pos(pos, node_id)
         if new_pos == old.pos:
@@ -428,6 +498,17 @@ class Graph:
         self._emit(NodeMoved(node_id, old.pos, new_pos))
 
     def rename(self, old_id: str, new_id: str) -> None:
+        """Change a node's id; its edges follow, and node and edge order are kept.
+
+        Emits :class:`NodeRenamed` (no edge events), unless ``new_id`` equals
+        ``old_id``.
+
+        Raises
+        ------
+        GraphEditError
+            There is no node ``old_id``, ``new_id`` is not a legal id
+            (:func:`check_id`), or it is taken.
+        """
         node = self.node(old_id)
         if new_id == old_id:
             return
@@ -457,6 +538,10 @@ class Graph:
         self._emit(NodeRenamed(old_id, new_id))
 
     def set_meta(self, name: str | None = None, description: str | None = None) -> None:
+        """Set the graph's name and/or description (``None`` keeps the current value).
+
+        Values are converted with ``str``. Emits :class:`MetaChanged` if either changes.
+        """
         name = self.name if name is None else str(name)
         description = self.description if description is None else str(description)
         if (name, description) != (self.name, self.description):
@@ -487,6 +572,10 @@ class Graph:
         return data
 
     def copy(self) -> Graph:
+        """An independent copy without subscribers, made via :meth:`to_dict`.
+
+        Positions are rounded to 2 decimals, as in a saved file.
+        """
         return Graph.from_dict(self.to_dict())
 
     @classmethod

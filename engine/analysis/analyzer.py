@@ -45,6 +45,7 @@ class Analyzer:
         self._unsubscribe = graph.subscribe(self._on_event)
 
     def close(self) -> None:
+        """Unsubscribe from the graph: later edits are not seen (calling it again is harmless)."""
         self._unsubscribe()
         # the unsubscriber's closure refers back to this analyzer: drop it, so that a
         # closed analyzer and its outcomes are freed at once, not by the cyclic GC
@@ -84,6 +85,11 @@ class Analyzer:
         return self._done[node_id]
 
     def result(self) -> AnalysisResult:
+        """The analysis of the graph as it is now (cached until an edit that affects it).
+
+        Never raises for a bad graph: errors are in the result. Unless it returns
+        the cached result, it sets ``recomputed`` to the number of nodes recomputed.
+        """
         if self._result is not None:
             return self._result
         if self._order is None:

@@ -37,6 +37,7 @@ class NodeOutcome:
 
     @property
     def shape(self):
+        """The node's output shape (``result.shape``; None when it has none)."""
         return self.result.shape
 
 

@@ -30,6 +30,7 @@ class Issue:
     message: str
 
     def to_json(self) -> dict[str, Any]:
+        """The JSON form: ``{"node": ..., "param": ..., "message": ...}``."""
         return {"node": self.node, "param": self.param, "message": self.message}
 
 
@@ -53,6 +54,7 @@ class RFState(NamedTuple):
 
     @property
     def jumps(self) -> tuple[Fraction, ...]:
+        """Grid spacing per axis in Input pixels (frozen once the state is global)."""
         if self.is_global:
             return self.global_jumps
         return tuple(m.jump for m in self.maps)
@@ -78,6 +80,12 @@ class RF:
 
     @classmethod
     def from_state(cls, input_id: str, st: RFState) -> RF:
+        """The public RF of state ``st`` relative to the Input ``input_id``.
+
+        A global state reports the Input's extent as ``size``, its centre as
+        ``start`` and the jumps frozen when it became global. Integral values
+        are ints; ``state`` keeps ``st``.
+        """
         if st.is_global:
             size = st.extent
             start = tuple(_num((n - 1) / 2) for n in st.extent)
@@ -87,6 +95,7 @@ class RF:
         return cls(input_id, size, jumps, start, st.is_global, st.deformable, st)
 
     def to_json(self) -> dict[str, Any]:
+        """The JSON form: ``size``, ``jump``, ``start``, ``global``, ``deformable``, ``input``."""
         return {"size": list(self.size), "jump": [_num(j) for j in self.jump],
                 "start": [_num(s) for s in self.start], "global": self.is_global,
                 "deformable": self.deformable, "input": self.input}
@@ -135,6 +144,31 @@ def _fmt(v) -> str:
 @direct_init
 @dataclass(frozen=True, init=False)
 class NodeResult:
+    """The analysis of one node, as reported (immutable).
+
+    Attributes
+    ----------
+    id, type : str
+        Node id and layer type.
+    shape : tuple of int or None
+        Output shape without the batch dimension; None when the node failed or
+        a source has no shape (then ``params``, ``macs`` and ``rf`` are None too).
+    params : int or None
+        Learnable parameters.
+    macs : int or None
+        Multiply-accumulates of one forward pass.
+    rf : RF or None
+        Receptive field relative to the first Input that reaches the node (the
+        first entry of ``rf_by_input``).
+    rf_by_input : dict
+        Input id -> :class:`RF`, for every Input that reaches the node.
+    summary : str
+        Key parameters for the canvas (``LayerKind.summary``).
+    error : Issue or None
+        Why this node failed; None when it did not (also when it is only
+        blocked by an error upstream).
+    """
+
     id: str
     type: str
     shape: tuple[int, ...] | None
@@ -153,6 +187,12 @@ class NodeResult:
                           "summary": summary, "error": error})
 
     def to_json(self) -> dict[str, Any]:
+        """The JSON form of one node of ``analyze --json``.
+
+        ``rf_by_input`` is included only when more than one Input reaches the
+        node; ``summary`` and ``error`` are not included (errors are listed in
+        the result's ``errors``).
+        """
         data: dict[str, Any] = {
             "id": self.id, "type": self.type,
             "shape": list(self.shape) if self.shape is not None else None,
@@ -177,13 +217,16 @@ class AnalysisResult:
 
     @property
     def valid(self) -> bool:
+        """Whether the analysis found no errors (warnings do not count)."""
         return not self.errors
 
     @property
     def order(self) -> list[str]:
+        """Node ids in topological order (the order of ``nodes``)."""
         return list(self.nodes)
 
     def to_json(self) -> dict[str, Any]:
+        """The ``analyze --json`` document (``valid``, ``nodes``, ``total``, issues)."""
         return {
             "valid": self.valid,
             "nodes": [n.to_json() for n in self.nodes.values()],
@@ -194,4 +237,5 @@ class AnalysisResult:
         }
 
     def issues_of(self, node_id: str) -> list[Issue]:
+        """The errors, then the warnings, whose ``node`` is ``node_id``."""
         return [i for i in (*self.errors, *self.warnings) if i.node == node_id]

@@ -60,6 +60,7 @@ class AxisMap(NamedTuple):
 
     @property
     def jump(self) -> Fraction:
+        """Input pixels between neighbouring outputs, ``step / period`` (exact)."""
         return Fraction(self.step, self.period)
 
     def region(self, u: int):

@@ -191,6 +191,13 @@ class LayerKind:
 
     # -- schema -----------------------------------------------------------
     def param(self, name: str) -> Param:
+        """The declaration of parameter ``name``.
+
+        Raises
+        ------
+        KeyError
+            The kind has no such parameter.
+        """
         for p in self.params:
             if p.name == name:
                 return p
@@ -279,6 +286,7 @@ class LayerKind:
 
 
 def numel(shape: Shape) -> int:
+    """Number of elements of a tensor of ``shape`` (1 for ``()``)."""
     return prod(shape)
 
 

@@ -98,6 +98,7 @@ class Param:
         raise NotImplementedError
 
     def error(self, value: Any, why: str) -> ParamError:
+        """A :class:`ParamError` ``"<name> = <value>: <why>"`` (returned, not raised)."""
         return ParamError(self.name, f"{self.name} = {_describe(value)}: {why}")
 
     @property
@@ -112,6 +113,8 @@ class Param:
 
 @dataclass(frozen=True)
 class Int(Param):
+    """An integer in ``lo..hi`` (inclusive; a bool or a float is refused)."""
+
     lo: int = 0
     hi: int = MAX_SIZE
 
@@ -123,11 +126,17 @@ class Int(Param):
         return value
 
     def hint(self):
+        """The accepted range, ``in lo..hi``."""
         return f"in {self.lo}..{self.hi}"
 
 
 @dataclass(frozen=True)
 class Float(Param):
+    """A finite number in ``[lo, hi]``, returned as a float (a bool is refused).
+
+    ``lo_open`` / ``hi_open`` exclude that bound.
+    """
+
     lo: float = 0.0
     hi: float = 1.0
     lo_open: bool = False
@@ -143,6 +152,7 @@ class Float(Param):
         return float(value)
 
     def hint(self):
+        """The accepted interval, e.g. ``in (0, 1]``."""
         left = "(" if self.lo_open else "["
         right = ")" if self.hi_open else "]"
         return f"in {left}{self.lo:g}, {self.hi:g}{right}"
@@ -153,17 +163,22 @@ Number = Float
 
 @dataclass(frozen=True)
 class Bool(Param):
+    """``true`` or ``false`` (a bool only: 0 and 1 are refused)."""
+
     def _check(self, value):
         if not isinstance(value, bool):
             raise self.error(value, "must be true or false")
         return value
 
     def hint(self):
+        """``true or false``."""
         return "true or false"
 
 
 @dataclass(frozen=True)
 class Choice(Param):
+    """One of the strings in ``options``."""
+
     options: tuple[str, ...] = ()
 
     def _check(self, value):
@@ -172,6 +187,7 @@ class Choice(Param):
         return value
 
     def hint(self):
+        """The options, quoted and separated by commas."""
         return ", ".join(f'"{o}"' for o in self.options)
 
 
@@ -200,6 +216,7 @@ class Tuple(Param):
         return tuple(items)
 
     def hint(self):
+        """The range of each item, ``in lo..hi``."""
         return f"in {self.lo}..{self.hi}"
 
 

@@ -245,6 +245,18 @@ class GraphModule(nn.Module):
         self.__cc__ = _State(info, steps)
 
     def forward(self, *inputs: torch.Tensor):
+        """Run the graph on one tensor per Input (``input_ids`` order, batch first).
+
+        Returns
+        -------
+        Tensor or tuple of Tensor
+            The output node's tensor, or a tuple in node order for several.
+
+        Raises
+        ------
+        ValueError
+            The number of inputs or an input's shape does not fit the graph.
+        """
         outputs = run_trace(self, inputs).outputs
         return outputs[0] if len(outputs) == 1 else outputs
 

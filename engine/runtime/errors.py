@@ -35,6 +35,7 @@ class RuntimeGraphError(ValueError):
 
     @classmethod
     def from_issues(cls, errors) -> RuntimeGraphError:
+        """The error for analysis ``errors``: ``the graph has N error(s): <messages>``."""
         errors = tuple(errors)
         listed = "; ".join(e.message for e in errors)
         n = len(errors)

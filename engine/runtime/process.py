@@ -143,10 +143,12 @@ class EngineProcess:
 
     @property
     def alive(self) -> bool:
+        """Whether the child process is running."""
         return self._proc is not None and self._proc.poll() is None
 
     @property
     def pid(self) -> int | None:
+        """The child's process id; None when there is none (not started, closed, or died)."""
         return self._proc.pid if self._proc is not None else None
 
     def _child_env(self) -> dict[str, str]:
@@ -330,6 +332,10 @@ class RemoteSession:
     Same methods and results; ``callback`` arguments are called in the calling
     thread. :attr:`alive` is False once the process that held it has stopped
     (a new session must then be built).
+
+    Every method but :meth:`close` raises :class:`EngineProcessError` when the
+    session is no longer alive or the process stops during the call, and otherwise
+    what the session's method raises in the engine process.
     """
 
     def __init__(self, process: EngineProcess, graph, seed: int = 0, *,
@@ -340,6 +346,7 @@ class RemoteSession:
 
     @property
     def alive(self) -> bool:
+        """Whether the process that built this session still runs (False after :meth:`close`)."""
         return self.process.alive and self.process.generation == self.generation
 
     def _call(self, method: str, *args, callback=None, **kwargs):
@@ -351,32 +358,41 @@ class RemoteSession:
 
     def run(self, image=None, callback=None, *, capture: bool = True,
             keep_input: bool = False):
+        """As ``Session.run``; ``callback`` is called in this thread."""
         return self._call("run", image, callback=callback, capture=capture,
                           keep_input=keep_input)
 
     def set_input(self, image=None):
+        """As ``Session.set_input``."""
         return self._call("set_input", image)
 
     def load_weights(self, weights) -> None:
+        """As ``Session.load_weights`` (a path is read by the engine process)."""
         return self._call("load_weights", weights)
 
     def save_weights(self, path) -> str:
+        """As ``Session.save_weights`` (the engine process writes the file)."""
         return self._call("save_weights", str(path))
 
     def state_dict(self):
+        """As ``Session.state_dict``."""
         return self._call("state_dict")
 
     def effective_rf(self, node_id: str, index, input_id: str | None = None):
+        """As ``Session.effective_rf``."""
         return self._call("effective_rf", node_id, tuple(index), input_id)
 
     def fit_offsets(self, node_id: str, steps: int = 30, callback=None, *,
                     angle: float = 30.0, lr: float = 0.05):
+        """As ``Session.fit_offsets``; ``callback`` is called in this thread."""
         return self._call("fit_offsets", node_id, steps, callback=callback, angle=angle, lr=lr)
 
     def reset_offsets(self, node_id: str) -> None:
+        """As ``Session.reset_offsets``."""
         return self._call("reset_offsets", node_id)
 
     def verify_export(self, code: str) -> float:
+        """As ``Session.verify_export`` (the code is executed in the engine process)."""
         return self._call("verify_export", code)
 
     def close(self) -> None:
@@ -403,9 +419,19 @@ class RemoteRuntime:
         self.process = process or shared_process()
 
     def Session(self, graph, seed: int = 0, *, memory_limit: int | None = None):  # noqa: N802
+        """Build a model in the engine process: a :class:`RemoteSession` (as ``Session``).
+
+        Raises
+        ------
+        RuntimeGraphError, MemoryLimitError
+            As :class:`~engine.runtime.run.Session`.
+        EngineProcessError
+            The engine process cannot start or stops.
+        """
         return RemoteSession(self.process, graph, seed, memory_limit=memory_limit)
 
     def prepare_input(self, graph, input_id: str, image=None, seed: int = 0):
+        """As :func:`~engine.runtime.run.prepare_input`, computed in the engine process."""
         return self.process.request(("call", None, "prepare_input",
                                      (_graph_dict(graph), input_id, image, seed), {}, False))
 

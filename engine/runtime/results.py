@@ -29,6 +29,7 @@ class NodeStats:
     std: float
 
     def to_json(self) -> dict[str, Any]:
+        """The JSON form; statistics that are not finite (NaN, inf) become None."""
         def num(v):
             return v if math.isfinite(v) else None
         return {"shape": list(self.shape), "min": num(self.min), "max": num(self.max),
@@ -63,7 +64,8 @@ class RunResult:
     shapes : dict
         Node id -> actual output shape without the batch dimension (always).
     input_sources : dict
-        Input id -> ``"image"`` or ``"random"``.
+        Input id -> ``"image"``, ``"random"`` or ``"given"`` (exact arrays
+        passed as a dict instead of an image).
     seconds : float
         Wall time of the forward pass.
     memory_estimate : int

@@ -272,14 +272,17 @@ class Session:
     # -- plain facts ------------------------------------------------------------------
     @property
     def input_ids(self) -> tuple[str, ...]:
+        """Ids of the Input nodes, in the graph's node order (the order they are fed)."""
         return self.info.input_ids
 
     @property
     def output_ids(self) -> tuple[str, ...]:
+        """Ids of the output nodes (no successors), in the graph's node order."""
         return self.info.output_ids
 
     @property
     def num_parameters(self) -> int:
+        """Number of elements of the model's parameters (buffers not counted)."""
         return sum(p.numel() for p in self.model.parameters())
 
     # -- inputs -----------------------------------------------------------------------
