@@ -12,6 +12,7 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line (``analyze``, ``export``, ``run``) or else the app."""
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] in ("analyze", "export", "run"):
         from engine.cli import main as cli_main

@@ -137,7 +137,7 @@ class GraphCommand(QUndoCommand):
         self.error: str | None = None
         self._skip_redo = False
 
-    def redo(self) -> None:  # noqa: D102 (Qt API)
+    def redo(self) -> None:
         """Apply the edit; a refusal is kept in :attr:`error` and makes the command obsolete.
 
         The call made by ``QUndoStack.push`` inside :func:`push_edit` does
@@ -152,7 +152,7 @@ class GraphCommand(QUndoCommand):
             self.error = exc.message
             self.setObsolete(True)
 
-    def undo(self) -> None:  # noqa: D102 (Qt API)
+    def undo(self) -> None:
         """Revert the edit (:meth:`_undo`)."""
         self._undo()
 
@@ -285,7 +285,7 @@ class SetParamsCommand(GraphCommand):
         else:
             self.setText(f"Set {', '.join(names)} of {node_id}")
 
-    def id(self) -> int:  # noqa: D102 (Qt API)
+    def id(self) -> int:
         """``SET_PARAMS_ID`` when mergeable (edits may merge), else -1 (never merges)."""
         return SET_PARAMS_ID if self.mergeable else -1
 

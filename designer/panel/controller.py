@@ -259,10 +259,12 @@ class RunController(QObject):
     # -- state -------------------------------------------------------------------------
     @property
     def busy(self) -> bool:
+        """A job is queued or running."""
         return self.jobs.busy
 
     @property
     def image_name(self) -> str:
+        """File name of the current image (``"image"`` when none was opened)."""
         return self.image_path.name if self.image_path is not None else "image"
 
     def set_document(self, doc) -> None:
@@ -290,6 +292,7 @@ class RunController(QObject):
         return spec.key, spec.seed, self._session_spec[2], spec.image_token
 
     def weights_text(self) -> str:
+        """Where the weights come from, for the status line (file, or seed; fitted offsets)."""
         if self.weights_path:
             text = f"loaded from {Path(self.weights_path).name}"
         else:
@@ -309,6 +312,7 @@ class RunController(QObject):
         self.jobs.cancel()
 
     def shutdown(self) -> None:
+        """Cancel every job, wait for the worker thread, then close the engine session."""
         if self.jobs.shutdown():
             self._drop_session()
 

@@ -48,6 +48,7 @@ class JobContext:
 
     @property
     def cancelled(self) -> bool:
+        """Cancel was asked for (the job stops at its next :meth:`progress`)."""
         return self.event.is_set()
 
     def progress(self, done: int, total: int, label: str = "") -> None:

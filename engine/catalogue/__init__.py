@@ -40,6 +40,8 @@ class Preset:
     depthwise: bool = False
 
     def initial_params(self, in_channels: int | None = None) -> dict[str, Any]:
+        """The preset's parameters for a new node; a depthwise preset takes ``groups``
+        and ``out_channels`` from ``in_channels`` when it is known."""
         params = dict(self.params)
         if self.depthwise and in_channels:
             params["groups"] = params["out_channels"] = in_channels
