@@ -651,7 +651,7 @@ def test_remote_session_gives_the_engine_results(engine_process):
 
 
 def test_remote_errors_and_cancel_keep_their_types(engine_process, tmp_path):
-    from engine.runtime.process import RemoteRuntime
+    from engine.runtime.process import EngineProcessError, RemoteRuntime
 
     rt = RemoteRuntime(engine_process)
     g = small_graph()
@@ -674,6 +674,20 @@ def test_remote_errors_and_cancel_keep_their_types(engine_process, tmp_path):
     with pytest.raises(Stop):
         remote.run(None, stop_at_three)
     assert len(remote.run(None, keep_input=True).activations) == len(g)  # still usable
+
+    # a file the engine cannot write is the engine's answer, not a dead connection:
+    # the user sees the file-system error and the process (its fitted weights) lives on
+    pid = engine_process.pid
+    fit = remote.fit_offsets("dconv", 2)
+    fitted = remote.state_dict()
+    for bad in (tmp_path / "no_such_dir" / "w.pt", tmp_path):
+        with pytest.raises(OSError) as info:
+            remote.save_weights(bad)
+        assert not isinstance(info.value, EngineProcessError)
+        assert "stopped unexpectedly" not in str(info.value)
+    assert engine_process.pid == pid and remote.alive and fit.steps == 2
+    after = remote.state_dict()
+    assert all(np.array_equal(after[k], v) for k, v in fitted.items())
 
 
 def test_engine_process_restarts_after_dying():

@@ -249,31 +249,34 @@ class EngineProcess:
             self._send_drops()
             conn = self._conn
             pending: BaseException | None = None
+            # only the connection's own errors mean the process died: an error the
+            # engine answers with (a file it could not write is an OSError too) is
+            # raised after the exchange, and the process and its sessions live on
             try:
                 send(conn, message)
                 while True:
                     kind, *rest = recv(conn)
-                    if kind == "progress":
-                        if callback is not None and pending is None:
-                            try:
-                                callback(*rest[0])
-                            except BaseException as exc:  # noqa: BLE001 - re-raised below
-                                pending = exc
-                                send(conn, ("cancel",))
-                        continue
-                    self.ready = True
-                    if pending is not None:
-                        raise pending
-                    if kind == "ok":
-                        return rest[0]
-                    exc, tb = rest
-                    if tb:
-                        exc.add_note(f"in the engine process (pid {self.pid}):\n{tb}")
-                    raise exc
+                    if kind != "progress":
+                        break
+                    if callback is not None and pending is None:
+                        try:
+                            callback(*rest[0])
+                        except BaseException as exc:  # noqa: BLE001 - re-raised below
+                            pending = exc
+                            send(conn, ("cancel",))
             except (EOFError, OSError) as exc:
                 if pending is not None:
                     raise pending from None
                 raise self._died() from exc
+            self.ready = True
+            if pending is not None:
+                raise pending
+            if kind == "ok":
+                return rest[0]
+            exc, tb = rest
+            if tb:
+                exc.add_note(f"in the engine process (pid {self.pid}):\n{tb}")
+            raise exc
 
     def new_session(self, graph, seed: int, memory_limit: int | None) -> tuple[int, int]:
         """Build a Session in the child; ``(session id, generation)``."""
