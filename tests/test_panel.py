@@ -624,3 +624,68 @@ def test_statistics_fit_their_fixed_label_and_titles_keep_the_layout(qapp):
     assert title.text.startswith("channel 1023")
     assert (title.minimumWidth(), title.minimumHeight()) == before
     tab.close()
+
+
+def test_fit_cancel_reset_and_stale_offsets(new_panel, qapp):
+    """Fit offsets: the summary stays readable; a cancelled fit keeps its steps and says
+    so (results stale); Random weights goes back to the seed's weights; offsets of a run
+    before an edit of the node are not drawn with the new parameters."""
+    win, panel = new_panel()
+    panel.set_document(_document())
+    assert panel.run_blocking(timeout_s=120), panel.status_text()
+    c = panel.controller
+    panel.select_node("deform")
+    panel.tabs.setCurrentWidget(panel.offsets_tab)
+    qapp.processEvents()
+    zero = panel.offsets_tab.offsets.copy()
+    assert not zero.any()
+    assert not panel.weights_tab.reset_button.isEnabled()
+
+    panel._fit_offsets("deform", 4)
+    _wait(panel, lambda: panel.run_state != "running")
+    _settle(panel, qapp)
+    status = panel.status_text()
+    assert "Fitted the offsets of deform for 4 steps" in status and "Ran " in status, status
+    fitted = panel.offsets_tab.offsets.copy()
+    assert np.abs(fitted).max() > 0 and c.result_is_current()
+    assert "fitted" in c.weights_text() and panel.weights_tab.reset_button.isEnabled()
+
+    def cancel_at_two(job, done, total, label):  # worker thread
+        if job == "fit" and done == 2:
+            c.jobs.cancel()
+
+    c.jobs.progress.connect(cancel_at_two, Qt.ConnectionType.DirectConnection)
+    try:
+        panel._fit_offsets("deform", 50)
+        _wait(panel, lambda: panel.run_state != "running")
+        _settle(panel, qapp)
+    finally:
+        c.jobs.progress.disconnect(cancel_at_two)
+    assert panel.run_state == "cancelled"
+    # cancel is noticed at the report of step 3, made after step 3 updated the weights
+    assert "keep the 3 of 50 steps taken" in panel.status_text(), panel.status_text()
+    assert not c.result_is_current()  # the weights moved since the last run
+    assert panel.run_blocking(timeout_s=60)
+    moved = c.result.offsets["deform"]
+    assert not np.array_equal(moved, fitted)  # the two extra steps are in the weights
+
+    panel.weights_tab.reset_button.click()  # the same seed: fresh random weights again
+    assert c.weights_text() == f"random (seed {c.seed})"
+    assert not c.result_is_current()
+    assert panel.run_blocking(timeout_s=60)
+    assert np.array_equal(c.result.offsets["deform"], zero)
+    assert not panel.weights_tab.reset_button.isEnabled()
+
+    # an edit of the node after the run: its offsets no longer match its parameters
+    panel.doc.graph.set_params("deform", {"kernel_size": 5, "padding": 2})
+    panel.tabs.setCurrentWidget(panel.maps_tab)
+    panel.tabs.setCurrentWidget(panel.offsets_tab)
+    qapp.processEvents()
+    text = panel.offsets_tab.placeholder.text()
+    assert "changed since the last run" in text, text
+    assert panel.run_blocking(timeout_s=60)
+    panel.tabs.setCurrentWidget(panel.maps_tab)
+    panel.tabs.setCurrentWidget(panel.offsets_tab)
+    qapp.processEvents()
+    assert panel.offsets_tab.offsets.shape[0] == 2 * 25
+    assert len(panel.offsets_tab.sample_points()[0]) == 25

@@ -194,6 +194,8 @@ class _Spec:
     image_path: Path | None
     image: np.ndarray | None
     image_token: int
+    weights_gen: int = 0
+    fit_count: int = 0
     notes: list[str] = field(default_factory=list)
     rebuilt: bool = False
     dropped: bool = False
@@ -247,10 +249,18 @@ class RunController(QObject):
         self.image: np.ndarray | None = None  # loaded pixels (None: not loaded yet)
         self._image_token = 0
         self.result = None
+        #: the graph (``to_dict``) the last result was computed on
+        self.result_graph: dict | None = None
         self.result_state: tuple | None = None
         self.inputs: dict[str, np.ndarray] | None = None
         self.last_error: tuple[str, str] | None = None
         self.fitted: set[str] = set()
+        #: bumped by set_seed: the next job builds fresh random weights, even for the same seed
+        self._weights_gen = 0
+        #: bumped whenever a fit changed the session's offsets (results before it are stale)
+        self._fit_count = 0
+        #: what a cancelled fit left in the weights (for the status line), or None
+        self.partial_fit: str | None = None
         # worker-thread state (touched only inside jobs)
         self._session = None
         self._session_spec: tuple | None = None
@@ -272,6 +282,7 @@ class RunController(QObject):
         self.jobs.cancel()
         self.doc = doc
         self.result = None
+        self.result_graph = None
         self.result_state = None
         self.inputs = None
         self.fitted.clear()
@@ -281,7 +292,16 @@ class RunController(QObject):
         if self.doc is None:
             return None
         return (graph_key(self.doc.graph.to_dict()), self.seed, self.weights_path,
-                self._image_token)
+                self._image_token, self._weights_gen, self._fit_count)
+
+    def node_changed_since_run(self, node_id: str) -> bool:
+        """Whether ``node_id``'s parameters differ from those of the last run (or it is new)."""
+        if self.result_graph is None or self.doc is None or node_id not in self.doc.graph.nodes:
+            return True
+        then = next((n.get("params", {}) for n in self.result_graph.get("nodes", ())
+                     if n.get("id") == node_id), None)
+        now = self.doc.graph.to_dict()["nodes"]
+        return then != next((n.get("params", {}) for n in now if n.get("id") == node_id), None)
 
     def result_is_current(self) -> bool:
         """True when the last run used the current graph, weights and image."""
@@ -289,7 +309,8 @@ class RunController(QObject):
 
     def _state_of(self, spec: _Spec) -> tuple:
         """The state a job ran with (worker side: the weights actually loaded)."""
-        return spec.key, spec.seed, self._session_spec[2], spec.image_token
+        return (spec.key, spec.seed, self._session_spec[2], spec.image_token,
+                spec.weights_gen, spec.fit_count)
 
     def weights_text(self) -> str:
         """Where the weights come from, for the status line (file, or seed; fitted offsets)."""
@@ -304,7 +325,7 @@ class RunController(QObject):
     def _spec(self) -> _Spec:
         data = self.doc.graph.to_dict()
         return _Spec(data, graph_key(data), self.seed, self.weights_path, self.image_path,
-                     self.image, self._image_token)
+                     self.image, self._image_token, self._weights_gen, self._fit_count)
 
     # -- jobs ---------------------------------------------------------------------------
     def cancel(self) -> None:
@@ -349,12 +370,15 @@ class RunController(QObject):
             session = self._ready(ctx, spec)  # imports the runtime (and torch) first
             ctx.cancel_exception = runtime().RunCancelled
             result = session.run(None, ctx.progress, keep_input=True)
-            return self._state_of(spec), result
+            return self._state_of(spec), result, spec.graph
         return self._submit("run", job, self._run_done)
 
     def _run_done(self, payload) -> None:
-        state, result = payload
+        self._show_result(*payload)
+
+    def _show_result(self, state: tuple, result, graph: dict) -> None:
         self.result = result
+        self.result_graph = graph
         self.result_state = state
         self.inputs = dict(result.inputs)
         self.runFinished.emit(result)
@@ -403,6 +427,7 @@ class RunController(QObject):
         self.seed = int(seed)
         self.weights_path = None
         self.fitted.clear()
+        self._weights_gen += 1
         self.inputs = None  # Inputs fed with noise depend on the seed
         self.weightsChanged.emit(self.weights_text())
 
@@ -413,7 +438,7 @@ class RunController(QObject):
         def job(ctx: JobContext, spec: _Spec):
             session = self._ready(ctx, spec)
             session.load_weights(path)
-            self._session_spec = self._session_spec[:2] + (path,)
+            self._session_spec = self._session_spec[:2] + (path,) + self._session_spec[3:]
             return path
 
         def done(p) -> None:
@@ -429,27 +454,52 @@ class RunController(QObject):
         self._submit("save weights", job, lambda p: self.notice.emit(f"Weights saved to {p}"))
 
     def fit_offsets(self, node_id: str, steps: int = 40) -> None:
-        """Fit the offsets of a DeformConv2d for ``steps`` steps, then run again."""
+        """Fit the offsets of a DeformConv2d for ``steps`` steps, then run again.
+
+        Cancelled part-way, the steps taken stay in the weights (as the engine
+        keeps them): the weights are then marked fitted, the last results stale,
+        and :attr:`partial_fit` says how far the fit went.
+        """
+        # (step, loss) of every step taken, seen worker side: a cancelled fit raises
+        # (from the engine process) instead of returning its FitResult
+        taken: list[tuple[int, float]] = []
+
         def job(ctx: JobContext, spec: _Spec):
             session = self._ready(ctx, spec)  # imports the runtime (and torch) first
             ctx.cancel_exception = runtime().RunCancelled
 
             def step(done, total, loss):
+                taken.append((done, loss))
                 ctx.progress(done, total, f"fitting {node_id} · loss {loss:.3f}")
             fit = session.fit_offsets(node_id, steps, step)
             ctx.check()
             result = session.run(None, ctx.progress, keep_input=True)
-            return self._state_of(spec), result, fit
+            return self._state_of(spec), result, spec.graph, fit
+
+        def changed() -> None:
+            self.fitted.add(node_id)
+            self._fit_count += 1
+            self.weightsChanged.emit(self.weights_text())
 
         def done(payload) -> None:
-            state, result, fit = payload
-            self.fitted.add(node_id)
-            self.weightsChanged.emit(self.weights_text())
+            state, result, graph, fit = payload
+            self.partial_fit = None
+            changed()
+            self._show_result(state[:-1] + (self._fit_count,), result, graph)
             self.notice.emit(f"Fitted the offsets of {node_id} for {fit.steps} steps: "
                              f"loss {fit.losses[0]:.3f} → {fit.losses[-1]:.3f} "
                              f"(target: the sampling grid rotated by {fit.angle:g}°)")
-            self._run_done((state, result))
-        self._submit("fit", job, done)
+
+        def cancelled() -> None:
+            self.partial_fit = None
+            if taken:
+                self.partial_fit = (
+                    f"the offsets of {node_id} keep the {taken[-1][0]} of {steps} steps "
+                    f"taken (loss {taken[0][1]:.3f} → {taken[-1][1]:.3f}); run again to see "
+                    "them, or use Random weights (Weights tab) to start afresh")
+                changed()
+            self.cancelled.emit("fit")
+        self._submit("fit", job, done, on_cancel=cancelled)
 
     def effective_rf(self, node_id: str, index, input_id: str | None, on_done,
                      on_fail=None) -> None:
@@ -508,7 +558,7 @@ class RunController(QObject):
         if not runtime_loaded() and ctx.name in ("run", "fit"):
             ctx.progress(0, 1, "loading PyTorch")
         rt = runtime()
-        want = (spec.key, spec.seed, spec.weights)
+        want = (spec.key, spec.seed, spec.weights, spec.weights_gen)
         if self._session is None or self._session_spec != want or \
                 not getattr(self._session, "alive", True):
             if ctx.name in ("run", "fit"):
@@ -525,7 +575,7 @@ class RunController(QObject):
                     spec.notes.append(f"The weights file no longer fits the graph, using "
                                       f"random weights (seed {spec.seed}): {exc}")
             self._session = session
-            self._session_spec = (spec.key, spec.seed, loaded)
+            self._session_spec = (spec.key, spec.seed, loaded, spec.weights_gen)
             self._session_token = -1
             spec.rebuilt = True
         if self._session_token != spec.image_token:

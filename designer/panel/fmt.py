@@ -7,8 +7,8 @@ from html import escape, unescape
 
 import numpy as np
 
-__all__ = ["num", "shape", "stats", "stats_html", "WIDEST_STATS", "picture", "inputs_html",
-           "plain"]
+__all__ = ["num", "shape", "stats", "stats_html", "WIDEST_STATS", "STALE_NOTE", "picture",
+           "inputs_html", "plain"]
 
 
 def num(v: float, digits: int = 4) -> str:
@@ -36,6 +36,10 @@ def stats(a: np.ndarray) -> dict[str, float]:
     return {"min": float(a.min()), "max": float(a.max()), "mean": float(a.mean()),
             "std": float(a.std()), "zeros": float(np.count_nonzero(a == 0) / a.size)}
 
+
+#: appended to a tab's title when its results predate the last change
+STALE_NOTE = (" <span style='color:#e65100'>· from before the last change of the graph, "
+              "weights or image: run again</span>")
 
 #: statistics whose :func:`stats_html` cells are as wide as any can be (for sizing)
 WIDEST_STATS = {"min": -8.888e-88, "max": -8.888e-88, "mean": -8.888e-88,

@@ -116,7 +116,7 @@ class OffsetsTab(NodeTab):
 
     def show_offsets(self, node_id: str, params: dict, offsets: np.ndarray,
                      mask: np.ndarray | None, picture: np.ndarray, source: str,
-                     fitted: bool = False) -> None:
+                     fitted: bool = False, stale: bool = False) -> None:
         """Show the offsets of ``node_id``.
 
         Parameters
@@ -135,6 +135,9 @@ class OffsetsTab(NodeTab):
             What the picture is (for the caption).
         fitted : bool
             Whether the offsets were fitted in this session.
+        stale : bool
+            The offsets come from a run before the last change of the graph,
+            weights or image (said in the title).
         """
         same = node_id == self.node_id and self.offsets is not None \
             and self.offsets.shape == offsets.shape
@@ -157,7 +160,8 @@ class OffsetsTab(NodeTab):
             self.location = (ho // 2, wo // 2)
         variant = "modulated (DCN v2)" if self.mask is not None else "DCN v1"
         self.title.setText(f"<b>{node_id}</b> · DeformConv2d {kh}×{kw} · {variant} · "
-                           f"offsets {fmt.shape(self.offsets.shape)} · input: {source}")
+                           f"offsets {fmt.shape(self.offsets.shape)} · input: {source}"
+                           + (fmt.STALE_NOTE if stale else ""))
         self.show_content()
         if picture.ndim == 3:
             self.input_plot.set_image(np.clip(picture, 0, 1))

@@ -387,7 +387,9 @@ class EnginePanel(QWidget):
             self.run_state = "cancelled"
             self.progress.setFormat("cancelled")
             self._run_problem = f"the {'run' if job == 'run' else 'fit'} was cancelled"
-            if not self._rerun:
+            if job == "fit" and self.controller.partial_fit:
+                self._set_status(f"Fit cancelled: {escape(self.controller.partial_fit)}.")
+            elif not self._rerun:
                 self._set_status(f"{'Run' if job == 'run' else 'Fit'} cancelled.")
         self._maybe_rerun()
 
@@ -470,7 +472,11 @@ class EnginePanel(QWidget):
         self.controller.set_seed(seed)
 
     def _notice(self, text: str) -> None:
-        self._set_status(escape(text))
+        if text.startswith("Fitted") and self.run_state == "done":
+            # the run after the fit has just written its line: keep it below the fit's
+            self._set_status(f"{escape(text)}<br>{self.status.text()}")
+        else:
+            self._set_status(escape(text))
         if text.startswith("Weights saved"):
             self.weights_tab.set_message(escape(text))
 

@@ -95,8 +95,7 @@ class Views:
         if self.panel.node_id is None:
             text += " <span style='color:gray'>(select a node on the canvas to change)</span>"
         if not self.panel.controller.result_is_current():
-            text += " <span style='color:#e65100'>· from before the last change of the " \
-                    "graph, weights or image: run again</span>"
+            text += fmt.STALE_NOTE
         return text
 
     def _run_actions(self):
@@ -177,6 +176,12 @@ class Views:
             tab.show_message(f"Run the network (Ctrl+R) to see the offsets of <b>{nid}</b>.",
                              self._run_actions())
             return
+        if self.panel.controller.node_changed_since_run(nid):
+            # the offsets were computed with other parameters (kernel, stride, ...):
+            # drawn with the new ones they would be wrong, or not fit at all
+            tab.show_message(f"The parameters of <b>{nid}</b> changed since the last run: "
+                             "run again to see where it samples.", self._run_actions())
+            return
         params = dict(self.doc.analyzer.outcome(nid).params or {})
         params["padding"] = _pads(params)
         srcs = self.doc.graph.inputs_of(nid)
@@ -191,7 +196,8 @@ class Views:
         if pic.ndim == 3 and pic.shape[2] != 3:
             pic = pic.mean(axis=2)
         tab.show_offsets(nid, params, r.offsets[nid], r.masks.get(nid), pic, what,
-                         fitted=nid in self.panel.controller.fitted)
+                         fitted=nid in self.panel.controller.fitted,
+                         stale=not self.panel.controller.result_is_current())
 
     def _se(self) -> None:
         tab = self.panel.se_tab

@@ -40,7 +40,8 @@ class WeightsTab(QWidget):
     Signals
     -------
     seedChanged(int)
-        The user entered a new seed (the model is re-initialised).
+        The user entered a new seed, or asked for random weights again (the model
+        is re-initialised).
     loadRequested(str)
         Path of a weights file to load.
     saveRequested(str)
@@ -64,9 +65,14 @@ class WeightsTab(QWidget):
         self.seed.setMinimumWidth(110)
         self.dice = QPushButton("New seed")
         self.dice.setToolTip("Pick another seed: new random weights")
+        self.reset_button = QPushButton("Random weights")
+        self.reset_button.setToolTip("Re-initialise every layer with this seed (drops loaded "
+                                     "or fitted weights)")
+        self.reset_button.setEnabled(False)
         seed_row = QHBoxLayout()
         seed_row.addWidget(self.seed)
         seed_row.addWidget(self.dice)
+        seed_row.addWidget(self.reset_button)
         seed_row.addStretch(1)
         self.params = QLabel()
         self.load_button = QPushButton("Load .pt…")
@@ -98,12 +104,18 @@ class WeightsTab(QWidget):
         self.seed.valueChanged.connect(self.seedChanged)
         self.dice.clicked.connect(lambda: self.seed.setValue(
             int(np.random.default_rng().integers(0, 100_000))))
+        self.reset_button.clicked.connect(lambda: self.seedChanged.emit(self.seed.value()))
         self.load_button.clicked.connect(self._load)
         self.save_button.clicked.connect(self._save)
 
     def set_state(self, text: str) -> None:
-        """What the weights are (``random (seed 0)``, ``loaded from W.pt``, ...)."""
+        """What the weights are (``random (seed 0)``, ``loaded from W.pt``, ...).
+
+        Anything but untouched random weights enables *Random weights*, which goes
+        back to them with the seed shown (entering the same seed again would not).
+        """
         self.state.setText(f"<b>{text}</b>")
+        self.reset_button.setEnabled(not text.startswith("random") or "fitted" in text)
 
     def set_params(self, count: int | None) -> None:
         """Number of parameters of the graph (None when it has errors)."""
