@@ -689,3 +689,42 @@ def test_fit_cancel_reset_and_stale_offsets(new_panel, qapp):
     qapp.processEvents()
     assert panel.offsets_tab.offsets.shape[0] == 2 * 25
     assert len(panel.offsets_tab.sample_points()[0]) == 25
+
+
+def test_rf_footprint_of_merged_branches_is_exact(new_panel, qapp):
+    """A 1×5 and a 5×1 conv added: the region is 5 × 5, the footprint the 9-pixel cross
+    (the effective RF is zero off the cross); a Concat channel counts its own branch."""
+    from designer.document import Document
+    from engine import Graph
+
+    g = Graph("cross")
+    g.add_node("Input", {"channels": 1, "height": 24, "width": 24}, "x")
+    g.add_node("Conv2d", {"out_channels": 2, "kernel_size": [1, 5], "padding": [0, 2]}, "a")
+    g.add_node("Conv2d", {"out_channels": 2, "kernel_size": [5, 1], "padding": [2, 0]}, "b")
+    g.add_node("Add", {}, "add")
+    g.add_node("Concat", {}, "cat")
+    for src, dst, slot in (("x", "a", 0), ("x", "b", 0), ("a", "add", 0), ("b", "add", 1),
+                           ("a", "cat", 0), ("b", "cat", 1)):
+        g.connect(src, dst, slot)
+    win, panel = new_panel()
+    panel.set_document(Document(g))
+    assert panel.run_blocking(timeout_s=60), panel.status_text()
+    panel.select_node("add")
+    panel.views.set_rf_index("add", (0, 12, 12))
+    panel.tabs.setCurrentWidget(panel.rf_tab)
+    qapp.processEvents()
+    tab = panel.rf_tab
+    rect = tab.region_rect()
+    assert (rect.top(), rect.left(), rect.height(), rect.width()) == (10, 10, 5, 5)
+    assert tab.footprint_cells() == 9
+    assert "9 of 25 pixels" in tab.info.text()
+    _settle(panel, qapp)
+    assert tab.erf is not None  # with random weights the gradient lives on the cross only
+    off_cross = tab.erf[10:15, 10:15].copy()
+    off_cross[2, :] = 0
+    off_cross[:, 2] = 0
+    assert tab.erf[10:15, 10:15].sum() > 0 and not off_cross.any()
+    panel.select_node("cat")
+    panel.views.set_rf_index("cat", (3, 12, 12))  # channels 2-3 come from b (5 × 1)
+    qapp.processEvents()
+    assert tab.footprint_cells() == 5

@@ -27,6 +27,7 @@ import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -467,3 +468,89 @@ def test_random_branching(trunk, a, b, merge, tail):
         check(Net(trunk, (a, b), merge, tail))
     except TooBig:
         assume(False)
+
+
+# -- exact n-D footprint of one element (merges of differently shaped branches) -----------
+def _footprint_vs_torch(net: Net, channel: int):
+    """Compare ``exact_footprint`` of the middle output element with the input pixels
+    whose gradient is non-zero in the all-ones torch net (2-D, merges included)."""
+    from engine.analysis import Analyzer, exact_footprint
+
+    for n in (40, 80, 160):
+        g, last = build_graph(net, n, n)
+        an = Analyzer(g)
+        r = an.result()
+        if not r.valid:  # the strides leave too little of the input: a larger one
+            continue
+        shape = r.nodes[last].shape
+        c = min(channel, shape[0] - 1)
+        index = (c, shape[1] // 2, shape[2] // 2)
+        region = r.nodes[last].rf.region(index[1:])
+        if region is not None and None in region:
+            region = None  # no input pixel reaches the element along some axis
+        if region is None or all(1 <= lo and hi <= n - 2 for lo, hi, _ in region):
+            break
+    else:
+        raise TooBig
+    fp = exact_footprint(an, last, index)
+    x = torch.zeros(1, 1, n, n, dtype=torch.float64, requires_grad=True)
+    y = TorchNet(net).double()(x)
+    assert tuple(y.shape[1:]) == shape
+    y[(0, *index)].backward()
+    reached = (x.grad[0, 0] != 0).numpy()
+    if fp is None:  # no input pixel reaches this element (or this channel of a Concat)
+        assert not reached.any()
+        return
+    got = np.zeros((n, n), bool)
+    (y0, x0), m = fp.origin, fp.mask
+    got[y0:y0 + m.shape[0], x0:x0 + m.shape[1]] = m
+    assert np.array_equal(got, reached), (net, index, fp.origin, m.astype(int))
+    # its projection on each axis lies within the per-axis analysis' footprint (which
+    # joins every branch: also the other branches of a Concat, and a branch that reaches
+    # nothing along the other axis, e.g. behind a strided transposed conv)
+    for axis in (0, 1):
+        assert set(fp.axis_positions(axis)) <= set(region[axis][2])
+
+
+@FEW
+@given(chains(max_ups=0), size_preserving(), size_preserving(),
+       st.sampled_from(["Add", "Concat"]), st.lists(conv_ops(), max_size=1).map(tuple),
+       st.integers(0, 1))
+def test_exact_footprint_of_merged_branches_matches_torch(trunk, a, b, merge, tail, channel):
+    try:
+        _footprint_vs_torch(Net(trunk, (a, b), merge, tail), channel)
+    except TooBig:
+        assume(False)
+
+
+def test_exact_footprint_textbook_cross_and_concat_channels():
+    """1×5 + 5×1 reach a cross of 9 pixels, not the 5×5 square of the per-axis footprints;
+    a Concat channel is reached only through its own branch."""
+    from engine.analysis import Analyzer, exact_footprint
+
+    g = Graph("cross")
+    g.add_node("Input", {"channels": 1, "height": 20, "width": 20}, "x")
+    g.add_node("Conv2d", {"out_channels": 2, "kernel_size": [1, 5], "padding": [0, 2]}, "a")
+    g.add_node("Conv2d", {"out_channels": 3, "kernel_size": [5, 1], "padding": [2, 0]}, "b")
+    g.add_node("Add", {}, "add")
+    g.add_node("Concat", {}, "cat")
+    for src, dst, slot in (("x", "a", 0), ("x", "b", 0), ("a", "cat", 0), ("b", "cat", 1)):
+        g.connect(src, dst, slot)
+    g.add_node("Conv2d", {"out_channels": 2, "kernel_size": [1, 5], "padding": [0, 2]}, "a2")
+    g.connect("x", "a2")
+    g.connect("a2", "add", 0)
+    g.add_node("Conv2d", {"out_channels": 2, "kernel_size": [5, 1], "padding": [2, 0]}, "b2")
+    g.connect("x", "b2")
+    g.connect("b2", "add", 1)
+    an = Analyzer(g)
+    assert an.result().valid
+    cross = exact_footprint(an, "add", (0, 10, 10))
+    assert cross.origin == (8, 8) and cross.cells == 9
+    assert cross.mask.astype(int).tolist() == [[0, 0, 1, 0, 0], [0, 0, 1, 0, 0],
+                                               [1, 1, 1, 1, 1], [0, 0, 1, 0, 0],
+                                               [0, 0, 1, 0, 0]]
+    assert an.result().nodes["add"].rf.size == (5, 5)  # the per-axis view: a 5×5 square
+    row = exact_footprint(an, "cat", (1, 10, 10))  # channels 0-1 come from a (1×5)
+    col = exact_footprint(an, "cat", (2, 10, 10))  # channels 2-4 from b (5×1)
+    assert (row.origin, row.mask.shape, row.cells) == ((10, 8), (1, 5), 5)
+    assert (col.origin, col.mask.shape, col.cells) == ((8, 10), (5, 1), 5)

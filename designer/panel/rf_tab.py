@@ -61,6 +61,8 @@ class ReceptiveFieldTab(NodeTab):
         self.shape: tuple[int, ...] | None = None
         self.index: tuple[int, ...] | None = None
         self.region = None
+        self.footprint = None  # exact n-D footprint of the element (engine Footprint)
+        self._footprint_of = None
         self.erf: np.ndarray | None = None
         self._erf_key = None
         self._foot = np.zeros((0, 0), bool)
@@ -139,7 +141,8 @@ class ReceptiveFieldTab(NodeTab):
     # -- public ------------------------------------------------------------------------
     def show_node(self, node_id: str, rf, shape: tuple[int, ...], out_map: np.ndarray | None,
                   tensor: np.ndarray | None, input_shape: tuple[int, ...],
-                  can_erf: bool, index: tuple[int, ...] | None = None) -> None:
+                  can_erf: bool, index: tuple[int, ...] | None = None,
+                  footprint_of=None) -> None:
         """Show the receptive field of ``node_id``'s outputs.
 
         Parameters
@@ -161,10 +164,16 @@ class ReceptiveFieldTab(NodeTab):
         index : tuple of int, optional
             The output element to show (``(c, y, x)``, ...); default: keep the
             current one for the same node, else the centre of channel 0.
+        footprint_of : callable, optional
+            ``footprint_of(index) -> engine.analysis.Footprint | None``: the exact
+            n-D footprint of an element (merged branches of different shapes
+            reach fewer pixels than the product of the per-axis footprints).
+            Without it the footprint is that product.
         """
         same = node_id == self.node_id and self.shape == tuple(shape)
         self.node_id = node_id
         self.rf = rf
+        self._footprint_of = footprint_of
         self.shape = tuple(shape)
         self.input_shape = tuple(input_shape)
         self.can_erf = can_erf
@@ -260,6 +269,11 @@ class ReceptiveFieldTab(NodeTab):
             y, x = spatial[-2:]
             self.out_mark.setData([x + 0.5], [y + 0.5])
         self.region = self.rf.region(spatial) if spatial and not self.rf.is_global else None
+        if self.region is not None and None in self.region:
+            self.region = None  # no input pixel reaches this output (a strided tconv)
+        self.footprint = None
+        if self.region is not None and self._footprint_of is not None:
+            self.footprint = self._footprint_of(self.index)
         self._draw_input()
         self._draw_region()
         self.erf = None
@@ -276,12 +290,7 @@ class ReceptiveFieldTab(NodeTab):
         """The input picture (for 3-D inputs: the frame in the middle of the region)."""
         h, w = self.input_shape[-2:]
         x = self.tensor
-        frame = None
-        if x is not None and x.ndim == 4:
-            frame = x.shape[1] // 2
-            if self.region is not None and len(self.region) == 3:
-                dlo, dhi, _ = self.region[0]
-                frame = int(np.clip((dlo + dhi) // 2, 0, x.shape[1] - 1))
+        frame = self._frame_index() if x is not None and x.ndim == 4 else None
         if self._frame_shown == (id(x), frame):
             return
         self._frame_shown = (id(x), frame)
@@ -298,6 +307,14 @@ class ReceptiveFieldTab(NodeTab):
             self.in_plot.set_image(pic, cmap="gray")
         self.in_plot.set_title(title + (f", frame {frame}" if frame is not None else ""))
 
+    def _frame_index(self) -> int:
+        """The frame of a 3-D input drawn: the middle of the region's frames."""
+        depth = self.input_shape[1] if len(self.input_shape) == 4 else 1
+        if self.region is not None and len(self.region) == 3:
+            dlo, dhi, _ = self.region[0]
+            return int(np.clip((dlo + dhi) // 2, 0, depth - 1))
+        return depth // 2
+
     def _draw_region(self) -> None:
         if self.region is None:
             self.rect_item.setRect(QRectF())
@@ -307,7 +324,16 @@ class ReceptiveFieldTab(NodeTab):
         h, w = yhi - ylo + 1, xhi - xlo + 1
         self.rect_item.setRect(QRectF(xlo, ylo, w, h))
         foot = np.zeros((h, w), bool)
-        foot[np.ix_(np.asarray(ypos) - ylo, np.asarray(xpos) - xlo)] = True
+        fp = self.footprint
+        if self._footprint_of is None:  # the product of the per-axis footprints
+            foot[np.ix_(np.asarray(ypos) - ylo, np.asarray(xpos) - xlo)] = True
+        elif fp is not None:  # exact, in the frame drawn (None: no pixel reaches it)
+            mask = fp.mask
+            if mask.ndim == 3:
+                d = self._frame_index() - fp.origin[0]
+                mask = mask[d] if 0 <= d < mask.shape[0] else np.zeros(mask.shape[1:], bool)
+            y0, x0 = fp.origin[-2] - ylo, fp.origin[-1] - xlo
+            foot[y0:y0 + mask.shape[0], x0:x0 + mask.shape[1]] = mask
         self._foot = foot
         # each reached pixel is drawn as a dot in the middle of its cell, so that
         # holes (gridding) and the effective RF underneath stay visible
@@ -370,7 +396,8 @@ class ReceptiveFieldTab(NodeTab):
         else:
             (ylo, yhi, ypos), (xlo, xhi, xpos) = self.region[-2:]
             hh, ww = yhi - ylo + 1, xhi - xlo + 1
-            reached = len(ypos) * len(xpos)
+            product = len(ypos) * len(xpos)  # the per-axis footprints
+            reached = int(self._foot.sum())  # exact (in the frame drawn)
             text = (f"Output ({where}) sees input rows {ylo}…{yhi}, columns {xlo}…{xhi}: "
                     f"<b>{hh} × {ww}</b>")
             if len(self.region) == 3:
@@ -380,9 +407,13 @@ class ReceptiveFieldTab(NodeTab):
             h, w = self.input_shape[-2:]
             if ylo < 0 or xlo < 0 or yhi >= h or xhi >= w:
                 text += " Part of it lies in the zero padding outside the image."
-            if reached < hh * ww:
+            if product < hh * ww:
                 text += (f" <b>Footprint with holes</b>: only {reached} of {hh * ww} pixels "
                          "reach it (gridding).")
+            elif reached < hh * ww:
+                text += (f" <b>Footprint</b>: {reached} of {hh * ww} pixels reach it: "
+                         "branches with windows of different shapes meet on the way (a merge "
+                         "joins their windows; a Concat channel comes from one branch).")
             else:
                 text += " The footprint has no holes."
             if self.rf.deformable:

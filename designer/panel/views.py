@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from engine.analysis import exact_footprint
+
 from . import fmt
 from .fmt import picture
 
@@ -259,7 +261,9 @@ class Views:
             m = act[min(ch, act.shape[0] - 1)]
             out_map = m[index[1] if index and m.ndim == 3 else m.shape[0] // 2] \
                 if m.ndim == 3 else m
-        tab.show_node(nid, rf, res.shape, out_map, tensor, input_shape, current, index)
+        analyzer = self.doc.analyzer
+        tab.show_node(nid, rf, res.shape, out_map, tensor, input_shape, current, index,
+                      footprint_of=lambda idx: exact_footprint(analyzer, nid, idx, rf.input))
 
     def set_rf_index(self, node_id: str, index: tuple[int, ...]) -> None:
         """The output element chosen in the Maps tab (for the RF tab)."""

@@ -1,0 +1,178 @@
+"""The exact footprint of one output element: which input pixels reach it, in n-D.
+
+The analysis keeps receptive fields per axis (:class:`~engine.analysis.rf.AxisMap`):
+exact along every axis, and exact in n-D along a chain of layers, where every
+window is a product of per-axis windows. Where branches of different shapes
+merge (a 1×5 and a 5×1 conv added), the union of their footprints is no longer a
+product of per-axis sets: it is a cross, not the 5×5 square of the per-axis
+footprints. :func:`exact_footprint` walks back from one output element through
+the graph and keeps the positions it needs at every node as an n-D boolean mask,
+so a merge is a union of masks. It asks for one element, so it is computed on
+demand (the RF tab of the designer), not for every node.
+
+Like the per-axis analysis, the axes are treated as infinite (padding counts as
+virtual pixels) and a deformable conv counts with its regular grid. When the
+element belongs to a Concat, only the branch that holds its channel counts.
+numpy is imported on the first call: the analysis itself does not need it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from .rf import IDENTITY, apply_op
+
+if TYPE_CHECKING:
+    from .analyzer import Analyzer
+
+__all__ = ["Footprint", "exact_footprint"]
+
+
+class Footprint(NamedTuple):
+    """Which pixels of an Input reach one output element.
+
+    Attributes
+    ----------
+    input : str
+        The Input.
+    origin : tuple of int
+        Input coordinates (per spatial axis: depth, rows, columns) of ``mask[0, ..., 0]``;
+        may be negative (padding).
+    mask : numpy.ndarray
+        Boolean, one axis per spatial axis: True where the pixel reaches the element.
+    """
+
+    input: str
+    origin: tuple[int, ...]
+    mask: Any
+
+    @property
+    def cells(self) -> int:
+        """Number of input pixels that reach the element."""
+        return int(self.mask.sum())
+
+    def axis_positions(self, axis: int) -> list[int]:
+        """Input positions along ``axis`` reached by some pixel of the footprint."""
+        import numpy as np
+
+        other = tuple(a for a in range(self.mask.ndim) if a != axis)
+        hit = self.mask.any(axis=other) if other else self.mask
+        return [self.origin[axis] + int(i) for i in np.flatnonzero(hit)]
+
+
+def exact_footprint(analyzer: Analyzer, node_id: str, index: tuple[int, ...],
+                    input_id: str | None = None) -> Footprint | None:
+    """The exact n-D footprint of element ``index`` of ``node_id`` on ``input_id``.
+
+    Parameters
+    ----------
+    analyzer : Analyzer
+        The analysis of the graph (its outcomes give parameters and shapes).
+    node_id : str
+        Any analysed node.
+    index : tuple of int
+        ``(channel, *spatial)`` of the element, as in the node's output without
+        the batch dimension.
+    input_id : str, optional
+        The Input (default: the first Input that reaches the node, as ``rf``).
+
+    Returns
+    -------
+    Footprint or None
+        None when the receptive field is global (a global pooling, SE block or
+        flatten lies on the way), the node has no spatial axes, or the Input does
+        not reach the element.
+    """
+    import numpy as np
+
+    top = analyzer.outcome(node_id)
+    if not top.rf or top.result.shape is None:
+        return None
+    input_id = input_id or next(iter(top.rf))
+    st = top.rf.get(input_id)
+    if st is None or st.is_global or len(index) < 2:
+        return None
+    spatial = tuple(int(i) for i in index[1:])
+    graph = analyzer.graph
+    # per node: (origin, mask) of the output positions it must provide
+    need: dict[str, tuple[tuple[int, ...], np.ndarray]] = {
+        node_id: (spatial, np.ones((1,) * len(spatial), bool))}
+    for nid in reversed(analyzer.result().order):
+        got = need.pop(nid, None)
+        if got is None:
+            continue
+        if nid == input_id:
+            origin, mask = got
+            return Footprint(input_id, origin, mask)
+        o = analyzer.outcome(nid)
+        sources = graph.inputs_of(nid)
+        if not sources:
+            continue  # another Input
+        if o.params is None or o.ins is None:
+            return None
+        ops = o.node.kind.rf_ops(o.params, o.ins, o.result.shape)
+        back = _back(got, ops)
+        if back is None:
+            return None  # global on the way
+        if not back[1].any():
+            continue  # no position of the inputs reaches these outputs (a strided tconv)
+        slots = sorted(sources)
+        if nid == node_id and o.node.type == "Concat":
+            slots = [_slot_of_channel(o.ins.shapes, int(index[0]), slots)]
+        for slot in slots:
+            src = sources[slot]
+            need[src] = _union(need[src], back) if src in need else back
+    return None
+
+
+def _back(got, ops_per_axis):
+    """``(origin, mask)`` of the input positions that the output positions need."""
+    import numpy as np
+
+    origin, mask = got
+    new_origin = []
+    for axis, start in enumerate(origin):
+        m = IDENTITY
+        for op in ops_per_axis[axis] if axis < len(ops_per_axis) else ():
+            if op[0] == "global":
+                return None
+            m = apply_op(m, op)
+        regions = [m.region(start + j) for j in range(mask.shape[axis])]
+        if m is IDENTITY or all(r is not None and r[0] == start + j and r[1] == start + j
+                                for j, r in enumerate(regions)):
+            new_origin.append(start)  # this axis is the identity here
+            continue
+        lo = min((r[0] for r in regions if r is not None), default=start)
+        hi = max((r[1] for r in regions if r is not None), default=start)
+        reach = np.zeros((hi - lo + 1, mask.shape[axis]), np.int32)
+        for j, r in enumerate(regions):
+            if r is not None:
+                reach[np.asarray(r[2]) - lo, j] = 1
+        moved = np.tensordot(reach, mask.astype(np.int32), axes=([1], [axis]))
+        mask = np.moveaxis(moved, 0, axis) > 0
+        new_origin.append(lo)
+    return tuple(new_origin), mask
+
+
+def _union(a, b):
+    """Union of two ``(origin, mask)`` of the same node."""
+    import numpy as np
+
+    (oa, ma), (ob, mb) = a, b
+    lo = tuple(min(x, y) for x, y in zip(oa, ob, strict=True))
+    hi = tuple(max(x + n, y + m) for x, n, y, m in zip(oa, ma.shape, ob, mb.shape, strict=True))
+    out = np.zeros(tuple(h - l for l, h in zip(lo, hi, strict=True)), bool)
+    for o, m in ((oa, ma), (ob, mb)):
+        at = tuple(slice(x - l, x - l + n) for x, l, n in zip(o, lo, m.shape, strict=True))
+        out[at] |= m
+    return lo, out
+
+
+def _slot_of_channel(shapes, channel: int, slots: list[int]) -> int:
+    """The Concat input (slot) that holds output ``channel``."""
+    first = 0
+    for slot, shape in zip(slots, shapes, strict=False):
+        if channel < first + shape[0]:
+            return slot
+        first += shape[0]
+    return slots[-1]
