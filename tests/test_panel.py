@@ -691,23 +691,13 @@ def test_fit_cancel_reset_and_stale_offsets(new_panel, qapp):
     assert len(panel.offsets_tab.sample_points()[0]) == 25
 
 
-def test_rf_footprint_of_merged_branches_is_exact(new_panel, qapp):
+def test_rf_footprint_of_merged_branches_is_exact(new_panel, qapp, cross_graph):
     """A 1×5 and a 5×1 conv added: the region is 5 × 5, the footprint the 9-pixel cross
     (the effective RF is zero off the cross); a Concat channel counts its own branch."""
     from designer.document import Document
-    from engine import Graph
 
-    g = Graph("cross")
-    g.add_node("Input", {"channels": 1, "height": 24, "width": 24}, "x")
-    g.add_node("Conv2d", {"out_channels": 2, "kernel_size": [1, 5], "padding": [0, 2]}, "a")
-    g.add_node("Conv2d", {"out_channels": 2, "kernel_size": [5, 1], "padding": [2, 0]}, "b")
-    g.add_node("Add", {}, "add")
-    g.add_node("Concat", {}, "cat")
-    for src, dst, slot in (("x", "a", 0), ("x", "b", 0), ("a", "add", 0), ("b", "add", 1),
-                           ("a", "cat", 0), ("b", "cat", 1)):
-        g.connect(src, dst, slot)
     win, panel = new_panel()
-    panel.set_document(Document(g))
+    panel.set_document(Document(cross_graph))
     assert panel.run_blocking(timeout_s=60), panel.status_text()
     panel.select_node("add")
     panel.views.set_rf_index("add", (0, 12, 12))

@@ -523,34 +523,20 @@ def test_exact_footprint_of_merged_branches_matches_torch(trunk, a, b, merge, ta
         assume(False)
 
 
-def test_exact_footprint_textbook_cross_and_concat_channels():
+def test_exact_footprint_textbook_cross_and_concat_channels(cross_graph):
     """1×5 + 5×1 reach a cross of 9 pixels, not the 5×5 square of the per-axis footprints;
     a Concat channel is reached only through its own branch."""
     from engine.analysis import Analyzer, exact_footprint
 
-    g = Graph("cross")
-    g.add_node("Input", {"channels": 1, "height": 20, "width": 20}, "x")
-    g.add_node("Conv2d", {"out_channels": 2, "kernel_size": [1, 5], "padding": [0, 2]}, "a")
-    g.add_node("Conv2d", {"out_channels": 3, "kernel_size": [5, 1], "padding": [2, 0]}, "b")
-    g.add_node("Add", {}, "add")
-    g.add_node("Concat", {}, "cat")
-    for src, dst, slot in (("x", "a", 0), ("x", "b", 0), ("a", "cat", 0), ("b", "cat", 1)):
-        g.connect(src, dst, slot)
-    g.add_node("Conv2d", {"out_channels": 2, "kernel_size": [1, 5], "padding": [0, 2]}, "a2")
-    g.connect("x", "a2")
-    g.connect("a2", "add", 0)
-    g.add_node("Conv2d", {"out_channels": 2, "kernel_size": [5, 1], "padding": [2, 0]}, "b2")
-    g.connect("x", "b2")
-    g.connect("b2", "add", 1)
-    an = Analyzer(g)
+    an = Analyzer(cross_graph)
     assert an.result().valid
-    cross = exact_footprint(an, "add", (0, 10, 10))
-    assert cross.origin == (8, 8) and cross.cells == 9
+    cross = exact_footprint(an, "add", (0, 12, 12))
+    assert cross.origin == (10, 10) and cross.cells == 9
     assert cross.mask.astype(int).tolist() == [[0, 0, 1, 0, 0], [0, 0, 1, 0, 0],
                                                [1, 1, 1, 1, 1], [0, 0, 1, 0, 0],
                                                [0, 0, 1, 0, 0]]
     assert an.result().nodes["add"].rf.size == (5, 5)  # the per-axis view: a 5×5 square
-    row = exact_footprint(an, "cat", (1, 10, 10))  # channels 0-1 come from a (1×5)
-    col = exact_footprint(an, "cat", (2, 10, 10))  # channels 2-4 from b (5×1)
-    assert (row.origin, row.mask.shape, row.cells) == ((10, 8), (1, 5), 5)
-    assert (col.origin, col.mask.shape, col.cells) == ((8, 10), (5, 1), 5)
+    row = exact_footprint(an, "cat", (1, 12, 12))  # channels 0-1 come from a (1×5)
+    col = exact_footprint(an, "cat", (2, 12, 12))  # channels 2-3 from b (5×1)
+    assert (row.origin, row.mask.shape, row.cells) == ((12, 10), (1, 5), 5)
+    assert (col.origin, col.mask.shape, col.cells) == ((10, 12), (5, 1), 5)
