@@ -648,6 +648,12 @@ def test_fit_cancel_reset_and_stale_offsets(new_panel, qapp):
     assert "Fitted the offsets of deform for 4 steps" in status and "Ran " in status, status
     fitted = panel.offsets_tab.offsets.copy()
     assert np.abs(fitted).max() > 0 and c.result_is_current()
+    # the arrows follow: one per tap, drawn where the tap moved (more than 0.05 px)
+    tab = panel.offsets_tab
+    grid, deformed = tab.sample_points()
+    moved = np.hypot(*(deformed - grid).T) > 0.05
+    assert moved.any() and len(tab.arrows) == 9
+    assert [a.isVisible() for a in tab.arrows] == list(moved)
     assert "fitted" in c.weights_text() and panel.weights_tab.reset_button.isEnabled()
 
     def cancel_at_two(job, done, total, label):  # worker thread
