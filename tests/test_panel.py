@@ -641,9 +641,12 @@ def test_fit_cancel_reset_and_stale_offsets(new_panel, qapp):
     assert not zero.any()
     assert not panel.weights_tab.reset_button.isEnabled()
 
+    panel.auto_run.setChecked(True)  # a finished fit brings its own run: no second one
     panel._fit_offsets("deform", 4)
     _wait(panel, lambda: panel.run_state != "running")
     _settle(panel, qapp)
+    assert not panel.auto_timer.isActive() and not c.busy
+    panel.auto_run.setChecked(False)
     status = panel.status_text()
     assert "Fitted the offsets of deform for 4 steps" in status and "Ran " in status, status
     fitted = panel.offsets_tab.offsets.copy()
@@ -696,6 +699,26 @@ def test_fit_cancel_reset_and_stale_offsets(new_panel, qapp):
     assert panel.offsets_tab.offsets.shape[0] == 2 * 25
     assert len(panel.offsets_tab.sample_points()[0]) == 25
 
+    # a run that rebuilt the model (the graph changed) and was then cancelled: the
+    # fitted offsets are gone with the old model, and the weights no longer claim them
+    panel._fit_offsets("deform", 2)
+    _wait(panel, lambda: panel.run_state != "running")
+    assert "fitted" in c.weights_text()
+    panel.doc.graph.set_params("classifier", {"out_features": 7})
+
+    def cancel_when_built(job, done, total, label):  # worker thread
+        if job == "run" and label not in ("building the model", "loading PyTorch"):
+            c.jobs.cancel()
+
+    c.jobs.progress.connect(cancel_when_built, Qt.ConnectionType.DirectConnection)
+    try:
+        assert panel.run()
+        _wait(panel, lambda: panel.run_state != "running")
+    finally:
+        c.jobs.progress.disconnect(cancel_when_built)
+    assert panel.run_state == "cancelled"
+    assert "fitted" not in c.weights_text(), c.weights_text()
+
 
 def test_rf_footprint_of_merged_branches_is_exact(new_panel, qapp, cross_graph):
     """A 1×5 and a 5×1 conv added: the region is 5 × 5, the footprint the 9-pixel cross
@@ -724,3 +747,35 @@ def test_rf_footprint_of_merged_branches_is_exact(new_panel, qapp, cross_graph):
     panel.views.set_rf_index("cat", (3, 12, 12))  # channels 2-3 come from b (5 × 1)
     qapp.processEvents()
     assert tab.footprint_cells() == 5
+
+
+@pytest.mark.parametrize("lo, hi", [(0.0, 1.0), (1000.001, 1000.01), (-1.239e-4, -1.231e-4),
+                                    (-12345.6, 98765.4)])
+def test_value_axes_keep_their_tick_labels(qapp, lo, hi):
+    """Histogram and colour-bar axes start at a steady width (no relayout per result)
+    yet grow for long tick labels rather than dropping them (pyqtgraph skips a label
+    that does not fit)."""
+    from PySide6.QtGui import QImage, QPainter
+
+    from designer.panel.image_plot import ImagePlot
+
+    data = np.linspace(lo, hi, 64 * 64).reshape(64, 64)
+    for plot in (ImagePlot(histogram=True), ImagePlot(colorbar=True, title="")):
+        plot.resize(420, 300)
+        plot.show()
+        plot.set_image(data)
+        plot.update_histogram()
+        qapp.processEvents()
+        plot.grab()
+        qapp.processEvents()
+        axis = plot.histogram.axis if plot.histogram is not None else plot.colorbar.axis
+        img = QImage(10, 10, QImage.Format.Format_ARGB32)
+        painter = QPainter(img)
+        specs = axis.generateDrawSpecs(painter)
+        painter.end()
+        drawn = {t[2] for t in specs[2]}
+        (spacing, values), *_ = axis.tickValues(axis.range[0], axis.range[1],
+                                                 axis.size().height())
+        wanted = set(axis.tickStrings(values, axis.autoSIPrefixScale * axis.scale, spacing))
+        assert wanted and wanted <= drawn, (plot, wanted, drawn)
+        plot.close()

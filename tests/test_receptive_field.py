@@ -540,3 +540,23 @@ def test_exact_footprint_textbook_cross_and_concat_channels(cross_graph):
     col = exact_footprint(an, "cat", (2, 12, 12))  # channels 2-3 from b (5×1)
     assert (row.origin, row.mask.shape, row.cells) == ((12, 10), (1, 5), 5)
     assert (col.origin, col.mask.shape, col.cells) == ((10, 12), (5, 1), 5)
+
+
+def test_exact_footprint_ignores_branches_of_other_inputs():
+    """Input a → 3×3 conv, Input b → global pooling to 8×8, added: on a the footprint is
+    the 3×3 window (b's global branch does not make it global)."""
+    from engine.analysis import Analyzer, exact_footprint
+
+    g = Graph("two inputs")
+    g.add_node("Input", {"channels": 1, "height": 8, "width": 8}, "a")
+    g.add_node("Input", {"channels": 1, "height": 32, "width": 32}, "b")
+    g.add_node("Conv2d", {"out_channels": 1, "kernel_size": 3, "padding": 1}, "ca")
+    g.add_node("AdaptiveAvgPool2d", {"output_size": [8, 8]}, "pb")
+    g.add_node("Add", {}, "add")
+    for src, dst, slot in (("a", "ca", 0), ("b", "pb", 0), ("ca", "add", 0), ("pb", "add", 1)):
+        g.connect(src, dst, slot)
+    an = Analyzer(g)
+    assert an.result().valid, an.result().errors
+    fp = exact_footprint(an, "add", (0, 4, 4), "a")
+    assert fp is not None and (fp.origin, fp.cells) == ((3, 3), 9)
+    assert exact_footprint(an, "add", (0, 4, 4), "b") is None  # global on b

@@ -359,9 +359,15 @@ class RunController(QObject):
             self._notes(spec)
             if on_done is not None:
                 on_done(result)
+
+        def then(handler):  # a cancelled or failed job may have rebuilt the model too
+            def call(*args) -> None:
+                self._notes(spec)
+                handler(*args)
+            return call
         self.jobs.submit(name, lambda ctx: job(ctx, spec), on_done=done,
-                         on_fail=on_fail or self._fail(name),
-                         on_cancel=on_cancel or (lambda: self.cancelled.emit(name)))
+                         on_fail=then(on_fail or self._fail(name)),
+                         on_cancel=then(on_cancel or (lambda: self.cancelled.emit(name))))
         return True
 
     def run(self) -> bool:
@@ -479,13 +485,15 @@ class RunController(QObject):
         def changed() -> None:
             self.fitted.add(node_id)
             self._fit_count += 1
-            self.weightsChanged.emit(self.weights_text())
 
         def done(payload) -> None:
             state, result, graph, fit = payload
             self.partial_fit = None
             changed()
+            # the result first: announced after it, the new weights find it current
+            # (no stale redraw, no auto-run)
             self._show_result(state[:-1] + (self._fit_count,), result, graph)
+            self.weightsChanged.emit(self.weights_text())
             self.notice.emit(f"Fitted the offsets of {node_id} for {fit.steps} steps: "
                              f"loss {fit.losses[0]:.3f} → {fit.losses[-1]:.3f} "
                              f"(target: the sampling grid rotated by {fit.angle:g}°)")
@@ -498,6 +506,7 @@ class RunController(QObject):
                     f"taken (loss {taken[0][1]:.3f} → {taken[-1][1]:.3f}); run again to see "
                     "them, or use Random weights (Weights tab) to start afresh")
                 changed()
+                self.weightsChanged.emit(self.weights_text())
             self.cancelled.emit("fit")
         self._submit("fit", job, done, on_cancel=cancelled)
 

@@ -447,7 +447,7 @@ class FeatureMapsTab(QWidget):
         super().showEvent(event)
         if not self._pages_prepared:
             self._pages_prepared = True
-            QTimer.singleShot(0, self._prepare_pages)
+            QTimer.singleShot(0, self, self._prepare_pages)  # not if the tab is gone
 
     def _prepare_pages(self) -> None:
         """Lay out and paint the maps and bar-chart pages once, off screen.

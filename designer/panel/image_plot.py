@@ -24,8 +24,8 @@ __all__ = ["ImagePlot"]
 _LUTS: dict[tuple, np.ndarray] = {}
 #: the histogram follows a new image this long after it (ms), once the image has painted
 HISTOGRAM_DELAY_MS = 40
-#: the value axes of histograms and colour bars are as wide as this tick label
-AXIS_WIDEST_LABEL = "-0.00000"
+#: the value axes of histograms and colour bars start as wide as this tick label
+AXIS_USUAL_LABEL = "-0.00000"
 
 
 class ImagePlot(pg.GraphicsLayoutWidget):
@@ -91,7 +91,7 @@ class ImagePlot(pg.GraphicsLayoutWidget):
             self.histogram.vb.setMaximumWidth(40)
             self.histogram.region.setBrush(pg.mkBrush(128, 128, 128, 40))
             self.addItem(self.histogram, row=row, col=1)
-            self._fix_axis_width(self.histogram.axis)
+            self._steady_axis_width(self.histogram.axis)
         self._row = row
         self.colorbar = None
         if colorbar and not histogram:
@@ -101,7 +101,7 @@ class ImagePlot(pg.GraphicsLayoutWidget):
             self.colorbar.axis.setTextPen(text)
             self.colorbar.setImageItem(self.image)
             self.addItem(self.colorbar, row=row, col=1)
-            self._fix_axis_width(self.colorbar.axis)
+            self._steady_axis_width(self.colorbar.axis)
         self._cmap = "viridis"
         self._rgb = False
         self._lut_key = None
@@ -252,14 +252,18 @@ class ImagePlot(pg.GraphicsLayoutWidget):
     def _histogram_timer_start(self, *_args) -> None:
         self._histogram_timer.start()
 
-    def _fix_axis_width(self, axis: pg.AxisItem) -> None:
-        """Give a value axis the width of a long tick label, once.
+    def _steady_axis_width(self, axis: pg.AxisItem) -> None:
+        """Start a value axis as wide as a usual tick label, and never let it shrink.
 
-        pyqtgraph widens an axis to its widest tick label: new levels would
-        lay the plot out again and repaint it a second and third time.
+        pyqtgraph fits an axis to its widest tick label, growing and shrinking it
+        with every new level range: each change lays the plot out again and
+        repaints it a second and third time. Sized for ``-0.00000`` from the
+        start, it grows only for a longer label (once), and drops no label.
         """
-        text = QFontMetricsF(self.font()).horizontalAdvance(AXIS_WIDEST_LABEL)
-        axis.setWidth(math.ceil(text) + axis.style["tickTextOffset"][0])
+        text = QFontMetricsF(self.font()).horizontalAdvance(AXIS_USUAL_LABEL)
+        axis.textWidth = max(axis.textWidth, math.ceil(text))
+        axis.setWidth(None)  # a colour bar fixes its axis at 45 px: labels went missing
+        axis.setStyle(autoReduceTextSpace=False, autoExpandTextSpace=True)  # applies it
 
     def _apply_lut(self) -> None:
         key = (self._cmap, self._rgb)

@@ -404,7 +404,8 @@ class EnginePanel(QWidget):
             self.auto_timer.start()
 
     def _auto_run_now(self) -> None:
-        if self.auto_run.isChecked():
+        # nothing to do when the last result already shows the current state
+        if self.auto_run.isChecked() and not self.controller.result_is_current():
             self.run()
 
     # -- changes -----------------------------------------------------------------------------

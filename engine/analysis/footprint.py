@@ -121,14 +121,14 @@ def exact_footprint(analyzer: Analyzer, node_id: str, index: tuple[int, ...],
             slots = [_slot_of_channel(o.ins.shapes, int(index[0]), slots)]
         for slot in slots:
             src = sources[slot]
+            if input_id not in analyzer.outcome(src).rf:
+                continue  # a branch from another Input (it may well be global)
             need[src] = _union(need[src], back) if src in need else back
     return None
 
 
 def _back(got, ops_per_axis):
     """``(origin, mask)`` of the input positions that the output positions need."""
-    import numpy as np
-
     origin, mask = got
     new_origin = []
     for axis, start in enumerate(origin):
@@ -137,21 +137,48 @@ def _back(got, ops_per_axis):
             if op[0] == "global":
                 return None
             m = apply_op(m, op)
-        regions = [m.region(start + j) for j in range(mask.shape[axis])]
-        if m is IDENTITY or all(r is not None and r[0] == start + j and r[1] == start + j
-                                for j, r in enumerate(regions)):
+        if m is IDENTITY:
             new_origin.append(start)  # this axis is the identity here
             continue
-        lo = min((r[0] for r in regions if r is not None), default=start)
-        hi = max((r[1] for r in regions if r is not None), default=start)
-        reach = np.zeros((hi - lo + 1, mask.shape[axis]), np.int32)
-        for j, r in enumerate(regions):
-            if r is not None:
-                reach[np.asarray(r[2]) - lo, j] = 1
-        moved = np.tensordot(reach, mask.astype(np.int32), axes=([1], [axis]))
-        mask = np.moveaxis(moved, 0, axis) > 0
+        if m.period == 1:  # every output alike (conv, pooling): shifted copies
+            lo, mask = _taps(m, start, mask, axis)
+        else:  # transposed conv, upsampling: output by output
+            lo, mask = _dense(m, start, mask, axis)
         new_origin.append(lo)
     return tuple(new_origin), mask
+
+
+def _taps(m, start: int, mask, axis: int):
+    """Along ``axis``: output ``u`` reads ``lo + u·step + t`` for every tap ``t``."""
+    import numpy as np
+
+    lo0, hi0, gaps = m.lo[0], m.hi[0], m.gaps[0]
+    step, n = m.step, mask.shape[axis]
+    lo = lo0 + start * step
+    out_shape = list(mask.shape)
+    out_shape[axis] = (n - 1) * step + hi0 - lo0 + 1
+    out = np.zeros(out_shape, bool)
+    for t in range(hi0 - lo0 + 1):
+        if not gaps >> t & 1:
+            at = [slice(None)] * mask.ndim
+            at[axis] = slice(t, t + (n - 1) * step + 1, step)
+            out[tuple(at)] |= mask
+    return lo, out
+
+
+def _dense(m, start: int, mask, axis: int):
+    """Along ``axis``: a 0/1 matrix of which input each output reads, times the mask."""
+    import numpy as np
+
+    regions = [m.region(start + j) for j in range(mask.shape[axis])]
+    lo = min((r[0] for r in regions if r is not None), default=start)
+    hi = max((r[1] for r in regions if r is not None), default=start)
+    reach = np.zeros((hi - lo + 1, mask.shape[axis]), np.float32)
+    for j, r in enumerate(regions):
+        if r is not None:
+            reach[np.asarray(r[2]) - lo, j] = 1
+    moved = np.tensordot(reach, mask.astype(np.float32), axes=([1], [axis]))
+    return lo, np.moveaxis(moved, 0, axis) > 0
 
 
 def _union(a, b):
