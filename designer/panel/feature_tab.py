@@ -246,11 +246,13 @@ class FeatureMapsTab(QWidget):
         self._refresh(keep_view=same_node, defer_detail=True)
 
     def flush(self) -> None:
-        """Draw now what a new result left for a later event-loop callback."""
+        """Draw now what a new result left for a later event-loop callback (the large
+        view, statistics and histogram): for screenshots and tests."""
         if self._refresh_pending:
             self._refresh(defer_detail=True)
         if self._detail_pending:
             self._deferred_detail()
+        self.mosaic.update_histogram()
 
     def select_channel(self, channel: int) -> None:
         """Show ``channel`` in the large view."""
