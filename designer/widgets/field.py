@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-__all__ = ["Field"]
+__all__ = ["Field", "add_field_row"]
 
 
 class Field(QWidget):
@@ -50,3 +50,20 @@ class Field(QWidget):
     def text(self) -> str:
         """The message shown (empty when none)."""
         return self.message.text()
+
+
+def add_field_row(form, text: str, editor: QWidget, parent: QWidget) -> tuple[Field, QLabel]:
+    """Append ``editor`` in a :class:`Field` to ``form`` under the label ``text``.
+
+    Labels sit at the top of their row (messages go below the editor), as tall
+    as the editor, so that the label's text lines up with the editor's.
+
+    Returns
+    -------
+    (Field, QLabel)
+    """
+    field = Field(editor, parent)
+    label = QLabel(text, parent)
+    label.setMinimumHeight(editor.sizeHint().height())
+    form.addRow(label, field)
+    return field, label

@@ -8,7 +8,7 @@ from designer.commands import SetMetaCommand, push_edit
 from designer.style import fmt_bytes, fmt_count, fmt_shape
 from designer.style import fmt_macs as _macs
 from designer.widgets.facts import FactRows, form_layout, section_title
-from designer.widgets.field import Field
+from designer.widgets.field import add_field_row
 from designer.widgets.text import CommitTextEdit
 
 __all__ = ["GraphPage"]
@@ -50,11 +50,8 @@ class GraphPage(QWidget):
         self.name_edit.setPlaceholderText("Untitled")
         self.name_edit.setToolTip("Name of the design (also the default class name of the "
                                   "exported PyTorch code)")
-        self.name_field = Field(self.name_edit, self)
+        self.name_field, _ = add_field_row(form, "Name", self.name_edit, self)
         self.name_edit.editingFinished.connect(self._commit_name)
-        name_label = QLabel("Name", self)
-        name_label.setMinimumHeight(self.name_edit.sizeHint().height())
-        form.addRow(name_label, self.name_field)
         self.desc_edit = CommitTextEdit(self)
         self.desc_edit.setPlaceholderText("What this network shows or is for…")
         self.desc_edit.setToolTip("Description (saved in the file); Ctrl+Enter commits")

@@ -20,7 +20,7 @@ from designer.commands import RenameNodeCommand, SetParamsCommand, push_edit
 from designer.style import fmt_bytes, fmt_count, fmt_shape, type_icon
 from designer.style import fmt_macs as _macs
 from designer.widgets.facts import FactRows, form_layout, section_title
-from designer.widgets.field import Field
+from designer.widgets.field import Field, add_field_row
 from designer.widgets.params import NullableEdit, TargetSizeEdit, make_editor, param_tooltip
 from engine.catalogue import ParamError
 
@@ -87,24 +87,16 @@ class NodePage(QWidget):
         self.id_edit = QLineEdit(node_id, self)
         self.id_edit.setToolTip("Node id: the submodule name in exported code (letters, "
                                 "digits and _, not starting with a digit)")
-        self.id_field = Field(self.id_edit, self)
+        self.id_field, _ = add_field_row(form, "id", self.id_edit, self)
         self.id_edit.editingFinished.connect(self._rename)
-        id_label = QLabel("id", self)
-        id_label.setMinimumHeight(self.id_edit.sizeHint().height())
-        form.addRow(id_label, self.id_field)
 
         if self.kind.params:
             form.addRow(section_title("Parameters", self))
             for param in self.kind.params:
                 editor = make_editor(param, self)
                 editor.committed.connect(lambda v, name=param.name: self._commit(name, v))
-                field = Field(editor, self)
-                label = QLabel(param.name, self)
+                field, label = add_field_row(form, param.name, editor, self)
                 label.setToolTip(param_tooltip(param))
-                # labels sit at the top of their row (messages go below the editor):
-                # as tall as the editor, so the text lines up with the editor's text
-                label.setMinimumHeight(editor.sizeHint().height())
-                form.addRow(label, field)
                 self.fields[param.name] = field
 
         self.node_issues = QLabel(self)
