@@ -32,7 +32,7 @@ import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
@@ -183,6 +183,26 @@ def graph_key(data: dict) -> str:
     return json.dumps([nodes, edges], sort_keys=True, default=str)
 
 
+class _State(NamedTuple):
+    """What a result was computed with (equal to :meth:`current_state`: still current)."""
+
+    graph_key: str
+    seed: int
+    weights: str | None
+    image_token: int
+    weights_gen: int
+    fit_count: int
+
+
+class _SessionSpec(NamedTuple):
+    """What the worker's session was built with (another one: build a new session)."""
+
+    graph_key: str
+    seed: int
+    weights: str | None
+    weights_gen: int
+
+
 @dataclass
 class _Spec:
     """A snapshot of the UI-side state, taken when a job is submitted."""
@@ -224,6 +244,11 @@ class RunController(QObject):
         Name of a cancelled job.
     notice(str)
         Something the user should know that is not an error (weights dropped, ...).
+    fitFinished(str)
+        What a fit of offsets did (steps, losses), when it ended or was cancelled
+        part-way (after ``runFinished`` or ``cancelled``).
+    weightsSaved(str)
+        The file the weights were saved to.
     """
 
     busyChanged = Signal(bool)
@@ -235,6 +260,8 @@ class RunController(QObject):
     failed = Signal(str, str)
     cancelled = Signal(str)
     notice = Signal(str)
+    fitFinished = Signal(str)
+    weightsSaved = Signal(str)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -249,9 +276,9 @@ class RunController(QObject):
         self.image: np.ndarray | None = None  # loaded pixels (None: not loaded yet)
         self._image_token = 0
         self.result = None
-        #: the graph (``to_dict``) the last result was computed on
-        self.result_graph: dict | None = None
-        self.result_state: tuple | None = None
+        #: node id -> parameters (as in ``to_dict``) of the graph the last result ran
+        self.result_params: dict[str, dict] | None = None
+        self.result_state: _State | None = None
         self.inputs: dict[str, np.ndarray] | None = None
         self.last_error: tuple[str, str] | None = None
         self.fitted: set[str] = set()
@@ -259,11 +286,9 @@ class RunController(QObject):
         self._weights_gen = 0
         #: bumped whenever a fit changed the session's offsets (results before it are stale)
         self._fit_count = 0
-        #: what a cancelled fit left in the weights (for the status line), or None
-        self.partial_fit: str | None = None
         # worker-thread state (touched only inside jobs)
         self._session = None
-        self._session_spec: tuple | None = None
+        self._session_spec: _SessionSpec | None = None
         self._session_token = -1
 
     # -- state -------------------------------------------------------------------------
@@ -282,35 +307,37 @@ class RunController(QObject):
         self.jobs.cancel()
         self.doc = doc
         self.result = None
-        self.result_graph = None
+        self.result_params = None
         self.result_state = None
         self.inputs = None
         self.fitted.clear()
 
-    def current_state(self) -> tuple | None:
-        """What a run now would use: graph (positions aside), seed, weights file, image."""
+    def current_state(self) -> _State | None:
+        """What a run now would use: graph (positions aside), seed, weights, image."""
         if self.doc is None:
             return None
-        return (graph_key(self.doc.graph.to_dict()), self.seed, self.weights_path,
-                self._image_token, self._weights_gen, self._fit_count)
+        return _State(graph_key(self.doc.graph.to_dict()), self.seed, self.weights_path,
+                      self._image_token, self._weights_gen, self._fit_count)
 
     def node_changed_since_run(self, node_id: str) -> bool:
         """Whether ``node_id``'s parameters differ from those of the last run (or it is new)."""
-        if self.result_graph is None or self.doc is None or node_id not in self.doc.graph.nodes:
+        if self.result_params is None or self.doc is None or node_id not in self.doc.graph.nodes:
             return True
-        then = next((n.get("params", {}) for n in self.result_graph.get("nodes", ())
-                     if n.get("id") == node_id), None)
-        now = self.doc.graph.to_dict()["nodes"]
-        return then != next((n.get("params", {}) for n in now if n.get("id") == node_id), None)
+        return self.result_params.get(node_id) != _node_params(self.doc.graph.to_dict(), node_id)
 
     def result_is_current(self) -> bool:
         """True when the last run used the current graph, weights and image."""
         return self.result is not None and self.result_state == self.current_state()
 
-    def _state_of(self, spec: _Spec) -> tuple:
+    def _state_of(self, spec: _Spec) -> _State:
         """The state a job ran with (worker side: the weights actually loaded)."""
-        return (spec.key, spec.seed, self._session_spec[2], spec.image_token,
-                spec.weights_gen, spec.fit_count)
+        return _State(spec.key, spec.seed, self._session_spec.weights, spec.image_token,
+                      spec.weights_gen, spec.fit_count)
+
+    @property
+    def weights_modified(self) -> bool:
+        """The weights are not the seed's random ones (loaded from a file, or fitted)."""
+        return bool(self.weights_path or self.fitted)
 
     def weights_text(self) -> str:
         """Where the weights come from, for the status line (file, or seed; fitted offsets)."""
@@ -384,7 +411,7 @@ class RunController(QObject):
 
     def _show_result(self, state: tuple, result, graph: dict) -> None:
         self.result = result
-        self.result_graph = graph
+        self.result_params = {n["id"]: n.get("params", {}) for n in graph["nodes"]}
         self.result_state = state
         self.inputs = dict(result.inputs)
         self.runFinished.emit(result)
@@ -444,7 +471,7 @@ class RunController(QObject):
         def job(ctx: JobContext, spec: _Spec):
             session = self._ready(ctx, spec)
             session.load_weights(path)
-            self._session_spec = self._session_spec[:2] + (path,) + self._session_spec[3:]
+            self._session_spec = self._session_spec._replace(weights=path)
             return path
 
         def done(p) -> None:
@@ -457,14 +484,14 @@ class RunController(QObject):
         """Save the current weights (what the last run used) to ``path``."""
         def job(ctx: JobContext, spec: _Spec):
             return self._ready(ctx, spec).save_weights(path)
-        self._submit("save weights", job, lambda p: self.notice.emit(f"Weights saved to {p}"))
+        self._submit("save weights", job, lambda p: self.weightsSaved.emit(str(p)))
 
     def fit_offsets(self, node_id: str, steps: int = 40) -> None:
         """Fit the offsets of a DeformConv2d for ``steps`` steps, then run again.
 
         Cancelled part-way, the steps taken stay in the weights (as the engine
         keeps them): the weights are then marked fitted, the last results stale,
-        and :attr:`partial_fit` says how far the fit went.
+        and ``fitFinished`` says how far the fit went.
         """
         # (step, loss) of every step taken, seen worker side: a cancelled fit raises
         # (from the engine process) instead of returning its FitResult
@@ -488,26 +515,25 @@ class RunController(QObject):
 
         def done(payload) -> None:
             state, result, graph, fit = payload
-            self.partial_fit = None
             changed()
             # the result first: announced after it, the new weights find it current
             # (no stale redraw, no auto-run)
-            self._show_result(state[:-1] + (self._fit_count,), result, graph)
+            self._show_result(state._replace(fit_count=self._fit_count), result, graph)
             self.weightsChanged.emit(self.weights_text())
-            self.notice.emit(f"Fitted the offsets of {node_id} for {fit.steps} steps: "
-                             f"loss {fit.losses[0]:.3f} → {fit.losses[-1]:.3f} "
-                             f"(target: the sampling grid rotated by {fit.angle:g}°)")
+            self.fitFinished.emit(f"Fitted the offsets of {node_id} for {fit.steps} steps: "
+                                  f"loss {fit.losses[0]:.3f} → {fit.losses[-1]:.3f} "
+                                  f"(target: the sampling grid rotated by {fit.angle:g}°)")
 
         def cancelled() -> None:
-            self.partial_fit = None
             if taken:
-                self.partial_fit = (
-                    f"the offsets of {node_id} keep the {taken[-1][0]} of {steps} steps "
-                    f"taken (loss {taken[0][1]:.3f} → {taken[-1][1]:.3f}); run again to see "
-                    "them, or use Random weights (Weights tab) to start afresh")
                 changed()
                 self.weightsChanged.emit(self.weights_text())
             self.cancelled.emit("fit")
+            if taken:
+                self.fitFinished.emit(
+                    f"Fit cancelled: the offsets of {node_id} keep the {taken[-1][0]} of "
+                    f"{steps} steps taken (loss {taken[0][1]:.3f} → {taken[-1][1]:.3f}); run "
+                    "again to see them, or use Random weights (Weights tab) to start afresh.")
         self._submit("fit", job, done, on_cancel=cancelled)
 
     def effective_rf(self, node_id: str, index, input_id: str | None, on_done,
@@ -567,7 +593,7 @@ class RunController(QObject):
         if not runtime_loaded() and ctx.name in ("run", "fit"):
             ctx.progress(0, 1, "loading PyTorch")
         rt = runtime()
-        want = (spec.key, spec.seed, spec.weights, spec.weights_gen)
+        want = _SessionSpec(spec.key, spec.seed, spec.weights, spec.weights_gen)
         if self._session is None or self._session_spec != want or \
                 not getattr(self._session, "alive", True):
             if ctx.name in ("run", "fit"):
@@ -584,7 +610,7 @@ class RunController(QObject):
                     spec.notes.append(f"The weights file no longer fits the graph, using "
                                       f"random weights (seed {spec.seed}): {exc}")
             self._session = session
-            self._session_spec = (spec.key, spec.seed, loaded, spec.weights_gen)
+            self._session_spec = _SessionSpec(spec.key, spec.seed, loaded, spec.weights_gen)
             self._session_token = -1
             spec.rebuilt = True
         if self._session_token != spec.image_token:
@@ -598,3 +624,8 @@ class RunController(QObject):
         if self.result is None:
             return None
         return self.result.activations.get(node_id)
+
+
+def _node_params(graph: dict, node_id: str) -> dict | None:
+    """The parameters of ``node_id`` in a graph dict (``Graph.to_dict``), or None."""
+    return next((n.get("params", {}) for n in graph["nodes"] if n["id"] == node_id), None)

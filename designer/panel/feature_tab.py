@@ -360,7 +360,7 @@ class FeatureMapsTab(QWidget):
                 QTimer.singleShot(1, self._deferred_detail)
             return
         self._update_detail()
-        self._update_marks()
+        self._update_detail_mark()
 
     def _deferred_refresh(self) -> None:
         if self._refresh_pending:  # not drawn synchronously in the meantime

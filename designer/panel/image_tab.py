@@ -25,6 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.runtime.images import takes_image
+
 from . import fmt
 from .depth_slider import DepthSlider
 from .image_plot import ImagePlot
@@ -165,7 +167,7 @@ class ImageTab(QWidget):
         self.depth.set_depth(depth)
         frame = a[:, self.depth.value()] if depth else a
         c = frame.shape[0]
-        noise = depth > 0 or c not in (1, 3)
+        noise = not takes_image(c, depth or None)
         if c == 3:
             self.preview.set_image(np.clip(frame.transpose(1, 2, 0), 0, 1))
         elif c == 1:

@@ -171,6 +171,8 @@ class EnginePanel(QWidget):
         c.failed.connect(self._job_failed)
         c.cancelled.connect(self._job_cancelled)
         c.notice.connect(self._notice)
+        c.fitFinished.connect(self._fit_finished)
+        c.weightsSaved.connect(self._weights_saved)
         self.tabs.currentChanged.connect(lambda _i: self.views.refresh(self.tabs.currentWidget()))
         self.image_tab.imageRequested.connect(self.set_image)
         self.maps_tab.pixelChosen.connect(self._pixel_chosen)
@@ -387,9 +389,7 @@ class EnginePanel(QWidget):
             self.run_state = "cancelled"
             self.progress.setFormat("cancelled")
             self._run_problem = f"the {'run' if job == 'run' else 'fit'} was cancelled"
-            if job == "fit" and self.controller.partial_fit:
-                self._set_status(f"Fit cancelled: {escape(self.controller.partial_fit)}.")
-            elif not self._rerun:
+            if not self._rerun:
                 self._set_status(f"{'Run' if job == 'run' else 'Fit'} cancelled.")
         self._maybe_rerun()
 
@@ -460,7 +460,7 @@ class EnginePanel(QWidget):
         self._schedule_auto_run()
 
     def _weights_changed(self, text: str) -> None:
-        self.weights_tab.set_state(text)
+        self.weights_tab.set_state(text, self.controller.weights_modified)
         self.weights_tab.set_seed(self.controller.seed)
         self.weights_tab.set_message("")
         if self.controller.result is not None and not self.controller.result_is_current():
@@ -473,13 +473,17 @@ class EnginePanel(QWidget):
         self.controller.set_seed(seed)
 
     def _notice(self, text: str) -> None:
-        if text.startswith("Fitted") and self.run_state == "done":
-            # the run after the fit has just written its line: keep it below the fit's
-            self._set_status(f"{escape(text)}<br>{self.status.text()}")
-        else:
-            self._set_status(escape(text))
-        if text.startswith("Weights saved"):
-            self.weights_tab.set_message(escape(text))
+        self._set_status(escape(text))
+
+    def _fit_finished(self, text: str) -> None:
+        # after a finished fit its run has just written its line: keep it below
+        below = f"<br>{self.status.text()}" if self.run_state == "done" else ""
+        self._set_status(escape(text) + below)
+
+    def _weights_saved(self, path: str) -> None:
+        text = escape(f"Weights saved to {path}")
+        self._set_status(text)
+        self.weights_tab.set_message(text)
 
     # -- links between tabs -----------------------------------------------------------------
     def _pixel_chosen(self, channel: int, index) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine.analysis import exact_footprint
+from engine.runtime.images import takes_image
 
 from . import fmt
 from .fmt import picture
@@ -275,20 +276,15 @@ class Views:
 def input_sources(doc) -> dict[str, str]:
     """Input id -> ``"image"`` or ``"random"``: what a run will feed each Input of ``doc``.
 
-    The engine's rule (:func:`engine.runtime.run.uses_image`, which needs
-    torch), read off the analysis: an Input without depth and with 1 or 3
-    channels gets the image, any other seeded random values.
+    The engine's rule (:func:`engine.runtime.images.takes_image`, torch-free).
     """
     if doc is None:
         return {}
-    nodes = doc.result().nodes
     out = {}
     for node in doc.graph.nodes.values():
         if node.type == "Input":
-            res = nodes.get(node.id)
-            shape = res.shape if res is not None else None
-            image = shape is not None and len(shape) == 3 and shape[0] in (1, 3)
-            out[node.id] = "image" if image else "random"
+            p = node.resolved()
+            out[node.id] = "image" if takes_image(p["channels"], p["depth"]) else "random"
     return out
 
 

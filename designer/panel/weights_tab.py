@@ -108,14 +108,14 @@ class WeightsTab(QWidget):
         self.load_button.clicked.connect(self._load)
         self.save_button.clicked.connect(self._save)
 
-    def set_state(self, text: str) -> None:
+    def set_state(self, text: str, modified: bool = False) -> None:
         """What the weights are (``random (seed 0)``, ``loaded from W.pt``, ...).
 
-        Anything but untouched random weights enables *Random weights*, which goes
-        back to them with the seed shown (entering the same seed again would not).
+        ``modified`` (loaded or fitted weights) enables *Random weights*, which goes
+        back to the seed's weights (entering the same seed again would not).
         """
         self.state.setText(f"<b>{text}</b>")
-        self.reset_button.setEnabled(not text.startswith("random") or "fitted" in text)
+        self.reset_button.setEnabled(modified)
 
     def set_params(self, count: int | None) -> None:
         """Number of parameters of the graph (None when it has errors)."""

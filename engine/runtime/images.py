@@ -14,7 +14,8 @@ import numpy as np
 from ..atomic import atomic_write
 from .errors import ImageError
 
-__all__ = ["load_image", "mosaic", "save_png", "to_uint8", "atomic_write", "MAX_PIXELS"]
+__all__ = ["load_image", "mosaic", "save_png", "to_uint8", "atomic_write", "MAX_PIXELS",
+           "takes_image"]
 
 
 #: Larger images are refused (Pillow's decompression-bomb guard, made an error).
@@ -199,3 +200,12 @@ def save_png(path, array: np.ndarray) -> None:
         raise ValueError(f"save_png expects H x W, H x W x 3 or H x W x 4, got {a.shape}")
     im = Image.fromarray(np.ascontiguousarray(a))
     atomic_write(path, lambda fh: im.save(fh, format="PNG"))
+
+
+def takes_image(channels: int, depth: int | None) -> bool:
+    """Whether an Input with ``channels`` (and a ``depth``, None for 2-D) is fed the image.
+
+    The image is grayscale or RGB: an Input with 1 or 3 channels and no depth gets
+    it; any other Input gets seeded random values.
+    """
+    return depth is None and channels in (1, 3)

@@ -103,7 +103,7 @@ def _random_seed(seed: int, input_id: str) -> int:
 def uses_image(graph, input_id: str) -> bool:
     """Whether :func:`prepare_input` feeds an image (not noise) to this Input."""
     p = _input_params(as_graph(graph), input_id)
-    return p["depth"] is None and p["channels"] in (1, 3)
+    return images.takes_image(p["channels"], p["depth"])
 
 
 def prepare_input(graph, input_id: str, image=None, seed: int = 0) -> np.ndarray:
