@@ -560,3 +560,37 @@ def test_exact_footprint_ignores_branches_of_other_inputs():
     fp = exact_footprint(an, "add", (0, 4, 4), "a")
     assert fp is not None and (fp.origin, fp.cells) == ((3, 3), 9)
     assert exact_footprint(an, "add", (0, 4, 4), "b") is None  # global on b
+
+
+def test_exact_footprint_follows_channels_behind_a_concat(cross_graph):
+    """Behind a Concat, channel-keeping layers (ChannelShuffle, ReLU, pooling) keep the
+    element on one branch: the footprint is that branch's window, as torch's gradient
+    of the all-ones net says, for every channel."""
+    from engine.analysis import Analyzer, exact_footprint
+
+    g = cross_graph  # x → a (1×5, 2 ch), b (5×1, 2 ch) → cat (4 ch)
+    g.add_node("ChannelShuffle", {"groups": 2}, "shuffle")
+    g.add_node("ReLU", {}, "relu")
+    g.add_node("AvgPool2d", {"kernel_size": 3, "stride": 1, "padding": 1}, "pool")
+    for src, dst in (("cat", "shuffle"), ("shuffle", "relu"), ("relu", "pool")):
+        g.connect(src, dst)
+    an = Analyzer(g)
+    assert an.result().valid, an.result().errors
+
+    conv_a = nn.Conv2d(1, 2, (1, 5), padding=(0, 2), bias=False).double()
+    conv_b = nn.Conv2d(1, 2, (5, 1), padding=(2, 0), bias=False).double()
+    for conv in (conv_a, conv_b):
+        with torch.no_grad():
+            conv.weight.fill_(1.0)
+    net = nn.Sequential(nn.ChannelShuffle(2), nn.ReLU(), nn.AvgPool2d(3, 1, 1))
+    for channel in range(4):
+        x = torch.ones(1, 1, 24, 24, dtype=torch.float64, requires_grad=True)
+        y = net(torch.cat([conv_a(x), conv_b(x)], 1))
+        y[0, channel, 12, 12].backward()
+        reached = (x.grad[0, 0] != 0).numpy()
+        fp = exact_footprint(an, "pool", (channel, 12, 12))
+        got = np.zeros((24, 24), bool)
+        (y0, x0), m = fp.origin, fp.mask
+        got[y0:y0 + m.shape[0], x0:x0 + m.shape[1]] = m
+        assert np.array_equal(got, reached), (channel, fp.origin, m.astype(int))
+        assert fp.cells == 3 * 7  # one branch's window, widened by the 3×3 pool

@@ -11,8 +11,10 @@ so a merge is a union of masks. It asks for one element, so it is computed on
 demand (the RF tab of the designer), not for every node.
 
 Like the per-axis analysis, the axes are treated as infinite (padding counts as
-virtual pixels) and a deformable conv counts with its regular grid. When the
-element belongs to a Concat, only the branch that holds its channel counts.
+virtual pixels) and a deformable conv counts with its regular grid. The
+element's channel is followed as long as layers keep channels apart (the
+catalogue's ``channel_sources``): through a Concat only the branch that holds it
+counts, also behind activations, norms or pooling after the Concat.
 numpy is imported on the first call: the analysis itself does not need it.
 """
 
@@ -94,36 +96,43 @@ def exact_footprint(analyzer: Analyzer, node_id: str, index: tuple[int, ...],
         return None
     spatial = tuple(int(i) for i in index[1:])
     graph = analyzer.graph
-    # per node: (origin, mask) of the output positions it must provide
-    need: dict[str, tuple[tuple[int, ...], np.ndarray]] = {
-        node_id: (spatial, np.ones((1,) * len(spatial), bool))}
+    # per node, per channel (None: every channel), (origin, mask) of the output
+    # positions it must provide; channels are followed while layers keep them apart
+    need: dict[str, dict[int | None, tuple]] = {
+        node_id: {int(index[0]): (spatial, np.ones((1,) * len(spatial), bool))}}
     for nid in reversed(analyzer.result().order):
-        got = need.pop(nid, None)
-        if got is None:
+        wanted = need.pop(nid, None)
+        if wanted is None:
             continue
-        if nid == input_id:
-            origin, mask = got
-            return Footprint(input_id, origin, mask)
+        if nid == input_id:  # every channel of the Input: one set of pixels
+            got = list(wanted.values())
+            footprint = got[0]
+            for other in got[1:]:
+                footprint = _union(footprint, other)
+            return Footprint(input_id, *footprint)
         o = analyzer.outcome(nid)
         sources = graph.inputs_of(nid)
         if not sources:
             continue  # another Input
         if o.params is None or o.ins is None:
             return None
-        ops = o.node.kind.rf_ops(o.params, o.ins, o.result.shape)
-        back = _back(got, ops)
-        if back is None:
-            return None  # global on the way
-        if not back[1].any():
-            continue  # no position of the inputs reaches these outputs (a strided tconv)
-        slots = sorted(sources)
-        if nid == node_id and o.node.type == "Concat":
-            slots = [_slot_of_channel(o.ins.shapes, int(index[0]), slots)]
-        for slot in slots:
-            src = sources[slot]
-            if input_id not in analyzer.outcome(src).rf:
-                continue  # a branch from another Input (it may well be global)
-            need[src] = _union(need[src], back) if src in need else back
+        kind = o.node.kind
+        ops = kind.rf_ops(o.params, o.ins, o.result.shape)
+        for channel, got in wanted.items():
+            back = _back(got, ops)
+            if back is None:
+                return None  # global on the way
+            if not back[1].any():
+                continue  # no position of the inputs reaches these outputs (a strided tconv)
+            reads = None if channel is None else kind.channel_sources(o.params, o.ins, channel)
+            if reads is None:
+                reads = tuple((slot, None) for slot in sorted(sources))
+            for slot, src_channel in reads:
+                src = sources[slot]
+                if input_id not in analyzer.outcome(src).rf:
+                    continue  # a branch from another Input (it may well be global)
+                at = need.setdefault(src, {})
+                at[src_channel] = _union(at[src_channel], back) if src_channel in at else back
     return None
 
 
@@ -193,13 +202,3 @@ def _union(a, b):
         at = tuple(slice(x - l, x - l + n) for x, l, n in zip(o, lo, m.shape, strict=True))
         out[at] |= m
     return lo, out
-
-
-def _slot_of_channel(shapes, channel: int, slots: list[int]) -> int:
-    """The Concat input (slot) that holds output ``channel``."""
-    first = 0
-    for slot, shape in zip(slots, shapes, strict=False):
-        if channel < first + shape[0]:
-            return slot
-        first += shape[0]
-    return slots[-1]

@@ -188,6 +188,8 @@ class LayerKind:
     max_inputs: ClassVar[int] = 1
     #: slot names shown on the canvas (None: numbered)
     slots: ClassVar[tuple[str, ...] | None] = None
+    #: output channel c reads channel c of every input only (activations, norms, pools)
+    channelwise: ClassVar[bool] = False
 
     # -- schema -----------------------------------------------------------
     def param(self, name: str) -> Param:
@@ -260,6 +262,18 @@ class LayerKind:
         """Per spatial axis, the receptive-field operations (empty: identity)."""
         n = max(0, len(ins.x) - 1) if ins.shapes else 0
         return ((),) * n
+
+    def channel_sources(self, p: dict[str, Any], ins: Inputs,
+                        channel: int) -> tuple[tuple[int, int], ...] | None:
+        """The ``(slot, channel)`` of the inputs that output ``channel`` reads.
+
+        None: every channel of every input (a convolution mixes them). The exact
+        footprint of one element follows these through the graph.
+        """
+        if not self.channelwise:
+            return None
+        return tuple((slot, min(channel, shape[0] - 1))  # a 1-channel input broadcasts
+                     for slot, shape in enumerate(ins.shapes) if shape)
 
     def summary(self, p: dict[str, Any]) -> str:
         """Key parameters for the canvas, e.g. ``3×3 · d2 · s1``."""

@@ -55,6 +55,7 @@ class Input(LayerKind):
 
 
 class BatchNorm(LayerKind):
+    channelwise = True
     family = "Norm & activation"
 
     def __init__(self, dims):
@@ -85,6 +86,7 @@ class BatchNorm(LayerKind):
 
 
 class Activation(LayerKind):
+    channelwise = True
     family = "Norm & activation"
 
     def __init__(self, name, doc, params=()):
@@ -104,6 +106,7 @@ class Activation(LayerKind):
 class Pool(LayerKind):
     """Max/Avg pooling in 2D and 3D."""
 
+    channelwise = True
     family = "Pooling"
 
     def __init__(self, op, dims):
@@ -179,6 +182,7 @@ class Pool(LayerKind):
 
 class MaxUnpool2d(LayerKind):
     type = title = "MaxUnpool2d"
+    channelwise = True
     family = "Pooling"
     doc = ("Puts each value back where its MaxPool2d found the maximum (indices on "
            "slot 1), zeros elsewhere: the output has the pool's input size.")
@@ -259,6 +263,7 @@ class AdaptiveAvgPool(LayerKind):
 
 class Upsample(LayerKind):
     type = title = "Upsample"
+    channelwise = True
     family = "Pooling"
     doc = "Resize by a scale factor (nearest, bilinear, bicubic or trilinear)."
     params = (
@@ -310,6 +315,7 @@ class Upsample(LayerKind):
 
 class Dropout(LayerKind):
     type = title = "Dropout"
+    channelwise = True
     family = "Dense"
     doc = "Zeroes activations with probability p while training; identity at inference."
     params = (Float("p", 0.5, "drop probability", lo=0.0, hi=1.0),)
@@ -401,6 +407,17 @@ class Merge(LayerKind):
     def rf_ops(self, p, ins, out):
         return ((),) * (len(out) - 1)
 
+    def channel_sources(self, p, ins, channel):
+        if self.type != "Concat":  # element-wise: channel c of every input (or a 1-channel one)
+            return tuple((slot, min(channel, shape[0] - 1))
+                         for slot, shape in enumerate(ins.shapes))
+        first = 0
+        for slot, shape in enumerate(ins.shapes):  # stacked in slot order
+            if channel < first + shape[0]:
+                return ((slot, channel - first),)
+            first += shape[0]
+        return None
+
     def ctor(self, p, ins, out, *, feeds_unpool=False):
         return Ctor(self.type)
 
@@ -459,6 +476,11 @@ class ChannelShuffle(LayerKind):
 
     def summary(self, p):
         return f"g{p['groups']}"
+
+    def channel_sources(self, p, ins, channel):
+        g = p["groups"]  # [C] seen as [g, C/g], transposed: output c reads this channel
+        per = ins.x[0] // g
+        return ((0, (channel % g) * per + channel // g),)
 
     def ctor(self, p, ins, out, *, feeds_unpool=False):
         return Ctor("nn.ChannelShuffle", (p["groups"],))
