@@ -55,6 +55,10 @@ import torch  # noqa: E402
 from engine import load_graph  # noqa: E402
 from engine.runtime import Session, run_trace  # noqa: E402
 from engine.runtime.build import tune_allocator  # noqa: E402
+from engine.runtime.process import torch_thread_defaults  # noqa: E402
+
+#: torch threads of the designer's engine process (cores − 1)
+ENGINE_THREADS = int(torch_thread_defaults()["OMP_NUM_THREADS"])
 
 TARGET = 1.15
 
@@ -162,7 +166,7 @@ def main(argv=None) -> int:
     if args.threads:
         counts = [int(t) for t in args.threads.split(",")]
     else:
-        counts = list(dict.fromkeys([default, max(1, (os.cpu_count() or 2) - 1)]))
+        counts = list(dict.fromkeys([default, ENGINE_THREADS]))
 
     graph = load_graph(args.graph)
     session = Session(graph, seed=0)
@@ -176,7 +180,7 @@ def main(argv=None) -> int:
         who = []
         if n == default:
             who.append("main.py run")
-        if n == max(1, (os.cpu_count() or 2) - 1):
+        if n == ENGINE_THREADS:
             who.append("the designer's engine process")
         label = f"{n} torch thread{'s' if n != 1 else ''}" + (f" ({', '.join(who)})"
                                                              if who else "")
@@ -211,7 +215,7 @@ def engine_process(graph, repeats: int) -> None:
     med, ms = statistics.median, 1e3
     p, c = (med(w for w, _ in rows[k]) for k in ("plain", "capture"))
     fp, fc = (med(seconds[k]) for k in (False, True))
-    threads = os.environ.get("OMP_NUM_THREADS") or f"{max(1, (os.cpu_count() or 2) - 1)}"
+    threads = os.environ.get("OMP_NUM_THREADS") or str(ENGINE_THREADS)
     print(f"for information, the designer's path (RemoteSession.run through the engine "
           f"process, {threads} thread(s), passive): no capture median {p * ms:.2f} ms, capture "
           f"{c * ms:.2f} ms ({c / p:.3f}x; the forward in the engine process {fp * ms:.2f} / "

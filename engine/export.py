@@ -34,7 +34,7 @@ from pathlib import Path
 
 from .analysis import Analyzer
 from .atomic import atomic_write_text
-from .graph import ID_RE, RESERVED_IDS, Graph
+from .graph import Graph, GraphEditError, check_id
 
 __all__ = ["ExportError", "export_code", "write_export", "class_name_for", "check_class_name"]
 
@@ -142,12 +142,12 @@ def _literal(v) -> str:
 
 
 def _check_id(nid: str) -> str:
-    if (not isinstance(nid, str) or not ID_RE.match(nid) or keyword.iskeyword(nid)
-            or keyword.issoftkeyword(nid) or nid in RESERVED_IDS
-            or (nid.startswith("__") and nid.endswith("__"))):
-        raise ExportError(f"{str(nid)[:40]!r}: the node id cannot be used as a Python name "
-                          "in exported code (keyword or nn.Module attribute); rename the node")
-    return nid
+    """``nid`` if it can name a submodule (the graph model's rule, :func:`check_id`)."""
+    try:
+        return check_id(nid)
+    except GraphEditError as exc:
+        raise ExportError(f"{exc.message}: it cannot name a submodule in exported code; "
+                          "rename the node") from None
 
 
 def class_name_for(name: str | None) -> str:
@@ -175,9 +175,11 @@ def _taken_names() -> frozenset[str]:
 
 def check_class_name(name: str) -> str:
     """``name`` if it can name the exported class, else :class:`ExportError` says why."""
-    if not (re.match(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$", name) and not keyword.iskeyword(name)
-            and name not in _taken_names() and name not in RESERVED_IDS
-            and not (name.startswith("__") and name.endswith("__"))):
+    try:
+        ok = check_id(name) not in _taken_names()
+    except GraphEditError:
+        ok = False
+    if not ok:
         raise ExportError(f"class name {name[:40]!r} is not a valid Python identifier or "
                           "clashes with a name the exported code uses")
     return name

@@ -119,9 +119,10 @@ def load_runtime_here():
     if "torch" not in sys.modules or "engine.runtime.run" not in sys.modules:
         with _runtime_lock:
             if "torch" not in sys.modules:
-                os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-                os.environ.setdefault("OMP_NUM_THREADS",
-                                      str(max(1, (os.cpu_count() or 2) - 1)))
+                from engine.runtime.process import torch_thread_defaults
+
+                for key, value in torch_thread_defaults().items():
+                    os.environ.setdefault(key, value)
                 preload_torch_libraries()
             collecting = gc.isenabled()
             gc.disable()

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .rf import IDENTITY, apply_op
+from .rf import IDENTITY, apply_ops
 
 if TYPE_CHECKING:
     from .analyzer import Analyzer
@@ -141,11 +141,9 @@ def _back(got, ops_per_axis):
     origin, mask = got
     new_origin = []
     for axis, start in enumerate(origin):
-        m = IDENTITY
-        for op in ops_per_axis[axis] if axis < len(ops_per_axis) else ():
-            if op[0] == "global":
-                return None
-            m = apply_op(m, op)
+        m, glob = apply_ops(IDENTITY, ops_per_axis[axis] if axis < len(ops_per_axis) else ())
+        if glob:
+            return None
         if m is IDENTITY:
             new_origin.append(start)  # this axis is the identity here
             continue

@@ -14,7 +14,7 @@ from ..catalogue import Inputs, LayerError
 from ..catalogue.base import AXES, direct_init, set_fields
 from ..graph import Graph, Node
 from .result import RF, Issue, NodeResult, RFState
-from .rf import IDENTITY, apply_op, union
+from .rf import IDENTITY, apply_ops, union
 
 __all__ = ["NodeOutcome", "analyze_node"]
 
@@ -59,7 +59,7 @@ def analyze_node(graph: Graph, node: Node, done: dict[str, NodeOutcome],
     for i in range(n):
         s = done[ports[i]]
         if s.result.shape is None:  # downstream of an error: no shape, no error of its own
-            return _outcome(node, params, None, NodeResult(
+            return _outcome(node, params, NodeResult(
                 node.id, node.type, None, None, None, None, summary=_summary(kind, params)))
         sources.append(s)
     ins = _inputs(sources)
@@ -74,13 +74,13 @@ def analyze_node(graph: Graph, node: Node, done: dict[str, NodeOutcome],
     return NodeOutcome(node, params, ins, res, rf, tuple(warnings))
 
 
-def _outcome(node: Node, params, ins, res: NodeResult) -> NodeOutcome:
-    return NodeOutcome(node, params, ins, res, {})
+def _outcome(node: Node, params, res: NodeResult) -> NodeOutcome:
+    return NodeOutcome(node, params, None, res, {})
 
 
 def _fail(node: Node, params, message: str, param: str | None = None) -> NodeOutcome:
     issue = Issue(node.id, param, f"{node.id}: {message}")
-    return _outcome(node, params, None, NodeResult(
+    return _outcome(node, params, NodeResult(
         node.id, node.type, None, None, None, None, error=issue,
         summary=_summary(node.kind, params)))
 
@@ -200,27 +200,18 @@ def _advance(st: RFState, ops_per_axis, deform: bool) -> RFState:
     n = len(maps)
     if (len(ops_per_axis) == n and maps.count(maps[0]) == n
             and ops_per_axis.count(ops_per_axis[0]) == n):  # square: every axis alike
-        m, glob = _apply(maps[0], ops_per_axis[0])
+        m, glob = apply_ops(maps[0], ops_per_axis[0])
         new = (m,) * n
     else:
         new, glob = [], False
         for axis, m in enumerate(maps):
-            m, g = _apply(m, ops_per_axis[axis] if axis < len(ops_per_axis) else ())
+            m, g = apply_ops(m, ops_per_axis[axis] if axis < len(ops_per_axis) else ())
             new.append(m)
             glob = glob or g
         new = tuple(new)
     if glob:
         return RFState(new, st.extent, True, st.deformable, tuple([m.jump for m in new]))
     return _local(new, st.extent, st.deformable)
-
-
-def _apply(m, ops) -> tuple:
-    """``(map, global)``: ``m`` after the ops of one axis, up to a global one."""
-    for op in ops:
-        if op[0] == "global":
-            return m, True
-        m = apply_op(m, op)
-    return m, False
 
 
 def _merge(states: list[RFState]) -> RFState:

@@ -30,7 +30,7 @@ from fractions import Fraction
 from math import floor, gcd
 from typing import NamedTuple
 
-__all__ = ["AxisMap", "IDENTITY", "apply_op", "union"]
+__all__ = ["AxisMap", "IDENTITY", "apply_op", "apply_ops", "union"]
 
 
 class AxisMap(NamedTuple):
@@ -100,9 +100,7 @@ def _regular(step: int, lo: int, hi: int, gaps: int) -> AxisMap:
     """The map of period 1 (every output alike, ``step`` apart): :func:`make` made short."""
     span = hi - lo + 1
     holes = (span - gaps.bit_count(), span) if gaps else None
-    centre = (lo + hi) / 2
-    return AxisMap(1, step, (lo,), (hi,), (gaps,), span,
-                   int(centre) if centre.is_integer() else centre, holes)
+    return AxisMap(1, step, (lo,), (hi,), (gaps,), span, _number((lo + hi) / 2), holes)
 
 
 def _number(x: float) -> int | float:
@@ -232,6 +230,15 @@ def apply_op(m: AxisMap, op: tuple) -> AxisMap:
     if name == "up":
         return _up(m, op[1], op[2], op[3])
     raise ValueError(f"unknown receptive-field op {name!r}")
+
+
+def apply_ops(m: AxisMap, ops) -> tuple[AxisMap, bool]:
+    """``(map, global)``: ``m`` after the ops of one axis, up to a global one."""
+    for op in ops:
+        if op[0] == "global":
+            return m, True
+        m = apply_op(m, op)
+    return m, False
 
 
 def union(maps: list[AxisMap]) -> AxisMap:

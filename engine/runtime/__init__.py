@@ -16,11 +16,6 @@ from __future__ import annotations
 
 import importlib
 
-__all__ = ["build_model", "GraphModule", "graph_info", "run_trace", "default_memory_limit",
-           "estimate_bytes", "RuntimeGraphError", "MemoryLimitError", "WeightsError",
-           "ImageError", "RunCancelled", "load_image", "mosaic", "save_png", "prepare_input",
-           "run_graph", "RunResult", "NodeStats", "FitResult", "Session", "DEFAULT_IMAGE"]
-
 #: where each public name lives (submodule of this package)
 _WHERE = {
     "build_model": "build", "GraphModule": "build", "graph_info": "build",
@@ -31,6 +26,7 @@ _WHERE = {
     "RunResult": "results", "NodeStats": "results", "FitResult": "results",
     "prepare_input": "run", "run_graph": "run", "Session": "run", "DEFAULT_IMAGE": "run",
 }
+__all__ = list(_WHERE)
 
 
 def __getattr__(name: str):

@@ -32,8 +32,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..atomic import atomic_write, atomic_write_text
 from .errors import ImageError, MemoryLimitError, RuntimeGraphError, WeightsError
-from .images import atomic_write, load_image, mosaic, save_png
+from .images import load_image, mosaic, save_png
 
 __all__ = ["run_command", "summary_json"]
 
@@ -118,7 +119,7 @@ def _compact_json(data) -> str:
 
 def _write_json(path: Path, data) -> None:
     text = _compact_json(data) + "\n"
-    atomic_write(path, lambda fh: fh.write(text.encode("utf-8")))
+    atomic_write_text(path, text)
 
 
 def run_command(args, graph) -> int:

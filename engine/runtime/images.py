@@ -14,8 +14,7 @@ import numpy as np
 from ..atomic import atomic_write
 from .errors import ImageError
 
-__all__ = ["load_image", "mosaic", "save_png", "to_uint8", "atomic_write", "MAX_PIXELS",
-           "takes_image"]
+__all__ = ["load_image", "mosaic", "save_png", "to_uint8", "MAX_PIXELS", "takes_image"]
 
 
 #: Larger images are refused (Pillow's decompression-bomb guard, made an error).

@@ -64,13 +64,23 @@ __all__ = ["EngineProcess", "EngineProcessError", "RemoteRuntime", "RemoteSessio
 #: what a client may call (methods of a Session; functions of engine.runtime)
 SESSION_METHODS = frozenset({"run", "set_input", "load_weights", "save_weights", "state_dict",
                              "effective_rf", "fit_offsets", "reset_offsets", "verify_export"})
-FUNCTIONS = frozenset({"prepare_input", "load_image"})
+FUNCTIONS = frozenset({"prepare_input"})
 #: socket buffer size asked for (the kernel may cap it: net.core.wmem_max/rmem_max)
 SOCKET_BUFFER = 4 << 20
 
 
 class EngineProcessError(RuntimeError):
     """The engine process could not start or stopped unexpectedly."""
+
+
+def torch_thread_defaults() -> dict[str, str]:
+    """Environment for torch beside a UI: a core left to the UI thread, idle threads sleep.
+
+    ``OMP_NUM_THREADS`` = cores − 1 (at least 1), ``OMP_WAIT_POLICY=PASSIVE``; set
+    with ``setdefault`` so that the user's own settings win.
+    """
+    return {"OMP_WAIT_POLICY": "PASSIVE",
+            "OMP_NUM_THREADS": str(max(1, (os.cpu_count() or 2) - 1))}
 
 
 def available() -> bool:
@@ -153,8 +163,8 @@ class EngineProcess:
 
     def _child_env(self) -> dict[str, str]:
         env = dict(os.environ)
-        env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-        env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 2) - 1)))
+        for key, value in torch_thread_defaults().items():
+            env.setdefault(key, value)
         root = str(Path(__file__).resolve().parents[2])  # where `engine` is importable
         paths = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
         env["PYTHONPATH"] = os.pathsep.join([root, *[p for p in paths if p != root]])
@@ -448,8 +458,7 @@ def serve(conn: Connection) -> None:
         rt, broken = None, RuntimeError(f"the engine process cannot load the runtime "
                                         f"(PyTorch): {type(exc).__name__}: {exc}")
     sessions: dict = {}
-    functions = {"prepare_input": getattr(rt, "prepare_input", None),
-                 "load_image": images.load_image}
+    functions = {"prepare_input": getattr(rt, "prepare_input", None)}
     while True:
         try:
             message = recv(conn)

@@ -36,6 +36,7 @@ import torch
 import torch.nn.functional as F
 
 from ..analysis import Analyzer
+from ..atomic import atomic_write
 from ..deform import deform_conv2d
 from ..graph import Graph
 from . import images
@@ -226,7 +227,7 @@ def _check_state(model: GraphModule, state: Mapping[str, torch.Tensor], path=Non
 
 def _atomic_torch_save(obj, path) -> str:
     path = Path(path)
-    images.atomic_write(path, lambda fh: torch.save(obj, fh))
+    atomic_write(path, lambda fh: torch.save(obj, fh))
     return str(path)
 
 
