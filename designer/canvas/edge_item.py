@@ -219,21 +219,19 @@ class EdgeItem(QGraphicsItem):
         self.setZValue(0)
 
     # -- model ---------------------------------------------------------------------
-    def set_result(self, result: NodeResult | None) -> bool:
-        """Label from the source's analysis result; True when the label changed."""
+    def set_result(self, result: NodeResult | None) -> None:
+        """Label from the source's analysis result (unchanged key: nothing to do)."""
         key = _label_key(result)
         if key == self._key:
-            return False
+            return
         self._key = key
         live = key is not None
         if live != self.live:
             self.live = live
             self.update()
         shape, rf = edge_label_texts(result)
-        texts = (self.label.shape_text, self.label.rf_text)
         if self.label.set_texts(shape, rf) and self.route is not None:
             self.place_label()
-        return texts != (shape, rf)
 
     def toolTip(self) -> str:  # noqa: N802 (Qt API; see GraphScene.helpEvent)
         """Plain text: ``src → dst`` (slot for multi-input targets), label texts, a hint."""

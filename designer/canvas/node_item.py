@@ -120,8 +120,8 @@ class NodeItem(QGraphicsItem):
             self._texts = None
             self.update()
 
-    def set_result(self, result: NodeResult | None, warnings: tuple[Issue, ...]) -> bool:
-        """Show a new analysis result; returns False when the card looks the same.
+    def set_result(self, result: NodeResult | None, warnings: tuple[Issue, ...]) -> None:
+        """Show a new analysis result (repainted only when the card changes).
 
         Only a change of what the card shows (key parameters, parameter count,
         error or warning state) repaints it: an edit upstream usually changes
@@ -136,11 +136,10 @@ class NodeItem(QGraphicsItem):
                  result.shape if self.kind.max_inputs == 0 else None),
                 self.error is not None, bool(warnings))  # what _card_texts shows
         if face == self._face:
-            return False
+            return
         self._face = face
         self._texts = None
         self.update()
-        return True
 
     def set_connected_inputs(self, sources: dict[int, str]) -> None:
         """Input slots from ``{port: source id}``: merges show one free slot more."""
