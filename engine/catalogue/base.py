@@ -298,6 +298,49 @@ class LayerKind:
     #: whether sampling positions are learned (the receptive field is nominal)
     deformable: ClassVar[bool] = False
 
+    # -- facts other layers of the program ask for (never by type name) ------
+    #: stem of generated ids (``conv`` gives conv1, conv2, ...); "" means the
+    #: type in lower case (see :meth:`stem`)
+    id_stem: ClassVar[str] = ""
+    #: the output leaves the spatial grid (global pooling, flattening, SE's
+    #: global gate): a path's receptive-field holes are warned just before it
+    ends_spatial: ClassVar[bool] = False
+    #: the module returns pooling indices that a consumer on an ``"indices"``
+    #: slot reads (MaxPool2d feeding a MaxUnpool2d)
+    makes_indices: ClassVar[bool] = False
+    #: what the runtime captures from the built module: ``(role, submodule)``
+    #: pairs; the role names the data (``"se_weights"``: the output of that
+    #: submodule, per channel; ``"offsets"``: the output of the offset conv)
+    captures: ClassVar[tuple[tuple[str, str], ...]] = ()
+    #: glyph key the designer draws on the card and palette ("" : the family's)
+    glyph: ClassVar[str] = ""
+
+    def stem(self) -> str:
+        """The stem of generated ids of this kind."""
+        return self.id_stem or self.type.lower()
+
+    def glyph_key(self) -> str:
+        """The glyph key of this kind (its own, else its family's)."""
+        return self.glyph or self.family
+
+    def slot_role(self, port: int) -> str:
+        """The role of input slot ``port`` (``slots`` names it; else ``"x"``)."""
+        if self.slots is not None and 0 <= port < len(self.slots):
+            return self.slots[port]
+        return "x"
+
+    def captured(self, role: str) -> str | None:
+        """The submodule whose output the runtime captures for ``role``, or None."""
+        return dict(self.captures).get(role)
+
+    def linked_changes(self, name: str, value: Any,
+                       explicit: dict[str, Any]) -> dict[str, Any]:
+        """Other parameters an edit of ``name`` to ``value`` resets, as changes.
+
+        ``explicit`` holds the node's explicit parameters. Default: none.
+        """
+        return {}
+
 
 def numel(shape: Shape) -> int:
     """Number of elements of a tensor of ``shape`` (1 for ``()``)."""

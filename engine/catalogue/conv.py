@@ -102,6 +102,7 @@ class ConvNd(LayerKind):
     def __init__(self, dims: int):
         self.dims = dims
         self.type = f"Conv{dims}d"
+        self.id_stem = "conv" if dims == 2 else "conv3d"
         self.family = "Convolution" if dims == 2 else "3D"
         self.title = f"Conv{dims}d"
         self.doc = (f"Standard {dims}D convolution (nn.Conv{dims}d): every output channel "
@@ -179,6 +180,7 @@ class ConvTransposeNd(LayerKind):
     def __init__(self, dims: int):
         self.dims = dims
         self.type = f"ConvTranspose{dims}d"
+        self.id_stem = "up" if dims == 2 else "up3d"
         self.family = "Transposed"
         self.title = f"ConvTranspose{dims}d"
         self.doc = ("Transposed (fractionally strided) convolution: each input pixel "
@@ -197,6 +199,12 @@ class ConvTransposeNd(LayerKind):
             if op >= max(s, d):
                 raise LayerError("output_padding", f"output_padding {op} along {ax} must "
                                  f"be smaller than stride {s} or dilation {d}")
+
+    def linked_changes(self, name, value, explicit):
+        """Setting ``target_size`` resets an explicit ``output_padding`` (it replaces it)."""
+        if name == "target_size" and value is not None and "output_padding" in explicit:
+            return {"output_padding": None}
+        return {}
 
     def output_padding(self, p, sizes):
         """The output padding in force: given, or picked from ``target_size``."""
@@ -287,6 +295,7 @@ def pads2d(p):
 
 class DepthwiseSeparableConv2d(LayerKind):
     type = "DepthwiseSeparableConv2d"
+    id_stem = "dsconv"
     family = "Separable"
     title = "Depthwise separable"
     doc = ("Depthwise k×k conv (one filter per input channel, × depth_multiplier) "
@@ -335,6 +344,7 @@ class DepthwiseSeparableConv2d(LayerKind):
 
 class SpatiallySeparableConv2d(LayerKind):
     type = "SpatiallySeparableConv2d"
+    id_stem = "ssconv"
     family = "Separable"
     title = "Spatially separable"
     doc = ("A k×1 conv (in → out) then a 1×k conv (out → out): 2k instead of k² "
@@ -383,6 +393,8 @@ class SpatiallySeparableConv2d(LayerKind):
 class DeformConv2d(LayerKind):
     deformable = True
     type = "DeformConv2d"
+    id_stem = "dconv"
+    captures = (("offsets", "offset_conv"),)
     family = "Deformable"
     title = "Deformable conv"
     doc = ("Deformable convolution (DCN v1; v2 when modulated): an offset conv "

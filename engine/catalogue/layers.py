@@ -61,6 +61,8 @@ class BatchNorm(LayerKind):
     def __init__(self, dims):
         self.dims = dims
         self.type = self.title = f"BatchNorm{dims}d"
+        self.id_stem = "bn" if dims == 2 else "bn3d"
+        self.glyph = "batchnorm"
         self.doc = ("Batch normalisation: per channel, normalise then scale and shift "
                     "(2 learnable parameters per channel).")
         self.params = (
@@ -89,10 +91,11 @@ class Activation(LayerKind):
     channelwise = True
     family = "Norm & activation"
 
-    def __init__(self, name, doc, params=()):
+    def __init__(self, name, doc, params=(), glyph=""):
         self.type = self.title = name
         self.doc = doc
         self.params = params
+        self.glyph = glyph
 
     def summary(self, p):
         return f"slope {p['negative_slope']:g}" if "negative_slope" in p else ""
@@ -112,6 +115,8 @@ class Pool(LayerKind):
     def __init__(self, op, dims):
         self.op, self.dims = op, dims
         self.type = self.title = f"{op}Pool{dims}d"
+        self.id_stem = {("Max", 2): "pool", ("Avg", 2): "avgpool"}.get((op, dims), "")
+        self.makes_indices = op == "Max" and dims == 2
         self.doc = (f"{'Maximum' if op == 'Max' else 'Average'} over each k×k window, "
                     "s apart; channels are kept.")
         ps = [
@@ -182,6 +187,7 @@ class Pool(LayerKind):
 
 class MaxUnpool2d(LayerKind):
     type = title = "MaxUnpool2d"
+    id_stem, glyph = "unpool", "upsample"
     channelwise = True
     family = "Pooling"
     doc = ("Puts each value back where its MaxPool2d found the maximum (indices on "
@@ -243,6 +249,8 @@ class AdaptiveAvgPool(LayerKind):
     def __init__(self, dims):
         self.dims = dims
         self.type = self.title = f"AdaptiveAvgPool{dims}d"
+        self.ends_spatial = True
+        self.id_stem = "gap" if dims == 2 else ""
         self.doc = "Average pooling to a fixed output size (1: global average pooling)."
         self.params = (Tuple("output_size", (1,) * dims, "output size", n=dims,
                              hi=MAX_PIX),)
@@ -263,6 +271,7 @@ class AdaptiveAvgPool(LayerKind):
 
 class Upsample(LayerKind):
     type = title = "Upsample"
+    glyph = "upsample"
     channelwise = True
     family = "Pooling"
     doc = "Resize by a scale factor (nearest, bilinear, bicubic or trilinear)."
@@ -315,6 +324,7 @@ class Upsample(LayerKind):
 
 class Dropout(LayerKind):
     type = title = "Dropout"
+    glyph = "dropout"
     channelwise = True
     family = "Dense"
     doc = "Zeroes activations with probability p while training; identity at inference."
@@ -329,6 +339,7 @@ class Dropout(LayerKind):
 
 class Flatten(LayerKind):
     type = title = "Flatten"
+    glyph, ends_spatial = "flatten", True
     family = "Dense"
     doc = "Flattens all but the batch dimension into one feature vector."
 
@@ -344,6 +355,7 @@ class Flatten(LayerKind):
 
 class Linear(LayerKind):
     type = title = "Linear"
+    id_stem, ends_spatial = "fc", True
     family = "Dense"
     doc = "Fully connected layer: every output feature sees every input feature."
     params = (
@@ -378,8 +390,9 @@ class Merge(LayerKind):
     max_inputs = 64
     has_module = False
 
-    def __init__(self, name, doc, symbol):
+    def __init__(self, name, doc, symbol, id_stem="", glyph=""):
         self.type = self.title = name
+        self.id_stem, self.glyph = id_stem, glyph
         self.doc = doc
         self.symbol = symbol
 
@@ -429,6 +442,8 @@ class Merge(LayerKind):
 
 class SqueezeExcitation(LayerKind):
     type = "SqueezeExcitation"
+    id_stem, ends_spatial = "se", True
+    captures = (("se_weights", "gate"),)
     title = "Squeeze-excitation"
     family = "Attention"
     doc = ("Channel weighting: global average pool, 1×1 conv C → C/r, ReLU, 1×1 conv "
@@ -460,6 +475,7 @@ class SqueezeExcitation(LayerKind):
 
 class ChannelShuffle(LayerKind):
     type = title = "ChannelShuffle"
+    id_stem, glyph = "shuffle", "shuffle"
     family = "Convolution"
     doc = ("Interleaves the channels of g groups so the next grouped conv sees every "
            "group (ShuffleNet).")
@@ -491,14 +507,17 @@ KINDS = (
     Activation("ReLU", "max(0, x)."),
     Activation("LeakyReLU", "x for x > 0, else slope · x.",
                (Float("negative_slope", 0.01, "slope for negative inputs", lo=0.0, hi=1.0),)),
-    Activation("Sigmoid", "1 / (1 + exp(−x))."),
-    Activation("Tanh", "Hyperbolic tangent."),
-    Activation("GELU", "Gaussian error linear unit."),
-    Activation("SiLU", "x · sigmoid(x) (swish)."),
+    Activation("Sigmoid", "1 / (1 + exp(−x)).", glyph="smooth_act"),
+    Activation("Tanh", "Hyperbolic tangent.", glyph="smooth_act"),
+    Activation("GELU", "Gaussian error linear unit.", glyph="norm_act"),
+    Activation("SiLU", "x · sigmoid(x) (swish).", glyph="norm_act"),
     Pool("Max", 2), Pool("Avg", 2), Pool("Max", 3), Pool("Avg", 3), MaxUnpool2d(),
     AdaptiveAvgPool(2), AdaptiveAvgPool(3), Upsample(), Dropout(), Flatten(), Linear(),
-    Merge("Add", "Element-wise sum of equal shapes (residual connections).", "+"),
-    Merge("Multiply", "Element-wise product of equal shapes (gating).", "*"),
-    Merge("Concat", "Stacks the inputs along channels; H and W must be equal.", ""),
+    Merge("Add", "Element-wise sum of equal shapes (residual connections).", "+",
+          id_stem="add_"),
+    Merge("Multiply", "Element-wise product of equal shapes (gating).", "*",
+          id_stem="mul", glyph="multiply"),
+    Merge("Concat", "Stacks the inputs along channels; H and W must be equal.", "",
+          id_stem="cat", glyph="concat"),
     SqueezeExcitation(), ChannelShuffle(),
 )
