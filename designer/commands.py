@@ -1,101 +1,55 @@
-"""Undoable edits of the graph model: one small QUndoCommand per model change.
+"""Undoable edits of the graph model: one small QUndoCommand per user action.
 
-Every command calls :class:`engine.Graph` methods only; the canvas and the
-other views follow the model through :class:`~designer.document.Document`
-signals. The engine validates each edit and raises
-:class:`engine.GraphEditError` (changing nothing) when it refuses one.
+A command is a short list of the engine's primitive edits
+(:mod:`engine.graph.edits`). ``redo`` applies them in one ``graph.batch()``
+and keeps the exact inverse of each; ``undo`` applies the inverses in reverse,
+in one batch too. So one user action, done or undone, is one change
+notification, one analysis and one scene update, and undo restores the model
+exactly: node order, edge order and the order of explicit parameters included.
+
+The edits are worked out on the first ``redo`` (a new node's id, the edges a
+delete cuts), each after the previous one is applied, then replayed as they
+are. A compound action is a :class:`MacroCommand` with child commands
+(``parent=``, as Qt's): its own edits first, then its children in order;
+undone in reverse. It is all or nothing: a refused child rolls the whole batch
+back. The children are kept by their macro, not handed to Qt's parent/child
+list: PySide6's ``QUndoCommand(text, parent)`` does not transfer ownership, so
+a Qt child is deleted twice (by its Python wrapper and by its parent).
 
 PySide6 swallows an exception raised inside ``redo()`` during
 ``QUndoStack.push``, so a command catches the refusal itself, keeps its message
 in :attr:`GraphCommand.error` and marks itself obsolete. Push edits with
 :func:`push_edit`, which returns that message (None on success) and never lets
 a refused edit into the stack or wipe its redo history.
-
-Undo restores the exact previous model, byte for byte in the saved file
-(:func:`engine.io.dumps`): node order, edge order and the order of the explicit
-parameters included. Where the inverse edit alone would change an order (an
-edge reconnected at the end of the list, a node re-inserted after its former
-successors), :func:`restore_snapshot` rebuilds the shortest tail of the model
-that differs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from engine import CATALOGUE, Edge, Graph, GraphEditError, Node
+from engine.graph import (
+    Connect,
+    Disconnect,
+    Edit,
+    InsertNode,
+    MoveNode,
+    RenameNode,
+    SetMeta,
+    SetParams,
+)
 
 __all__ = [
     "GraphCommand", "AddNodeCommand", "RemoveNodesCommand", "ConnectCommand",
     "DisconnectCommand", "SetParamsCommand", "MoveNodesCommand", "RenameNodeCommand",
-    "SetMetaCommand", "MacroCommand", "InsertNodeCommand", "Snapshot", "restore_snapshot",
-    "push_edit", "fresh_id",
+    "SetMetaCommand", "MacroCommand", "InsertNodeCommand", "push_edit", "fresh_id",
 ]
 
 #: QUndoCommand.id() of parameter edits (consecutive edits of one parameter merge)
 SET_PARAMS_ID = 0x43430001
-
-
-# -- snapshots ----------------------------------------------------------------------
-@dataclass(frozen=True)
-class Snapshot:
-    """The order-sensitive state of a graph: node values and edges, in order."""
-
-    nodes: tuple[Node, ...]
-    edges: tuple[Edge, ...]
-
-    @classmethod
-    def of(cls, graph: Graph) -> Snapshot:
-        """The current nodes and edges of ``graph``, in order."""
-        return cls(tuple(graph.nodes.values()), tuple(graph.edges))
-
-
-def _same_node(a: Node, b: Node) -> bool:
-    """Equal including the order of the explicit parameters (the file text)."""
-    return (a.id == b.id and a.type == b.type and a.pos == b.pos
-            and list(a.params.items()) == list(b.params.items()))
-
-
-def restore_snapshot(graph: Graph, snap: Snapshot) -> None:
-    """Edit ``graph`` until it equals ``snap`` exactly, orders included.
-
-    Only the tail that differs is rebuilt: edges from the first one that
-    differs, nodes from the first one that differs (their edges go with them).
-    Nodes that differ only in position are moved, not rebuilt.
-    """
-    cur_nodes = list(graph.nodes.values())
-    want = snap.nodes
-    i = 0
-    while i < min(len(cur_nodes), len(want)):
-        a, b = cur_nodes[i], want[i]
-        if a.id != b.id or a.type != b.type or \
-                list(a.params.items()) != list(b.params.items()):
-            break
-        i += 1
-    rebuilt = {n.id for n in cur_nodes[i:]}
-    cur_edges = graph.edges
-    j = 0
-    while j < min(len(cur_edges), len(snap.edges)) and cur_edges[j] == snap.edges[j]:
-        j += 1
-    for k, e in enumerate(cur_edges[:j]):
-        if e.src in rebuilt or e.dst in rebuilt:
-            j = k
-            break
-    for e in reversed(cur_edges[j:]):
-        graph.disconnect(e.src, e.dst, e.port)
-    for n in reversed(cur_nodes[i:]):
-        graph.remove_node(n.id)
-    for n in want[:i]:
-        if graph.nodes[n.id].pos != n.pos:
-            graph.move(n.id, n.pos)
-    for n in want[i:]:
-        graph.add_node(n.type, dict(n.params), n.id, n.pos)
-    for e in snap.edges[j:]:
-        graph.connect(e.src, e.dst, e.port)
 
 
 def fresh_id(graph: Graph, base: str, taken: Iterable[str] = ()) -> str:
@@ -113,14 +67,17 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _title(type_name: str) -> str:
+    kind = CATALOGUE.get(type_name)
+    return kind.title if kind is not None else str(type_name)
+
+
 # -- base --------------------------------------------------------------------
 class GraphCommand(QUndoCommand):
-    """Base of every graph edit: catches refusals and marks itself obsolete.
+    """One undo step made of primitive edits (and Qt child commands).
 
-    Subclasses implement :meth:`_redo` and :meth:`_undo`, which may raise
-    :class:`engine.GraphEditError` (the engine refuses before changing
-    anything, and each command changes the model in one engine call or rolls
-    back what it did).
+    Subclasses implement :meth:`steps`, a generator of the edits; each is
+    applied before the next one is asked for.
 
     Parameters
     ----------
@@ -128,50 +85,82 @@ class GraphCommand(QUndoCommand):
         The model the command edits.
     text : str
         Human-readable text shown in the Edit menu and the undo history.
+    parent : GraphCommand, optional
+        The macro this command is a step of (it keeps its children).
     """
 
-    def __init__(self, graph: Graph, text: str = ""):
+    def __init__(self, graph: Graph, text: str = "", parent: GraphCommand | None = None):
         super().__init__(text)
         self.graph = graph
+        self._kids: list[GraphCommand] = []
+        if parent is not None:
+            parent._kids.append(self)
         #: message of the refused edit, or None
         self.error: str | None = None
+        self._child = parent is not None
+        self._edits: list[Edit] | None = None  # worked out on the first redo
+        self._inverses: list[Edit] = []
         self._skip_redo = False
+
+    def steps(self) -> Iterator[Edit]:
+        """The primitive edits of this command, worked out one by one (first redo)."""
+        return iter(())
+
+    def children(self) -> list[GraphCommand]:
+        """The child commands, in order."""
+        return list(self._kids)
 
     def redo(self) -> None:
         """Apply the edit; a refusal is kept in :attr:`error` and makes the command obsolete.
 
-        The call made by ``QUndoStack.push`` inside :func:`push_edit` does
-        nothing: ``push_edit`` has already applied the edit.
+        As a child step it raises the refusal to its macro instead. The call
+        made by ``QUndoStack.push`` inside :func:`push_edit` does nothing:
+        ``push_edit`` has already applied the edit.
         """
         if self._skip_redo:
             self._skip_redo = False
             return
+        if self._child:
+            self._apply()
+            return
         try:
-            self._redo()
+            self._apply()
         except GraphEditError as exc:
             self.error = exc.message
             self.setObsolete(True)
 
+    def _apply(self) -> None:
+        graph = self.graph
+        with graph.batch():  # all or nothing: a refusal rolls back what was applied
+            if self._edits is None:
+                edits: list[Edit] = []
+                inverses = []
+                for edit in self.steps():
+                    inverses.append(graph.apply(edit))
+                    edits.append(edit)
+                self._edits = edits
+                self._prepared()
+            else:
+                inverses = [graph.apply(e) for e in self._edits]
+            for child in self.children():
+                child.redo()
+        self._inverses = inverses
+
+    def _prepared(self) -> None:
+        """Hook: the edits of the first redo are known (e.g. to name the step)."""
+
     def undo(self) -> None:
-        """Revert the edit (:meth:`_undo`)."""
-        self._undo()
-
-    def _redo(self) -> None:
-        raise NotImplementedError
-
-    def _undo(self) -> None:
-        raise NotImplementedError
+        """Apply the inverses of the children and of the edits, in reverse, as one batch."""
+        graph = self.graph
+        with graph.batch():
+            for child in reversed(self.children()):
+                child.undo()
+            for inverse in reversed(self._inverses):
+                graph.apply(inverse)
 
 
 def push_edit(stack: QUndoStack, command: GraphCommand) -> str | None:
     """Run ``command`` and, if the engine accepts it, push it onto ``stack``.
-
-    Parameters
-    ----------
-    stack : QUndoStack
-        The document's undo stack.
-    command : GraphCommand
-        A fresh command (not pushed before).
 
     Returns
     -------
@@ -192,25 +181,17 @@ def push_edit(stack: QUndoStack, command: GraphCommand) -> str | None:
 
 # -- nodes -------------------------------------------------------------------------
 class AddNodeCommand(GraphCommand):
-    """Add one node.
+    """Add one node at the end of the node order.
 
-    Parameters
-    ----------
-    graph : engine.Graph
-    type_name : str
-        Layer type, as in the graph file.
-    params : dict, optional
-        Explicit parameters.
-    node_id : str, optional
-        The id; generated from the type on first redo when None
-        (then kept, so redo after undo gives the same id).
-    pos : (float, float), optional
-        Canvas position (centre of the node card).
+    ``node_id`` None: generated from the type's id stem on the first redo
+    (then kept, so redo after undo gives the same id). ``pos`` is the centre
+    of the node card.
     """
 
     def __init__(self, graph: Graph, type_name: str, params: Mapping[str, Any] | None = None,
-                 node_id: str | None = None, pos: tuple[float, float] | None = None):
-        super().__init__(graph)
+                 node_id: str | None = None, pos: tuple[float, float] | None = None,
+                 parent: GraphCommand | None = None):
+        super().__init__(graph, "", parent)
         self.type_name = type_name
         self.params = dict(params or {})
         self.node_id = node_id
@@ -218,155 +199,112 @@ class AddNodeCommand(GraphCommand):
         self._set_text()
 
     def _set_text(self) -> None:
-        kind = CATALOGUE.get(self.type_name)
-        title = kind.title if kind is not None else str(self.type_name)
+        title = _title(self.type_name)
         self.setText(f"Add {title} {self.node_id}" if self.node_id else f"Add {title}")
 
-    def _redo(self) -> None:
-        self.node_id = self.graph.add_node(self.type_name, self.params, self.node_id, self.pos)
-        self._set_text()
+    def steps(self) -> Iterator[Edit]:
+        if self.node_id is None and self.type_name in CATALOGUE:
+            self.node_id = self.graph.unique_id(CATALOGUE[self.type_name].stem())
+        yield InsertNode(Node(self.node_id, self.type_name, self.params, self.pos))
 
-    def _undo(self) -> None:
-        self.graph.remove_node(self.node_id)
+    def _prepared(self) -> None:
+        self._set_text()
 
 
 class RemoveNodesCommand(GraphCommand):
     """Remove nodes with their edges; undo restores ids, values and orders."""
 
-    def __init__(self, graph: Graph, node_ids: Iterable[str]):
+    def __init__(self, graph: Graph, node_ids: Iterable[str],
+                 parent: GraphCommand | None = None):
         ids = list(dict.fromkeys(node_ids))
         text = f"Delete {ids[0]}" if len(ids) == 1 else f"Delete {len(ids)} nodes"
-        super().__init__(graph, text)
+        super().__init__(graph, text, parent)
         self.node_ids = ids
-        self._before: Snapshot | None = None
 
-    def _redo(self) -> None:
+    def steps(self) -> Iterator[Edit]:
         for nid in self.node_ids:
-            self.graph.node(nid)  # refuse before changing anything
-        self._before = Snapshot.of(self.graph)
+            self.graph.node(nid)  # refuse an unknown id before changing anything
         for nid in self.node_ids:
-            self.graph.remove_node(nid)
-
-    def _undo(self) -> None:
-        restore_snapshot(self.graph, self._before)
+            yield from self.graph.removal(nid)
 
 
 class SetParamsCommand(GraphCommand):
     """Set parameters of one node (a value of None resets it to its default).
 
     Consecutive edits of the same node and the same parameters merge into one
-    undo step (typing in a spin box). Undo restores the exact previous explicit
-    parameters, in their order.
-
-    Parameters
-    ----------
-    graph : engine.Graph
-    node_id : str
-    changes : dict
-        ``{parameter: value}``.
-    mergeable : bool
-        False keeps this edit a separate undo step.
+    undo step (typing in a spin box). ``mergeable`` False keeps this edit a
+    separate step.
     """
 
     def __init__(self, graph: Graph, node_id: str, changes: Mapping[str, Any],
-                 mergeable: bool = True):
-        super().__init__(graph)
+                 mergeable: bool = True, parent: GraphCommand | None = None):
+        super().__init__(graph, "", parent)
         self.node_id = node_id
         self.changes = dict(changes)
         self.mergeable = mergeable
-        self._before: Snapshot | None = None
-        self._old: Node | None = None
         names = list(self.changes)
         if len(names) == 1:
-            name = names[0]
-            value = self.changes[name]
-            self.setText(f"Reset {name} of {node_id}" if value is None
-                         else f"Set {name} of {node_id} to {_fmt(value)}")
+            value = self.changes[names[0]]
+            self.setText(f"Reset {names[0]} of {node_id}" if value is None
+                         else f"Set {names[0]} of {node_id} to {_fmt(value)}")
         else:
             self.setText(f"Set {', '.join(names)} of {node_id}")
+
+    def steps(self) -> Iterator[Edit]:
+        graph = self.graph
+        yield SetParams.of(self.node_id, graph.params_after(self.node_id, self.changes))
+
+    def _apply(self) -> None:
+        before = self.graph.nodes.get(self.node_id)
+        super()._apply()
+        if before is not None and self.graph.nodes.get(self.node_id) is before:
+            self.setObsolete(True)  # nothing changed: no undo step
 
     def id(self) -> int:
         """``SET_PARAMS_ID`` when mergeable (edits may merge), else -1 (never merges)."""
         return SET_PARAMS_ID if self.mergeable else -1
 
     def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 (Qt API)
-        """Absorb ``other`` when it is a mergeable edit of the same parameters and node.
+        """Absorb ``other``: a mergeable edit of the same parameters of the same node.
 
-        Returns
-        -------
-        bool
-            True when merged: this command keeps its undo state and takes
-            ``other``'s values and text. If the node is back at its value before
-            this command, the command becomes obsolete (no undo step).
+        This command keeps its inverse and takes ``other``'s edits and text. If
+        the node is back at its value before this command, the step becomes
+        obsolete (no undo step at all).
         """
         if not isinstance(other, SetParamsCommand) or not other.mergeable \
                 or other.node_id != self.node_id or set(other.changes) != set(self.changes) \
                 or other.graph is not self.graph:
             return False
         self.changes = dict(other.changes)
+        self._edits = other._edits
         self.setText(other.text())
-        now = self.graph.nodes.get(self.node_id)
-        if now is not None and self._old is not None and _same_node(now, self._old):
-            self.setObsolete(True)  # back where it started: no undo step at all
+        if [inv.params for inv in self._inverses] == [e.params for e in self._edits]:
+            self.setObsolete(True)
         return True
-
-    def _redo(self) -> None:
-        old = self.graph.node(self.node_id)
-        before = Snapshot.of(self.graph) if self._old is None else None
-        self.graph.set_params(self.node_id, self.changes)
-        if self._old is None:
-            if self.graph.nodes[self.node_id] is old:
-                self.setObsolete(True)  # nothing changed
-            self._old, self._before = old, before
-
-    def _undo(self) -> None:
-        old = self._old
-        now = self.graph.node(self.node_id)
-        kind = now.kind
-        revert = {k: old.params.get(k) for k in self.changes}
-        # predict Graph.set_params: does the plain inverse restore the exact order?
-        params = dict(now.params)
-        for name, value in revert.items():
-            if value is None and not kind.param(name).nullable:
-                params.pop(name, None)
-            else:
-                params[name] = value
-        if list(params.items()) == list(old.params.items()):
-            self.graph.set_params(self.node_id, revert)
-        else:
-            restore_snapshot(self.graph, self._before)
 
 
 class MoveNodesCommand(GraphCommand):
     """Move nodes: ``{id: (old_pos, new_pos)}`` (positions may be None).
 
-    Parameters
-    ----------
-    graph : engine.Graph
-    moves : mapping
-        ``{node id: (old position, new position)}``; undo moves back to the
-        old positions.
-    text : str, optional
-        Undo text; default ``Move <id>`` or ``Move <n> nodes``.
+    ``text`` defaults to ``Move <id>`` or ``Move <n> nodes``; undo moves back.
     """
 
-    def __init__(self, graph: Graph, moves: Mapping[str, tuple], text: str | None = None):
+    def __init__(self, graph: Graph, moves: Mapping[str, tuple], text: str | None = None,
+                 parent: GraphCommand | None = None):
         self.moves = {k: (_pt(a), _pt(b)) for k, (a, b) in moves.items()}
         if text is None:
             ids = list(self.moves)
             text = f"Move {ids[0]}" if len(ids) == 1 else f"Move {len(ids)} nodes"
-        super().__init__(graph, text)
+        super().__init__(graph, text, parent)
 
-    def _redo(self) -> None:
-        if all(self.graph.node(nid).pos == new for nid, (_o, new) in self.moves.items()):
-            self.setObsolete(True)  # nothing to move
-            return
+    def steps(self) -> Iterator[Edit]:
         for nid, (_old, new) in self.moves.items():
-            self.graph.move(nid, new)
+            if self.graph.node(nid).pos != new:
+                yield MoveNode(nid, new)
 
-    def _undo(self) -> None:
-        for nid, (old, _new) in self.moves.items():
-            self.graph.move(nid, old)
+    def _prepared(self) -> None:
+        if not self._edits and not self._child:
+            self.setObsolete(True)  # nothing to move
 
 
 def _pt(p):
@@ -376,56 +314,39 @@ def _pt(p):
 class RenameNodeCommand(GraphCommand):
     """Rename a node (its edges follow; orders are kept)."""
 
-    def __init__(self, graph: Graph, old: str, new: str):
-        super().__init__(graph, f"Rename {old} → {new}")
+    def __init__(self, graph: Graph, old: str, new: str, parent: GraphCommand | None = None):
+        super().__init__(graph, f"Rename {old} → {new}", parent)
         self.old, self.new = old, new
 
-    def _redo(self) -> None:
-        self.graph.rename(self.old, self.new)
-
-    def _undo(self) -> None:
-        self.graph.rename(self.new, self.old)
+    def steps(self) -> Iterator[Edit]:
+        yield RenameNode(self.old, self.new)
 
 
 # -- edges -------------------------------------------------------------------------
 class ConnectCommand(GraphCommand):
     """Connect ``src`` to input slot ``port`` of ``dst``."""
 
-    def __init__(self, graph: Graph, src: str, dst: str, port: int = 0):
+    def __init__(self, graph: Graph, src: str, dst: str, port: int = 0,
+                 parent: GraphCommand | None = None):
         suffix = f" (slot {port})" if port else ""
-        super().__init__(graph, f"Connect {src} → {dst}{suffix}")
+        super().__init__(graph, f"Connect {src} → {dst}{suffix}", parent)
         self.src, self.dst, self.port = src, dst, port
 
-    def _redo(self) -> None:
-        self.graph.connect(self.src, self.dst, self.port)
-
-    def _undo(self) -> None:
-        self.graph.disconnect(self.src, self.dst, self.port)
+    def steps(self) -> Iterator[Edit]:
+        yield Connect(Edge(self.src, self.dst, self.port))
 
 
 class DisconnectCommand(GraphCommand):
     """Remove the edge ``src → dst:port``; undo puts it back at its place."""
 
-    def __init__(self, graph: Graph, src: str, dst: str, port: int = 0):
+    def __init__(self, graph: Graph, src: str, dst: str, port: int = 0,
+                 parent: GraphCommand | None = None):
         suffix = f" (slot {port})" if port else ""
-        super().__init__(graph, f"Disconnect {src} → {dst}{suffix}")
+        super().__init__(graph, f"Disconnect {src} → {dst}{suffix}", parent)
         self.src, self.dst, self.port = src, dst, port
-        self._edges: tuple[Edge, ...] = ()
 
-    def _redo(self) -> None:
-        edges = tuple(self.graph.edges)
-        self.graph.disconnect(self.src, self.dst, self.port)
-        self._edges = edges
-
-    def _undo(self) -> None:
-        cur = self.graph.edges
-        j = 0
-        while j < len(cur) and cur[j] == self._edges[j]:
-            j += 1
-        for e in reversed(cur[j:]):
-            self.graph.disconnect(e.src, e.dst, e.port)
-        for e in self._edges[j:]:
-            self.graph.connect(e.src, e.dst, e.port)
+    def steps(self) -> Iterator[Edit]:
+        yield Disconnect(Edge(self.src, self.dst, self.port))
 
 
 # -- graph -------------------------------------------------------------------------
@@ -433,108 +354,63 @@ class SetMetaCommand(GraphCommand):
     """Set the graph's name and description (None keeps a value)."""
 
     def __init__(self, graph: Graph, name: str | None = None,
-                 description: str | None = None):
-        self.old = (graph.name, graph.description)
-        self.new = (graph.name if name is None else str(name),
-                    graph.description if description is None else str(description))
-        if self.new[0] != self.old[0] and self.new[1] == self.old[1]:
+                 description: str | None = None, parent: GraphCommand | None = None):
+        old = (graph.name, graph.description)
+        self.new = (old[0] if name is None else str(name),
+                    old[1] if description is None else str(description))
+        if self.new[0] != old[0] and self.new[1] == old[1]:
             text = f"Rename graph to {self.new[0]}"
-        elif self.new[0] == self.old[0]:
+        elif self.new[0] == old[0]:
             text = "Edit graph description"
         else:
             text = "Edit graph name and description"
-        super().__init__(graph, text)
+        super().__init__(graph, text, parent)
 
-    def _redo(self) -> None:
-        self.graph.set_meta(*self.new)
-
-    def _undo(self) -> None:
-        self.graph.set_meta(*self.old)
+    def steps(self) -> Iterator[Edit]:
+        yield SetMeta(*self.new)
 
 
 # -- compound edits ----------------------------------------------------------------------
 class MacroCommand(GraphCommand):
-    """Several edits as one undo step; all or nothing.
+    """Several commands as one undo step, all or nothing.
 
-    Parameters
-    ----------
-    graph : engine.Graph
-    text : str
-    children : iterable of GraphCommand
-        Run in order by redo, undone in reverse order. When one is refused,
-        those already done are undone and the macro is refused with its
-        message.
+    Build the steps with :meth:`add` (or pass ``parent=macro`` to a
+    command); redo runs them in order, undo in reverse.
     """
 
-    def __init__(self, graph: Graph, text: str, children: Iterable[GraphCommand] = ()):
-        super().__init__(graph, text)
-        self.children = list(children)
-
-    def _redo(self) -> None:
-        self._run(self.children)
-
-    def _run(self, steps: list[GraphCommand]) -> None:
-        done: list[GraphCommand] = []
-        try:
-            for step in steps:
-                step._redo()
-                done.append(step)
-        except GraphEditError:
-            for step in reversed(done):
-                step._undo()
-            raise
-
-    def _undo(self) -> None:
-        for step in reversed(self.children):
-            step._undo()
+    def add(self, command_type: type[GraphCommand], *args, **kwargs) -> GraphCommand:
+        """Create a ``command_type(graph, *args, **kwargs)`` step of this macro."""
+        return command_type(self.graph, *args, parent=self, **kwargs)
 
 
-class InsertNodeCommand(MacroCommand):
-    """Insert a new node on an edge: disconnect, add, connect twice.
+class InsertNodeCommand(GraphCommand):
+    """Insert a new node on an edge: disconnect, add, connect twice (one step).
 
-    Parameters
-    ----------
-    graph : engine.Graph
-    edge : engine.Edge
-        The edge ``src → dst:port`` the node goes on.
-    type_name, params, node_id, pos
-        As for :class:`AddNodeCommand`.
-    extra : iterable of GraphCommand
-        Further steps of the same undo step, run last (e.g. moving the nodes
-        below down to make room).
+    ``moves`` (``{id: (old, new)}``) are made in the same step, after the
+    insertion (making room below it).
     """
 
     def __init__(self, graph: Graph, edge: Edge, type_name: str,
                  params: Mapping[str, Any] | None = None, node_id: str | None = None,
                  pos: tuple[float, float] | None = None,
-                 extra: Iterable[GraphCommand] = ()):
-        kind = CATALOGUE.get(type_name)
-        title = kind.title if kind is not None else type_name
-        super().__init__(graph, f"Insert {title} on {edge.src} → {edge.dst}")
+                 moves: Mapping[str, tuple] | None = None):
+        super().__init__(graph, f"Insert {_title(type_name)} on {edge.src} → {edge.dst}")
         self.edge = edge
         self.add = AddNodeCommand(graph, type_name, params, node_id, pos)
-        self.extra = list(extra)
+        if moves:
+            MoveNodesCommand(graph, moves, "Make room", parent=self)
 
     @property
     def node_id(self) -> str | None:
         """Id of the inserted node (None before the first redo when not given)."""
         return self.add.node_id
 
-    def _redo(self) -> None:
-        if not self.children:
-            e = self.edge
-            steps: list[GraphCommand] = [DisconnectCommand(self.graph, e.src, e.dst, e.port),
-                                         self.add]
-            self._run(steps)  # the new id is known from here on
-            rest = [ConnectCommand(self.graph, e.src, self.add.node_id, 0),
-                    ConnectCommand(self.graph, self.add.node_id, e.dst, e.port), *self.extra]
-            try:
-                self._run(rest)
-            except GraphEditError:
-                for step in reversed(steps):
-                    step._undo()
-                raise
-            self.children = steps + rest
-            self.setText(f"Insert {self.add.node_id} on {e.src} → {e.dst}")
-        else:
-            super()._redo()
+    def steps(self) -> Iterator[Edit]:
+        e = self.edge
+        yield Disconnect(e)
+        yield from self.add.steps()
+        yield Connect(Edge(e.src, self.add.node_id, 0))
+        yield Connect(Edge(self.add.node_id, e.dst, e.port))
+
+    def _prepared(self) -> None:
+        self.setText(f"Insert {self.add.node_id} on {self.edge.src} → {self.edge.dst}")

@@ -34,17 +34,18 @@ class Document(QObject):
     Signals
     -------
     graphChanged(object)
-        Each engine change event (``NodeAdded``, ``EdgeRemoved``, ...).
+        The :class:`engine.graph.Changes` of one batch (one per user action,
+        done or undone): its events (``NodeAdded``, ``EdgeRemoved``, ...) in order.
     analysisChanged(object)
-        The :class:`engine.AnalysisResult` after that change (emitted right
-        after ``graphChanged``).
+        The :class:`engine.AnalysisResult` after that batch (emitted right
+        after ``graphChanged``; once per batch).
     pathChanged(object)
         The new file (a ``Path``, or None), from :meth:`set_path`.
     """
 
     #: the new :class:`engine.AnalysisResult`
     analysisChanged = Signal(object)
-    #: emitted with each engine change event (after the analysis is updated)
+    #: emitted once per batch of engine change events
     graphChanged = Signal(object)
     pathChanged = Signal(object)
 
@@ -75,11 +76,11 @@ class Document(QObject):
         """The analysis of the current graph (recomputed incrementally on demand)."""
         return self.analyzer.result()
 
-    def _on_event(self, event) -> None:
-        self.graphChanged.emit(event)
+    def _on_event(self, changes) -> None:
+        self.graphChanged.emit(changes)
         self.analysisChanged.emit(self.analyzer.result())
 
     def close(self) -> None:
-        """Stop following the graph (the document's and its analyzer's subscriptions)."""
+        """Stop following the graph (the document's subscription, its analyzer)."""
         self._unsubscribe()
         self.analyzer.close()

@@ -89,15 +89,19 @@ class PropertyEditor(QScrollArea):
             self.page = GraphPage(self.doc)
         self.setWidget(self.page)
 
-    def _on_event(self, event) -> None:
+    def _on_event(self, changes) -> None:
         from engine.graph import NodeRemoved, NodeRenamed
 
-        if isinstance(event, NodeRenamed):
-            self.ids = [event.new if i == event.old else i for i in self.ids]
-            if isinstance(self.page, (NodePage, SelectionPage)):
-                self.page.renamed(event.old, event.new)
-        elif isinstance(event, NodeRemoved) and event.node.id in self.ids:
-            self.ids = [i for i in self.ids if i != event.node.id]
+        removed = False
+        for event in changes:
+            if isinstance(event, NodeRenamed):
+                self.ids = [event.new if i == event.old else i for i in self.ids]
+                if isinstance(self.page, (NodePage, SelectionPage)):
+                    self.page.renamed(event.old, event.new)
+            elif isinstance(event, NodeRemoved) and event.node.id in self.ids:
+                self.ids = [i for i in self.ids if i != event.node.id]
+                removed = True
+        if removed:
             self._rebuild()
 
     def _on_analysis(self, _result) -> None:

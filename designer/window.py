@@ -265,10 +265,10 @@ class MainWindow(QMainWindow):
         self.setWindowModified(doc.dirty)
         self.setWindowFilePath(str(doc.path) if doc.path is not None else "")
 
-    def _on_graph_event(self, event) -> None:
+    def _on_graph_event(self, changes) -> None:
         from engine.graph import MetaChanged
 
-        if isinstance(event, MetaChanged):
+        if any(isinstance(event, MetaChanged) for event in changes):
             self._update_title()
 
     def _on_selection(self, ids: list) -> None:

@@ -42,7 +42,7 @@ def g():
     g.connect("x", "conv")
     g.connect("conv", "relu")
     g.events = []
-    g.subscribe(g.events.append)
+    g.subscribe(g.events.extend)  # one Changes per batch: flattened to its events
     return g
 
 
@@ -266,8 +266,9 @@ def test_remove_and_reinsert(g):
     g.events.clear()
     node = g.nodes["conv"]
     removed, edges = g.remove_node("conv")
-    # the edges go first, one event each, then the node
-    assert g.events == [*(EdgeRemoved(e) for e in edges), NodeRemoved(node)]
+    # the edges go first (last edge first, so re-adding them in order restores it),
+    # one event each, then the node: one batch
+    assert g.events == [*(EdgeRemoved(e) for e in reversed(edges)), NodeRemoved(node)]
     assert sorted((e.src, e.dst) for e in edges) == [("conv", "relu"), ("x", "conv")]
     assert g.inputs_of("relu") == {}
     g.events.clear()

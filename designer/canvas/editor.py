@@ -88,18 +88,23 @@ class CanvasEditor:
             return
         gone = set(node_ids)
         cut = [e for e in edges if e.src not in gone and e.dst not in gone]
-        steps = [DisconnectCommand(graph, e.src, e.dst, e.port) for e in cut]
-        if node_ids:
-            steps.append(RemoveNodesCommand(graph, node_ids))
-        if not steps:
+        if not cut and not node_ids:
             return
-        if len(steps) == 1:
-            self.push(steps[0])
+        if not cut:
+            self.push(RemoveNodesCommand(graph, node_ids))
+            return
+        if len(cut) == 1 and not node_ids:
+            self.push(DisconnectCommand(graph, cut[0].src, cut[0].dst, cut[0].port))
             return
         n, m = len(node_ids), len(cut)
         what = [f"{n} node{'s' if n != 1 else ''}"] if n else []
         what += [f"{m} edge{'s' if m != 1 else ''}"] if m else []
-        self.push(MacroCommand(graph, f"Delete {' and '.join(what)}", steps))
+        macro = MacroCommand(graph, f"Delete {' and '.join(what)}")
+        for e in cut:
+            macro.add(DisconnectCommand, e.src, e.dst, e.port)
+        if node_ids:
+            macro.add(RemoveNodesCommand, node_ids)
+        self.push(macro)
 
     # -- clipboard ---------------------------------------------------------------------
     def payload(self, node_ids: list[str]) -> dict:
@@ -188,24 +193,23 @@ class CanvasEditor:
         if graph is None:
             return []
         ids: dict[str, str] = {}
-        steps = []
         snap = self.scene.snap
         try:
-            for n in data["nodes"]:
+            nodes, edges = list(data["nodes"]), list(data.get("edges", []))
+            n = len(nodes)
+            macro = MacroCommand(graph, f"{verb} {n} node{'s' if n != 1 else ''}")
+            for n in nodes:
                 new = fresh_id(graph, str(n["id"]), ids.values())
                 ids[n["id"]] = new
                 x, y = n.get("pos") or (0.0, 0.0)
-                steps.append(AddNodeCommand(graph, n["type"], n.get("params") or {}, new,
-                                            (snap(x + offset.x()), snap(y + offset.y()))))
-            for e in data.get("edges", []):
-                steps.append(ConnectCommand(graph, ids[e["from"]], ids[e["to"]],
-                                            int(e.get("port", 0))))
+                macro.add(AddNodeCommand, n["type"], n.get("params") or {}, new,
+                          (snap(x + offset.x()), snap(y + offset.y())))
+            for e in edges:
+                macro.add(ConnectCommand, ids[e["from"]], ids[e["to"]], int(e.get("port", 0)))
         except (KeyError, TypeError, ValueError):
             self.scene.message.emit("The clipboard content is not valid")
             return []
-        n = len(ids)
-        text = f"{verb} {n} node{'s' if n != 1 else ''}"
-        if self.push(MacroCommand(graph, text, steps)) is not None:
+        if self.push(macro) is not None:
             return []
         self.scene.select_nodes(ids.values())
         return list(ids.values())
@@ -259,7 +263,7 @@ class CanvasEditor:
             if extra is not None:
                 where = (where[0], extra[1])
             cmd = InsertNodeCommand(graph, edge, type_name, params, None, where,
-                                    [extra[0]] if extra and extra[0] else [])
+                                    extra[0] if extra else None)
             if self.push(cmd) is not None:
                 return None
             nid = cmd.node_id
@@ -299,7 +303,7 @@ class CanvasEditor:
             x, y = scene.item_pos(nid)
             if y >= dst_y - 1:
                 moves[nid] = (graph.nodes[nid].pos, (x, y + ROW))
-        return (MoveNodesCommand(graph, moves, "Make room") if moves else None), dst_y
+        return moves, dst_y
 
     def add_layer(self, type_name: str, params: dict | None = None,
                   preset: str | None = None) -> str | None:
@@ -317,11 +321,12 @@ class CanvasEditor:
                 x += COL
             r = scene.nodes[src].result
             in_ch = r.shape[0] if r is not None and r.shape else None
-            add = AddNodeCommand(graph, type_name,
-                                 self.layer_params(type_name, params, preset, in_ch),
-                                 fresh_id(graph, _base(type_name, graph)), (x, y))
-            cmd = MacroCommand(graph, add.text(),
-                               [add, ConnectCommand(graph, src, add.node_id, 0)])
+            cmd = MacroCommand(graph, "")
+            add = cmd.add(AddNodeCommand, type_name,
+                          self.layer_params(type_name, params, preset, in_ch),
+                          fresh_id(graph, kind.stem()), (x, y))
+            cmd.setText(add.text())
+            cmd.add(ConnectCommand, src, add.node_id, 0)
             if self.push(cmd) is not None:
                 return None
         else:
@@ -338,11 +343,3 @@ class CanvasEditor:
                 return None
         scene.select_node(add.node_id)
         return add.node_id
-
-
-def _base(type_name: str, graph) -> str:
-    """The id stem the engine would use for a new node of ``type_name``."""
-    probe = type(graph)()
-    kind = CATALOGUE[type_name]
-    params = {p.name: p.default for p in kind.params if p.required}
-    return probe.add_node(type_name, params)

@@ -234,9 +234,9 @@ class ConnectInteraction(Interaction):
             if (e.src, e.dst, e.port) == cand:
                 self._restore()
                 return
-            cmd = MacroCommand(graph, f"Reconnect {src} → {dst}",
-                               [DisconnectCommand(graph, e.src, e.dst, e.port),
-                                ConnectCommand(graph, src, dst, port)])
+            cmd = MacroCommand(graph, f"Reconnect {src} → {dst}")
+            cmd.add(DisconnectCommand, e.src, e.dst, e.port)
+            cmd.add(ConnectCommand, src, dst, port)
         else:
             cmd = ConnectCommand(graph, src, dst, port)
         error = scene.editor.push(cmd, quiet=True)

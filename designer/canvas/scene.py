@@ -2,8 +2,8 @@
 
 The scene never owns state. It builds one :class:`NodeItem` per node and one
 :class:`EdgeItem` per edge, then follows the model through
-``Document.graphChanged`` (one engine event per accepted change: add, remove,
-move, rename a node, add or remove an edge) and the analysis through
+``Document.graphChanged`` (one batch of engine events per user action: add,
+remove, move, rename a node, add or remove an edge) and the analysis through
 ``Document.analysisChanged`` (only the cards and labels whose
 :class:`engine.NodeResult` changed are touched). Edits go the other way, as
 QUndoCommands pushed by :class:`~designer.canvas.editor.CanvasEditor` and by
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
+from dataclasses import replace
 
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtWidgets import QGraphicsScene, QToolTip
@@ -136,29 +137,59 @@ class GraphScene(QGraphicsScene):
         return self.doc.graph if self.doc is not None else None
 
     # -- model events ----------------------------------------------------------------------
-    def _on_graph_event(self, ev) -> None:
-        if isinstance(ev, NodeAdded):
-            item = self._add_node(ev.node)
-            self._reroute_near([item.sceneBoundingRect()])
-        elif isinstance(ev, NodeRemoved):
-            item = self.nodes.pop(ev.node.id, None)
-            if item is not None:
-                rect = item.sceneBoundingRect()
-                self.removeItem(item)
-                self._cards = None
-                self._reroute_near([rect])
-        elif isinstance(ev, NodeChanged):
-            item = self.nodes.get(ev.new.id)
-            if item is not None:
-                item.set_node(ev.new)
-        elif isinstance(ev, NodeMoved):
-            self._on_moved(ev)
-        elif isinstance(ev, NodeRenamed):
-            self._on_renamed(ev.old, ev.new)
-        elif isinstance(ev, EdgeAdded):
-            self._add_edge(ev.edge)
-        elif isinstance(ev, EdgeRemoved):
-            self._remove_edge(ev.edge)
+    def _on_graph_event(self, changes) -> None:
+        """Mirror one batch of model events (one user action), touching only the
+        cards and edges it names.
+
+        Items come and go in event order, from the events' own values (later
+        events of the batch may have changed the model since); then each card
+        the batch touched is synced once with the model as it is now.
+        """
+        touched: dict[str, QRectF | None] = {}
+        for ev in changes:
+            if isinstance(ev, NodeAdded):
+                item = self._add_node(ev.node)
+                self._reroute_near([item.sceneBoundingRect()])
+            elif isinstance(ev, NodeRemoved):
+                self._remove_node(ev.node.id)
+                touched.pop(ev.node.id, None)
+            elif isinstance(ev, NodeRenamed):
+                self._on_renamed(ev.old, ev.new)
+                touched[ev.new] = touched.pop(ev.old, None)
+            elif isinstance(ev, EdgeAdded):
+                self._add_edge(ev.edge)
+                touched.setdefault(ev.edge.dst, None)
+            elif isinstance(ev, EdgeRemoved):
+                self._remove_edge(ev.edge)
+                touched.setdefault(ev.edge.dst, None)
+            elif isinstance(ev, NodeMoved):
+                item = self.nodes.get(ev.node_id)
+                if item is not None and touched.get(ev.node_id) is None:
+                    touched[ev.node_id] = item.sceneBoundingRect()  # where it was
+            elif isinstance(ev, NodeChanged):
+                touched.setdefault(ev.new.id, None)
+        for nid, old_rect in touched.items():
+            self._sync(nid, old_rect)
+
+    def _sync(self, node_id: str, old_rect: QRectF | None) -> None:
+        """Show the model's current value, position and wired slots of one card."""
+        item = self.nodes.get(node_id)
+        node = self.graph.nodes.get(node_id)
+        if item is None or node is None:
+            return
+        item.set_node(node)
+        self._ports_changed(item)
+        pos = QPointF(*(node.pos if node.pos is not None else self._position_for(node_id)))
+        if old_rect is None and pos == item.pos():
+            return
+        rects = [item.sceneBoundingRect()] if old_rect is None else [old_rect]
+        if pos != item.pos():
+            item.setPos(pos)
+            self._cards = None
+        rects.append(item.sceneBoundingRect())
+        self._dirty_edges.update(item.edges_in)
+        self._dirty_edges.update(item.edges_out)
+        self._reroute_near(rects)
 
     def _add_node(self, node) -> NodeItem:
         item = NodeItem(node)
@@ -185,28 +216,20 @@ class GraphScene(QGraphicsScene):
         self._auto_pos[node_id] = (x, y)
         return x, y
 
-    def _on_moved(self, ev: NodeMoved) -> None:
-        item = self.nodes.get(ev.node_id)
-        if item is None:
-            return
-        old_rect = item.sceneBoundingRect()
-        pos = QPointF(*(ev.new if ev.new is not None else self._position_for(ev.node_id)))
-        if pos != item.pos():
-            item.setPos(pos)
+    def _remove_node(self, node_id: str) -> None:
+        item = self.nodes.pop(node_id, None)
+        if item is not None:
+            rect = item.sceneBoundingRect()
+            self.removeItem(item)
             self._cards = None
-        rects = [old_rect, item.sceneBoundingRect()]
-        if ev.old is not None:
-            rects.append(old_rect.translated(QPointF(*ev.old) - item.pos()))
-        self._dirty_edges.update(item.edges_in)
-        self._dirty_edges.update(item.edges_out)
-        self._reroute_near(rects)
+            self._reroute_near([rect])
 
     def _on_renamed(self, old: str, new: str) -> None:
         item = self.nodes.pop(old, None)
         if item is None:
             return
         self.nodes[new] = item
-        item.set_node(self.graph.nodes[new])
+        item.set_node(replace(item.node, id=new))
         if old in self._auto_pos:
             self._auto_pos[new] = self._auto_pos.pop(old)
         for e in item.edges_in + item.edges_out:
@@ -216,9 +239,6 @@ class GraphScene(QGraphicsScene):
             e.edge = ren
             self.edges[ren] = e
             e.set_result(e.src.result)
-        for e in item.edges_out:
-            e.dst.set_connected_inputs(self.graph.inputs_of(e.dst.node_id))
-        item.set_connected_inputs(self.graph.inputs_of(new))
 
     def _add_edge(self, edge: Edge, adjust: bool = True) -> EdgeItem:
         src, dst = self.nodes[edge.src], self.nodes[edge.dst]
@@ -231,7 +251,6 @@ class GraphScene(QGraphicsScene):
         src.output_port.set_connected(True)
         item.set_result(src.result)
         if adjust:
-            self._ports_changed(dst)
             item.adjust()
         return item
 
@@ -248,12 +267,10 @@ class GraphScene(QGraphicsScene):
         self._lanes.pop(item, None)
         self.removeItem(item.label)
         self.removeItem(item)
-        if edge.dst in self.nodes:
-            self._ports_changed(item.dst)
 
     def _ports_changed(self, dst: NodeItem) -> None:
         before = len(dst.input_ports)
-        dst.set_connected_inputs(self.graph.inputs_of(dst.node_id))
+        dst.set_connected_inputs({e.edge.port: e.edge.src for e in dst.edges_in})
         if len(dst.input_ports) != before:
             for e in dst.edges_in:
                 e.adjust()

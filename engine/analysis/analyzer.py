@@ -1,6 +1,7 @@
 """The incremental analysis driver.
 
-An :class:`Analyzer` subscribes to a :class:`~engine.graph.Graph`; each change
+An :class:`Analyzer` follows a :class:`~engine.graph.Graph` by asking it for
+the changes since the revision it last saw (``Graph.changes_since``); each change
 event marks the node it touches, and :meth:`result` recomputes the marked nodes
 in topological order, then the successors of every node whose outcome changed
 what it passes on (shape, receptive field), before assembling the frozen
@@ -42,14 +43,30 @@ class Analyzer:
         self._result: AnalysisResult | None = None
         self._order: list[str] | None = None
         self.recomputed = 0  # nodes recomputed by the last result() (for tests/bench)
-        self._unsubscribe = graph.subscribe(self._on_event)
+        self._revision = graph.revision  # the graph's revision this analysis follows
+        self._closed = False
 
     def close(self) -> None:
-        """Unsubscribe from the graph: later edits are not seen (calling it again is harmless)."""
-        self._unsubscribe()
-        # the unsubscriber's closure refers back to this analyzer: drop it, so that a
-        # closed analyzer and its outcomes are freed at once, not by the cyclic GC
-        self._unsubscribe = _closed
+        """Stop following the graph: later edits are not seen (calling it again is harmless)."""
+        self._closed = True
+
+    def _catch_up(self) -> None:
+        """Mark what changed since the revision last seen (pulled from the graph, so
+        the analysis is current whichever listener of the graph asks first)."""
+        graph = self.graph
+        if self._closed or self._revision == graph.revision:
+            return
+        batches = graph.changes_since(self._revision)
+        self._revision = graph.revision
+        if batches is None:  # too far behind: everything
+            self._done.clear()
+            self._dirty = set(graph.nodes)
+            self._order = None
+            self._result = None
+            return
+        for changes in batches:
+            for ev in changes:
+                self._on_event(ev)
 
     # -- invalidation ----------------------------------------------------------
     # An edit marks only the node it touches; result() then recomputes a node
@@ -90,6 +107,7 @@ class Analyzer:
         Never raises for a bad graph: errors are in the result. Unless it returns
         the cached result, it sets ``recomputed`` to the number of nodes recomputed.
         """
+        self._catch_up()
         if self._result is not None:
             return self._result
         if self._order is None:
@@ -158,10 +176,6 @@ def _gridding(nid: str, input_id: str, axes) -> Issue:
         f"{nid}: the receptive field has holes (gridding): only some input "
         f"pixels reach each output ({text}, relative to {input_id}); mix "
         "dilation rates without a common factor, e.g. 1, 2, 5 (HDC)"))
-
-
-def _closed() -> None:
-    """The unsubscriber of a closed :class:`Analyzer` (nothing left to do)."""
 
 
 @contextmanager

@@ -1,0 +1,110 @@
+"""Validation of node values before the graph model accepts them.
+
+Each function raises :class:`~engine.graph.errors.GraphEditError` naming the
+node and the field at fault, and returns the clean value otherwise.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+from ..catalogue import CATALOGUE, ParamError
+from .errors import GraphEditError
+from .ids import check_id
+from .values import Node
+
+__all__ = ["check_type", "clean_params", "clean_pos", "clean_node", "check_edge"]
+
+
+def check_type(type_name: Any, node_id: Any = None) -> str:
+    """``type_name`` if the catalogue knows it, else :class:`GraphEditError`."""
+    if not isinstance(type_name, str) or type_name not in CATALOGUE:
+        where = f"{node_id}: " if isinstance(node_id, str) else ""
+        raise GraphEditError(f"{where}unknown layer type {type_name!r}", node_id, "type")
+    return type_name
+
+
+def clean_params(node_id: str, type_name: str, params: Mapping[str, Any]) -> dict:
+    """The explicit parameters as stored (lists become tuples), validated.
+
+    Each value is kept as the user wrote it (3 stays 3, not 3.0); the
+    catalogue's :meth:`~engine.catalogue.base.LayerKind.normalise` checks them.
+    """
+    try:
+        CATALOGUE[type_name].normalise(dict(params))
+    except ParamError as exc:
+        raise GraphEditError(f"{node_id}: {exc.message}", node_id, exc.param) from None
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
+
+
+def clean_pos(pos: Any, node_id: str) -> tuple[float, float] | None:
+    """A canvas position as two floats (None stays None)."""
+    if pos is None:
+        return None
+    if (not isinstance(pos, (list, tuple)) or len(pos) != 2
+            or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                       and math.isfinite(v) for v in pos)):
+        raise GraphEditError(f"{node_id}: pos must be a list of two finite numbers",
+                             node_id, "pos")
+    return (float(pos[0]), float(pos[1]))
+
+
+def clean_node(node: Node) -> Node:
+    """``node`` checked: type, id, parameters and position.
+
+    Returns ``node`` itself when it is already in stored form (a value taken
+    from a graph, as undo re-inserts it), else a new, clean :class:`Node`.
+    """
+    check_type(node.type, node.id)
+    check_id(node.id)
+    params = clean_params(node.id, node.type, node.params)
+    pos = clean_pos(node.pos, node.id)
+    if (isinstance(node.params, MappingProxyType) and pos == node.pos
+            and all(params[k] is v for k, v in node.params.items())):
+        return node
+    return Node(node.id, node.type, MappingProxyType(params), pos)
+
+
+def check_edge(nodes: Mapping[str, Node], ins: Mapping[str, Mapping[int, str]],
+               src: Any, dst: Any, port: Any) -> None:
+    """Refuse ``src → dst:port`` (:class:`GraphEditError`) unless it can be added.
+
+    ``nodes`` and ``ins`` (``{node: {port: source}}``) are the graph's. The
+    nodes must exist, ``port`` must be a free slot of ``dst`` and the edge
+    must not close a cycle.
+    """
+    for n in (src, dst):
+        if not isinstance(n, str) or n not in nodes:
+            raise GraphEditError(f"edge refers to a missing node {n!r}", n)
+    if isinstance(port, bool) or not isinstance(port, int) or port < 0:
+        raise GraphEditError(f"edge {src} → {dst}: port {port!r} must be a non-negative "
+                             "integer", dst, "port")
+    kind = nodes[dst].kind
+    if kind.max_inputs == 0:
+        raise GraphEditError(f"{dst} is an {kind.type}: it takes no inputs", dst)
+    if port >= kind.max_inputs:
+        slots = "slot 0 only" if kind.max_inputs == 1 else f"slots 0..{kind.max_inputs - 1}"
+        raise GraphEditError(f"{dst} ({kind.type}) has {slots}, not port {port}", dst, "port")
+    taken = ins[dst].get(port)
+    if taken is not None:
+        raise GraphEditError(f"port {port} of {dst} is already connected (from {taken})",
+                             dst, "port")
+    if src == dst or _reaches(ins, src, dst):
+        raise GraphEditError(f"connecting {src} → {dst} would make a cycle", dst)
+
+
+def _reaches(ins: Mapping[str, Mapping[int, str]], start: str, target: str) -> bool:
+    """Whether ``target`` is an ancestor of ``start`` (walks back along inputs)."""
+    seen: set[str] = set()
+    stack = [start]
+    while stack:
+        for src in ins.get(stack.pop(), {}).values():
+            if src not in seen:
+                if src == target:
+                    return True
+                seen.add(src)
+                stack.append(src)
+    return False
