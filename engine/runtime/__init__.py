@@ -19,12 +19,12 @@ import importlib
 #: where each public name lives (submodule of this package)
 _WHERE = {
     "build_model": "build", "GraphModule": "build", "graph_info": "build",
-    "run_trace": "build", "default_memory_limit": "build", "estimate_bytes": "build",
+    "run_trace": "build", "default_memory_limit": "memory", "estimate_bytes": "memory",
     "RuntimeGraphError": "errors", "MemoryLimitError": "errors", "WeightsError": "errors",
     "ImageError": "errors", "RunCancelled": "errors",
     "load_image": "images", "mosaic": "images", "save_png": "images",
     "RunResult": "results", "NodeStats": "results", "FitResult": "results",
-    "prepare_input": "run", "run_graph": "run", "Session": "run", "DEFAULT_IMAGE": "run",
+    "prepare_input": "inputs", "DEFAULT_IMAGE": "inputs", "run_graph": "run", "Session": "run",
 }
 __all__ = list(_WHERE)
 
