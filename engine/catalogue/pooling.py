@@ -106,7 +106,7 @@ class Pool(LayerKind):
             extra["dilation"] = compact(p["dilation"])
         if p["ceil_mode"]:
             extra["ceil_mode"] = True
-        if feeds_unpool:
+        if feeds_unpool and self.makes_indices:
             extra["return_indices"] = True
         return Ctor(f"nn.{self.type}", (compact(p["kernel_size"]),), kw(**extra))
 
