@@ -2,11 +2,12 @@
 
 ``from engine.runtime import Session`` imports torch. The package itself is
 lazy (PEP 562): importing ``engine.runtime`` or its torch-free modules
-(:mod:`.errors`, :mod:`.results`, :mod:`.images`, :mod:`.process`) does not
-import torch; the first access to a name that needs it (``Session``,
-``build_model``, ...) does. The designer relies on this: it talks to the
-runtime in a separate engine process (:mod:`.process`) and receives
-:class:`RunResult` objects without loading torch itself.
+(:mod:`.errors`, :mod:`.results`, :mod:`.images`, :mod:`.process` with
+:mod:`.remote` and :mod:`.wire`, :mod:`.memory`) does not import torch; the
+first access to a name that needs it (``Session``, ``build_model``, ...)
+does. The designer relies on this: it talks to the runtime in a separate
+engine process (:mod:`.process`) and receives :class:`RunResult` objects
+without loading torch itself.
 
 The public API returns numpy arrays only, so callers (the designer's engine
 panel) never touch torch objects.
