@@ -28,7 +28,8 @@ import torch
 
 from ..analysis import Analyzer
 from ..graph import Graph
-from . import images, offsets
+from . import images
+from . import offsets as offset_fit
 from .arrays import numpy_view as _np
 from .arrays import numpy_view0 as _np0
 from .build import as_graph, build_model, check_memory, graph_info, run_trace, split_offsets
@@ -296,12 +297,12 @@ class Session:
         -------
         FitResult
         """
-        return offsets.fit_offsets(self.model, self._current_inputs(), node_id,
+        return offset_fit.fit_offsets(self.model, self._current_inputs(), node_id,
                                    self._initial_offsets, steps, callback, angle=angle, lr=lr)
 
     def reset_offsets(self, node_id: str) -> None:
         """Undo :meth:`fit_offsets` on ``node_id`` (back to the offsets before the first fit)."""
-        offsets.reset_offsets(self.model, node_id, self._initial_offsets)
+        offset_fit.reset_offsets(self.model, node_id, self._initial_offsets)
 
     # -- export check -----------------------------------------------------------------
     def verify_export(self, code: str) -> float:
