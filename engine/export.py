@@ -46,6 +46,9 @@ LIBRARY_FILES = (HERE / "deform.py", HERE / "nnlib.py")  # emission order
 IMPORTS = {"math": "import math", "torch": "import torch",
            "F": "import torch.nn.functional as F", "nn": "from torch import nn"}
 
+#: The slot role of a consumer of pooling indices (``LayerKind.slot_role``).
+INDICES = "indices"
+
 #: Words (from the catalogue's choices) allowed as string literals in the code.
 WORD_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,31}$")
 
@@ -270,6 +273,18 @@ def _shape(shape) -> str:
 
 
 # -- export ------------------------------------------------------------------------------
+def returns_indices(graph: Graph, node_id: str) -> bool:
+    """Whether the node's module also returns pooling indices.
+
+    True when its kind makes them (``kind.makes_indices``) and an edge takes
+    them to a slot whose role is ``"indices"`` (``kind.slot_role(port)``).
+    """
+    if not graph.nodes[node_id].kind.makes_indices:
+        return False
+    return any(graph.nodes[e.dst].kind.slot_role(e.port) == INDICES
+               for e in graph.successors(node_id))
+
+
 def export_code(graph: Graph, class_name: str | None = None) -> str:
     """Standalone PyTorch source for ``graph``.
 
@@ -324,9 +339,7 @@ def export_code(graph: Graph, class_name: str | None = None) -> str:
         if not kind.has_module:
             continue
         o = outcomes[nid]
-        pair = node.type == "MaxPool2d" and any(
-            e.port == 1 and graph.nodes[e.dst].type == "MaxUnpool2d"
-            for e in graph.successors(nid))
+        pair = returns_indices(graph, nid)
         ctor = kind.ctor(o.params, o.ins, o.shape, feeds_unpool=pair)
         if ctor is None:
             continue
@@ -367,7 +380,7 @@ def export_code(graph: Graph, class_name: str | None = None) -> str:
         args = []
         for port in range(len(ports)):
             src = ports[port]
-            use_indices = node.type == "MaxUnpool2d" and port == 1
+            use_indices = node.kind.slot_role(port) == INDICES
             args.append(indices[src] if use_indices else src)
         expr = node.kind.call_code(nid, args, o.params, o.ins, o.shape)
         _check_expr(expr, nid)

@@ -23,9 +23,6 @@ import torch.nn.functional as F
 
 from engine.deform import deform_conv2d
 
-__all__ = ["DeformConv2d", "SqueezeExcitation", "DepthwiseSeparableConv2d",
-           "SpatiallySeparableConv2d", "Add", "Multiply", "Concat"]
-
 
 def _pair(value):
     """Return ``value`` as a pair of ints.
@@ -393,3 +390,10 @@ class Concat(nn.Module):
             The channels of all inputs, in order.
         """
         return torch.cat(xs, dim=1)
+
+
+#: Every module class defined above, in order: the bare names a catalogue
+#: ``Ctor.cls`` may use (computed, so that no list here repeats them).
+__all__ = [name for name, value in list(globals().items())
+           if isinstance(value, type) and issubclass(value, nn.Module)
+           and value.__module__ == __name__]

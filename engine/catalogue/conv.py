@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from math import prod
 
 from .base import (
@@ -19,17 +18,8 @@ from .base import (
     spatial,
     tconv_out,
 )
+from .common import MAX_CH, MAX_K, compact, window_ops
 from .schema import Bool, Choice, Int, Padding, Tuple
-
-MAX_CH = 1 << 16
-MAX_K = 1024
-
-
-def compact(t):
-    """``(3, 3)`` -> ``3``; unequal tuples stay tuples (for readable code)."""
-    if isinstance(t, tuple) and len(set(t)) == 1:
-        return t[0]
-    return t
 
 
 def out_channels(doc="number of output channels (filters)"):
@@ -80,13 +70,6 @@ def conv_summary(p) -> str:
     if p.get("groups", 1) != 1:
         parts.append(f"g{p['groups']}")
     return " · ".join(parts)
-
-
-@lru_cache(maxsize=4096)
-def window_ops(kernel, stride, pads, dilation):
-    """Receptive-field ops of a sliding window, one tuple per axis (memoised)."""
-    return tuple((("conv", k, s, pd[0], d, pd[1]),)
-                 for k, s, pd, d in zip(kernel, stride, pads, dilation, strict=True))
 
 
 def padding_arg(padding):

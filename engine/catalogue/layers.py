@@ -1,31 +1,16 @@
-"""Non-convolution kinds: input, pooling, upsampling, norm, activation, merge, dense."""
+"""Kinds other than convolutions and pooling: input, norm, activation, dense, merge,
+squeeze-excitation and channel shuffle; and :data:`KINDS`, every non-convolution
+kind (pooling ones from :mod:`.pooling` included) in palette order.
+"""
 
 from __future__ import annotations
 
-from fractions import Fraction
 from math import prod
 
-from .base import (
-    AXES,
-    Cost,
-    Ctor,
-    LayerError,
-    LayerKind,
-    conv_out,
-    fmt_shape,
-    fmt_tuple,
-    kw,
-    spatial,
-    tconv_out,
-)
-from .conv import MAX_CH, MAX_K, compact, window_ops
-from .schema import Bool, Choice, Float, Int, Tuple
-
-MAX_PIX = 1 << 16
-
-
-def global_ops(shape):
-    return tuple((("global",),) for _ in shape[1:])
+from .base import AXES, Cost, Ctor, LayerError, LayerKind, fmt_shape, kw, spatial
+from .common import MAX_CH, MAX_PIX, global_ops
+from .pooling import AdaptiveAvgPool, MaxUnpool2d, Pool, Upsample
+from .schema import Bool, Float, Int
 
 
 class Input(LayerKind):
@@ -106,222 +91,6 @@ class Activation(LayerKind):
         return Ctor(f"nn.{self.type}")
 
 
-class Pool(LayerKind):
-    """Max/Avg pooling in 2D and 3D."""
-
-    channelwise = True
-    family = "Pooling"
-
-    def __init__(self, op, dims):
-        self.op, self.dims = op, dims
-        self.type = self.title = f"{op}Pool{dims}d"
-        self.id_stem = {("Max", 2): "pool", ("Avg", 2): "avgpool"}.get((op, dims), "")
-        self.makes_indices = op == "Max" and dims == 2
-        self.doc = (f"{'Maximum' if op == 'Max' else 'Average'} over each k×k window, "
-                    "s apart; channels are kept.")
-        ps = [
-            Tuple("kernel_size", (2,) * dims, "window size", n=dims, hi=MAX_K),
-            Tuple("stride", None, "step (empty: kernel_size)", n=dims, hi=MAX_K,
-                  nullable=True),
-            Tuple("padding", (0,) * dims, "implicit padding on each side", n=dims, lo=0,
-                  hi=MAX_K),
-            Bool("ceil_mode", False, "round the output size up"),
-        ]
-        if op == "Max":
-            ps.append(Tuple("dilation", (1,) * dims, "spacing between window taps", n=dims,
-                            hi=MAX_K))
-        self.params = tuple(ps)
-
-    def geometry(self, p):
-        stride = p["stride"] or p["kernel_size"]
-        dil = p.get("dilation", (1,) * self.dims)
-        return p["kernel_size"], stride, dil
-
-    def check(self, p):
-        for ax, kk, pd in zip(AXES[self.dims], p["kernel_size"], p["padding"], strict=True):
-            limit = kk // 2  # PyTorch: pad <= kernel_size / 2, whatever the dilation
-            if pd > limit:
-                raise LayerError("padding", f"padding {pd} along {ax} must be at most half "
-                                 f"the kernel ({limit})")
-
-    def infer(self, p, ins):
-        sizes = spatial(ins.x, self.dims, self.type)
-        k, s, dil = self.geometry(p)
-        if self.op == "Avg" and self.dims == 3:  # avg_pool3d checks the unpadded input
-            for ax, n, kk in zip(AXES[3], sizes, k, strict=True):
-                if n < kk:
-                    raise LayerError("kernel_size", f"window {kk} exceeds input {n} along "
-                                     f"{ax} (AvgPool3d does not count padding)")
-        out = [conv_out(n, kk, ss, (pd, pd), d, ax, ceil=p["ceil_mode"], what="window")
-               for n, kk, ss, pd, d, ax in zip(sizes, k, s, p["padding"], dil,
-                                               AXES[self.dims], strict=True)]
-        return (ins.x[0], *out)
-
-    def rf_ops(self, p, ins, out):
-        k, s, dil = self.geometry(p)
-        return window_ops(k, s, tuple((pd, pd) for pd in p["padding"]), dil)
-
-    def summary(self, p):
-        k, s, dil = self.geometry(p)
-        text = f"{fmt_tuple(k)} · s{compact(s)}"
-        if any(p["padding"]):
-            text += f" · p{compact(p['padding'])}"
-        if any(d != 1 for d in dil):
-            text += f" · d{compact(dil)}"
-        return text + (" · ceil" if p["ceil_mode"] else "")
-
-    def ctor(self, p, ins, out, *, feeds_unpool=False):
-        extra = {}
-        if p["stride"] is not None and p["stride"] != p["kernel_size"]:
-            extra["stride"] = compact(p["stride"])
-        if any(p["padding"]):
-            extra["padding"] = compact(p["padding"])
-        if self.op == "Max" and any(d != 1 for d in p["dilation"]):
-            extra["dilation"] = compact(p["dilation"])
-        if p["ceil_mode"]:
-            extra["ceil_mode"] = True
-        if feeds_unpool:
-            extra["return_indices"] = True
-        return Ctor(f"nn.{self.type}", (compact(p["kernel_size"]),), kw(**extra))
-
-
-class MaxUnpool2d(LayerKind):
-    type = title = "MaxUnpool2d"
-    id_stem, glyph = "unpool", "upsample"
-    channelwise = True
-    family = "Pooling"
-    doc = ("Puts each value back where its MaxPool2d found the maximum (indices on "
-           "slot 1), zeros elsewhere: the output has the pool's input size.")
-    min_inputs = max_inputs = 2
-    slots = ("x", "indices")
-    params = (
-        Tuple("kernel_size", (2, 2), "window of the matching MaxPool2d", n=2, hi=MAX_K),
-        Tuple("stride", None, "stride (empty: kernel_size)", n=2, hi=MAX_K, nullable=True),
-        Tuple("padding", (0, 0), "padding of the matching MaxPool2d", n=2, lo=0, hi=MAX_K),
-    )
-
-    def infer(self, p, ins):
-        spatial(ins.x, 2, self.type)
-        if ins.types[1] != "MaxPool2d":
-            raise LayerError(None, f"slot 1 must come from a MaxPool2d (its indices), not "
-                             f"a {ins.types[1]}")
-        if ins.shapes[0] != ins.shapes[1]:
-            raise LayerError(None, f"the tensor {fmt_shape(ins.shapes[0])} on slot 0 does "
-                             f"not match the pool indices {fmt_shape(ins.shapes[1])}")
-        target = ins.src_in[1][0][1:]
-        stride = p["stride"] or p["kernel_size"]
-        for ax, n, t, k, s, pd in zip(AXES[2], ins.x[1:], target, p["kernel_size"], stride,
-                                      p["padding"], strict=True):
-            default = tconv_out(n, k, s, pd, 1, 0)
-            if not default - s < t < default + s:
-                raise LayerError("kernel_size", f"cannot unpool {n} to the pool's input "
-                                 f"size {t} along {ax} with kernel {k}, stride {s}, "
-                                 f"padding {pd}: use the pool's kernel, stride and padding")
-        return (ins.x[0], *target)
-
-    def rf_ops(self, p, ins, out):
-        stride = p["stride"] or p["kernel_size"]
-        return tuple((("tconv", k, s, pd, 1),) for k, s, pd in zip(
-            p["kernel_size"], stride, p["padding"], strict=True))
-
-    def summary(self, p):
-        stride = p["stride"] or p["kernel_size"]
-        return f"{fmt_tuple(p['kernel_size'])} · s{compact(stride)}"
-
-    def ctor(self, p, ins, out, *, feeds_unpool=False):
-        extra = {}
-        if p["stride"] is not None and p["stride"] != p["kernel_size"]:
-            extra["stride"] = compact(p["stride"])
-        if any(p["padding"]):
-            extra["padding"] = compact(p["padding"])
-        return Ctor("nn.MaxUnpool2d", (compact(p["kernel_size"]),), kw(**extra))
-
-    def call_kwargs(self, p, ins, out):
-        return {"output_size": list(out[1:])}
-
-    def call_code(self, attr, args, p, ins, out):
-        return f"self.{attr}({args[0]}, {args[1]}, output_size={list(out[1:])})"
-
-
-class AdaptiveAvgPool(LayerKind):
-    family = "Pooling"
-
-    def __init__(self, dims):
-        self.dims = dims
-        self.type = self.title = f"AdaptiveAvgPool{dims}d"
-        self.ends_spatial = True
-        self.id_stem = "gap" if dims == 2 else ""
-        self.doc = "Average pooling to a fixed output size (1: global average pooling)."
-        self.params = (Tuple("output_size", (1,) * dims, "output size", n=dims,
-                             hi=MAX_PIX),)
-
-    def infer(self, p, ins):
-        spatial(ins.x, self.dims, self.type)
-        return (ins.x[0], *p["output_size"])
-
-    def rf_ops(self, p, ins, out):
-        return global_ops(ins.x)
-
-    def summary(self, p):
-        return "global" if set(p["output_size"]) == {1} else f"→ {fmt_tuple(p['output_size'])}"
-
-    def ctor(self, p, ins, out, *, feeds_unpool=False):
-        return Ctor(f"nn.{self.type}", (compact(p["output_size"]),))
-
-
-class Upsample(LayerKind):
-    type = title = "Upsample"
-    glyph = "upsample"
-    channelwise = True
-    family = "Pooling"
-    doc = "Resize by a scale factor (nearest, bilinear, bicubic or trilinear)."
-    params = (
-        Float("scale_factor", 2.0, "output size = floor(input × scale)", lo=0.0, hi=64.0,
-              lo_open=True),
-        Choice("mode", "nearest", "interpolation", options=("nearest", "bilinear",
-                                                            "bicubic", "trilinear")),
-        Bool("align_corners", None, "align corner pixels (bilinear/bicubic/trilinear "
-             "only)", nullable=True),
-    )
-
-    def infer(self, p, ins):
-        if len(ins.x) not in (3, 4):
-            raise LayerError(None, f"Upsample expects a C×H×W or C×D×H×W input, got "
-                             f"{fmt_shape(ins.x)}")
-        dims = len(ins.x) - 1
-        mode = p["mode"]
-        if mode in ("bilinear", "bicubic") and dims != 2:
-            raise LayerError("mode", f'mode "{mode}" needs a 2D input; use "trilinear"')
-        if mode == "trilinear" and dims != 3:
-            raise LayerError("mode", 'mode "trilinear" needs a 3D input; use "bilinear"')
-        if mode == "nearest" and p["align_corners"] is not None:
-            raise LayerError("align_corners", 'align_corners only applies to bilinear, '
-                             'bicubic and trilinear modes')
-        out = []
-        for ax, n in zip(AXES[dims], ins.x[1:], strict=True):
-            o = int(n * p["scale_factor"])
-            if o < 1:
-                raise LayerError("scale_factor", f"scale {p['scale_factor']:g} leaves no "
-                                 f"pixel of {n} along {ax}")
-            out.append(o)
-        return (ins.x[0], *out)
-
-    def rf_ops(self, p, ins, out):
-        f = Fraction(p["scale_factor"]).limit_denominator(64)
-        return tuple((("up", f.numerator, f.denominator, p["mode"]),) for _ in ins.x[1:])
-
-    def summary(self, p):
-        return f"×{p['scale_factor']:g} · {p['mode']}"
-
-    def ctor(self, p, ins, out, *, feeds_unpool=False):
-        extra = {"scale_factor": float(p["scale_factor"])}
-        if p["mode"] != "nearest":
-            extra["mode"] = p["mode"]
-        if p["align_corners"] is not None:
-            extra["align_corners"] = p["align_corners"]
-        return Ctor("nn.Upsample", (), kw(**extra))
-
-
 class Dropout(LayerKind):
     type = title = "Dropout"
     glyph = "dropout"
@@ -390,15 +159,16 @@ class Merge(LayerKind):
     max_inputs = 64
     has_module = False
 
-    def __init__(self, name, doc, symbol, id_stem="", glyph=""):
+    def __init__(self, name, doc, symbol, id_stem="", glyph="", stacks=False):
         self.type = self.title = name
         self.id_stem, self.glyph = id_stem, glyph
         self.doc = doc
-        self.symbol = symbol
+        self.symbol = symbol  # the operator of the element-wise merges
+        self.stacks = stacks  # stacks the inputs along channels (else element-wise)
 
     def infer(self, p, ins):
         first = ins.shapes[0]
-        concat = self.type == "Concat"
+        concat = self.stacks
         lo = 1 if concat else 0  # the first dimension that must match
         for other in ins.shapes[1:]:
             if len(other) == len(first) and other[lo:] == first[lo:]:
@@ -421,7 +191,7 @@ class Merge(LayerKind):
         return ((),) * (len(out) - 1)
 
     def channel_sources(self, p, ins, channel):
-        if self.type != "Concat":  # element-wise: channel c of every input (or a 1-channel one)
+        if not self.stacks:  # element-wise: channel c of every input (or a 1-channel one)
             return tuple((slot, min(channel, shape[0] - 1))
                          for slot, shape in enumerate(ins.shapes))
         first = 0
@@ -435,7 +205,7 @@ class Merge(LayerKind):
         return Ctor(self.type)
 
     def call_code(self, attr, args, p, ins, out):
-        if self.type == "Concat":
+        if self.stacks:
             return f"torch.cat([{', '.join(args)}], dim=1)"
         return f" {self.symbol} ".join(args)
 
@@ -518,6 +288,6 @@ KINDS = (
     Merge("Multiply", "Element-wise product of equal shapes (gating).", "*",
           id_stem="mul", glyph="multiply"),
     Merge("Concat", "Stacks the inputs along channels; H and W must be equal.", "",
-          id_stem="cat", glyph="concat"),
+          id_stem="cat", glyph="concat", stacks=True),
     SqueezeExcitation(), ChannelShuffle(),
 )

@@ -5,8 +5,11 @@
 node id (``model.conv1``), constructed from the catalogue's
 ``kind.ctor(params, ins, out, feeds_unpool=...)`` exactly as the exporter
 writes it, so the engine's ``state_dict`` and the exported class's have the
-same keys. Merges (``Add``, ``Multiply``, ``Concat``) get the parameterless
-modules of :mod:`engine.nnlib`; ``Input`` nodes get none.
+same keys. Merges (written inline in exported code: ``kind.has_module`` is
+False) get the parameterless modules of :mod:`engine.nnlib`; ``Input`` nodes
+get none. A module whose kind makes pooling indices returns them too when an
+edge takes them to an ``"indices"`` slot (``kind.makes_indices``,
+``kind.slot_role``).
 
 Initialisation is deterministic: inside :func:`torch.random.fork_rng` (so the
 caller's global generator is left alone), ``torch.manual_seed(seed)`` is set
@@ -16,38 +19,20 @@ constructs its submodules in that same order, so ``torch.manual_seed(seed);
 Net()`` gives the engine's weights too.
 
 :func:`run_trace` runs the graph and can capture every node's
-activation, the channel weights of every ``SqueezeExcitation`` (a forward hook
-on its ``gate``) and the offsets and masks of every ``DeformConv2d`` (a
-forward hook on its ``offset_conv``), calling a progress callback after each
-node. Hooks are registered only for a capturing run, so a plain ``forward``
-pays nothing for them; a plain run drops every tensor after its last use.
+activation and what the catalogue says each kind gives up
+(``kind.captures``: a forward hook on the named submodule per role, e.g. the
+channel weights of a squeeze-excitation's ``gate``, role ``"se_weights"``,
+and the offsets and masks of a deformable conv's ``offset_conv``, role
+``"offsets"``), calling a progress callback after each node. Hooks are
+registered only for a capturing run, so a plain ``forward`` pays nothing for
+them; a plain run drops every tensor after its last use.
 
-Allocator tuning (glibc only). By default glibc serves blocks above a
-dynamic threshold with ``mmap`` and trims the heap top after large frees, so
-a run's activations often land on fresh pages: measured on the default
-example after warm-up, hundreds of minor page faults per run (80-710 per
-plain run, 320-570 per capturing run). The first :func:`build_model`
-therefore calls ``mallopt`` once for the process: ``M_MMAP_THRESHOLD`` = 32
-MiB and ``M_TRIM_THRESHOLD`` = 128 MiB (freed memory up to that amount stays
-with the process for the next run); then a run takes 0-20 faults. The effect
-on time is small and within this shared 2-core machine's noise
-(``bench/capture.py --threads 1``, four alternating processes each way): the
-raw capturing forward took 0.98-1.00x the plain one with the tuning and
-1.01-1.12x without; ``Session.run`` with / without capture 1.06-1.08x with it
-and 1.03-1.17x without. (An earlier figure of 1.15-1.2x without it, taken on
-the raw forward, is not reproduced.) The plain run's times with and without
-it overlap (no slowdown measurable). The designer runs its sessions in an engine process
-(:mod:`.process`), so the tuning applies there, not to the designer's own
-process. Set ``CONVCANVAS_MALLOPT=0`` to leave the allocator alone;
-explicit ``MALLOC_MMAP_THRESHOLD_`` / ``MALLOC_TRIM_THRESHOLD_`` environment
-settings are respected.
+The memory estimate and limit, and the allocator tuning of the first build,
+are in :mod:`.memory`.
 """
 
 from __future__ import annotations
 
-import functools
-import os
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,99 +42,14 @@ import torch.nn as nn
 
 from .. import nnlib
 from ..analysis import Analyzer
+from ..export import INDICES, returns_indices
 from ..graph import Graph, GraphEditError
-from .errors import MemoryLimitError, RuntimeGraphError
+from .errors import RuntimeGraphError
+from .memory import check_memory, default_memory_limit, estimate_bytes, tune_allocator
 
 __all__ = ["GraphModule", "GraphInfo", "Trace", "build_model", "run_trace", "graph_info",
            "estimate_bytes", "default_memory_limit", "check_memory", "feeds_unpool",
            "resolve_class", "as_graph", "split_offsets", "tune_allocator"]
-
-GiB = 1 << 30
-
-
-# -- allocator ------------------------------------------------------------------------
-_ALLOCATOR_TUNED: bool | None = None
-
-
-def tune_allocator() -> bool:
-    """Set glibc's mmap and trim thresholds once (see the module docstring).
-
-    Returns
-    -------
-    bool
-        Whether the thresholds are set (False off glibc, when disabled with
-        ``CONVCANVAS_MALLOPT=0`` or when the environment sets them).
-    """
-    global _ALLOCATOR_TUNED
-    if _ALLOCATOR_TUNED is not None:
-        return _ALLOCATOR_TUNED
-    _ALLOCATOR_TUNED = False
-    if (os.environ.get("CONVCANVAS_MALLOPT", "1") == "0" or not sys.platform.startswith("linux")
-            or "MALLOC_MMAP_THRESHOLD_" in os.environ
-            or "MALLOC_TRIM_THRESHOLD_" in os.environ):
-        return False
-    try:
-        import ctypes
-        libc = ctypes.CDLL(None)
-        libc.gnu_get_libc_version  # noqa: B018 - glibc only (not musl)
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):
-        return False
-    m_trim_threshold, m_mmap_threshold = -1, -3
-    _ALLOCATOR_TUNED = bool(mallopt(m_mmap_threshold, 32 << 20)
-                            and mallopt(m_trim_threshold, 128 << 20))
-    return _ALLOCATOR_TUNED
-
-
-# -- memory ---------------------------------------------------------------------------
-@functools.cache
-def physical_memory() -> int | None:
-    """Physical RAM in bytes (``/proc/meminfo``, else ``os.sysconf``), None if unknown.
-
-    Read once per process (every run checks its memory estimate against it).
-    """
-    try:
-        with open("/proc/meminfo", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("MemTotal:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (AttributeError, OSError, ValueError):
-        return None
-
-
-def default_memory_limit() -> int:
-    """``min(4 GiB, 50 % of physical RAM)`` (4 GiB when the RAM is unknown)."""
-    ram = physical_memory()
-    return 4 * GiB if not ram else min(4 * GiB, ram // 2)
-
-
-def estimate_bytes(result) -> int:
-    """Memory a run needs, from the analysis: activations x 2 plus the weights.
-
-    Parameters
-    ----------
-    result : engine.analysis.AnalysisResult
-        Analysis of a valid graph (float32, batch 1).
-
-    Returns
-    -------
-    int
-        ``2 * result.activation_bytes + 4 * result.total_params``.
-    """
-    return 2 * int(result.activation_bytes) + 4 * int(result.total_params)
-
-
-def check_memory(result, limit: int | None = None, what: str = "running the graph") -> int:
-    """Raise :class:`MemoryLimitError` when the estimate exceeds ``limit``; return it."""
-    estimate = estimate_bytes(result)
-    limit = default_memory_limit() if limit is None else int(limit)
-    if estimate > limit:
-        raise MemoryLimitError(estimate, limit, what)
-    return estimate
 
 
 # -- construction ---------------------------------------------------------------------
@@ -165,11 +65,13 @@ def resolve_class(name: str) -> type[nn.Module]:
 
 
 def feeds_unpool(graph: Graph, node_id: str) -> bool:
-    """Whether ``node_id`` is a MaxPool2d with an edge into port 1 of a MaxUnpool2d."""
-    if graph.nodes[node_id].type != "MaxPool2d":
-        return False
-    return any(e.port == 1 and graph.nodes[e.dst].type == "MaxUnpool2d"
-               for e in graph.successors(node_id))
+    """Whether the node's module returns pooling indices too (``return_indices``).
+
+    Its kind makes them and an edge takes them to an ``"indices"`` slot: the
+    exporter's rule (:func:`engine.export.returns_indices`), so that both
+    build the same modules.
+    """
+    return returns_indices(graph, node_id)
 
 
 def as_graph(graph) -> Graph:
@@ -202,13 +104,28 @@ class GraphInfo:
     shapes: dict[str, tuple[int, ...]]
     sources: dict[str, tuple[str, ...]]
     estimate: int
-    se_nodes: tuple[str, ...] = ()
-    deform_nodes: tuple[str, ...] = ()
+    #: ``(node id, role, submodule)`` of every capture a capturing run hooks,
+    #: from the catalogue (``kind.captures``), in topological order
+    captures: tuple[tuple[str, str, str], ...] = ()
+
+    def capturing(self, role: str) -> tuple[str, ...]:
+        """Ids of the nodes from which a capturing run takes ``role``."""
+        return tuple(nid for nid, r, _ in self.captures if r == role)
+
+
+#: The :class:`Trace` field that keeps each capture role's tensors (the roles of
+#: ``LayerKind.captures``).
+ROLE_FIELDS = {"se_weights": "se_weights", "offsets": "offset_logits"}
 
 
 @dataclass
 class Trace:
-    """Tensors of one run (batch dimension kept); see :func:`run_trace`."""
+    """Tensors of one run (batch dimension kept); see :func:`run_trace`.
+
+    ``se_weights`` holds the output of each node's ``"se_weights"`` capture
+    (the gate: channel weights), ``offset_logits`` that of its ``"offsets"``
+    capture (the offset conv, mask logits included).
+    """
 
     outputs: tuple[torch.Tensor, ...]
     shapes: dict[str, tuple[int, ...]]
@@ -280,9 +197,10 @@ def run_trace(model: GraphModule, inputs: Sequence[torch.Tensor] | Mapping[str, 
         keyed by Input id.
     capture : bool, optional
         Keep every node's activation (the tensor, batch included; for a
-        MaxPool2d that returns indices, its values), the SE channel weights
-        (hook on ``gate``) and the DeformConv2d offset-conv outputs (hook on
-        ``offset_conv``).
+        pool that returns indices, its values) and every capture of
+        ``GraphInfo.captures`` (a hook on the submodule the kind names): SE
+        channel weights in ``Trace.se_weights``, offset-conv outputs in
+        ``Trace.offset_logits``.
     callback : callable, optional
         ``callback(done, total, node_id)`` after each node (Inputs count);
         it may raise :class:`~engine.runtime.errors.RunCancelled` to stop.
@@ -347,21 +265,22 @@ def run_trace(model: GraphModule, inputs: Sequence[torch.Tensor] | Mapping[str, 
 
 
 def _hooks(model: GraphModule, trace: Trace) -> list:
+    """A forward hook on each captured submodule, storing its output in ``trace``."""
     handles = []
-    info = model.__cc__.info
-    for nid in info.se_nodes:
-        def se_hook(_m, _args, out, nid=nid):
-            trace.se_weights[nid] = out
-        handles.append(model._modules[nid].gate.register_forward_hook(se_hook))
-    for nid in info.deform_nodes:
-        def offset_hook(_m, _args, out, nid=nid):
-            trace.offset_logits[nid] = out
-        handles.append(model._modules[nid].offset_conv.register_forward_hook(offset_hook))
+    for nid, role, sub in model.__cc__.info.captures:
+        store = getattr(trace, ROLE_FIELDS[role])
+
+        def hook(_m, _args, out, nid=nid, store=store):
+            store[nid] = out
+        handles.append(model._modules[nid].get_submodule(sub).register_forward_hook(hook))
     return handles
 
 
 def split_offsets(module: nnlib.DeformConv2d, logits: torch.Tensor):
-    """``(offsets, mask or None)`` from the offset conv's output ``[N, ch, Ho, Wo]``."""
+    """``(offsets, mask or None)`` from the offset conv's output ``[N, ch, Ho, Wo]``.
+
+    ``module`` is the module of a kind whose ``"offsets"`` capture gave ``logits``.
+    """
     kh, kw = module.kernel_size
     n = 2 * module.offset_groups * kh * kw
     mask = torch.sigmoid(logits[:, n:]) if module.modulated else None
@@ -418,12 +337,16 @@ def build_model(graph, seed: int = 0, analyzer: Analyzer | None = None, *,
     output_ids = tuple(n for n in node_order if not graph.successors(n))
     types = {n: graph.nodes[n].type for n in node_order}
     sources = {n: tuple(s for _, s in sorted(graph.inputs_of(n).items())) for n in order}
+    for n in order:
+        for role, _sub in graph.nodes[n].kind.captures:
+            if role not in ROLE_FIELDS:
+                raise RuntimeGraphError(f"{n}: internal: unknown capture role {role!r}")
     info = GraphInfo(
         name=graph.name, order=tuple(order), types=types, input_ids=input_ids,
         output_ids=output_ids, shapes={n: tuple(outcomes[n].shape) for n in order},
         sources=sources, estimate=estimate,
-        se_nodes=tuple(n for n in order if types[n] == "SqueezeExcitation"),
-        deform_nodes=tuple(n for n in order if types[n] == "DeformConv2d"))
+        captures=tuple((n, role, sub) for n in order
+                       for role, sub in graph.nodes[n].kind.captures))
 
     steps = []
     model = GraphModule(info, steps)
@@ -451,7 +374,7 @@ def build_model(graph, seed: int = 0, analyzer: Analyzer | None = None, *,
             args = []
             for port in range(len(ports)):
                 src = ports[port]
-                use_indices = (kind.type == "MaxUnpool2d" and port == 1)
+                use_indices = kind.slot_role(port) == INDICES
                 args.append((src, 1) if use_indices else src)
             kwargs = dict(kind.call_kwargs(o.params, o.ins, o.shape))
             steps.append((nid, tuple(args), kwargs, pair, ()))

@@ -3,232 +3,44 @@
 The designer's engine panel must never touch torch objects, so everything
 public here takes and returns numpy arrays, plain numbers and paths:
 
-- :func:`prepare_input` makes the tensor fed to one ``Input``;
 - :func:`run_graph` builds, (optionally) loads weights and runs a graph once;
 - :class:`Session` keeps a built model between runs and adds the
   interactive tools: effective receptive fields, a short offset fit of a
-  ``DeformConv2d`` and a check of exported code against the engine.
+  deformable conv (:mod:`.offsets`) and a check of exported code against the
+  engine.
 
-Input images (:func:`prepare_input`). The whole image is resized to the
-Input's height and width with bilinear interpolation (antialiased when
-shrinking, ``align_corners=False``); the aspect ratio is not preserved and
-nothing is cropped, so every part of the picture reaches the network. Pixel
-values become float32 in [0, 1] (``uint8 / 255``). A 1-channel Input gets
-the luminance ``0.299 R + 0.587 G + 0.114 B`` (ITU-R BT.601), a 3-channel
-Input gets RGB (a grayscale picture is repeated on the three channels). Other
-channel counts and 3D Inputs (with a depth) get a seeded uniform random
-tensor in [0, 1).
+The parts live beside it, each with its own job: :mod:`.inputs` (the tensor
+fed to each Input, :func:`prepare_input`), :mod:`.weights` (weights files),
+:mod:`.offsets` (the offset fit), :mod:`.arrays` (read-only numpy views);
+their public names are importable from here too.
 """
 
 from __future__ import annotations
 
 import math
 import time
-import zipfile
-import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from ..analysis import Analyzer
-from ..atomic import atomic_write
-from ..deform import deform_conv2d
 from ..graph import Graph
 from . import images
-from .build import (
-    GraphModule,
-    as_graph,
-    build_model,
-    check_memory,
-    graph_info,
-    run_trace,
-    split_offsets,
-)
-from .errors import ImageError, RunCancelled, WeightsError
+from . import offsets as offset_fit
+from .arrays import numpy_view as _np
+from .arrays import numpy_view0 as _np0
+from .build import as_graph, build_model, check_memory, graph_info, run_trace, split_offsets
+from .errors import RunCancelled, WeightsError
+from .inputs import DEFAULT_IMAGE, LUMA, prepare_input, uses_image
 from .results import FitResult, LazyStats, NodeStats, RunResult, node_stats
+from .weights import atomic_torch_save, check_state, load_state_dict_file
 
-__all__ = ["DEFAULT_IMAGE", "prepare_input", "run_graph", "RunResult", "NodeStats",
-           "FitResult", "Session", "LazyStats", "node_stats", "load_state_dict_file",
-           "RunCancelled"]
-
-#: The bundled sample image (the command line's default).
-DEFAULT_IMAGE = Path(__file__).resolve().parents[2] / "resources" / "images" / "scene.png"
-
-#: ITU-R BT.601 luma weights.
-LUMA = (0.299, 0.587, 0.114)
-
-
-# -- inputs ---------------------------------------------------------------------------
-def _image_array(image) -> np.ndarray:
-    """An image as float32 ``H x W x C`` (C = 1 or 3) in [0, 1]."""
-    if isinstance(image, (str, Path)):
-        image = images.load_image(image)
-    a = np.asarray(image)
-    if a.ndim == 2:
-        a = a[:, :, None]
-    if a.ndim != 3 or a.shape[2] not in (1, 3, 4) or a.shape[0] < 1 or a.shape[1] < 1:
-        raise ImageError(f"expected an H x W or H x W x 3 image, got an array of shape "
-                         f"{a.shape}")
-    if a.shape[2] == 4:
-        a = a[:, :, :3]
-    if a.dtype == np.uint8:
-        return a.astype(np.float32) / 255.0
-    if a.dtype == np.uint16:
-        return a.astype(np.float32) / 65535.0
-    if a.dtype == bool:
-        return a.astype(np.float32)
-    if not np.issubdtype(a.dtype, np.floating):
-        raise ImageError(f"expected a uint8 or float image, got dtype {a.dtype}")
-    a = a.astype(np.float32)
-    if not np.isfinite(a).all():
-        raise ImageError("the image contains NaN or infinite values")
-    return np.clip(a, 0.0, 1.0)
-
-
-def _input_params(graph: Graph, input_id: str) -> dict:
-    if input_id not in graph.nodes or graph.nodes[input_id].type != "Input":
-        raise ValueError(f"{input_id!r} is not an Input node of the graph")
-    return graph.nodes[input_id].resolved()
-
-
-def _random_seed(seed: int, input_id: str) -> int:
-    """The generator seed of a random input: ``seed`` mixed with the Input's id."""
-    return (int(seed) * 1_000_003 + zlib.crc32(input_id.encode())) % (1 << 63)
-
-
-def uses_image(graph, input_id: str) -> bool:
-    """Whether :func:`prepare_input` feeds an image (not noise) to this Input."""
-    p = _input_params(as_graph(graph), input_id)
-    return images.takes_image(p["channels"], p["depth"])
-
-
-def prepare_input(graph, input_id: str, image=None, seed: int = 0) -> np.ndarray:
-    """The tensor fed to one Input.
-
-    Parameters
-    ----------
-    graph : Graph or dict
-        The graph.
-    input_id : str
-        Id of an ``Input`` node.
-    image : numpy.ndarray or path, optional
-        ``H x W x 3`` or ``H x W`` (``x 4``: alpha dropped), ``uint8`` or
-        float in [0, 1], or an image file. Default: the bundled sample
-        (:data:`DEFAULT_IMAGE`). Ignored for Inputs that get noise.
-    seed : int, optional
-        Seed of the random tensor (mixed with ``input_id``, so two Inputs
-        differ).
-
-    Returns
-    -------
-    numpy.ndarray
-        float32 ``[1, C, H, W]`` (``[1, C, D, H, W]`` for 3D Inputs); see the
-        module docstring for how the image is resized and converted.
-
-    Raises
-    ------
-    ImageError
-        The image cannot be read or is not an image array.
-    """
-    graph = as_graph(graph)
-    p = _input_params(graph, input_id)
-    c, h, w, d = p["channels"], p["height"], p["width"], p["depth"]
-    if d is not None or c not in (1, 3):
-        shape = (1, c, h, w) if d is None else (1, c, d, h, w)
-        gen = torch.Generator().manual_seed(_random_seed(seed, input_id))
-        return torch.rand(shape, generator=gen, dtype=torch.float32).numpy()
-    a = _image_array(DEFAULT_IMAGE if image is None else image)
-    if c == 1 and a.shape[2] == 3:
-        a = a @ np.asarray(LUMA, dtype=np.float32)
-        a = a[:, :, None]
-    elif c == 3 and a.shape[2] == 1:
-        a = np.repeat(a, 3, axis=2)
-    t = torch.from_numpy(np.ascontiguousarray(a.transpose(2, 0, 1)))[None]
-    if tuple(t.shape[2:]) != (h, w):
-        t = F.interpolate(t, size=(h, w), mode="bilinear", align_corners=False,
-                          antialias=True).clamp_(0.0, 1.0)
-    return np.ascontiguousarray(t.numpy(), dtype=np.float32)
-
-
-def _np(t: torch.Tensor) -> np.ndarray:
-    """Read-only numpy view of a CPU tensor (no copy when contiguous)."""
-    a = t.detach().numpy()
-    a.flags.writeable = False
-    return a
-
-
-def _np0(t: torch.Tensor) -> np.ndarray:
-    """Read-only numpy view of ``t[0]`` (batch dropped; numpy indexing is cheaper)."""
-    a = (t.detach() if t.requires_grad else t).numpy()[0]
-    a.flags.writeable = False
-    return a
-
-
-# -- weights --------------------------------------------------------------------------
-def load_state_dict_file(path) -> dict[str, torch.Tensor]:
-    """Read a weights file with ``torch.load(path, weights_only=True)``.
-
-    Raises
-    ------
-    WeightsError
-        Missing or unreadable file, not a file written by ``torch.save``, or
-        not a state dict (a mapping of names to tensors).
-    """
-    p = Path(path)
-    if not p.exists():
-        raise WeightsError("no such file", path)
-    if p.is_dir():
-        raise WeightsError("is a directory, not a weights file", path)
-    try:
-        state = torch.load(p, map_location="cpu", weights_only=True)
-    except Exception as exc:  # any failure means "not readable weights"
-        text = str(exc).strip()
-        if not zipfile.is_zipfile(p):
-            why = "not a torch.save archive"
-        elif "Weights only load failed" in text:
-            why = "it holds objects other than tensors, refused by weights_only=True"
-        else:
-            why = (text.splitlines() or [type(exc).__name__])[0][:160]
-        raise WeightsError(f"not a weights file written by torch.save ({why})",
-                           path) from None
-    if not isinstance(state, Mapping) or not all(
-            isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state.items()):
-        raise WeightsError(f"expected a state dict (parameter name -> tensor), found "
-                           f"{type(state).__name__}", path)
-    return dict(state)
-
-
-def _check_state(model: GraphModule, state: Mapping[str, torch.Tensor], path=None) -> None:
-    own = model.state_dict()
-    missing = [k for k in own if k not in state]
-    unexpected = [k for k in state if k not in own]
-    wrong = [f"{k} (file {list(state[k].shape)}, graph {list(v.shape)})"
-             for k, v in own.items() if k in state and tuple(state[k].shape) != tuple(v.shape)]
-    if not (missing or unexpected or wrong):
-        return
-
-    def some(items):
-        shown = ", ".join(items[:4])
-        return shown + (f" and {len(items) - 4} more" if len(items) > 4 else "")
-    parts = []
-    if missing:
-        parts.append(f"missing keys {some(missing)}")
-    if unexpected:
-        parts.append(f"unexpected keys {some(unexpected)}")
-    if wrong:
-        parts.append(f"shape mismatch {some(wrong)}")
-    raise WeightsError("the weights do not fit this graph: " + "; ".join(parts), path)
-
-
-def _atomic_torch_save(obj, path) -> str:
-    path = Path(path)
-    atomic_write(path, lambda fh: torch.save(obj, fh))
-    return str(path)
+__all__ = ["DEFAULT_IMAGE", "LUMA", "prepare_input", "uses_image", "run_graph", "RunResult",
+           "NodeStats", "FitResult", "Session", "LazyStats", "node_stats",
+           "load_state_dict_file", "RunCancelled"]
 
 
 # -- the session ----------------------------------------------------------------------
@@ -389,7 +201,7 @@ class Session:
             state, path = dict(weights), None
         else:
             state, path = load_state_dict_file(weights), weights
-        _check_state(self.model, state, path)
+        check_state(self.model, state, path)
         try:
             self.model.load_state_dict(state, strict=True)
         except RuntimeError as exc:
@@ -399,7 +211,7 @@ class Session:
     def save_weights(self, path) -> str:
         """Save the ``state_dict`` with ``torch.save`` (atomically); returns the path."""
         state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
-        return _atomic_torch_save(state, path)
+        return atomic_torch_save(state, path)
 
     def state_dict(self) -> dict[str, np.ndarray]:
         """The weights as numpy arrays (copies), keyed like the ``state_dict``."""
@@ -463,23 +275,17 @@ class Session:
     def fit_offsets(self, node_id: str, steps: int = 30,
                     callback: Callable[[int, int, float], Any] | None = None, *,
                     angle: float = 30.0, lr: float = 0.05) -> FitResult:
-        """Train a DeformConv2d's offset conv for a few steps, to watch offsets move.
+        """Train a node's offset conv for a few steps, to watch its offsets move.
 
-        The target is the node's own output when every kernel's sampling grid
-        is rotated by ``angle`` degrees about its centre: offsets
-        ``R(angle) p - p`` for each tap ``p`` (relative to the kernel centre,
-        dilation included), the same at every position, computed with the
-        current main weights (and masks) on the node's current input. A few
-        Adam steps on the offset conv (learning rate ``lr`` for the bias,
-        ``lr / fan_in`` for the weights) minimise the mean squared error to it,
-        normalised by the target's variance; the offsets turn towards the
-        rotated grid. Only the offset conv changes; :meth:`reset_offsets`
-        undoes it.
+        The offsets turn towards the kernel grid rotated by ``angle`` degrees
+        (:mod:`.offsets` says how). Only the offset conv changes;
+        :meth:`reset_offsets` undoes it.
 
         Parameters
         ----------
         node_id : str
-            A DeformConv2d node.
+            A node with learned offsets (its kind captures ``"offsets"``: a
+            deformable conv).
         steps : int, optional
             Adam steps.
         callback : callable, optional
@@ -491,71 +297,12 @@ class Session:
         -------
         FitResult
         """
-        if self.info.types.get(node_id) != "DeformConv2d":
-            raise ValueError(f"{node_id!r} is not a DeformConv2d node")
-        module = self.model.get_submodule(node_id)
-        conv = module.offset_conv
-        self._initial_offsets.setdefault(node_id, {k: v.detach().clone()
-                                                   for k, v in conv.state_dict().items()})
-        src = self.info.sources[node_id][0]
-        with torch.no_grad():
-            trace = run_trace(self.model, self._current_inputs(), until=src)
-            x = trace.activations[src].detach()
-            padded = x if module.pre_pad is None else F.pad(x, module.pre_pad)  # uneven "same"
-            off0, mask0 = split_offsets(module, conv(padded))
-            target_off = self._rotation_offsets(module, angle).to(x.dtype)
-            target_off = target_off.view(1, -1, 1, 1).expand_as(off0).contiguous()
-            mask_t = None if mask0 is None else mask0.detach()
-            target = deform_conv2d(padded, target_off, module.weight, module.bias,
-                                   stride=module.stride, padding=module.padding,
-                                   dilation=module.dilation, mask=mask_t)
-            scale = float(target.var()) + 1e-8
-        fan_in = conv.weight[0].numel()
-        opt = torch.optim.Adam([{"params": [conv.bias], "lr": lr},
-                                {"params": [conv.weight], "lr": lr / fan_in}])
-        losses: list[float] = []
-        done = 0
-        try:
-            with torch.enable_grad():
-                for done in range(1, int(steps) + 1):
-                    opt.zero_grad(set_to_none=True)
-                    loss = F.mse_loss(module(x), target) / scale
-                    losses.append(loss.detach().item())
-                    loss.backward()
-                    opt.step()
-                    if callback is not None:
-                        callback(done, int(steps), losses[-1])
-        except RunCancelled:
-            pass
-        finally:
-            for p in module.parameters():
-                p.grad = None
-        with torch.no_grad():
-            off, mask = split_offsets(module, conv(padded))
-            losses.append(float(F.mse_loss(module(x), target) / scale))
-        return FitResult(node_id, tuple(losses), _np(off[0].clone()),
-                         None if mask is None else _np(mask[0].clone()),
-                         _np(target_off[0, :, 0, 0].clone()), float(angle), done)
-
-    @staticmethod
-    def _rotation_offsets(module, angle: float) -> torch.Tensor:
-        kh, kw = module.kernel_size
-        dh, dw = module.dilation
-        a = math.radians(angle)
-        ca, sa = math.cos(a), math.sin(a)
-        vals = []
-        for i in range(kh):
-            for j in range(kw):
-                py, px = (i - (kh - 1) / 2) * dh, (j - (kw - 1) / 2) * dw
-                ry, rx = ca * py - sa * px, sa * py + ca * px
-                vals.extend((ry - py, rx - px))
-        return torch.tensor(vals * module.offset_groups, dtype=torch.float32)
+        return offset_fit.fit_offsets(self.model, self._current_inputs(), node_id,
+                                   self._initial_offsets, steps, callback, angle=angle, lr=lr)
 
     def reset_offsets(self, node_id: str) -> None:
         """Undo :meth:`fit_offsets` on ``node_id`` (back to the offsets before the first fit)."""
-        saved = self._initial_offsets.pop(node_id, None)
-        if saved is not None:
-            self.model.get_submodule(node_id).offset_conv.load_state_dict(saved)
+        offset_fit.reset_offsets(self.model, node_id, self._initial_offsets)
 
     # -- export check -----------------------------------------------------------------
     def verify_export(self, code: str) -> float:
