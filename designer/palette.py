@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 
 from PySide6.QtCore import QEvent, QMimeData, QPoint, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QDrag, QFont, QFontMetrics, QPainter, QPixmap
+from PySide6.QtGui import QDrag, QFontMetrics, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QLineEdit,
@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from designer import look
 from designer.document import LAYER_MIME
-from designer.style import family_color, family_icon, paint_glyph
 from engine import CATALOGUE, FAMILIES, PRESETS
 
 __all__ = ["PaletteWidget", "PaletteTree", "mime_data", "ordered_presets"]
@@ -45,8 +45,9 @@ def ordered_presets() -> dict[str, list]:
     """``{family: [presets]}`` in ``FAMILIES`` order.
 
     Inside a family, kinds that have named variants come first, each followed
-    by its variants (Conv2d, Dilated, 1×1, Grouped, Depthwise, then
-    ChannelShuffle); otherwise the catalogue order is kept.
+    by its variants (a plain conv, then its dilated, 1×1, grouped and depthwise
+    presets, then the kinds without variants); otherwise the catalogue order
+    is kept.
     """
     groups: dict[str, list] = {f: [] for f in FAMILIES}
     plain = {p.type: p for p in PRESETS if p.name == CATALOGUE[p.type].title}
@@ -68,9 +69,8 @@ def ordered_presets() -> dict[str, list]:
 
 
 def _drag_pixmap(preset, ratio: float) -> QPixmap:
-    """A small rounded chip with the family glyph and the preset name."""
-    font = QFont()
-    font.setBold(True)
+    """A small rounded chip with the kind's tile and the preset name."""
+    font = look.bold_font()
     width = QFontMetrics(font).horizontalAdvance(preset.name) + 44
     height = 30
     pm = QPixmap(int(width * ratio), int(height * ratio))
@@ -78,15 +78,12 @@ def _drag_pixmap(preset, ratio: float) -> QPixmap:
     pm.fill(Qt.GlobalColor.transparent)
     p = QPainter(pm)
     p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-    color = family_color(preset.family)
-    p.setPen(color.darker(115))
-    p.setBrush(QColor("white"))
+    kind = CATALOGUE[preset.type]
+    p.setPen(look.kind_color(kind).darker(115))
+    p.setBrush(look.CARD)
     p.drawRoundedRect(QRectF(0.5, 0.5, width - 1, height - 1), 7, 7)
-    p.setPen(Qt.PenStyle.NoPen)
-    p.setBrush(color)
-    p.drawRoundedRect(QRectF(4, 4, 22, 22), 5, 5)
-    paint_glyph(p, QRectF(7, 7, 16, 16), preset.family, QColor("white"), preset.type)
-    p.setPen(QColor("#1f2430"))
+    look.paint_tile(p, QRectF(4, 4, 22, 22), kind.family, kind.glyph_key())
+    p.setPen(look.INK)
     p.setFont(font)
     p.drawText(QRectF(32, 0, width - 36, height), Qt.AlignmentFlag.AlignVCenter,
                preset.name)
@@ -161,30 +158,29 @@ class PaletteWidget(QWidget):
         self.tree.itemActivated.connect(self._activated)
 
     def _populate(self) -> None:
-        bold = QFont()
-        bold.setBold(True)
+        bold = look.bold_font()
         for family, presets in ordered_presets().items():
             head = QTreeWidgetItem([family])
             head.setFont(0, bold)
             head.setToolTip(0, f"{family}: {len(presets)} layer{'s' * (len(presets) != 1)}")
             head.setSizeHint(0, QSize(0, 21))
             head.setFlags(Qt.ItemFlag.ItemIsEnabled)
-            head.setForeground(0, family_color(family).darker(135))
+            head.setForeground(0, look.family_color(family).darker(135))
             self.tree.addTopLevelItem(head)
             for preset in presets:
+                kind = CATALOGUE[preset.type]
                 item = QTreeWidgetItem([preset.name])
-                item.setIcon(0, family_icon(preset.family, 20, preset.type))
+                item.setIcon(0, look.kind_icon(kind, 20))
                 item.setData(0, PRESET_ROLE, preset)
                 item.setSizeHint(0, QSize(0, 21))
-                kind = CATALOGUE[preset.type]
                 type_line = "" if preset.name == preset.type else \
-                    f"<br><span style='color:#6a7381'>{preset.type}</span>"
+                    "<br>" + look.span(preset.type, look.INK_FAINT)
                 inputs = ("no inputs" if kind.max_inputs == 0 else "1 input" if
                           kind.max_inputs == 1 else f"{kind.min_inputs}+ inputs")
                 item.setToolTip(0, f"<b>{preset.name}</b>{type_line}<p>{preset.doc}</p>"
-                                   f"<span style='color:#6a7381'>{inputs} · drag onto the "
-                                   "canvas, or double-click to add below the selection"
-                                   "</span>")
+                                   + look.span(f"{inputs} · drag onto the canvas, or "
+                                               "double-click to add below the selection",
+                                               look.INK_FAINT))
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
                               | Qt.ItemFlag.ItemIsDragEnabled)
                 head.addChild(item)

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QTreeWidgetItem,
 )
 
-from designer.style import ERROR, WARNING, status_icon
+from designer.look import STATE_COLORS, status_icon
 
 __all__ = ["ProblemsView"]
 
@@ -98,7 +98,7 @@ class ProblemsView(QTreeWidget):
         self.clear()
         items = []
         for level, issues in (("error", result.errors), ("warning", result.warnings)):
-            color = QBrush(ERROR if level == "error" else WARNING)
+            color = QBrush(STATE_COLORS[level])
             for issue in issues:
                 node = issue.node or "graph"
                 message = issue.message

@@ -12,7 +12,6 @@ from functools import lru_cache
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import (
-    QColor,
     QFontMetricsF,
     QPainter,
     QPainterPath,
@@ -23,8 +22,9 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
+from designer import look
+from designer.look import fmt_shape
 from engine import Edge, NodeResult
-from engine.catalogue import fmt_shape
 
 from . import theme
 from .routing import Lane, Route, route
@@ -34,8 +34,8 @@ __all__ = ["EdgeItem", "EdgeLabelItem", "edge_label_texts"]
 #: below this zoom, labels are not drawn (they would be unreadable)
 LABEL_MIN_ZOOM = 0.55  # as the cards switch to their overview (title only)
 _ARROW_L, _ARROW_W = 8.0, 4.2
-_SHAPE_FONT = theme.STRONG_TEXT
-_RF_FONT = theme.BODY_TEXT
+_SHAPE_FONT = look.STRONG_TEXT
+_RF_FONT = look.BODY_TEXT
 
 
 _RF_LABELS: dict[tuple, str] = {}
@@ -80,12 +80,12 @@ def _shape_label(shape: tuple) -> str:
 
 @lru_cache(maxsize=4096)
 def _text_width(text: str, font_key: tuple) -> float:
-    return QFontMetricsF(theme.font(*font_key)).horizontalAdvance(text)
+    return QFontMetricsF(look.font(*font_key)).horizontalAdvance(text)
 
 
 @lru_cache(maxsize=8)
 def _line_height(font_key: tuple) -> float:
-    return QFontMetricsF(theme.font(*font_key)).height()
+    return QFontMetricsF(look.font(*font_key)).height()
 
 
 @lru_cache(maxsize=4096)
@@ -161,8 +161,8 @@ class EdgeLabelItem(QGraphicsItem):
                 continue
             st = QStaticText(text)
             st.setTextFormat(Qt.TextFormat.PlainText)
-            st.prepare(font=theme.font(*f))
-            out.append((st, f, theme.INK if f is _SHAPE_FONT else theme.INK_SOFT))
+            st.prepare(font=look.font(*f))
+            out.append((st, f, look.INK if f is _SHAPE_FONT else look.INK_SOFT))
         return tuple(out)
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
@@ -178,12 +178,12 @@ class EdgeLabelItem(QGraphicsItem):
             self._st = self._layout()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         selected = self.edge.isSelected()
-        painter.setPen(QPen(theme.ACCENT if selected else QColor("#dfe3ea"), 1.0))
-        painter.setBrush(theme.LABEL_BG)
+        painter.setPen(QPen(look.ACCENT if selected else look.LABEL_BORDER, 1.0))
+        painter.setBrush(look.LABEL_BG)
         painter.drawRoundedRect(self._rect.adjusted(0.5, 0.5, -0.5, -0.5), 4, 4)
         y = self.PAD_Y
         for st, f, color in self._st:
-            painter.setFont(theme.font(*f))
+            painter.setFont(look.font(*f))
             painter.setPen(color)
             painter.drawStaticText(QPointF(self.PAD_X, y), st)
             y += _line_height(f)
@@ -387,16 +387,15 @@ class EdgeItem(QGraphicsItem):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         selected = self.isSelected()
         if self.highlight:
-            halo = QColor(theme.ACCENT)
-            halo.setAlpha(50)
-            painter.setPen(QPen(halo, 9, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+            painter.setPen(QPen(look.with_alpha(look.ACCENT, 50), 9, Qt.PenStyle.SolidLine,
+                                Qt.PenCapStyle.RoundCap))
             painter.drawPath(self._path)
         if self.highlight or selected:
-            color, width = theme.ACCENT, 2.2
+            color, width = look.ACCENT, 2.2
         elif self._hover:
-            color, width = QColor("#5b677a"), 2.0
+            color, width = look.EDGE_HOVER, 2.0
         else:
-            color, width = (theme.EDGE if self.live else theme.EDGE_DIM), 1.6
+            color, width = (look.EDGE if self.live else look.EDGE_DIM), 1.6
         pen = QPen(color, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
                    Qt.PenJoinStyle.RoundJoin)
         if not self.live:

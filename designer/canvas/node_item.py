@@ -13,7 +13,6 @@ import math
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import (
-    QColor,
     QFont,
     QFontMetricsF,
     QPainter,
@@ -23,14 +22,14 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
+from designer import look
+from designer.look import fmt_count, fmt_count_long, fmt_shape, paint_glyph
 from engine import Issue, Node, NodeResult
-from engine.catalogue import fmt_shape
 
 from . import theme
-from .glyphs import glyph
 from .port_item import PortItem
 
-__all__ = ["NodeItem", "fmt_count"]
+__all__ = ["NodeItem"]
 
 #: below this zoom a card shows its title only, in a larger font
 OVERVIEW_ZOOM = 0.55
@@ -46,22 +45,13 @@ _CARD = QRectF(-_W / 2, -_H / 2, _W, _H)
 _BOUNDS = _CARD.adjusted(-9, -9, 9, 9)
 _SHAPE = QPainterPath()
 _SHAPE.addRoundedRect(_CARD, 8, 8)
-
-
-def fmt_count(n: int | None) -> str:
-    """``2432`` -> ``2.4k``; ``1234567`` -> ``1.2M``."""
-    if n is None:
-        return ""
-    for div, unit in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if n >= div:
-            v = n / div
-            return f"{v:.1f}{unit}" if v < 100 else f"{v:.0f}{unit}"
-    return str(n)
+#: the glyph's box, centred on the disc (the glyph fills about 0.7 of it)
+_GLYPH_BOX = QRectF(-9.5, -9.5, 19, 19)
 
 
 def _static(text: str, size: tuple, width: float) -> tuple[QStaticText, QFont]:
     """Elided, laid-out text and the font it must be drawn with."""
-    f = theme.font(*size)
+    f = look.font(*size)
     shown = QFontMetricsF(f).elidedText(text, Qt.TextElideMode.ElideRight, width)
     st = QStaticText(shown)
     st.setTextFormat(Qt.TextFormat.PlainText)
@@ -200,12 +190,12 @@ class NodeItem(QGraphicsItem):
         kind = self.kind
         width = _TEXT_R - _TEXT_X
         summary, count = self._card_texts()
-        count_st = _static(count, theme.BODY_TEXT, width) if count else None
+        count_st = _static(count, look.BODY_TEXT, width) if count else None
         count_w = count_st[0].size().width() + 8 if count_st is not None else 0
         self._texts = (
-            _static(kind.title, theme.TITLE_TEXT, width),
-            _static(self.node.id, theme.BODY_TEXT, width - count_w),
-            _static(summary, theme.BODY_TEXT, width) if summary else None,
+            _static(kind.title, look.TITLE_TEXT, width),
+            _static(self.node.id, look.BODY_TEXT, width - count_w),
+            _static(summary, look.BODY_TEXT, width) if summary else None,
             count_st,
         )
 
@@ -217,17 +207,17 @@ class NodeItem(QGraphicsItem):
             if r.shape is not None:
                 rows.append(f"output {fmt_shape(r.shape)}")
             if r.params is not None:
-                rows.append(f"{r.params:,} parameters · {r.macs:,} MACs")
+                rows.append(f"{fmt_count_long(r.params)} parameters · "
+                            f"{fmt_count_long(r.macs)} MACs")
             if r.rf is not None:
                 rows.append(html.escape(r.rf.label()))
         if self.error is not None:
-            rows.append(f"<span style='color:{theme.ERROR.name()}'>✖ "
-                        f"{html.escape(self.error.message, quote=False)}</span>")
+            rows.append(look.span(f"✖ {html.escape(self.error.message, quote=False)}",
+                                  look.ERROR))
         for w in self.warnings:
-            rows.append(f"<span style='color:#b45309'>⚠ {html.escape(w.message, quote=False)}"
-                        "</span>")
+            rows.append(look.span(f"⚠ {html.escape(w.message, quote=False)}", look.WARNING))
         if kind.doc and self.error is None and not self.warnings:
-            rows.append(f"<span style='color:#6b7280'>{html.escape(kind.doc)}</span>")
+            rows.append(look.span(html.escape(kind.doc), look.INK_FAINT))
         return "<br>".join(rows)
 
     # -- QGraphicsItem -----------------------------------------------------------------
@@ -260,33 +250,29 @@ class NodeItem(QGraphicsItem):
         selected. Below :data:`OVERVIEW_ZOOM` only the title is drawn, larger.
         """
         rect = self.card_rect()
-        color = theme.family_color(self.kind.family)
+        color = look.kind_color(self.kind)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         # soft shadow
         painter.setPen(Qt.PenStyle.NoPen)
         for dy, grow, alpha in ((3.0, 1.5, 14), (1.5, 0.5, 22)):
-            c = QColor(theme.SHADOW)
-            c.setAlpha(alpha)
-            painter.setBrush(c)
+            painter.setBrush(look.with_alpha(look.SHADOW, alpha))
             painter.drawRoundedRect(rect.adjusted(-grow, -grow + dy, grow, grow + dy), 9, 9)
         selected = self.isSelected()
         if selected:
-            halo = QColor(theme.ACCENT)
-            halo.setAlpha(55)
-            painter.setBrush(halo)
+            painter.setBrush(look.with_alpha(look.ACCENT, 55))
             painter.drawRoundedRect(rect.adjusted(-4.5, -4.5, 4.5, 4.5), 11, 11)
         # card
         if self.error is not None:
-            border, width = theme.ERROR, 2.0
+            border, width = look.ERROR, 2.0
         elif self.warnings:
-            border, width = theme.WARNING, 2.0
+            border, width = look.WARNING, 2.0
         elif selected:
-            border, width = theme.ACCENT, 1.6
+            border, width = look.ACCENT, 1.6
         elif self._hover:
-            border, width = QColor("#aab3c2"), 1.2
+            border, width = look.CARD_HOVER, 1.2
         else:
-            border, width = theme.CARD_BORDER, 1.0
-        painter.setBrush(theme.CARD)
+            border, width = look.CARD_BORDER, 1.0
+        painter.setBrush(look.CARD)
         painter.setPen(QPen(border, width))
         painter.drawRoundedRect(rect, 8, 8)
         # family stripe
@@ -304,17 +290,9 @@ class NodeItem(QGraphicsItem):
             return
         # glyph on a tinted disc
         centre = QPointF(rect.left() + _GLYPH_X, 0)
-        tint = QColor(color)
-        tint.setAlpha(30)
-        painter.setBrush(tint)
+        painter.setBrush(look.with_alpha(color, 30))
         painter.drawEllipse(centre, _GLYPH_R, _GLYPH_R)
-        painter.save()
-        painter.translate(centre)
-        painter.setPen(QPen(color, 1.5, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
-                            Qt.PenJoinStyle.RoundJoin))
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawPath(glyph(self.kind.family))
-        painter.restore()
+        paint_glyph(painter, _GLYPH_BOX.translated(centre), self.kind.glyph_key(), color)
         self._paint_text(painter)
         self._paint_badge(painter, rect)
 
@@ -322,13 +300,13 @@ class NodeItem(QGraphicsItem):
         """Zoomed out: the title alone, large enough to read."""
         text_rect = rect.adjusted(14, 0, -8, 0)
         px = min(30.0, 12.0 / max(lod, 0.05))
-        f = theme.font(px, QFont.Weight.DemiBold)
+        f = look.font(px, QFont.Weight.DemiBold)
         width = QFontMetricsF(f).horizontalAdvance(self.kind.title)
         if width > text_rect.width():  # shrink a little rather than elide (whole pixels)
-            f = theme.font(math.floor(max(px * 0.6, px * text_rect.width() / width)),
+            f = look.font(math.floor(max(px * 0.6, px * text_rect.width() / width)),
                            QFont.Weight.DemiBold)
         painter.setFont(f)
-        painter.setPen(theme.INK)
+        painter.setPen(look.INK)
         shown = QFontMetricsF(f).elidedText(self.kind.title, Qt.TextElideMode.ElideRight,
                                             text_rect.width())
         painter.drawText(text_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
@@ -339,22 +317,22 @@ class NodeItem(QGraphicsItem):
             self._layout_text()
         title, ident, summary, count = self._texts
         y_title, y_id, y_summary = _LINES
-        _draw(painter, title, QPointF(_TEXT_X, y_title), theme.INK)
-        _draw(painter, ident, QPointF(_TEXT_X, y_id), theme.INK_FAINT)
+        _draw(painter, title, QPointF(_TEXT_X, y_title), look.INK)
+        _draw(painter, ident, QPointF(_TEXT_X, y_id), look.INK_FAINT)
         if summary is not None:
-            _draw(painter, summary, QPointF(_TEXT_X, y_summary), theme.INK_SOFT)
+            _draw(painter, summary, QPointF(_TEXT_X, y_summary), look.INK_SOFT)
         if count is not None:
             _draw(painter, count, QPointF(_TEXT_R - count[0].size().width(), y_id),
-                  theme.INK_FAINT)
+                  look.INK_FAINT)
 
     def _paint_badge(self, painter: QPainter, rect: QRectF) -> None:
         if self.error is not None or self.warnings:
-            badge = theme.ERROR if self.error is not None else theme.WARNING
+            badge = look.ERROR if self.error is not None else look.WARNING
             c = QPointF(rect.right() - 1, rect.top() + 1)
-            painter.setPen(QPen(theme.CARD, 1.5))
+            painter.setPen(QPen(look.CARD, 1.5))
             painter.setBrush(badge)
             painter.drawEllipse(c, 7.5, 7.5)
-            painter.setPen(QPen(theme.CARD, 1.8, Qt.PenStyle.SolidLine,
+            painter.setPen(QPen(look.CARD, 1.8, Qt.PenStyle.SolidLine,
                                 Qt.PenCapStyle.RoundCap))
             painter.drawLine(QPointF(c.x(), c.y() - 3.6), QPointF(c.x(), c.y() + 0.8))
             painter.drawPoint(QPointF(c.x(), c.y() + 3.4))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen, QStaticText
+from PySide6.QtGui import QBrush, QPainter, QPainterPath, QPen, QStaticText
 from PySide6.QtWidgets import QGraphicsItem
+
+from designer import look
 
 from . import theme
 
@@ -27,7 +29,7 @@ class PortItem(QGraphicsItem):
     index : int
         Input slot number (0 for the output).
     name : str or None
-        Slot name shown next to the port (``MaxUnpool2d``: ``x``, ``indices``).
+        Slot name shown next to the port (the catalogue's ``slots``, e.g. ``x``, ``indices``).
     """
 
     def __init__(self, node, output: bool, index: int = 0, name: str | None = None):
@@ -43,7 +45,7 @@ class PortItem(QGraphicsItem):
         self._name_text = QStaticText(name) if name else None
         self._bounds = QRectF(-_HIT_R, -_HIT_R, 2 * _HIT_R, 2 * _HIT_R)
         if self._name_text is not None:
-            self._name_text.prepare(font=theme.font(*theme.SMALL_TEXT))
+            self._name_text.prepare(font=look.font(*look.SMALL_TEXT))
             size = self._name_text.size()
             self._bounds = self._bounds.united(
                 QRectF(6, -8 - size.height(), size.width() + 2, size.height() + 2))
@@ -103,22 +105,20 @@ class PortItem(QGraphicsItem):
 
         The dot is filled when connected, hovered or marked, hollow otherwise.
         """
-        color = theme.family_color(self.node.kind.family)
+        color = look.kind_color(self.node.kind)
         big = self._hover or self.mark is not None
         r = theme.PORT_R + (1.5 if big else 0.0)
         if self.mark is not None:
-            ring = theme.ACCENT if self.mark == "ok" else theme.ERROR
-            halo = QColor(ring)
-            halo.setAlpha(60)
+            ring = look.ACCENT if self.mark == "ok" else look.ERROR
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(halo)
+            painter.setBrush(look.with_alpha(ring, 60))
             painter.drawEllipse(QPointF(0, 0), r + 4, r + 4)
             color = ring
         painter.setPen(QPen(color, 1.6))
-        painter.setBrush(QBrush(color if (self.connected or big) else theme.CARD))
+        painter.setBrush(QBrush(color if (self.connected or big) else look.CARD))
         painter.drawEllipse(QPointF(0, 0), r, r)
         if self._name_text is not None:
-            painter.setPen(theme.INK_FAINT)
-            painter.setFont(theme.font(*theme.SMALL_TEXT))
+            painter.setPen(look.INK_FAINT)
+            painter.setFont(look.font(*look.SMALL_TEXT))
             painter.drawStaticText(QPointF(7, -9 - self._name_text.size().height()),
                                    self._name_text)

@@ -15,11 +15,10 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPalette
 
+from designer import look
+
 __all__ = ["BarChart"]
 
-_POSITIVE = (70, 130, 200)
-_NEGATIVE = (210, 110, 70)
-_SELECTED = (250, 190, 40)
 
 
 class BarChart(pg.PlotWidget):
@@ -118,9 +117,10 @@ class BarChart(pg.PlotWidget):
         brushes = []
         for i in self.order:
             if i == self.selected:
-                brushes.append(pg.mkBrush(_SELECTED))
+                brushes.append(pg.mkBrush(look.BAR_SELECTED))
             else:
-                brushes.append(pg.mkBrush(_POSITIVE if self.values[i] >= 0 else _NEGATIVE))
+                brushes.append(pg.mkBrush(look.BAR_POSITIVE if self.values[i] >= 0
+                                          else look.BAR_NEGATIVE))
         self.bars.setOpts(x=np.arange(shown.size), height=shown, width=0.8, brushes=brushes,
                           pens=[pg.mkPen(None)] * shown.size)
 

@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from designer import look
+
 from .highlighter import PythonHighlighter
 
 __all__ = ["CodeTab", "TOLERANCE"]
@@ -170,18 +172,17 @@ class CodeTab(QWidget):
         self.verify_button.setEnabled(self.ok)
         if diff <= TOLERANCE:
             self._say(
-                f"<span style='color:#2e7d32'><b>max |Δ| = {diff:.1e} ✓</b></span> the "
+                f"{look.span(f'<b>max |Δ| = {diff:.1e} ✓</b>', look.OK)} the "
                 "exported class gives the engine's outputs (with the same weights).")
         else:
             self._say(
-                f"<span style='color:#c62828'><b>max |Δ| = {diff:.2g} ✗</b></span> the "
+                f"{look.span(f'<b>max |Δ| = {diff:.2g} ✗</b>', look.ERROR)} the "
                 f"exported class differs from the engine by more than {TOLERANCE:g}.")
 
     def verify_failed(self, message: str, _tb: str = "") -> None:
         """Show why the check could not run."""
         self.verify_button.setEnabled(self.ok)
-        self._say(f"<span style='color:#c62828'><b>Verify failed ✗</b></span> "
-                            f"{escape(message)}")
+        self._say(f"{look.span('<b>Verify failed ✗</b>', look.ERROR)} {escape(message)}")
 
     # -- internals ---------------------------------------------------------------------
     def _say(self, text: str) -> None:

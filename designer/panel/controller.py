@@ -6,14 +6,8 @@ the weights (seeded random or loaded from a file), the last
 every torch job is driven. The designer never imports torch, and start-up
 never loads it: the first run (or the first image preview) does.
 
-Where torch runs (:func:`runtime`): by default in an engine process
-(:mod:`engine.runtime.process`), a child that holds the
-:class:`~engine.runtime.Session`; the worker thread only waits for its
-answers, so loading torch and running the graph never hold the GIL that the
-UI thread needs (in a thread of this process, importing torch alone blocked
-the UI for 45 ms or more, see :func:`load_runtime_here`). With
-``CONVCANVAS_ENGINE_PROCESS=0``, or where a child process cannot serve it
-(not POSIX), the session lives in the worker thread of this process instead.
+Where torch runs (an engine process by default) is :mod:`.engine_runtime`'s
+business; its functions are importable from here too.
 
 Every job takes a snapshot of the UI-side state when it is submitted; the
 session is rebuilt when the graph (ignoring node positions), the seed or the
@@ -23,20 +17,20 @@ that held it has stopped (it is restarted on the next job).
 
 from __future__ import annotations
 
-import ctypes
-import gc
-import importlib.util
-import json
-import os
-import sys
-import threading
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
+from .engine_runtime import (
+    load_runtime_here,
+    preload_torch_libraries,
+    runtime,
+    runtime_loaded,
+    use_engine_process,
+)
+from .snapshot import SessionSpec, Spec, State, graph_key, node_params
 from .worker import JobContext, JobRunner
 
 __all__ = ["RunController", "SAMPLES_DIR", "graph_key", "runtime", "runtime_loaded",
@@ -45,181 +39,6 @@ __all__ = ["RunController", "SAMPLES_DIR", "graph_key", "runtime", "runtime_load
 #: the bundled sample images
 SAMPLES_DIR = Path(__file__).resolve().parents[2] / "resources" / "images"
 DEFAULT_SAMPLE = SAMPLES_DIR / "scene.png"
-
-
-#: torch's shared libraries, in dependency order (``torch/lib``; the ones present are loaded)
-TORCH_LIBRARIES = ("libgomp.so.1", "libc10.so", "libtorch_cpu.so", "libtorch.so", "libshm.so",
-                   "libtorch_python.so")
-
-_runtime_lock = threading.Lock()
-_remote = None
-
-
-def use_engine_process() -> bool:
-    """Whether torch runs in an engine process (default where it can) or in this one."""
-    if os.environ.get("CONVCANVAS_ENGINE_PROCESS", "1") == "0":
-        return False
-    from engine.runtime import process  # torch-free
-
-    return process.available()
-
-
-def runtime():
-    """What the jobs use of :mod:`engine.runtime` (``Session``, ``prepare_input``, ...).
-
-    An :class:`engine.runtime.process.RemoteRuntime` (the engine process of
-    this interpreter, started by its first request), or, without one, the
-    module itself loaded in this process by :func:`load_runtime_here`. Call
-    it from the worker thread.
-    """
-    global _remote
-    if not use_engine_process():
-        return load_runtime_here()
-    with _runtime_lock:
-        if _remote is None:
-            from engine.runtime.process import RemoteRuntime
-
-            _remote = RemoteRuntime()
-        return _remote
-
-
-def runtime_loaded() -> bool:
-    """Whether torch is loaded where the jobs run (else the next job loads it first)."""
-    if not use_engine_process():
-        return "torch" in sys.modules
-    return _remote is not None and _remote.process.ready
-
-
-def load_runtime_here():
-    """:mod:`engine.runtime`, with torch imported into this process (worker thread).
-
-    For when there is no engine process. Loading torch must not stall the UI
-    thread, which needs the GIL for every Python slot and timer it runs, so
-    the first call:
-
-    - tells torch's OpenMP threads to sleep rather than spin while idle and to
-      leave one core to the UI thread (unless the user set these variables):
-      spinning threads preempted by the UI made runs up to 30 times slower on
-      a 2-core machine and stalled the UI;
-    - loads torch's shared libraries first with :func:`preload_torch_libraries`
-      (``dlopen`` called through ctypes, which releases the GIL; the import
-      of an extension module holds it: 300-700 ms for ``libtorch_cpu.so``);
-    - imports with the cyclic garbage collector paused, then moves everything
-      alive to the permanent generation (:func:`gc.freeze`): full collections
-      during the import held the GIL for 20-100 ms each, and a full collection
-      after it (in any thread, the UI's included) walks torch's 150 000 objects
-      for 170-200 ms. Cycles among the objects alive at that moment are never
-      collected afterwards (a small, bounded cost).
-
-    What remains cannot be split: ``torch._C``'s module initialisation holds
-    the GIL for about 45 ms of CPU time here (30-50 ms stalls of the UI thread
-    on a quiet machine, more under load), which is why the designer runs torch
-    in an engine process by default.
-    """
-    if "torch" not in sys.modules or "engine.runtime.run" not in sys.modules:
-        with _runtime_lock:
-            if "torch" not in sys.modules:
-                from engine.runtime.process import torch_thread_defaults
-
-                for key, value in torch_thread_defaults().items():
-                    os.environ.setdefault(key, value)
-                preload_torch_libraries()
-            collecting = gc.isenabled()
-            gc.disable()
-            try:
-                import engine.runtime.run  # noqa: F401 - torch
-            finally:
-                gc.freeze()
-                if collecting:
-                    gc.enable()
-    import engine.runtime
-
-    return engine.runtime
-
-
-def preload_torch_libraries() -> list[str]:
-    """``dlopen`` torch's shared libraries without holding the GIL (Linux only).
-
-    CPython holds the GIL while it loads an extension module, and loading
-    ``torch._C`` maps and relocates ``libtorch_cpu.so`` (400 MB) and its
-    companions. Loaded beforehand with a ctypes *call* of ``dlopen``
-    (``RTLD_NOW | RTLD_LOCAL``, the flags the import would use; ctypes releases
-    the GIL around foreign calls, but not in ``ctypes.CDLL``), the import finds
-    them in memory. Their static initialisers do not use the Python C API (they
-    load in a process whose interpreter is not initialised). Does nothing when
-    torch is already imported, not installed, or the platform is not Linux.
-
-    Returns
-    -------
-    list of str
-        The libraries loaded.
-    """
-    if "torch" in sys.modules or not sys.platform.startswith("linux"):
-        return []
-    try:
-        spec = importlib.util.find_spec("torch")  # finds the package without importing it
-    except (ImportError, ValueError):
-        return []
-    if spec is None or not spec.origin:
-        return []
-    folder = Path(spec.origin).parent / "lib"
-    try:
-        dlopen = ctypes.CDLL(None).dlopen
-    except (OSError, AttributeError):
-        return []
-    dlopen.argtypes = [ctypes.c_char_p, ctypes.c_int]
-    dlopen.restype = ctypes.c_void_p
-    loaded = []
-    for name in TORCH_LIBRARIES:
-        path = folder / name
-        if path.is_file() and dlopen(os.fsencode(path), os.RTLD_NOW | os.RTLD_LOCAL):
-            loaded.append(name)
-    return loaded
-
-
-def graph_key(data: dict) -> str:
-    """What decides the built model: node ids, types, params (in order) and edges."""
-    nodes = [(n["id"], n["type"], n.get("params", {})) for n in data.get("nodes", [])]
-    edges = sorted((e["from"], e["to"], e.get("port", 0)) for e in data.get("edges", []))
-    return json.dumps([nodes, edges], sort_keys=True, default=str)
-
-
-class _State(NamedTuple):
-    """What a result was computed with (equal to :meth:`current_state`: still current)."""
-
-    graph_key: str
-    seed: int
-    weights: str | None
-    image_token: int
-    weights_gen: int
-    fit_count: int
-
-
-class _SessionSpec(NamedTuple):
-    """What the worker's session was built with (another one: build a new session)."""
-
-    graph_key: str
-    seed: int
-    weights: str | None
-    weights_gen: int
-
-
-@dataclass
-class _Spec:
-    """A snapshot of the UI-side state, taken when a job is submitted."""
-
-    graph: dict
-    key: str
-    seed: int
-    weights: str | None
-    image_path: Path | None
-    image: np.ndarray | None
-    image_token: int
-    weights_gen: int = 0
-    fit_count: int = 0
-    notes: list[str] = field(default_factory=list)
-    rebuilt: bool = False
-    dropped: bool = False
 
 
 class RunController(QObject):
@@ -279,7 +98,7 @@ class RunController(QObject):
         self.result = None
         #: node id -> parameters (as in ``to_dict``) of the graph the last result ran
         self.result_params: dict[str, dict] | None = None
-        self.result_state: _State | None = None
+        self.result_state: State | None = None
         self.inputs: dict[str, np.ndarray] | None = None
         self.last_error: tuple[str, str] | None = None
         self.fitted: set[str] = set()
@@ -289,7 +108,7 @@ class RunController(QObject):
         self._fit_count = 0
         # worker-thread state (touched only inside jobs)
         self._session = None
-        self._session_spec: _SessionSpec | None = None
+        self._session_spec: SessionSpec | None = None
         self._session_token = -1
 
     # -- state -------------------------------------------------------------------------
@@ -313,26 +132,26 @@ class RunController(QObject):
         self.inputs = None
         self.fitted.clear()
 
-    def current_state(self) -> _State | None:
+    def current_state(self) -> State | None:
         """What a run now would use: graph (positions aside), seed, weights, image."""
         if self.doc is None:
             return None
-        return _State(graph_key(self.doc.graph.to_dict()), self.seed, self.weights_path,
+        return State(graph_key(self.doc.graph.to_dict()), self.seed, self.weights_path,
                       self._image_token, self._weights_gen, self._fit_count)
 
     def node_changed_since_run(self, node_id: str) -> bool:
         """Whether ``node_id``'s parameters differ from those of the last run (or it is new)."""
         if self.result_params is None or self.doc is None or node_id not in self.doc.graph.nodes:
             return True
-        return self.result_params.get(node_id) != _node_params(self.doc.graph.to_dict(), node_id)
+        return self.result_params.get(node_id) != node_params(self.doc.graph.to_dict(), node_id)
 
     def result_is_current(self) -> bool:
         """True when the last run used the current graph, weights and image."""
         return self.result is not None and self.result_state == self.current_state()
 
-    def _state_of(self, spec: _Spec) -> _State:
+    def _state_of(self, spec: Spec) -> State:
         """The state a job ran with (worker side: the weights actually loaded)."""
-        return _State(spec.key, spec.seed, self._session_spec.weights, spec.image_token,
+        return State(spec.key, spec.seed, self._session_spec.weights, spec.image_token,
                       spec.weights_gen, spec.fit_count)
 
     @property
@@ -350,9 +169,9 @@ class RunController(QObject):
             text += " · offsets fitted: " + ", ".join(sorted(self.fitted))
         return text
 
-    def _spec(self) -> _Spec:
+    def _spec(self) -> Spec:
         data = self.doc.graph.to_dict()
-        return _Spec(data, graph_key(data), self.seed, self.weights_path, self.image_path,
+        return Spec(data, graph_key(data), self.seed, self.weights_path, self.image_path,
                      self.image, self._image_token, self._weights_gen, self._fit_count)
 
     # -- jobs ---------------------------------------------------------------------------
@@ -400,7 +219,7 @@ class RunController(QObject):
 
     def run(self) -> bool:
         """Run the current graph on the current image; False if there is no document."""
-        def job(ctx: JobContext, spec: _Spec):
+        def job(ctx: JobContext, spec: Spec):
             session = self._ready(ctx, spec)  # imports the runtime (and torch) first
             ctx.cancel_exception = runtime().RunCancelled
             result = session.run(None, ctx.progress, keep_input=True)
@@ -425,7 +244,7 @@ class RunController(QObject):
         on_fail : callable, optional
             ``on_fail(message, traceback)`` instead of the :attr:`failed` signal.
         """
-        def job(ctx: JobContext, spec: _Spec):
+        def job(ctx: JobContext, spec: Spec):
             prepare_input = runtime().prepare_input
             image = self._pixels(spec)
             graph = self._graph(spec)
@@ -469,7 +288,7 @@ class RunController(QObject):
         """Load a ``.pt`` state dict (``weights_only=True``); errors keep the old weights."""
         path = str(path)
 
-        def job(ctx: JobContext, spec: _Spec):
+        def job(ctx: JobContext, spec: Spec):
             session = self._ready(ctx, spec)
             session.load_weights(path)
             self._session_spec = self._session_spec._replace(weights=path)
@@ -483,7 +302,7 @@ class RunController(QObject):
 
     def save_weights(self, path) -> None:
         """Save the current weights (what the last run used) to ``path``."""
-        def job(ctx: JobContext, spec: _Spec):
+        def job(ctx: JobContext, spec: Spec):
             return self._ready(ctx, spec).save_weights(path)
         self._submit("save weights", job, lambda p: self.weightsSaved.emit(str(p)))
 
@@ -498,7 +317,7 @@ class RunController(QObject):
         # (from the engine process) instead of returning its FitResult
         taken: list[tuple[int, float]] = []
 
-        def job(ctx: JobContext, spec: _Spec):
+        def job(ctx: JobContext, spec: Spec):
             session = self._ready(ctx, spec)  # imports the runtime (and torch) first
             ctx.cancel_exception = runtime().RunCancelled
 
@@ -542,7 +361,7 @@ class RunController(QObject):
         """Compute the effective receptive field of ``index`` of ``node_id`` in the worker."""
         self.jobs.cancel("erf")  # only the latest request matters
 
-        def job(ctx: JobContext, spec: _Spec):
+        def job(ctx: JobContext, spec: Spec):
             session = self._ready(ctx, spec)
             ctx.check()
             return session.effective_rf(node_id, tuple(index), input_id)
@@ -550,7 +369,7 @@ class RunController(QObject):
 
     def verify(self, code: str, on_done, on_fail) -> None:
         """Run ``code`` (exported PyTorch) against the engine on the current input."""
-        def job(ctx: JobContext, spec: _Spec):
+        def job(ctx: JobContext, spec: Spec):
             return self._ready(ctx, spec).verify_export(code)
         self._submit("verify", job, on_done, on_fail=on_fail)
 
@@ -561,7 +380,7 @@ class RunController(QObject):
             self.failed.emit(job, message)
         return handler
 
-    def _notes(self, spec: _Spec) -> None:
+    def _notes(self, spec: Spec) -> None:
         """UI-side consequences of what a job found (model rebuilt, weights dropped)."""
         for note in spec.notes:
             self.notice.emit(note)
@@ -576,11 +395,11 @@ class RunController(QObject):
             self.weightsChanged.emit(self.weights_text())
 
     @staticmethod
-    def _graph(spec: _Spec):
+    def _graph(spec: Spec):
         from engine import Graph
         return Graph.from_dict(spec.graph)
 
-    def _pixels(self, spec: _Spec):
+    def _pixels(self, spec: Spec):
         """The image pixels (loaded in the worker the first time)."""
         if spec.image is not None or spec.image_path is None:
             return spec.image
@@ -589,12 +408,12 @@ class RunController(QObject):
             self.image = pixels  # plain attribute store; read by later specs
         return pixels
 
-    def _ready(self, ctx: JobContext, spec: _Spec):
+    def _ready(self, ctx: JobContext, spec: Spec):
         """The session for ``spec`` (rebuilt if needed) with the current image as input."""
         if not runtime_loaded() and ctx.name in ("run", "fit"):
             ctx.progress(0, 1, "loading PyTorch")
         rt = runtime()
-        want = _SessionSpec(spec.key, spec.seed, spec.weights, spec.weights_gen)
+        want = SessionSpec(spec.key, spec.seed, spec.weights, spec.weights_gen)
         if self._session is None or self._session_spec != want or \
                 not getattr(self._session, "alive", True):
             if ctx.name in ("run", "fit"):
@@ -611,7 +430,7 @@ class RunController(QObject):
                     spec.notes.append(f"The weights file no longer fits the graph, using "
                                       f"random weights (seed {spec.seed}): {exc}")
             self._session = session
-            self._session_spec = _SessionSpec(spec.key, spec.seed, loaded, spec.weights_gen)
+            self._session_spec = SessionSpec(spec.key, spec.seed, loaded, spec.weights_gen)
             self._session_token = -1
             spec.rebuilt = True
         if self._session_token != spec.image_token:
@@ -625,8 +444,3 @@ class RunController(QObject):
         if self.result is None:
             return None
         return self.result.activations.get(node_id)
-
-
-def _node_params(graph: dict, node_id: str) -> dict | None:
-    """The parameters of ``node_id`` in a graph dict (``Graph.to_dict``), or None."""
-    return next((n.get("params", {}) for n in graph["nodes"] if n["id"] == node_id), None)

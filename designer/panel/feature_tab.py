@@ -6,7 +6,7 @@ in *manual* mode, sets the display levels. Hovering reads off channel,
 position and value; clicking a tile shows that channel large with its
 statistics and chooses the output pixel whose receptive field the RF tab
 draws. 3-D activations get a depth slider; vectors (after Flatten or Linear)
-become a bar chart.
+become a bar chart (:mod:`.vector_page`). Display levels: :mod:`.levels`.
 """
 
 from __future__ import annotations
@@ -26,19 +26,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from designer import look
+from designer.look import fmt_num, fmt_shape
+
 from . import fmt
 from .adaptive_splitter import AdaptiveSplitter
-from .bar_chart import BarChart
 from .colormaps import NAMES, is_diverging
 from .depth_slider import DepthSlider
 from .image_plot import ImagePlot
+from .levels import LEVEL_MODES, channel_levels, tile_levels
 from .placeholder import Placeholder
 from .tiling import Tiling
+from .vector_page import VectorPage
 
-__all__ = ["FeatureMapsTab"]
-
-LEVEL_MODES = ("per map", "global", "manual")
-_MARK = "#ff3d00"
+__all__ = ["FeatureMapsTab", "LEVEL_MODES"]
 
 
 class FeatureMapsTab(QWidget):
@@ -98,7 +99,7 @@ class FeatureMapsTab(QWidget):
         self.mosaic.setObjectName("mosaic")
         self.mosaic.setMinimumHeight(160)
         self.mosaic.histogram.sigLevelChangeFinished.connect(self._levels_dragged)
-        pen = pg.mkPen(_MARK, width=2, cosmetic=True)
+        pen = pg.mkPen(look.MARK, width=2, cosmetic=True)
         self.tile_box = QGraphicsRectItem()
         self.tile_box.setPen(pen)
         self.tile_box.setZValue(10)
@@ -147,20 +148,14 @@ class FeatureMapsTab(QWidget):
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
 
-        self.bars = BarChart(x_label="feature", y_label="value")
-        self.bar_info = QLabel()
-        self.bar_info.setTextFormat(Qt.TextFormat.RichText)
-        bar_box = self.bar_page = QWidget()
-        bl = QVBoxLayout(bar_box)
-        bl.setContentsMargins(0, 0, 0, 0)
-        bl.addWidget(self.bars, 1)
-        bl.addWidget(self.bar_info)
+        self.bar_page = VectorPage()
+        self.bars, self.bar_info = self.bar_page.bars, self.bar_page.info
 
         self.placeholder = Placeholder()
         self.stack = QStackedWidget()
         self.stack.addWidget(self.placeholder)
         self.stack.addWidget(self.splitter)
-        self.stack.addWidget(bar_box)
+        self.stack.addWidget(self.bar_page)
         self.controls = QWidget()
         self.controls.setLayout(bar)
 
@@ -177,8 +172,6 @@ class FeatureMapsTab(QWidget):
         self.mosaic.clicked.connect(self._mosaic_click)
         self.detail.hovered.connect(self._detail_hover)
         self.detail.clicked.connect(self._detail_click)
-        self.bars.barHovered.connect(self._bar_hover)
-        self.bars.barClicked.connect(self._bar_hover)
         self.show_message("Run the network (Ctrl+R) to see feature maps.")
         # one-time rendering costs paid now rather than in the redraw after the first run
         self.mosaic.warm_up()
@@ -277,7 +270,7 @@ class FeatureMapsTab(QWidget):
         if self.activation is None:
             message = self.placeholder.text()
             return f"it shows a message: {fmt.plain(message)}" if message else "it is empty"
-        shape = fmt.shape(self.activation.shape)
+        shape = fmt_shape(self.activation.shape)
         if self.stack.currentWidget() is not self.splitter or self.tiling is None:
             return f"{self.node_id} has a vector output ({shape}), shown as a bar chart"
         image = self.mosaic_image()
@@ -287,8 +280,8 @@ class FeatureMapsTab(QWidget):
         if not np.isfinite(image).any():
             return f"the mosaic of {self.node_id} ({shape}) has no finite values"
         if not self.mosaic.isVisible() or min(self.mosaic.width(), self.mosaic.height()) < 48:
-            return f"the mosaic is not visible at a readable size ({self.mosaic.width()} × " \
-                   f"{self.mosaic.height()} px)"
+            size = fmt_shape((self.mosaic.width(), self.mosaic.height()))
+            return f"the mosaic is not visible at a readable size ({size} px)"
         return None
 
     # -- drawing -----------------------------------------------------------------------
@@ -299,30 +292,14 @@ class FeatureMapsTab(QWidget):
 
     def _levels(self, maps: np.ndarray):
         """Per-channel ``(offset, scale)`` (None: raw values) and the display levels."""
-        mode = self.level_mode
-        diverging = is_diverging(self.colormap)
-        if mode == "per map":
-            flat = maps.reshape(maps.shape[0], -1)
-            if diverging:
-                top = np.maximum(np.abs(flat.min(axis=1)), np.abs(flat.max(axis=1)))
-                top[top == 0] = 1
-                return None, 1.0 / top, (-1.0, 1.0)
-            lo, hi = flat.min(axis=1), flat.max(axis=1)
-            span = hi - lo
-            span[span == 0] = 1
-            return lo, 1.0 / span, (0.0, 1.0)
-        if mode == "manual" and self._manual is not None:
-            return None, None, self._manual
-        return None, None, self._global_levels(diverging)
+        return tile_levels(maps, self.level_mode, is_diverging(self.colormap), self._manual,
+                           self._value_range)
 
-    def _global_levels(self, diverging: bool) -> tuple[float, float]:
+    def _value_range(self) -> tuple[float, float]:
+        """Minimum and maximum of the whole activation (computed once per activation)."""
         if self._range is None:
             self._range = (float(self.activation.min()), float(self.activation.max()))
-        lo, hi = self._range
-        if diverging:
-            m = max(abs(lo), abs(hi)) or 1.0
-            return -m, m
-        return (lo, hi) if hi > lo else (lo, lo + 1.0)
+        return self._range
 
     def _refresh(self, keep_view: bool = False, defer_detail: bool = False) -> None:
         """Redraw the mosaic, then the large view, its statistics and the marks.
@@ -381,12 +358,7 @@ class FeatureMapsTab(QWidget):
         ch = self.channel
         m = maps[ch]
         if self.level_mode == "per map":
-            lo, hi = float(m.min()), float(m.max())
-            if is_diverging(self.colormap):
-                a = max(abs(lo), abs(hi)) or 1.0
-                lo, hi = -a, a
-            elif hi <= lo:
-                hi = lo + 1.0
+            lo, hi = channel_levels(m, is_diverging(self.colormap))
         else:
             lo, hi = self.mosaic.image.levels if self.mosaic.image.levels is not None \
                 else (float(m.min()), float(m.max()) + 1e-6)
@@ -399,7 +371,7 @@ class FeatureMapsTab(QWidget):
             self._layer_stats = fmt.stats(self.activation)
         self.stats.setText(fmt.stats_html([(f"ch {ch}", fmt.stats(m)),
                                            ("layer", self._layer_stats)]))
-        self.stats.setToolTip("zeros: share of exact zeros (after a ReLU: inactive units)")
+        self.stats.setToolTip("zeros: share of exact zeros (after a rectifier: inactive units)")
 
     def _update_marks(self) -> None:
         self._update_mosaic_marks()
@@ -429,15 +401,9 @@ class FeatureMapsTab(QWidget):
             self.detail_mark.setData([x + 0.5], [y + 0.5])
 
     def _show_vector(self, a: np.ndarray) -> None:
-        v = a.ravel()
         self.controls.setVisible(False)
-        self.stack.setCurrentWidget(self.stack.widget(2))
-        self.bars.set_values(v)
-        s = fmt.stats(v)
-        top = int(np.argmax(v)) if v.size else 0
-        self.bar_info.setText(
-            f"{v.size} values · min {fmt.num(s['min'])} · max {fmt.num(s['max'])} "
-            f"(index {top}) · mean {fmt.num(s['mean'])} · std {fmt.num(s['std'])}")
+        self.stack.setCurrentWidget(self.bar_page)
+        self.bar_page.show_values(a.ravel())
         self.tiling = None
 
     def _compact(self) -> None:
@@ -499,13 +465,13 @@ class FeatureMapsTab(QWidget):
 
     def _hover_text(self, hit) -> None:
         if hit is None:
-            self.hover.setText("<span style='color:gray'>hover a map to read values · "
-                               "click to choose a channel and an output pixel</span>")
+            self.hover.setText(fmt.muted("hover a map to read values · click to choose a "
+                                         "channel and an output pixel"))
             return
         ch, y, x = hit
         d = f"d {self.depth_slider.value()}, " if self.activation.ndim == 4 else ""
         self.hover.setText(f"channel <b>{ch}</b> · ({d}y {y}, x {x}) · value "
-                           f"<b>{fmt.num(self._value(ch, y, x))}</b>")
+                           f"<b>{fmt_num(self._value(ch, y, x))}</b>")
 
     def _choose(self, ch: int, y: int, x: int) -> None:
         self.channel = ch
@@ -525,10 +491,3 @@ class FeatureMapsTab(QWidget):
         xi, yi = int(math.floor(x)), int(math.floor(y))
         if 0 <= xi < self.tiling.width and 0 <= yi < self.tiling.height:
             self._choose(self.channel, yi, xi)
-
-    def _bar_hover(self, i: int) -> None:
-        if i < 0 or self.activation is None:
-            return
-        v = self.activation.ravel()
-        self.bar_info.setText(f"feature <b>{i}</b> = <b>{fmt.num(v[i])}</b> "
-                              f"(rank {int((v > v[i]).sum()) + 1} of {v.size})")

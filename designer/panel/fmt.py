@@ -1,4 +1,9 @@
-"""Small formatting helpers shared by the panel's tabs (numbers, shapes, statistics)."""
+"""What the panel's tabs write about arrays and runs: statistics tables, pictures of
+tensors, what the Inputs receive, the note on stale results.
+
+Numbers, shapes and colours come from :mod:`designer.look` (``fmt_num``,
+``fmt_shape``).
+"""
 
 from __future__ import annotations
 
@@ -7,25 +12,10 @@ from html import escape, unescape
 
 import numpy as np
 
-__all__ = ["num", "shape", "stats", "stats_html", "WIDEST_STATS", "STALE_NOTE", "picture",
-           "inputs_html", "plain"]
+from designer.look import INK_FAINT, WARNING, fmt_num, plural, span
 
-
-def num(v: float, digits: int = 4) -> str:
-    """``0.000123`` -> ``"1.23e-04"``, ``12.5`` -> ``"12.5"``; a real minus sign."""
-    v = float(v)
-    if not np.isfinite(v):
-        return "nan" if np.isnan(v) else ("∞" if v > 0 else "−∞")
-    if v == 0:
-        return "0"
-    a = abs(v)
-    text = f"{v:.{digits - 1}e}" if a < 1e-3 or a >= 1e5 else f"{v:.{digits}g}"
-    return text.replace("-", "−")
-
-
-def shape(s) -> str:
-    """``(16, 64, 64)`` -> ``"16 × 64 × 64"``."""
-    return " × ".join(str(int(d)) for d in s)
+__all__ = ["stats", "stats_html", "WIDEST_STATS", "STALE_NOTE", "picture", "inputs_html",
+           "errors_text", "one_line", "plain", "muted"]
 
 
 def stats(a: np.ndarray) -> dict[str, float]:
@@ -38,8 +28,8 @@ def stats(a: np.ndarray) -> dict[str, float]:
 
 
 #: appended to a tab's title when its results predate the last change
-STALE_NOTE = (" <span style='color:#e65100'>· from before the last change of the graph, "
-              "weights or image: run again</span>")
+STALE_NOTE = " " + span("· from before the last change of the graph, weights or image: "
+                        "run again", WARNING)
 
 #: statistics whose :func:`stats_html` cells are as wide as any can be (for sizing)
 WIDEST_STATS = {"min": -8.888e-88, "max": -8.888e-88, "mean": -8.888e-88,
@@ -61,9 +51,9 @@ def stats_html(columns: list[tuple[str, dict[str, float]]]) -> str:
     for key in ("min", "max", "mean", "std", "zeros"):
         cells = "".join(
             f"<td align='right' style='padding-left:8px'>"
-            f"{f'{100 * s[key]:.0f} %' if key == 'zeros' else num(s[key])}</td>"
+            f"{f'{100 * s[key]:.0f} %' if key == 'zeros' else fmt_num(s[key])}</td>"
             for _, s in columns)
-        rows.append(f"<tr><td style='color:gray'>{key}</td>{cells}</tr>")
+        rows.append(f"<tr><td style='color:{INK_FAINT.name()}'>{key}</td>{cells}</tr>")
     return f"<table cellspacing='0'>{head}{''.join(rows)}</table>"
 
 
@@ -113,6 +103,25 @@ def inputs_html(sources: dict[str, str], image_name: str, seed: int) -> str:
     if given:
         parts.append(f"given tensors for {names(given)}")
     return " and ".join(parts) if parts else f"<b>{escape(image_name)}</b>"
+
+
+def errors_text(errors, most: int = 3) -> str:
+    """``"the graph has 2 errors: conv1: message; conv2: message"`` (plain text)."""
+    n = len(errors)
+    shown = [e.message if not e.node or e.message.startswith(f"{e.node}: ")
+             else f"{e.node}: {e.message}" for e in errors[:most]]
+    more = f" (and {n - most} more)" if n > most else ""
+    return f"the graph has {plural(n, 'error')}: {'; '.join(shown)}{more}"
+
+
+def one_line(text: str) -> str:
+    """``text`` with its line breaks folded into spaces."""
+    return " ".join(text.split())
+
+
+def muted(html: str) -> str:
+    """``html`` in the muted ink of hints and notes."""
+    return span(html, INK_FAINT)
 
 
 def plain(html: str) -> str:

@@ -12,6 +12,8 @@ import keyword
 from PySide6.QtCore import QRegularExpression
 from PySide6.QtGui import QColor, QFont, QPalette, QSyntaxHighlighter, QTextCharFormat
 
+from designer.look import CODE_DARK, CODE_LIGHT
+
 __all__ = ["PythonHighlighter"]
 
 _BUILTINS = ("print", "len", "range", "int", "float", "tuple", "list", "dict", "super",
@@ -46,16 +48,11 @@ class PythonHighlighter(QSyntaxHighlighter):
         super().__init__(document)
         if dark is None:
             dark = QPalette().color(QPalette.ColorRole.Base).lightness() < 128
-        if dark:
-            c = dict(kw="#c792ea", builtin="#82aaff", self="#f07178", num="#f78c6c",
-                     deco="#ffcb6b", defn="#82aaff", string="#c3e88d", comment="#7f8c98")
-        else:
-            c = dict(kw="#7b30d0", builtin="#0b60b8", self="#b3261e", num="#a35200",
-                     deco="#8a6d00", defn="#0b60b8", string="#1b7a2c", comment="#6a737d")
+        c = CODE_DARK if dark else CODE_LIGHT
         self.formats = {
-            "keyword": _fmt(c["kw"], bold=True), "builtin": _fmt(c["builtin"]),
-            "self": _fmt(c["self"], italic=True), "number": _fmt(c["num"]),
-            "decorator": _fmt(c["deco"]), "definition": _fmt(c["defn"], bold=True),
+            "keyword": _fmt(c["keyword"], bold=True), "builtin": _fmt(c["builtin"]),
+            "self": _fmt(c["self"], italic=True), "number": _fmt(c["number"]),
+            "decorator": _fmt(c["decorator"]), "definition": _fmt(c["definition"], bold=True),
             "string": _fmt(c["string"]), "comment": _fmt(c["comment"], italic=True),
         }
         kws = "|".join(k for k in keyword.kwlist if k not in ("True", "False", "None"))

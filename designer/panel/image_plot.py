@@ -15,6 +15,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QFontMetricsF, QPalette
 
+from designer import look
+
 from .caption import Caption
 from .colormaps import coarse_colormap, colormap, lookup_table
 
@@ -89,7 +91,7 @@ class ImagePlot(pg.GraphicsLayoutWidget):
             self._histogram_timer.timeout.connect(self.update_histogram)
             self.histogram.vb.setMinimumWidth(24)
             self.histogram.vb.setMaximumWidth(40)
-            self.histogram.region.setBrush(pg.mkBrush(128, 128, 128, 40))
+            self.histogram.region.setBrush(pg.mkBrush(look.with_alpha(look.NEUTRAL, 40)))
             self.addItem(self.histogram, row=row, col=1)
             self._steady_axis_width(self.histogram.axis)
         self._row = row

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from designer.look import fmt_num, fmt_shape
 from engine.runtime.images import takes_image
 
 from . import fmt
@@ -32,10 +33,19 @@ from .depth_slider import DepthSlider
 from .image_plot import ImagePlot
 from .tiling import Tiling
 
-__all__ = ["ImageTab", "IMAGE_FILTER", "IMAGE_SUFFIXES"]
+__all__ = ["ImageTab", "IMAGE_FILTER", "IMAGE_SUFFIXES", "dropped_image"]
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp);;All files (*)"
+
+
+def dropped_image(mime) -> str | None:
+    """The first image file (PNG, JPEG or BMP) among the URLs of dragged ``mime`` data."""
+    for url in mime.urls() if mime.hasUrls() else []:
+        path = url.toLocalFile()
+        if path and Path(path).suffix.lower() in IMAGE_SUFFIXES:
+            return path
+    return None
 
 
 class ImageTab(QWidget):
@@ -74,8 +84,7 @@ class ImageTab(QWidget):
         self.info.setWordWrap(True)
         self.info.setTextFormat(Qt.TextFormat.RichText)
         self.hover = QLabel(" ")
-        self.hint = QLabel("<span style='color:gray'>Tip: drop an image file anywhere on "
-                           "this panel.</span>")
+        self.hint = QLabel(fmt.muted("Tip: drop an image file anywhere on this panel."))
 
         row = QHBoxLayout()
         row.addWidget(QLabel("Image"))
@@ -176,18 +185,19 @@ class ImageTab(QWidget):
             t = Tiling.for_maps(c, frame.shape[1], frame.shape[2])
             self.preview.set_image(t.build(frame), levels=(0.0, 1.0), cmap="gray")
         kind = {1: "grayscale (luminance)", 3: "RGB"}.get(c, f"{c} channels")
-        self.preview.set_title(f"what <b>{input_id}</b> receives: {fmt.shape(a.shape)}")
+        self.preview.set_title(f"what <b>{input_id}</b> receives: {fmt_shape(a.shape)}")
         if noise:
             text = (f"<b>{input_id}</b> has {c} channel{'s' if c != 1 else ''}"
                     f"{' and a depth' if depth else ''}, so it gets seeded random values "
-                    f"in [0, 1) instead of the image ({fmt.shape(a.shape)}).")
+                    f"in [0, 1) instead of the image ({fmt_shape(a.shape)}).")
         else:
             src = escape(self._image_name)
             if self._image_size:
-                src += f" ({self._image_size[1]} × {self._image_size[0]})"
-            text = (f"<b>{input_id}</b> receives {src} resized to {a.shape[-1]} × "
-                    f"{a.shape[-2]} (bilinear, antialiased; aspect not kept), {kind}, "
-                    f"float32 in [{fmt.num(a.min(), 3)}, {fmt.num(a.max(), 3)}].")
+                src += f" ({fmt_shape(self._image_size[1::-1])})"
+            text = (f"<b>{input_id}</b> receives {src} resized to "
+                    f"{fmt_shape(a.shape[:-3:-1])} (bilinear, antialiased; aspect not kept), "
+                    f"{kind}, "
+                    f"float32 in [{fmt_num(a.min(), 3)}, {fmt_num(a.max(), 3)}].")
         self.info.setText(text)
 
     def _hover(self, x: float, y: float) -> None:

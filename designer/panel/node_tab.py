@@ -12,6 +12,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QLayout, QStackedWidget, QVBoxLayout, QWidget
 
+from designer.look import INK_FAINT
+
 from .adaptive_splitter import AdaptiveSplitter
 from .placeholder import Placeholder
 
@@ -98,7 +100,7 @@ def plots_body(rows: list[QLayout], first: QWidget, second: QWidget,
     info = rich_label()
     note = QLabel(legend)
     note.setWordWrap(True)
-    note.setStyleSheet("color: gray;")
+    note.setStyleSheet(f"color: {INK_FAINT.name()};")
     body = QWidget()
     lay = QVBoxLayout(body)
     lay.setContentsMargins(0, 0, 0, 0)

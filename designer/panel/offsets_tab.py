@@ -26,18 +26,18 @@ from PySide6.QtWidgets import (
     QSpinBox,
 )
 
+from designer import look
+from designer.look import fmt_num, fmt_shape
+
 from . import fmt
 from .image_plot import ImagePlot
 from .node_tab import NodeTab, plots_body
 
 __all__ = ["OffsetsTab"]
 
-_GRID = "#00b8d4"
-_SAMPLE = "#ff6d00"
-
 
 class OffsetsTab(NodeTab):
-    """Sampling points of one output position of a DeformConv2d, and offset lengths.
+    """Sampling points of one output position of a deformable conv, and offset lengths.
 
     Signals
     -------
@@ -85,21 +85,21 @@ class OffsetsTab(NodeTab):
         self.heat_plot = ImagePlot(title="mean offset length (px) per output", colorbar=True)
         self.input_plot.setMinimumSize(180, 180)
         self.heat_plot.setMinimumSize(150, 150)
-        self.lines = pg.PlotDataItem(connect="pairs", pen=pg.mkPen(_SAMPLE, width=2))
+        self.lines = pg.PlotDataItem(connect="pairs", pen=pg.mkPen(look.SAMPLE, width=2))
         self.grid_points = pg.ScatterPlotItem(symbol="o", size=15, brush=None,
-                                              pen=pg.mkPen(_GRID, width=2.5))
-        self.samples = pg.ScatterPlotItem(symbol="o", pen=pg.mkPen("w", width=1))
+                                              pen=pg.mkPen(look.REGION, width=2.5))
+        self.samples = pg.ScatterPlotItem(symbol="o", pen=pg.mkPen(look.ON_COLOR, width=1))
         for z, item in enumerate((self.lines, self.samples, self.grid_points)):
             item.setZValue(10 + z)
             self.input_plot.add(item)
         self.heat_mark = pg.ScatterPlotItem(symbol="s", size=11, brush=None,
-                                            pen=pg.mkPen(_GRID, width=2))
+                                            pen=pg.mkPen(look.REGION, width=2))
         self.heat_plot.add(self.heat_mark)
         self.heat_mark.setZValue(10)
         body, self.info = plots_body(
             [row], self.input_plot, self.heat_plot, (3, 2),
-            f"<span style='color:{_GRID}'>○</span> regular grid &nbsp; "
-            f"<span style='color:{_SAMPLE}'>●→</span> deformed sample (size and opacity: "
+            f"{look.span('○', look.REGION)} regular grid &nbsp; "
+            f"{look.span('●→', look.SAMPLE)} deformed sample (size and opacity: "
             "mask) &nbsp; click either picture to choose the output position")
         self.set_content(body)
 
@@ -116,15 +116,16 @@ class OffsetsTab(NodeTab):
 
     def show_offsets(self, node_id: str, params: dict, offsets: np.ndarray,
                      mask: np.ndarray | None, picture: np.ndarray, source: str,
-                     fitted: bool = False, stale: bool = False) -> None:
+                     fitted: bool = False, stale: bool = False, kind_name: str = "") -> None:
         """Show the offsets of ``node_id``.
 
         Parameters
         ----------
         node_id : str
         params : dict
-            Normalised DeformConv2d parameters (kernel_size, stride, padding,
-            dilation, offset_groups, modulated).
+            Normalised parameters of the deformable conv (kernel_size, stride,
+            padding as the left padding per axis, dilation, offset_groups,
+            modulated).
         offsets : numpy.ndarray
             ``[2 * offset_groups * kh * kw, Ho, Wo]``, ``(dy, dx)`` per tap.
         mask : numpy.ndarray or None
@@ -138,6 +139,8 @@ class OffsetsTab(NodeTab):
         stale : bool
             The offsets come from a run before the last change of the graph,
             weights or image (said in the title).
+        kind_name : str
+            The node's layer type, for the title.
         """
         same = node_id == self.node_id and self.offsets is not None \
             and self.offsets.shape == offsets.shape
@@ -159,8 +162,9 @@ class OffsetsTab(NodeTab):
         if not same or self.location is None:
             self.location = (ho // 2, wo // 2)
         variant = "modulated (DCN v2)" if self.mask is not None else "DCN v1"
-        self.title.setText(f"<b>{node_id}</b> · DeformConv2d {kh}×{kw} · {variant} · "
-                           f"offsets {fmt.shape(self.offsets.shape)} · input: {source}"
+        kind = f"{kind_name} " if kind_name else ""
+        self.title.setText(f"<b>{node_id}</b> · {kind}{fmt_shape((kh, kw))} · {variant} · "
+                           f"offsets {fmt_shape(self.offsets.shape)} · input: {source}"
                            + (fmt.STALE_NOTE if stale else ""))
         self.show_content()
         if picture.ndim == 3:
@@ -218,7 +222,7 @@ class OffsetsTab(NodeTab):
         gy, gx = grid[:, 0] + 0.5, grid[:, 1] + 0.5
         dy, dx = deformed[:, 0] + 0.5, deformed[:, 1] + 0.5
         self.grid_points.setData(gx, gy)
-        brushes = [pg.mkBrush(255, 109, 0, int(60 + 195 * float(np.clip(w, 0, 1))))
+        brushes = [pg.mkBrush(look.with_alpha(look.SAMPLE, 60 + 195 * float(np.clip(w, 0, 1))))
                    for w in weights]
         sizes = 4 + 6 * np.clip(weights, 0, 1)
         self.samples.setData(dx, dy, brush=brushes, size=sizes)
@@ -236,8 +240,8 @@ class OffsetsTab(NodeTab):
     def _arrows(self, gx, gy, dx, dy) -> None:
         k = len(gx)
         while len(self.arrows) < k:
-            arrow = pg.ArrowItem(headLen=10, tipAngle=40, brush=_SAMPLE,
-                                 pen=pg.mkPen("w", width=0.8))
+            arrow = pg.ArrowItem(headLen=10, tipAngle=40, brush=look.SAMPLE,
+                                 pen=pg.mkPen(look.ON_COLOR, width=0.8))
             arrow.setZValue(14)
             self.input_plot.add(arrow)
             self.arrows.append(arrow)
@@ -254,18 +258,17 @@ class OffsetsTab(NodeTab):
         oy, ox = self.location
         kh, kw = self.params["kernel_size"]
         text = (f"Output (y {oy}, x {ox}) samples {kh * kw} points: offset length mean "
-                f"<b>{fmt.num(lengths.mean(), 3)}</b> px, max <b>{fmt.num(lengths.max(), 3)}"
+                f"<b>{fmt_num(lengths.mean(), 3)}</b> px, max <b>{fmt_num(lengths.max(), 3)}"
                 f"</b> px")
         if self.mask is not None:
-            text += f"; mask {fmt.num(weights.min(), 2)} – {fmt.num(weights.max(), 2)}"
+            text += f"; mask {fmt_num(weights.min(), 2)} – {fmt_num(weights.max(), 2)}"
         text += "."
         if float(np.abs(self.offsets).max()) < 1e-6:
             text += ("<br><b>All offsets are zero</b>: the offset conv starts at zero, so a "
-                     "new DeformConv2d samples exactly like a plain conv. Press <b>Fit "
+                     "new deformable conv samples exactly like a plain conv. Press <b>Fit "
                      "offsets</b> (or load trained weights) to watch the grid deform.")
         elif self.fitted:
-            text += (" <span style='color:gray'>(fitted towards the sampling grid rotated "
-                     "by 30°)</span>")
+            text += " " + fmt.muted("(fitted towards the sampling grid rotated by 30°)")
         self.info.setText(text)
 
     def _frame(self) -> None:

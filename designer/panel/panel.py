@@ -3,7 +3,8 @@
 :class:`EnginePanel` is the dock widget of the main window. A header with
 *Run* (Ctrl+R), *Cancel*, a per-node progress bar and *Auto-run* sits above
 seven tabs: Image, Maps (feature maps), Offsets (deformable convs), SE
-(channel weights), RF (receptive fields on the image), Weights and Code.
+(channel weights), RF (receptive fields on the image), Weights and Code
+(the header: :mod:`.run_header`; what each tab shows: :mod:`.views`).
 
 All torch work happens in one worker thread (:class:`.controller.RunController`);
 the panel only draws numpy arrays, and only the visible tab is redrawn when
@@ -13,30 +14,22 @@ something changes (the others catch up when shown).
 from __future__ import annotations
 
 from html import escape
-from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QHBoxLayout,
-    QLabel,
-    QMessageBox,
-    QProgressBar,
-    QPushButton,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QMessageBox, QTabWidget, QVBoxLayout, QWidget
+
+from designer.look import ERROR, plural, span
 
 from . import fmt
 from .code_tab import CodeTab
 from .controller import SAMPLES_DIR, RunController, graph_key
 from .feature_tab import FeatureMapsTab
-from .image_tab import IMAGE_SUFFIXES, ImageTab
+from .image_tab import ImageTab, dropped_image
 from .offsets_tab import OffsetsTab
 from .rf_tab import ReceptiveFieldTab
+from .run_header import RunHeader
 from .se_tab import SETab
 from .views import Views, input_sources
 from .weights_tab import WeightsTab
@@ -97,28 +90,13 @@ class EnginePanel(QWidget):
         self.run_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         self.run_action.setToolTip("Run the network on the image (Ctrl+R)")
         self.addAction(self.run_action)
-        self.run_button = QPushButton("▶  Run")
-        self.run_button.setToolTip("Run the network on the image (Ctrl+R)")
-        self.run_button.setDefault(True)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setEnabled(False)
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1)
-        self.progress.setValue(0)
-        self.progress.setTextVisible(True)
-        self.progress.setFormat("")
-        self.progress.setMinimumWidth(120)
-        self.auto_run = QCheckBox("Auto-run")
-        self.auto_run.setToolTip("Run again shortly after every change of the graph, the "
-                                 "weights or the image")
-        self.status = QLabel()
-        self.status.setWordWrap(True)
-        self.status.setTextFormat(Qt.TextFormat.RichText)
-        head = QHBoxLayout()
-        head.addWidget(self.run_button)
-        head.addWidget(self.cancel_button)
-        head.addWidget(self.progress, 1)
-        head.addWidget(self.auto_run)
+        self.header = RunHeader()
+        # the header's widgets, as the panel's (tests and the window read them)
+        self.run_button = self.header.run_button
+        self.cancel_button = self.header.cancel_button
+        self.progress = self.header.progress
+        self.auto_run = self.header.auto_run
+        self.status = self.header.status
 
         self.image_tab = ImageTab(SAMPLES_DIR)
         self.image_tab.set_current(self.controller.image_path)
@@ -144,13 +122,8 @@ class EnginePanel(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.setSpacing(4)
-        lay.addLayout(head)
-        lay.addWidget(self.status)
+        lay.addWidget(self.header)
         lay.addWidget(self.tabs, 1)
-        self._pending_progress = None
-        self.progress_timer = QTimer(self)
-        self.progress_timer.setInterval(40)
-        self.progress_timer.timeout.connect(self._show_progress)
         self.auto_timer = QTimer(self)
         self.auto_timer.setSingleShot(True)
         self.auto_timer.setInterval(AUTO_RUN_DELAY_MS)
@@ -226,7 +199,7 @@ class EnginePanel(QWidget):
             return False
         result = self.doc.result()
         if not result.valid:
-            errors = _errors_text(result.errors)
+            errors = fmt.errors_text(result.errors)
             self._set_status(f"<b>Fix the errors first</b>: {escape(errors)}.", error=True)
             self._run_problem = f"{errors}; fix the graph, then run"
             self.run_state = "failed"
@@ -237,8 +210,7 @@ class EnginePanel(QWidget):
             return True
         self.auto_timer.stop()
         self.run_state = "running"
-        self.progress.setRange(0, 0)
-        self.progress.setFormat("starting…")
+        self.header.start("starting…")
         self._set_status("Running…")
         return self.controller.run()
 
@@ -306,45 +278,17 @@ class EnginePanel(QWidget):
 
     # -- running --------------------------------------------------------------------------
     def _busy(self, busy: bool) -> None:
-        self.cancel_button.setEnabled(busy)
+        self.header.set_busy(busy, self.run_state == "done")
         self.offsets_tab.set_busy(busy)
-        if not busy:
-            self.progress_timer.stop()
-            self._pending_progress = None
-            self.progress.setRange(0, 1)
-            self.progress.setValue(0 if self.run_state != "done" else 1)
-            if self.run_state not in ("done",):
-                self.progress.setFormat("")
 
     def _progress(self, job: str, done: int, total: int, label: str) -> None:
-        # QProgressBar.setValue repaints synchronously: show at most ~25 updates a
-        # second so that the UI thread stays free while the worker runs
-        if job not in ("run", "fit"):
-            return
-        first = self._pending_progress is None
-        self._pending_progress = (done, total, label)
-        if first and not self.progress_timer.isActive():
-            self._show_progress()
-            self.progress_timer.start()
-
-    def _show_progress(self) -> None:
-        if self._pending_progress is None:
-            self.progress_timer.stop()
-            return
-        done, total, label = self._pending_progress
-        self._pending_progress = None
-        self.progress.setRange(0, max(total, 1))
-        self.progress.setValue(done)
-        self.progress.setFormat(f"{label} ({done}/{total})" if total > 1 else label)
+        if job in ("run", "fit"):
+            self.header.report(done, total, label)
 
     def _run_finished(self, result) -> None:
         self.run_state = "done"
-        self.progress_timer.stop()
-        self._pending_progress = None
         n = len(result.activations) or len(result.shapes)
-        self.progress.setRange(0, 1)
-        self.progress.setValue(1)
-        self.progress.setFormat(f"done · {n} nodes in {result.seconds * 1000:.0f} ms")
+        self.header.finish(f"done · {n} nodes in {result.seconds * 1000:.0f} ms")
         inputs = fmt.inputs_html(result.input_sources or input_sources(self.doc),
                                  self.controller.image_name, result.seed)
         self._set_status(f"Ran {n} nodes on {inputs} in {result.seconds * 1000:.0f} ms · "
@@ -368,26 +312,21 @@ class EnginePanel(QWidget):
                   "erf": "Effective receptive field failed",
                   "prepare": "Cannot prepare the input"}
         if job in ("run", "fit"):
-            self.progress_timer.stop()
-            self._pending_progress = None
             self.run_state = "failed"
-            self.progress.setFormat("failed")
-            self._run_problem = f"{titles[job].lower()}: {_one_line(message)}"
+            self.header.stop("failed")
+            self._run_problem = f"{titles[job].lower()}: {fmt.one_line(message)}"
         if job == "prepare":
-            self.image_tab.show_message(f"<span style='color:#c62828'>{escape(message)}</span>")
+            self.image_tab.show_message(span(escape(message), ERROR))
             return
         if job == "load weights":
-            self.weights_tab.set_message(
-                f"<span style='color:#c62828'>{escape(message)}</span>")
+            self.weights_tab.set_message(span(escape(message), ERROR))
         self.show_error(titles.get(job, f"{job} failed"), message)
         self._maybe_rerun()
 
     def _job_cancelled(self, job: str) -> None:
         if job in ("run", "fit"):
-            self.progress_timer.stop()
-            self._pending_progress = None
             self.run_state = "cancelled"
-            self.progress.setFormat("cancelled")
+            self.header.stop("cancelled")
             self._run_problem = f"the {'run' if job == 'run' else 'fit'} was cancelled"
             if not self._rerun:
                 self._set_status(f"{'Run' if job == 'run' else 'Fit'} cancelled.")
@@ -429,8 +368,7 @@ class EnginePanel(QWidget):
         result = self.doc.result()
         self.weights_tab.set_params(result.total_params if result.valid else None)
         if not result.valid:
-            n = len(result.errors)
-            self._set_status(f"The graph has {n} error{'s' if n != 1 else ''}: fix the "
+            self._set_status(f"The graph has {plural(len(result.errors), 'error')}: fix the "
                              "errors first, then run.", error=True)
         elif opened:
             inputs = fmt.inputs_html(input_sources(self.doc), self.controller.image_name,
@@ -477,7 +415,7 @@ class EnginePanel(QWidget):
 
     def _fit_finished(self, text: str) -> None:
         # after a finished fit its run has just written its line: keep it below
-        below = f"<br>{self.status.text()}" if self.run_state == "done" else ""
+        below = f"<br>{self.header.status_html()}" if self.run_state == "done" else ""
         self._set_status(escape(text) + below)
 
     def _weights_saved(self, path: str) -> None:
@@ -495,8 +433,7 @@ class EnginePanel(QWidget):
             self._set_status("<b>Fix the errors first</b>: the graph cannot run.", error=True)
             return
         self.run_state = "running"
-        self.progress.setRange(0, 0)
-        self.progress.setFormat(f"fitting {node_id}…")
+        self.header.start(f"fitting {node_id}…")
         self.controller.fit_offsets(node_id, steps)
 
     def _erf_requested(self, node_id: str, index, input_id: str) -> None:
@@ -510,15 +447,11 @@ class EnginePanel(QWidget):
 
     # -- messages ----------------------------------------------------------------------------
     def _set_status(self, text: str, error: bool = False) -> None:
-        color = "#c62828" if error else "palette(text)"
-        self.status.setText(f"<span style='color:{color}'>{text}</span>")
-        plain = fmt.plain(text)
-        self.status.setToolTip(plain)
-        self.statusMessage.emit(plain)
+        self.statusMessage.emit(self.header.set_status(text, error))
 
     def status_text(self) -> str:
         """The status line as plain text."""
-        return fmt.plain(self.status.text())
+        return self.header.status_text()
 
     def show_error(self, title: str, message: str) -> None:
         """Show an error in a (non-blocking) dialog and in the status line."""
@@ -535,25 +468,16 @@ class EnginePanel(QWidget):
         box.finished.connect(lambda _r: setattr(self, "dialog", None))
 
     # -- drag and drop ---------------------------------------------------------------------
-    @staticmethod
-    def _dropped_image(event) -> str | None:
-        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
-        for url in urls:
-            path = url.toLocalFile()
-            if path and Path(path).suffix.lower() in IMAGE_SUFFIXES:
-                return path
-        return None
-
     def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt override)
         """Accept a dragged image file (PNG, JPEG or BMP)."""
-        if self._dropped_image(event):
+        if dropped_image(event.mimeData()):
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dropEvent(self, event) -> None:  # noqa: N802 (Qt override)
         """Use a dropped image file as the input (:meth:`set_image`) and show the Image tab."""
-        path = self._dropped_image(event)
+        path = dropped_image(event.mimeData())
         if path:
             event.acceptProposedAction()
             self.tabs.setCurrentWidget(self.image_tab)
@@ -564,16 +488,3 @@ class EnginePanel(QWidget):
         """The activation the Maps tab shows."""
         return self.maps_tab.activation
 
-
-def _errors_text(errors, most: int = 3) -> str:
-    """``"the graph has 2 errors: conv1: message; conv2: message"`` (plain text)."""
-    n = len(errors)
-    shown = [e.message if not e.node or e.message.startswith(f"{e.node}: ")
-             else f"{e.node}: {e.message}" for e in errors[:most]]
-    more = f" (and {n - most} more)" if n > most else ""
-    return f"the graph has {n} error{'s' if n != 1 else ''}: {'; '.join(shown)}{more}"
-
-
-def _one_line(text: str) -> str:
-    """``text`` with its line breaks folded into spaces."""
-    return " ".join(text.split())

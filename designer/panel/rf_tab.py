@@ -31,6 +31,9 @@ from PySide6.QtWidgets import (
     QSpinBox,
 )
 
+from designer import look
+from designer.look import fmt_shape
+
 from . import fmt
 from .colormaps import lookup_table
 from .fmt import picture
@@ -39,8 +42,6 @@ from .node_tab import NodeTab, plots_body
 
 __all__ = ["ReceptiveFieldTab"]
 
-_REGION = "#00b8d4"
-_FOOT = (0, 229, 255, 230)
 
 
 class ReceptiveFieldTab(NodeTab):
@@ -114,7 +115,7 @@ class ReceptiveFieldTab(NodeTab):
         self.out_plot = ImagePlot(title="output: click a pixel")
         self.out_plot.setMinimumSize(120, 120)
         self.out_mark = pg.ScatterPlotItem(symbol="s", size=11, brush=None,
-                                           pen=pg.mkPen("#ff3d00", width=2))
+                                           pen=pg.mkPen(look.MARK, width=2))
         self.out_mark.setZValue(10)
         self.out_plot.add(self.out_mark)
         self.in_plot = ImagePlot(title="input")
@@ -122,19 +123,19 @@ class ReceptiveFieldTab(NodeTab):
         self.erf_item = pg.ImageItem(axisOrder="row-major")
         self.foot_item = pg.ImageItem(axisOrder="row-major")
         self.rect_item = QGraphicsRectItem()
-        pen = pg.mkPen(_REGION, width=2, style=Qt.PenStyle.DashLine, cosmetic=True)
+        pen = pg.mkPen(look.REGION, width=2, style=Qt.PenStyle.DashLine, cosmetic=True)
         self.rect_item.setPen(pen)
         self.bounds_item = QGraphicsRectItem()
-        self.bounds_item.setPen(pg.mkPen((128, 128, 128), width=1, cosmetic=True))
+        self.bounds_item.setPen(pg.mkPen(look.NEUTRAL, width=1, cosmetic=True))
         for z, item in enumerate((self.bounds_item, self.erf_item, self.foot_item,
                                   self.rect_item)):
             item.setZValue(5 + z)
             self.in_plot.add(item)
         body, self.info = plots_body(
             [row, row2], self.out_plot, self.in_plot, (2, 3),
-            f"<span style='color:{_REGION}'>┅</span> theoretical region &nbsp; "
-            f"<span style='color:{_REGION}'>■</span> footprint (pixels that reach the output)"
-            " &nbsp; <span style='color:#e65100'>■</span> effective RF (|gradient|)")
+            f"{look.span('┅', look.REGION)} theoretical region &nbsp; "
+            f"{look.span('■', look.REGION)} footprint (pixels that reach the output) &nbsp; "
+            f"{look.span('■', look.ERF)} effective RF (|gradient|)")
         self.set_content(body)
         self.out_plot.clicked.connect(self._out_clicked)
 
@@ -179,7 +180,7 @@ class ReceptiveFieldTab(NodeTab):
         self.can_erf = can_erf
         self.show_content()
         self.title.setText(f"<b>{node_id}</b> · {rf.label()} · relative to <b>{rf.input}"
-                           f"</b> · output {fmt.shape(shape)}")
+                           f"</b> · output {fmt_shape(shape)}")
         h, w = self.input_shape[-2:]
         self.tensor = tensor
         self._frame_shown = None
@@ -294,7 +295,7 @@ class ReceptiveFieldTab(NodeTab):
         if self._frame_shown == (id(x), frame):
             return
         self._frame_shown = (id(x), frame)
-        title = f"input <b>{self.rf.input}</b> ({w} × {h})"
+        title = f"input <b>{self.rf.input}</b> ({fmt_shape((w, h))})"
         if x is None:
             self.in_plot.set_image(np.full((h, w), 0.5, np.float32), levels=(0, 1),
                                    cmap="gray")
@@ -341,7 +342,7 @@ class ReceptiveFieldTab(NodeTab):
         dot = np.zeros((s, s), bool)
         dot[s // 4:s - s // 4, s // 4:s - s // 4] = True
         cells = np.zeros((h * s, w * s, 4), np.uint8)
-        cells[np.kron(foot, dot).astype(bool)] = _FOOT
+        cells[np.kron(foot, dot).astype(bool)] = look.FOOTPRINT.getRgb()
         self.foot_item.setImage(cells, levels=None, autoLevels=False)
         self.foot_item.setRect(QRectF(xlo, ylo, w, h))
 
@@ -399,7 +400,7 @@ class ReceptiveFieldTab(NodeTab):
             product = len(ypos) * len(xpos)  # the per-axis footprints
             reached = int(self._foot.sum())  # exact (in the frame drawn)
             text = (f"Output ({where}) sees input rows {ylo}…{yhi}, columns {xlo}…{xhi}: "
-                    f"<b>{hh} × {ww}</b>")
+                    f"<b>{fmt_shape((hh, ww))}</b>")
             if len(self.region) == 3:
                 dlo, dhi, _ = self.region[0]
                 text += f", frames {dlo}…{dhi}"
@@ -427,16 +428,15 @@ class ReceptiveFieldTab(NodeTab):
         if not self.show_erf.isChecked():
             return ""
         if not self.can_erf:
-            return "<span style='color:gray'>Run the network to see the effective RF.</span>"
+            return fmt.muted("Run the network to see the effective RF.")
         if self._erf_error:
-            return (f"<span style='color:#c62828'>Effective RF failed: "
-                    f"{escape(self._erf_error)}</span>")
+            return look.span(f"Effective RF failed: {escape(self._erf_error)}", look.ERROR)
         if self.erf is None:
-            return "<span style='color:gray'>Computing the effective RF…</span>"
+            return fmt.muted("Computing the effective RF…")
         e = self.erf.astype(np.float64)
         total = e.sum()
         if total <= 0:
-            return "The gradient is zero everywhere (e.g. a ReLU that is off here)."
+            return "The gradient is zero everywhere (e.g. a rectifier that is off here)."
 
         def span(marginal):
             c = np.cumsum(marginal) / total
@@ -444,7 +444,8 @@ class ReceptiveFieldTab(NodeTab):
             hi = int(np.searchsorted(c, 0.975))
             return hi - lo + 1
         hh, ww = span(e.sum(axis=1)), span(e.sum(axis=0))
-        text = f"Effective RF: 95 % of the gradient within about <b>{hh} × {ww}</b> pixels"
+        text = (f"Effective RF: 95 % of the gradient within about "
+                f"<b>{fmt_shape((hh, ww))}</b> pixels")
         if self.region is not None:
             (ylo, yhi, _), (xlo, xhi, _) = self.region[-2:]
             inside = e[max(ylo, 0):yhi + 1, max(xlo, 0):xhi + 1].sum() / total

@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from designer.look import fmt_num
+
 from . import fmt
 from .adaptive_splitter import AdaptiveSplitter
 from .bar_chart import BarChart
@@ -112,11 +114,11 @@ class SETab(NodeTab):
         spread = float(w.max() - w.min()) if c else 0.0
         note = ""
         if spread < 0.05:
-            note = (" <span style='color:gray'>— nearly equal: random weights barely tell "
-                    "channels apart; load trained weights to see SE pick channels.</span>")
+            note = " " + fmt.muted("— nearly equal: random weights barely tell channels "
+                                   "apart; load trained weights to see SE pick channels.")
         self.summary.setText(
-            f"mean {fmt.num(w.mean(), 3)} · min {fmt.num(w.min(), 3)} (channel "
-            f"{int(w.argmin())}) · max {fmt.num(w.max(), 3)} (channel {int(w.argmax())})"
+            f"mean {fmt_num(w.mean(), 3)} · min {fmt_num(w.min(), 3)} (channel "
+            f"{int(w.argmin())}) · max {fmt_num(w.max(), 3)} (channel {int(w.argmax())})"
             f"{note}")
         self._draw_bars()
         self.select_channel(self.channel)
@@ -144,9 +146,9 @@ class SETab(NodeTab):
                 if m is not None and m.ndim == 2:
                     plot.set_image(m, levels=(lo, hi), cmap=self.cmap)
         self.before_plot.set_title(f"before: channel {self.channel} of {self.source}")
-        self.after_plot.set_title(f"after: × {fmt.num(w, 3)}")
+        self.after_plot.set_title(f"after: × {fmt_num(w, 3)}")
         self.caption.setText(
-            f"Channel <b>{self.channel}</b> is multiplied by <b>{fmt.num(w, 3)}</b>: "
+            f"Channel <b>{self.channel}</b> is multiplied by <b>{fmt_num(w, 3)}</b>: "
             f"{'kept almost whole' if w > 0.8 else 'damped' if w > 0.3 else 'suppressed'}"
             f" (same colour scale left and right).")
         self.channelChosen.emit(self.channel)

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from designer.look import fmt_shape
 from engine.analysis import exact_footprint
+from engine.catalogue import CATALOGUE, LayerError
+from engine.catalogue.base import resolve_padding
 from engine.runtime.images import takes_image
 
 from . import fmt
 from .fmt import picture
 
 __all__ = ["Views", "input_sources"]
-
-_SPATIAL_KINDS = ("Conv", "Deform", "Separable", "Pool", "Unpool")
 
 
 class Views:
@@ -70,8 +71,9 @@ class Views:
         return self.panel.node_id or self.default_node()
 
     def default_node(self) -> str | None:
-        """The first convolution-like node with a spatial output, else the last node
-        with one (in a design without convolutions), else the last node.
+        """The first node with a spatial output that slides a window over the grid
+        (a convolution, a pooling, an upsampling), else the last node with a spatial
+        output, else the last node.
 
         Its maps still look like the image, which is what a first run should show.
         """
@@ -83,20 +85,31 @@ class Views:
             res = analysis.nodes[nid]
             if res.shape is None or len(res.shape) < 3 or min(res.shape[1:]) <= 1:
                 continue
-            kind = self.doc.graph.nodes[nid].kind
-            if any(k in kind.family for k in _SPATIAL_KINDS) or "Conv" in res.type:
+            if self._windowed(nid, res.shape):
                 return nid
             spatial = nid
         return spatial or (analysis.order[-1] if analysis.order else None)
+
+    def _windowed(self, nid: str, shape) -> bool:
+        """Whether ``nid`` changes the receptive field (its kind's ``rf_ops`` are not
+        the identity on every axis)."""
+        outcome = self.doc.analyzer.outcome(nid)
+        if outcome.params is None:
+            return False
+        kind = self.doc.graph.nodes[nid].kind
+        try:
+            return any(kind.rf_ops(outcome.params, outcome.ins, shape))
+        except (LayerError, ValueError, IndexError):
+            return False
 
     def _title(self, nid: str, shape) -> str:
         res = self.doc.result().nodes.get(nid)
         node = self.doc.graph.nodes.get(nid)
         kind = node.type if node else "?"
         summary = f" {res.summary}" if res is not None and res.summary else ""
-        text = f"<b>{nid}</b> · {kind}{summary} · {fmt.shape(shape)}"
+        text = f"<b>{nid}</b> · {kind}{summary} · {fmt_shape(shape)}"
         if self.panel.node_id is None:
-            text += " <span style='color:gray'>(select a node on the canvas to change)</span>"
+            text += " " + fmt.muted("(select a node on the canvas to change)")
         if not self.panel.controller.result_is_current():
             text += fmt.STALE_NOTE
         return text
@@ -104,10 +117,11 @@ class Views:
     def _run_actions(self):
         return [("▶ Run", self.panel.run)]
 
-    def _nodes_of(self, type_: str) -> list[str]:
+    def _nodes_capturing(self, role: str) -> list[str]:
+        """Nodes whose kind the runtime captures ``role`` from (``"offsets"``, ...)."""
         if self.doc is None:
             return []
-        return [n.id for n in self.doc.graph.nodes.values() if n.type == type_]
+        return [n.id for n in self.doc.graph.nodes.values() if n.kind.captured(role)]
 
     def _choose_actions(self, ids: list[str]):
         def chooser(nid):
@@ -164,14 +178,15 @@ class Views:
         if self._no_doc(tab):
             return
         nid = self.node()
-        ids = self._nodes_of("DeformConv2d")
+        ids = self._nodes_capturing("offsets")
         if nid not in ids:
+            names, families = _kinds_capturing("offsets")
             if ids:
-                tab.show_message("Select a <b>DeformConv2d</b> node to see where it "
+                tab.show_message(f"Select a <b>{names}</b> node to see where it "
                                  "samples.", self._choose_actions(ids))
             else:
-                tab.show_message("This design has no deformable convolution. Add a "
-                                 "<b>DeformConv2d</b> from the palette (Deformable) to see "
+                tab.show_message(f"This design has no deformable convolution. Add a "
+                                 f"<b>{names}</b> from the palette ({families}) to see "
                                  "learned sampling offsets.")
             return
         r = self.result
@@ -186,7 +201,7 @@ class Views:
                              "run again to see where it samples.", self._run_actions())
             return
         params = dict(self.doc.analyzer.outcome(nid).params or {})
-        params["padding"] = _pads(params)
+        params["padding"] = _left_pads(params)
         srcs = self.doc.graph.inputs_of(nid)
         src = srcs.get(0)
         if src in r.inputs:
@@ -200,22 +215,24 @@ class Views:
             pic = pic.mean(axis=2)
         tab.show_offsets(nid, params, r.offsets[nid], r.masks.get(nid), pic, what,
                          fitted=nid in self.panel.controller.fitted,
-                         stale=not self.panel.controller.result_is_current())
+                         stale=not self.panel.controller.result_is_current(),
+                         kind_name=self.doc.graph.nodes[nid].type)
 
     def _se(self) -> None:
         tab = self.panel.se_tab
         if self._no_doc(tab):
             return
         nid = self.node()
-        ids = self._nodes_of("SqueezeExcitation")
+        ids = self._nodes_capturing("se_weights")
         if nid not in ids:
+            names, families = _kinds_capturing("se_weights")
             if ids:
-                tab.show_message("Select a <b>SqueezeExcitation</b> node to see its channel "
+                tab.show_message(f"Select a <b>{names}</b> node to see its channel "
                                  "weights.", self._choose_actions(ids))
             else:
-                tab.show_message("This design has no Squeeze-and-Excitation block. Add a "
-                                 "<b>SqueezeExcitation</b> node from the palette to see how "
-                                 "it reweights channels.")
+                tab.show_message(f"This design has no Squeeze-and-Excitation block. Add a "
+                                 f"<b>{names}</b> node from the palette ({families}) to see "
+                                 "how it reweights channels.")
             return
         r = self.result
         if r is None or nid not in r.se_weights:
@@ -288,13 +305,22 @@ def input_sources(doc) -> dict[str, str]:
     return out
 
 
-def _pads(params: dict) -> tuple[int, int]:
-    """Symmetric padding per axis of a conv's normalised parameters."""
-    pad = params.get("padding", (0, 0))
-    if pad == "valid":
-        return 0, 0
-    if pad == "same":
-        k = params.get("kernel_size", (1, 1))
-        d = params.get("dilation", (1, 1))
-        return tuple(di * (ki - 1) // 2 for ki, di in zip(k, d, strict=True))
-    return tuple(int(v) for v in pad)
+def _kinds_capturing(role: str) -> tuple[str, str]:
+    """The types and families of the kinds the runtime captures ``role`` from, as text
+    (``"DeformConv2d"``, ``"Deformable"``)."""
+    kinds = [k for k in CATALOGUE.values() if k.captured(role)]
+    return (" or ".join(k.type for k in kinds),
+            ", ".join(dict.fromkeys(k.family for k in kinds)))
+
+
+def _left_pads(params: dict) -> tuple[int, ...]:
+    """The padding before the first pixel, per axis, of a conv's normalised parameters
+    (the engine's rule: ``"same"`` puts an odd extra pixel on the bottom/right)."""
+    k = tuple(params.get("kernel_size", (1, 1)))
+    try:
+        pads = resolve_padding(params.get("padding", (0,) * len(k)), k,
+                               tuple(params.get("stride", (1,) * len(k))),
+                               tuple(params.get("dilation", (1,) * len(k))), len(k))
+    except LayerError:  # "same" with a stride: the node has an error and no offsets
+        pads = ((0, 0),) * len(k)
+    return tuple(left for left, _right in pads)

@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from designer.look import INK_FAINT, fmt_count_long
+
 __all__ = ["WeightsTab", "WEIGHTS_FILTER"]
 
 WEIGHTS_FILTER = "PyTorch weights (*.pt *.pth);;All files (*)"
@@ -90,7 +92,7 @@ class WeightsTab(QWidget):
         about = QLabel(_ABOUT)
         about.setWordWrap(True)
         about.setTextFormat(Qt.TextFormat.RichText)
-        about.setStyleSheet("color: gray;")
+        about.setStyleSheet(f"color: {INK_FAINT.name()};")
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setTextFormat(Qt.TextFormat.RichText)
@@ -119,7 +121,7 @@ class WeightsTab(QWidget):
 
     def set_params(self, count: int | None) -> None:
         """Number of parameters of the graph (None when it has errors)."""
-        self.params.setText("—" if count is None else f"{count:,}")
+        self.params.setText(fmt_count_long(count))
 
     def set_message(self, text: str) -> None:
         """A note under the buttons (last save, last error)."""

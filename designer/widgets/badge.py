@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QLabel
 
-from designer.style import ERROR, OK, WARNING
+from designer.look import OK, ON_COLOR, STATE_COLORS
 
 __all__ = ["Badge"]
 
@@ -21,7 +21,7 @@ class Badge(QLabel):
     """
 
     clicked = Signal()
-    COLORS = {"ok": OK, "error": ERROR, "warning": WARNING}
+    COLORS = STATE_COLORS
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -63,7 +63,7 @@ class Badge(QLabel):
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(self.COLORS.get(self.state, OK))
         p.drawRoundedRect(r, r.height() / 2, r.height() / 2)
-        p.setPen(QColor("white"))
+        p.setPen(ON_COLOR)
         p.drawText(r, Qt.AlignmentFlag.AlignCenter, self.text())
         p.end()
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from designer.commands import SetMetaCommand, push_edit
-from designer.style import fmt_bytes, fmt_count, fmt_shape
-from designer.style import fmt_macs as _macs
+from designer.look import ERROR, OK, WARNING, fmt_bytes, fmt_count_long, fmt_shape, plural, span
 from designer.widgets.facts import FactRows, form_layout, section_title
 from designer.widgets.field import add_field_row
 from designer.widgets.text import CommitTextEdit
@@ -17,11 +16,11 @@ __all__ = ["GraphPage"]
 def _status_html(result) -> str:
     ne, nw = len(result.errors), len(result.warnings)
     if ne:
-        text = f"<span style='color:#c62828'><b>{ne} error{'s' * (ne != 1)}</b></span>"
+        text = span(f"<b>{plural(ne, 'error')}</b>", ERROR)
     else:
-        text = "<span style='color:#2e7d32'><b>valid</b></span>"
+        text = span("<b>valid</b>", OK)
     if nw:
-        text += f", <span style='color:#b26a00'>{nw} warning{'s' * (nw != 1)}</span>"
+        text += ", " + span(plural(nw, "warning"), WARNING)
     return text
 
 
@@ -101,8 +100,8 @@ class GraphPage(QWidget):
 
         f.set("Input", shapes(inputs))
         f.set("Output", shapes(outputs))
-        f.set("Parameters", fmt_count(result.total_params), "learnable weights and biases")
-        f.set("MACs", _macs(result.total_macs),
+        f.set("Parameters", fmt_count_long(result.total_params), "learnable weights and biases")
+        f.set("MACs", fmt_count_long(result.total_macs),
               "multiply-accumulate operations of one forward pass (batch 1)")
         f.set("Activations", fmt_bytes(result.activation_bytes),
               "memory of all node outputs in float32 (batch 1)")

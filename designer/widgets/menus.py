@@ -10,7 +10,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QMessageBox
 
 from designer.files import examples
-from designer.style import type_icon
+from designer.look import family_icon
 from designer.widgets.shortcuts import ShortcutsDialog
 
 __all__ = ["WindowActions", "ABOUT"]
@@ -159,7 +159,7 @@ class WindowActions:
         m.addSeparator()
         self.about = self._act(m, "&About ConvCanvas",
                                lambda: QMessageBox.about(w, "About ConvCanvas", ABOUT))
-        self.about.setIcon(type_icon("Conv2d"))
+        self.about.setIcon(family_icon("Convolution"))
 
     def _show_shortcuts(self) -> None:
         dialog = ShortcutsDialog([self.file_menu, self.edit_menu, self.view_menu,

@@ -17,8 +17,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from designer.commands import RenameNodeCommand, SetParamsCommand, push_edit
-from designer.style import fmt_bytes, fmt_count, fmt_shape, type_icon
-from designer.style import fmt_macs as _macs
+from designer.look import (
+    MISSING,
+    STATE_COLORS,
+    fmt_bytes,
+    fmt_count_long,
+    fmt_shape,
+    kind_icon,
+    span,
+)
 from designer.widgets.facts import FactRows, form_layout, section_title
 from designer.widgets.field import Field, add_field_row
 from designer.widgets.params import NullableEdit, TargetSizeEdit, make_editor, param_tooltip
@@ -36,8 +43,7 @@ def rf_text(rf) -> str:
         vals = [f"{v:g}" if isinstance(v, float) else str(v) for v in values]
         return vals[0] if len(set(vals)) == 1 else "×".join(vals)
 
-    text = (f"{'×'.join(map(str, rf.size))} · jump {axes(rf.jump)} · "
-            f"start {axes(rf.start)}")
+    text = f"{fmt_shape(rf.size)} · jump {axes(rf.jump)} · start {axes(rf.start)}"
     if rf.deformable:
         text += " · nominal (deformable: it can look further)"
     return text
@@ -69,7 +75,7 @@ class NodePage(QWidget):
         head = QHBoxLayout()
         head.setSpacing(10)
         icon = QLabel(self)
-        icon.setPixmap(type_icon(node.type, 32).pixmap(32, 32))
+        icon.setPixmap(kind_icon(self.kind, 32).pixmap(32, 32))
         head.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
         titles = QVBoxLayout()
         titles.setSpacing(0)
@@ -172,8 +178,7 @@ class NodePage(QWidget):
             if field is not None and field.level != "error":
                 field.set_message(message, level)
             else:
-                color = "#c62828" if level == "error" else "#b26a00"
-                loose.append(f"<span style='color:{color}'>{_esc(message)}</span>")
+                loose.append(span(_esc(message), STATE_COLORS[level]))
         self.node_issues.setText("<br>".join(loose))
         self.form.setRowVisible(self.node_issues, bool(loose))
 
@@ -194,7 +199,7 @@ class NodePage(QWidget):
         f = self.facts
         shapes = ins.shapes if ins is not None else ()
         f.set("Input", ", ".join(fmt_shape(s) for s in shapes) if shapes else None)
-        f.set("Output", fmt_shape(res.shape) if res is not None and res.shape else "—")
+        f.set("Output", fmt_shape(res.shape) if res is not None and res.shape else MISSING)
         rfs = res.rf_by_input if res is not None and res.rf_by_input else (
             {res.rf.input: res.rf} if res is not None and res.rf is not None else {})
         if rfs:
@@ -207,9 +212,9 @@ class NodePage(QWidget):
         else:
             f.set("Receptive field", None)
         ok = res is not None and res.params is not None
-        f.set("Parameters", fmt_count(res.params) if ok else "—",
+        f.set("Parameters", fmt_count_long(res.params) if ok else MISSING,
               "learnable weights and biases")
-        f.set("MACs", _macs(res.macs) if ok else "—",
+        f.set("MACs", fmt_count_long(res.macs) if ok else MISSING,
               "multiply-accumulate operations of one forward pass")
         mem = 4 * prod(res.shape) if res is not None and res.shape else None
         f.set("Activation", fmt_bytes(mem) if mem else None, "output size in float32")
@@ -234,9 +239,9 @@ class NodePage(QWidget):
         if normal == current:
             field.set_message(None)
             return
-        changes = {name: value}
-        if name == "target_size" and value is not None and "output_padding" in node.params:
-            changes["output_padding"] = None  # target_size replaces output_padding
+        # the kind may reset other parameters with this one (a target size
+        # replaces an explicit output padding)
+        changes = {name: value, **self.kind.linked_changes(name, value, dict(node.params))}
         error = self._push(SetParamsCommand(self.doc.graph, self.node_id, changes))
         if error:
             self._load_values(self.doc.graph.nodes.get(self.node_id, node))

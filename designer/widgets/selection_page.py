@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from designer.style import fmt_count
-from designer.style import fmt_macs as _macs
+from designer.look import fmt_count_long
 from designer.widgets.facts import FactRows, form_layout
 
 __all__ = ["SelectionPage"]
@@ -65,5 +64,5 @@ class SelectionPage(QWidget):
                 macs += res.macs
         f = self.facts
         f.set("Types", ", ".join(f"{n}× {t}" if n > 1 else t for t, n in types.items()))
-        f.set("Parameters", fmt_count(params))
-        f.set("MACs", _macs(macs))
+        f.set("Parameters", fmt_count_long(params))
+        f.set("MACs", fmt_count_long(macs))

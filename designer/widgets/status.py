@@ -5,14 +5,14 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
-from designer.style import fmt_bytes, fmt_count, fmt_si
+from designer.look import fmt_bytes, fmt_count, plural
 from designer.widgets.badge import Badge
 
 __all__ = ["StatusSummary"]
 
 
 class StatusSummary(QWidget):
-    """``58,976 params · 90.1 M MACs · 7.6 MiB activations  [valid]``.
+    """``58,976 params · 90.1M MACs · 7.6 MiB activations  [valid]``.
 
     The badge is green ("valid"), red ("N errors") or amber ("valid · N
     warnings"); clicking it emits :attr:`badgeClicked` (the window shows the
@@ -65,13 +65,13 @@ class StatusSummary(QWidget):
         ``valid`` (green).
         """
         self.params.setText(f"<b>{fmt_count(result.total_params)}</b> params")
-        self.macs.setText(f"<b>{fmt_si(result.total_macs)}</b> MACs")
+        self.macs.setText(f"<b>{fmt_count(result.total_macs)}</b> MACs")
         self.memory.setText(f"<b>{fmt_bytes(result.activation_bytes)}</b> activations")
         ne, nw = len(result.errors), len(result.warnings)
         if ne:
-            state, text = "error", f"{ne} error{'s' * (ne != 1)}"
+            state, text = "error", plural(ne, "error")
         elif nw:
-            state, text = "warning", f"valid · {nw} warning{'s' * (nw != 1)}"
+            state, text = "warning", f"valid · {plural(nw, 'warning')}"
         else:
             state, text = "ok", "valid"
         self.badge.set_state(state, text)

@@ -12,6 +12,8 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QAbstractSpinBox, QHBoxLayout, QSpinBox, QWidget
 
+from designer.look import INK_FAINT, span
+
 __all__ = ["ParamEditor", "param_tooltip", "row_layout", "int_spin_box", "INT_MAX",
            "AXIS_NAMES"]
 
@@ -25,9 +27,9 @@ def param_tooltip(param) -> str:
     hint = param.hint()
     text = f"<b>{param.name}</b><br>{param.doc}" if param.doc else f"<b>{param.name}</b>"
     if hint:
-        text += f"<br><span style='color:#6a7381'>accepts {hint}</span>"
+        text += "<br>" + span(f"accepts {hint}", INK_FAINT)
     if param.nullable:
-        text += "<br><span style='color:#6a7381'>auto: left empty (null)</span>"
+        text += "<br>" + span("auto: left empty (null)", INK_FAINT)
     return text
 
 

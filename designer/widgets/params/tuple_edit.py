@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QSignalBlocker
 from PySide6.QtWidgets import QLabel, QSpinBox, QToolButton
 
-from designer.style import link_icon
+from designer.look import link_icon
 
 from .base import AXIS_NAMES, ParamEditor, int_spin_box, row_layout
 

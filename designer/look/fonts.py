@@ -1,0 +1,37 @@
+"""The designer's fonts: the canvas' text styles (pixel sizes) and bold UI text.
+
+Canvas text uses pixel sizes, so that the card layout does not depend on the
+screen's DPI: a style is ``(pixel size, weight)`` for :func:`font`. The
+smallest canvas size times the canvas' opening zoom is the smallest text a
+person reads on a freshly opened document (about 10 px on screen).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from PySide6.QtGui import QFont
+
+__all__ = ["font", "bold_font", "TITLE_TEXT", "BODY_TEXT", "STRONG_TEXT", "SMALL_TEXT"]
+
+TITLE_TEXT = (13.0, QFont.Weight.DemiBold)  # card titles (fits "Depthwise separable")
+BODY_TEXT = (12.0, QFont.Weight.Normal)  # card id, key parameters, counts; edge RF
+STRONG_TEXT = (12.0, QFont.Weight.DemiBold)  # edge shapes
+SMALL_TEXT = (11.0, QFont.Weight.Normal)  # slot names beside ports
+
+
+@cache
+def font(px: float, weight: QFont.Weight = QFont.Weight.Normal) -> QFont:
+    """A pixel-sized font (cached: fonts are compared by value in text layout)."""
+    f = QFont()
+    f.setPixelSize(round(px))
+    f.setWeight(weight)
+    f.setHintingPreference(QFont.HintingPreference.PreferNoHinting)
+    return f
+
+
+def bold_font(base: QFont | None = None) -> QFont:
+    """A bold copy of ``base`` (the application font by default): family headings."""
+    f = QFont(base) if base is not None else QFont()
+    f.setBold(True)
+    return f
