@@ -114,7 +114,7 @@ def _application():
     app.setOrganizationName("ConvCanvas")
     app.setApplicationDisplayName("ConvCanvas")
     app.aboutToQuit.connect(release_clipboard)
-    from designer.style import apply_theme
+    from designer.look import apply_theme
 
     apply_theme(app)
     return app

@@ -481,14 +481,14 @@ def test_copy_paste_gives_fresh_ids_and_internal_edges(view):
 def test_text_is_readable_at_the_opening_zoom_and_titles_fit(qapp):
     from PySide6.QtGui import QFontMetricsF
 
-    from designer.canvas import theme
+    from designer import look
     from designer.canvas.node_item import _TEXT_R, _TEXT_X
     from designer.canvas.view import READABLE_ZOOM
     from engine.catalogue import CATALOGUE
 
-    for style in (theme.TITLE_TEXT, theme.BODY_TEXT, theme.STRONG_TEXT):
-        assert theme.font(*style).pixelSize() * READABLE_ZOOM >= 9.5, style
-    fm = QFontMetricsF(theme.font(*theme.TITLE_TEXT))
+    for style in (look.TITLE_TEXT, look.BODY_TEXT, look.STRONG_TEXT):
+        assert look.font(*style).pixelSize() * READABLE_ZOOM >= 9.5, style
+    fm = QFontMetricsF(look.font(*look.TITLE_TEXT))
     too_wide = [k.title for k in CATALOGUE.values()
                 if fm.horizontalAdvance(k.title) > _TEXT_R - _TEXT_X]
     assert not too_wide  # "Depthwise separable", "Squeeze-excitation", "AdaptiveAvgPool2d"

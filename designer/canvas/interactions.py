@@ -21,6 +21,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QPainterPath, QPen
 from PySide6.QtWidgets import QApplication, QGraphicsPathItem, QToolTip
 
+from designer import look
 from designer.commands import (
     ConnectCommand,
     DisconnectCommand,
@@ -28,7 +29,6 @@ from designer.commands import (
     MoveNodesCommand,
 )
 
-from . import theme
 from .edge_item import EdgeItem
 from .node_item import NodeItem
 from .port_item import PortItem
@@ -184,7 +184,7 @@ class ConnectInteraction(Interaction):
         h = curve_handle(a, b)
         path = QPainterPath(a)
         path.cubicTo(QPointF(a.x(), a.y() + h), QPointF(b.x(), b.y() - h), b)
-        color = theme.ERROR if self.problem else theme.ACCENT
+        color = look.ERROR if self.problem else look.ACCENT
         pen = QPen(color, 2.0, Qt.PenStyle.DashLine, Qt.PenCapStyle.RoundCap)
         self.preview.setPen(pen)
         self.preview.setPath(path)

@@ -1,37 +1,10 @@
 """Measures of the canvas: card size, snapping grid, port radius, opening zoom.
 
 Every measure is in scene units (one unit is one screen pixel at 100 % zoom).
-The canvas' colours and fonts are :mod:`designer.look`'s; the names the canvas
-modules read from here (``theme.BACKGROUND``, ``theme.font``...) are
-re-exported below until every module reads them from ``designer.look``.
+The canvas' colours and fonts are :mod:`designer.look`'s.
 """
 
 from __future__ import annotations
-
-from designer.look.colors import (  # noqa: F401 (re-exported for the canvas modules)
-    ACCENT,
-    BACKGROUND,
-    CARD,
-    CARD_BORDER,
-    EDGE,
-    EDGE_DIM,
-    ERROR,
-    GRID_DOT,
-    INK,
-    INK_FAINT,
-    INK_SOFT,
-    LABEL_BG,
-    SHADOW,
-    WARNING,
-    family_color,
-)
-from designer.look.fonts import (  # noqa: F401 (re-exported for the canvas modules)
-    BODY_TEXT,
-    SMALL_TEXT,
-    STRONG_TEXT,
-    TITLE_TEXT,
-    font,
-)
 
 __all__ = ["NODE_W", "NODE_H", "GRID", "PORT_R", "READABLE_ZOOM"]
 

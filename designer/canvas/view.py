@@ -23,6 +23,7 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QFrame, QGraphicsView, QMenu
 
+from designer import look
 from designer.document import LAYER_MIME
 
 from . import theme
@@ -200,7 +201,7 @@ class GraphView(QGraphicsView):
 
         Dots every 20 units from 70 % zoom, every 40 from 35 %, none below.
         """
-        painter.fillRect(rect, theme.BACKGROUND)
+        painter.fillRect(rect, look.BACKGROUND)
         z = self.zoom()
         step = 20.0 if z >= 0.7 else 40.0 if z >= 0.35 else 0.0
         if not step:
@@ -220,7 +221,7 @@ class GraphView(QGraphicsView):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         painter.translate(left, top)
         painter.scale(step, step)
-        pen = QPen(theme.GRID_DOT, 1.5)
+        pen = QPen(look.GRID_DOT, 1.5)
         pen.setCosmetic(True)
         painter.setPen(pen)
         painter.drawPoints(pts)
