@@ -244,3 +244,18 @@ def test_undo_of_deleting_the_hub_is_one_notification_one_analysis(qapp):
     assert len(notes[0]) == 1 + len(g.edges_of(hub))  # the node and its edges
     recreated = [n for n, it in scene.nodes.items() if cards.get(n) is not it]
     assert recreated == [hub]
+
+
+def test_an_analyzer_far_behind_recomputes_everything_right():
+    """Past the graph's journal (JOURNAL batches) the analyzer starts afresh."""
+    from engine import analyze
+    from engine.graph.model import JOURNAL
+
+    g = load_graph(TOUR)
+    analyzer = Analyzer(g)
+    analyzer.result()
+    for i in range(JOURNAL + 5):
+        g.set_params("stem_conv", {"out_channels": 8 + i % 3})
+    assert g.changes_since(0) is None
+    assert analyzer.result().to_json() == analyze(g).to_json()
+    assert analyzer.recomputed == len(g)

@@ -10,9 +10,8 @@ layer-specific facts.
 
 from __future__ import annotations
 
-import inspect
-from dataclasses import MISSING, dataclass, fields
-from functools import cached_property, lru_cache
+from dataclasses import dataclass
+from functools import lru_cache
 from math import prod
 from typing import Any, ClassVar, NamedTuple
 
@@ -44,32 +43,7 @@ def fmt_tuple(values) -> str:
     return "×".join(str(v) for v in values)
 
 
-def direct_init(cls):
-    """Class decorator for frozen dataclasses built by the thousand (one per node
-    and analysis): their hand-written ``__init__`` fills the instance at once with
-    :func:`set_fields` instead of the generated one's ``object.__setattr__`` call
-    per field, which was about half the cost of analysing a node.
-
-    Checks once, at import, that ``__init__`` takes exactly the fields, in order,
-    with the same defaults (None for a ``default_factory``).
-    """
-    sig = list(inspect.signature(cls.__init__).parameters.values())[1:]
-    want = [(f.name, f.default if f.default is not MISSING else
-             None if f.default_factory is not MISSING else inspect.Parameter.empty)
-            for f in fields(cls)]
-    got = [(p.name, p.default) for p in sig]
-    if got != want:
-        raise TypeError(f"{cls.__name__}.__init__ takes {got}, its fields are {want}")
-    return cls
-
-
-def set_fields(obj, values: dict) -> None:
-    """Set every field of a frozen dataclass instance in one step (:func:`direct_init`)."""
-    object.__setattr__(obj, "__dict__", values)
-
-
-@direct_init
-@dataclass(frozen=True, init=False)
+@dataclass(frozen=True)
 class Inputs:
     """What arrives at a node: one entry per input slot.
 
@@ -82,15 +56,9 @@ class Inputs:
     types: tuple[str, ...] = ()
     src_in: tuple[tuple[Shape, ...], ...] = ()
 
-    def __init__(self, shapes, types=(), src_in=()):
-        values = {"shapes": shapes, "types": types, "src_in": src_in}
-        if shapes:
-            values["x"] = shapes[0]  # the cached_property below, filled in advance
-        set_fields(self, values)
-
-    @cached_property
+    @property
     def x(self) -> Shape:
-        """The shape on slot 0 (every rule reads it, often several times)."""
+        """The shape on slot 0."""
         return self.shapes[0]
 
 

@@ -1,0 +1,111 @@
+"""What the analysis passes know about the nodes, and how a pass walks them.
+
+:class:`Facts` holds one table per pass (node id -> that pass's fact) for one
+graph. The passes read and write these tables; :func:`sweep` is the walk they
+all share: over the one topological order, recompute the nodes asked for, and
+follow the edges of every node whose fact changed what its successors read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..catalogue.base import Cost
+    from ..graph import Graph
+    from .result import RF, Issue, RFState
+    from .shapes import Layer
+
+__all__ = ["Facts", "sweep"]
+
+
+class Facts:
+    """Per-node facts of every pass, kept between analyses of one graph."""
+
+    def __init__(self, graph: Graph):
+        self.graph = graph
+        #: node ids in topological order (set by the driver before the passes run)
+        self.order: list[str] = []
+        #: node id -> its place in ``order``
+        self.rank: dict[str, int] = {}
+        #: shape pass: parameters, inputs, output shape or why there is none
+        self.layers: dict[str, Layer] = {}
+        #: receptive-field pass: per Input that reaches the node, its state ...
+        self.rf: dict[str, dict[str, RFState]] = {}
+        #: ... and its public form
+        self.rf_public: dict[str, dict[str, RF]] = {}
+        #: cost pass: learnable parameters and MACs (None without a shape) ...
+        self.cost: dict[str, Cost | None] = {}
+        #: ... and the bytes of its float32 activation
+        self.act_bytes: dict[str, int] = {}
+        #: warnings pass: the node's own warnings (stride, misaligned merge) ...
+        self.warnings: dict[str, tuple[Issue, ...]] = {}
+        #: ... and the nodes that may have warnings: their own, or gridding
+        self.flagged: set[str] = set()
+        #: answers shared by identical layers during one analysis (see shapes.Layer)
+        self.shared: dict = {}
+        self._sources: dict[str, tuple[str, ...] | None] = {}
+        self._successors: dict[str, list[str]] = {}
+
+    def begin(self, order: list[str]) -> None:
+        """Start an analysis over ``order``: forget what was memoised for the last one."""
+        if order is not self.order:
+            self.order = order
+            self.rank = {nid: i for i, nid in enumerate(order)}
+        self.shared = {}
+        self._sources = {}
+        self._successors = {}
+
+    def forget(self, node_id: str) -> None:
+        """Drop every fact of a node that left the graph (removed or renamed)."""
+        for table in (self.layers, self.rf, self.rf_public, self.cost, self.act_bytes,
+                      self.warnings):
+            table.pop(node_id, None)
+        self.flagged.discard(node_id)
+
+    def successors(self, node_id: str) -> list[str]:
+        """Ids of the nodes that ``node_id`` feeds (one entry per edge)."""
+        got = self._successors.get(node_id)
+        if got is None:
+            got = self._successors[node_id] = [e.dst for e in self.graph.successors(node_id)]
+        return got
+
+    def sources(self, node_id: str) -> tuple[str, ...] | None:
+        """Source ids in slot order, or None when the slots used are not 0..n-1."""
+        got = self._sources.get(node_id, 0)
+        if got != 0:
+            return got
+        ports = self.graph.inputs_of(node_id)
+        n = len(ports)
+        if n == 1 and 0 in ports:  # the common case
+            got = (ports[0],)
+        elif n and max(ports) != n - 1:
+            got = None
+        else:
+            got = tuple([ports[i] for i in range(n)])
+        self._sources[node_id] = got
+        return got
+
+
+def sweep(facts: Facts, todo: set[str], step: Callable[[str], bool]) -> set[str]:
+    """Run ``step`` on the nodes of ``todo`` in topological order; returns those run.
+
+    ``step(node_id)`` recomputes the pass's fact of the node and returns True
+    when it changed what the successors read: they are then run too. With
+    every node to do there are no edges to follow; otherwise the walk starts
+    at the first node to do.
+    """
+    order = facts.order
+    if len(todo) >= len(order):
+        for nid in order:
+            step(nid)
+        return set(order)
+    if not todo:
+        return set()
+    rank = facts.rank
+    todo = set(todo)
+    for nid in order[min([rank[n] for n in todo]):]:
+        if nid in todo and step(nid):
+            todo.update(facts.successors(nid))
+    return todo
