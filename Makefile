@@ -28,6 +28,7 @@ bench: setup
 	$(BIN)/python bench/deform.py
 	$(BIN)/python bench/capture.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/canvas.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/undo.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/panel.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/startup.py
 

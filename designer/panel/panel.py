@@ -21,10 +21,11 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMessageBox, QTabWidget, QVBoxLayout, QWidget
 
 from designer.look import ERROR, plural, span
+from engine.graph import NodeMoved
 
 from . import fmt
 from .code_tab import CodeTab
-from .controller import SAMPLES_DIR, RunController, graph_key
+from .controller import SAMPLES_DIR, RunController
 from .feature_tab import FeatureMapsTab
 from .image_tab import ImageTab, dropped_image
 from .offsets_tab import OffsetsTab
@@ -74,7 +75,6 @@ class EnginePanel(QWidget):
         self._run_problem: str | None = None
         self.dialog: QMessageBox | None = None
         self.run_state = "idle"  # idle | running | done | failed | cancelled
-        self._seen_key = None
         self._rerun = False
         self.controller = RunController(self)
         self._build()
@@ -163,16 +163,15 @@ class EnginePanel(QWidget):
         """Work on ``doc`` (a :class:`designer.document.Document`)."""
         if self.doc is not None:
             try:
-                self.doc.analysisChanged.disconnect(self._graph_changed)
+                self.doc.graphChanged.disconnect(self._graph_changed)
             except (RuntimeError, TypeError):
                 pass
         self.doc = doc
         self.node_id = None
         self.run_state = "idle"
-        self._seen_key = None if doc is None else (graph_key(doc.graph.to_dict()), doc.graph.name)
         self.controller.set_document(doc)
         if doc is not None:
-            doc.analysisChanged.connect(self._graph_changed)
+            doc.graphChanged.connect(self._graph_changed)
         self.code_tab.set_document(doc)
         self._weights_changed(self.controller.weights_text())
         self._update_validity(opened=True)
@@ -348,12 +347,10 @@ class EnginePanel(QWidget):
             self.run()
 
     # -- changes -----------------------------------------------------------------------------
-    def _graph_changed(self, _result=None) -> None:
+    def _graph_changed(self, changes) -> None:
         # moving nodes changes nothing the engine sees: skip the work (drags emit a lot)
-        key = (graph_key(self.doc.graph.to_dict()), self.doc.graph.name)
-        if key == self._seen_key:
+        if all(isinstance(event, NodeMoved) for event in changes):
             return
-        self._seen_key = key
         if self.node_id is not None and self.node_id not in self.doc.graph.nodes:
             self.node_id = None
         self._update_validity()

@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""Undo of a delete, as the designer does it (architecture issue's figure).
+
+Deletes the most-connected node of a graph with the Delete command, then times
+its undo (and the redo): the whole path from ``QUndoStack.undo`` through the
+graph model, the incremental analysis and the canvas. Counted per undo:
+
+* ``notifications``: ``Document.graphChanged`` emissions (one per batch);
+* ``events``: the model events those carried;
+* ``analyses``: ``Document.analysisChanged`` emissions (each a full result);
+* ``cards new``: node cards that are new objects after the undo (only the
+  restored node's card should be);
+* ``cards redrawn``: cards whose analysis result changed and were repainted.
+
+Graphs: ``resources/examples/classifier_tour`` and generated chains
+(``bench.graphs.make_chain_graph``) of 300 and 3,000 nodes.
+
+``--tree DIR`` runs the same measurement on another checkout (e.g. a
+``git worktree`` of an older commit) so that both are measured on one machine
+under the same load; its figures are printed the same way.
+
+Run: ``QT_QPA_PLATFORM=offscreen .venv/bin/python bench/undo.py [--repeat N] [--tree DIR]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+HERE = Path(__file__).resolve().parent.parent
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--repeat", type=int, default=9, help="undo/redo pairs timed (median)")
+    ap.add_argument("--tree", type=Path, default=HERE, help="checkout to measure")
+    ap.add_argument("--sizes", default="300,3000", help="generated chain sizes")
+    args = ap.parse_args()
+    sys.path.insert(0, str(args.tree.resolve()))
+    sys.path.insert(1, str(HERE))  # bench.graphs from this checkout
+
+    from PySide6.QtWidgets import QApplication
+
+    from bench.graphs import make_chain_graph
+    from designer.canvas import GraphScene
+    from designer.commands import RemoveNodesCommand, push_edit
+    from designer.document import Document
+    from engine import load_graph
+
+    app = QApplication.instance() or QApplication([])
+    tour = args.tree / "resources" / "examples" / "classifier_tour.convgraph.json"
+    cases = [("classifier_tour", lambda: load_graph(tour))]
+    cases += [(f"chain {n}", lambda n=n: make_chain_graph(n))
+              for n in (int(s) for s in args.sizes.split(",") if s)]
+    print(f"Undo of deleting the most-connected node ({args.tree}; "
+          f"load {os.getloadavg()[0]:.2f})")
+    print(f"{'graph':>16} {'nodes':>6} {'edges cut':>9} {'notif.':>6} {'events':>6} "
+          f"{'analyses':>8} {'cards new':>9} {'redrawn':>7} {'undo ms':>8} {'redo ms':>8}")
+    for name, make in cases:
+        graph = make()
+        doc = Document(graph)
+        scene = GraphScene()
+        scene.set_document(doc)
+        app.processEvents()
+        degree = {n: 0 for n in graph.nodes}
+        for e in graph.edges:
+            degree[e.src] += 1
+            degree[e.dst] += 1
+        hub = max(degree, key=degree.get)
+        assert push_edit(doc.undo_stack, RemoveNodesCommand(graph, [hub])) is None
+        scene.flush()
+        counts = {"notes": 0, "events": 0, "analyses": 0}
+
+        def on_graph(changes, counts=counts):
+            counts["notes"] += 1
+            counts["events"] += len(changes) if hasattr(changes, "__len__") else 1
+
+        def on_analysis(_result, counts=counts):
+            counts["analyses"] += 1
+
+        doc.graphChanged.connect(on_graph)
+        doc.analysisChanged.connect(on_analysis)
+        redrawn = _count_redraws(scene)
+        cards = dict(scene.nodes)
+        undo_ms, redo_ms = [], []
+        first = None
+        for i in range(args.repeat):
+            for k in counts:
+                counts[k] = 0
+            redrawn.clear()
+            t = time.perf_counter()
+            doc.undo_stack.undo()
+            scene.flush()
+            undo_ms.append((time.perf_counter() - t) * 1000)
+            if i == 0:
+                new = sum(1 for n, it in scene.nodes.items() if cards.get(n) is not it)
+                first = (dict(counts), new, len(redrawn))
+            t = time.perf_counter()
+            doc.undo_stack.redo()
+            scene.flush()
+            redo_ms.append((time.perf_counter() - t) * 1000)
+            cards = dict(scene.nodes)
+        c, new, red = first
+        print(f"{name:>16} {len(graph):>6} {degree[hub]:>9} {c['notes']:>6} {c['events']:>6} "
+              f"{c['analyses']:>8} {new:>9} {red:>7} {statistics.median(undo_ms):>8.2f} "
+              f"{statistics.median(redo_ms):>8.2f}")
+        scene.set_document(None)
+        doc.close()
+    return 0
+
+
+def _count_redraws(scene) -> set:
+    """Ids of the cards whose shown result changes (``NodeItem.set_result`` with news)."""
+    from designer.canvas.node_item import NodeItem
+
+    seen: set = set()
+    original = NodeItem.set_result
+
+    def counting(item, result, warnings, _original=original):
+        if result is not item.result or warnings != item.warnings:
+            seen.add(item.node_id)
+        return _original(item, result, warnings)
+
+    NodeItem.set_result = counting
+    return seen
+
+
+if __name__ == "__main__":
+    sys.exit(main())
