@@ -3,6 +3,8 @@ verification, inputs kept between runs; images and mosaics."""
 
 from __future__ import annotations
 
+import stat
+
 import numpy as np
 import pytest
 import torch
@@ -19,6 +21,7 @@ from engine.runtime import (
     save_png,
 )
 
+from .fs_faults import make_folder_read_only
 from .runtime_helpers import EXAMPLES, small_graph
 
 pytestmark = [pytest.mark.torch, pytest.mark.usefixtures("torch_one_thread")]
@@ -58,9 +61,27 @@ def test_weights_roundtrip_and_errors(tmp_path):
         s.load_weights(tmp_path / "list.pt")
     with pytest.raises(WeightsError, match="no such file"):
         s.load_weights(tmp_path / "missing.pt")
-    # a failed save leaves the existing file alone
     with pytest.raises(OSError):
         s.save_weights(tmp_path / "no" / "dir" / "w.pt")
+
+
+def test_failed_weights_save_leaves_the_existing_file_alone(tmp_path, monkeypatch):
+    s = Session(small_graph(), seed=0)
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    path = folder / "w.pt"
+    path.write_bytes(b"mine")
+    try:
+        with monkeypatch.context() as m:
+            make_folder_read_only(m, folder)
+            with pytest.raises(PermissionError):
+                s.save_weights(path)
+    finally:
+        folder.chmod(stat.S_IRWXU)
+    assert path.read_bytes() == b"mine"
+    assert [p.name for p in folder.iterdir()] == ["w.pt"]
+    s.save_weights(path)  # once the folder is writable again
+    assert set(torch.load(path, weights_only=True)) == set(s.state_dict())
 
 
 # -- session tools ------------------------------------------------------------------------
