@@ -1,4 +1,4 @@
-"""Session-wide test set-up shared by every test module.
+"""Session-wide test set-up shared by every test module: hypothesis profiles, fixtures.
 
 Kept free of Qt imports so the engine tests run where Qt is not installed: the
 GUI clean-up below only acts when a test module has already loaded Qt.
@@ -6,9 +6,38 @@ GUI clean-up below only acts when a test module has already loaded Qt.
 
 from __future__ import annotations
 
+import os
 import sys
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# -- hypothesis profiles ------------------------------------------------------------------
+#: the most examples a property test runs in CI; a test's own ``max_examples`` (every
+#: one of them is at most this) only lowers it
+CI_MAX_EXAMPLES = 120
+
+# "dev": hypothesis' defaults (random examples, the example database in .hypothesis/),
+# so that every local run may find a new counter-example.
+settings.register_profile("dev", settings.get_profile("default"))
+# "ci": the same examples on every run (derandomize, no database), no deadline (a busy
+# runner must not turn a slow example into a failure), the counter-example printed as a
+# blob to reproduce it with ``@reproduce_failure``.
+settings.register_profile(
+    "ci", settings.get_profile("default"), derandomize=True, database=None, deadline=None,
+    print_blob=True, max_examples=CI_MAX_EXAMPLES,
+    suppress_health_check=[HealthCheck.too_slow])
+
+
+def hypothesis_profile(environ=os.environ) -> str:
+    """``HYPOTHESIS_PROFILE`` if set, else ``ci`` where ``CI`` is set (and not false)."""
+    if environ.get("HYPOTHESIS_PROFILE"):
+        return environ["HYPOTHESIS_PROFILE"]
+    ci = environ.get("CI", "").strip().lower()
+    return "ci" if ci not in ("", "0", "false", "no") else "dev"
+
+
+settings.load_profile(hypothesis_profile())
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -20,6 +49,19 @@ def _release_offscreen_clipboard():
         from designer.app import release_clipboard
 
         release_clipboard()
+
+
+@pytest.fixture
+def torch_one_thread():
+    """Run torch on one thread: the tests' tensors are small, and with the default (one
+    thread per core) a second busy process on the machine makes torch's threads wait for
+    each other, which made the slowest property test 5-10 times slower."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 @pytest.fixture

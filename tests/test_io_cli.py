@@ -16,12 +16,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 import engine
-from engine import GraphFileError, analyze, load_graph, save_graph
-from engine.io import dumps, graph_from_json
+from engine import GraphFileError, analyze, load_graph
+
+from .fs_faults import run_main_code, unreadable_prelude
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "resources" / "examples").glob("*.convgraph.json"))
@@ -195,17 +194,25 @@ def test_folder_instead_of_a_file(tmp_path):
     assert len(proc.stderr.strip().splitlines()) == 1
 
 
-@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="needs file permissions")
 def test_unreadable_file(tmp_path):
+    # chmod 0 refuses a normal user; root reads anyway, so the child process also gets
+    # the kernel's refusal (EACCES) for that file, whoever runs the tests
     path = tmp_path / "locked.convgraph.json"
     path.write_bytes(graph([X]))
     path.chmod(0)
     try:
-        proc = cli("analyze", path)
+        proc = subprocess.run(
+            [sys.executable, "-c", unreadable_prelude(path) + run_main_code(["analyze", path])],
+            cwd=ROOT, capture_output=True, text=True, timeout=60)
     finally:
         path.chmod(stat.S_IRUSR | stat.S_IWUSR)
-    assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    assert proc.stderr.startswith(f"error: {path}: cannot read")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert proc.stderr == f"error: {path}: cannot read: Permission denied\n"
+    assert proc.stdout == ""
+    # the same call without the refusal reads the file: the refusal is what failed
+    proc = subprocess.run([sys.executable, "-c", run_main_code(["analyze", path])], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
 
 
 def test_usage_errors_exit_2_without_traceback():
@@ -245,7 +252,29 @@ def test_analyze_json(example):
     assert data["total"]["params"] == sum(n["params"] for n in data["nodes"])
     assert data["total"]["macs"] == sum(n["macs"] for n in data["nodes"])
     for w in data["warnings"]:
-        assert set(w) == {"node", "param", "message"}
+        check_warning(w)
+
+
+WARNING_KINDS = {"misaligned", "stride_drops", "gridding", "rf_unknown"}
+
+
+def check_warning(w):
+    # cli.md: node, param, message and a kind (not given by the engine yet: see the
+    # test below)
+    assert {"node", "param", "message"} <= set(w) <= {"node", "param", "message", "kind"}
+    assert w["node"] and w["message"].startswith(f"{w['node']}: ")
+    assert w.get("kind", "gridding") in WARNING_KINDS
+
+
+def test_analyze_json_warnings():
+    # the gridding example is valid but warned about (the loop above sees no warning in
+    # the other examples)
+    proc = cli("analyze", ROOT / "resources/examples/gridding_pair.convgraph.json", "--json")
+    assert proc.returncode == 0, proc.stderr
+    (w,) = json.loads(proc.stdout)["warnings"]
+    check_warning(w)
+    assert w["node"] == "grid_conv3" and "gridding" in w["message"]
+    assert w.get("kind", "gridding") == "gridding"
 
 
 def test_analyze_json_of_a_graph_with_errors(tmp_path):
@@ -288,131 +317,6 @@ def test_analyze_table():
     assert "177,120" in proc.stdout
 
 
-# -- saving ------------------------------------------------------------------------------
-@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name.split(".")[0])
-def test_save_load_round_trip_is_byte_identical(tmp_path, example):
-    g = load_graph(example)
-    first = tmp_path / "a.convgraph.json"
-    second = tmp_path / "b.convgraph.json"
-    save_graph(g, first)
-    g2 = load_graph(first)
-    save_graph(g2, second)
-    assert first.read_bytes() == second.read_bytes()
-    assert g2.to_dict() == g.to_dict()
-    assert analyze(g2).to_json() == analyze(g).to_json()
-    # the saved text is what dumps() gives, and it is plain JSON
-    assert first.read_text(encoding="utf-8") == dumps(g)
-    assert json.loads(first.read_text(encoding="utf-8"))["format"] == "convcanvas-graph"
-
-
-def test_round_trip_keeps_unicode_names_and_values(tmp_path):
-    g = graph_from_json(graph([X], name="café ☕ 网络", description="a\nb \"quoted\""))
-    path = tmp_path / "u.convgraph.json"
-    save_graph(g, path)
-    back = load_graph(path)
-    assert (back.name, back.description) == ("café ☕ 网络", "a\nb \"quoted\"")
-    save_graph(back, tmp_path / "v.convgraph.json")
-    assert path.read_bytes() == (tmp_path / "v.convgraph.json").read_bytes()
-
-
-@settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(
-    st.sampled_from([("ReLU", {}), ("Dropout", {"p": 0.25}), ("Dropout", {"p": 1}),
-                     ("BatchNorm2d", {"eps": 1e-05, "momentum": 0.3}),
-                     ("Conv2d", {"out_channels": 3, "kernel_size": [3, 5], "padding": "same"}),
-                     ("Upsample", {"scale_factor": 1.7, "align_corners": None}),
-                     ("LeakyReLU", {"negative_slope": 0.1 + 0.2})]),
-    st.one_of(st.none(), st.tuples(st.floats(-1e9, 1e9), st.floats(-1e9, 1e9)))),
-    max_size=6), st.text(max_size=30))
-def test_round_trip_of_random_graphs(items, name):
-    g = engine.Graph(name)
-    for i, ((type_name, params), pos) in enumerate(items):
-        g.add_node(type_name, params, f"n{i}", pos)
-        if i:
-            g.connect(f"n{i - 1}", f"n{i}")
-    text = dumps(g)
-    back = graph_from_json(text)
-    assert back.to_dict() == g.to_dict()
-    assert dumps(back) == text
-
-
-def leftovers(folder: Path, keep: set[str]):
-    return sorted(p.name for p in folder.iterdir() if p.name not in keep)
-
-
-@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="needs file permissions")
-def test_failed_save_into_a_read_only_folder_keeps_the_old_file(tmp_path):
-    folder = tmp_path / "ro"
-    folder.mkdir()
-    path = folder / "net.convgraph.json"
-    old = graph([X])
-    path.write_bytes(old)
-    g = load_graph(ROOT / "resources/examples/unet_mini.convgraph.json")
-    folder.chmod(stat.S_IRUSR | stat.S_IXUSR)
-    try:
-        with pytest.raises(GraphFileError) as info:
-            save_graph(g, path)
-    finally:
-        folder.chmod(stat.S_IRWXU)
-    assert str(path) in str(info.value)
-    assert path.read_bytes() == old
-    assert leftovers(folder, {"net.convgraph.json"}) == []
-
-
-def test_failed_save_onto_a_folder_leaves_it_alone(tmp_path):
-    target = tmp_path / "taken.convgraph.json"
-    target.mkdir()
-    (target / "inside.txt").write_text("mine")
-    with pytest.raises(GraphFileError):
-        save_graph(load_graph(EXAMPLES[0]), target)
-    assert (target / "inside.txt").read_text() == "mine"
-    assert leftovers(tmp_path, {"taken.convgraph.json"}) == []
-
-
-def test_failed_write_midway_keeps_the_old_file(tmp_path, monkeypatch):
-    path = tmp_path / "net.convgraph.json"
-    old = graph([X])
-    path.write_bytes(old)
-
-    def broken_fsync(fd):
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(os, "fsync", broken_fsync)
-    with pytest.raises(GraphFileError) as info:
-        save_graph(load_graph(EXAMPLES[0]), path)
-    assert "No space left" in str(info.value)
-    assert path.read_bytes() == old
-    assert leftovers(tmp_path, {"net.convgraph.json"}) == []
-
-
-@pytest.mark.parametrize("where", ["mkstemp", "replace"])
-def test_refused_write_keeps_the_old_file(tmp_path, monkeypatch, where):
-    # what a read-only folder does, simulated (root ignores file permissions)
-    import engine.atomic as io_module
-
-    path = tmp_path / "net.convgraph.json"
-    old = graph([X])
-    path.write_bytes(old)
-
-    def refuse(*args, **kwargs):
-        raise PermissionError(13, "Permission denied")
-
-    if where == "mkstemp":
-        monkeypatch.setattr(io_module.tempfile, "mkstemp", refuse)
-    else:
-        monkeypatch.setattr(io_module.os, "replace", refuse)
-    with pytest.raises(GraphFileError) as info:
-        save_graph(load_graph(EXAMPLES[0]), path)
-    assert str(path) in str(info.value) and "Permission denied" in str(info.value)
-    assert path.read_bytes() == old
-    assert leftovers(tmp_path, {"net.convgraph.json"}) == []
-
-
-def test_save_into_a_missing_folder_fails_cleanly(tmp_path):
-    with pytest.raises(GraphFileError):
-        save_graph(load_graph(EXAMPLES[0]), tmp_path / "no" / "such" / "x.convgraph.json")
-
-
 # -- no torch, no Qt ----------------------------------------------------------------------
 FORBIDDEN = ("torch", "PySide6", "pyqtgraph", "shiboken6")
 
@@ -446,27 +350,3 @@ def test_analyze_importtime_lists_no_torch_or_qt():
 def test_engine_api_names():
     for name in ("load_graph", "save_graph", "analyze", "GraphFileError", "Graph", "Analyzer"):
         assert hasattr(engine, name)
-
-
-@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions and symbolic links")
-def test_save_keeps_permissions_and_follows_symbolic_links(tmp_path):
-    g = load_graph(ROOT / "resources/examples/unet_mini.convgraph.json")
-    shared = tmp_path / "shared.convgraph.json"
-    shared.write_bytes(graph([X]))
-    shared.chmod(0o640)
-    save_graph(g, shared)
-    assert stat.S_IMODE(shared.stat().st_mode) == 0o640
-    assert load_graph(shared).to_dict() == g.to_dict()
-
-    link = tmp_path / "link.convgraph.json"
-    link.symlink_to(shared)
-    g.set_meta("renamed through the link", g.description)
-    save_graph(g, link)
-    assert link.is_symlink() and link.resolve() == shared.resolve()
-    assert load_graph(shared).name == "renamed through the link"
-
-    fresh = tmp_path / "fresh.convgraph.json"  # a new file gets 0666 & ~umask, not 0600
-    save_graph(g, fresh)
-    mask = os.umask(0)
-    os.umask(mask)
-    assert stat.S_IMODE(fresh.stat().st_mode) == 0o666 & ~mask
