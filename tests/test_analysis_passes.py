@@ -103,3 +103,23 @@ def test_each_analysis_module_says_what_it_owns_and_stays_short():
         text = path.read_text()
         assert ast.get_docstring(ast.parse(text)), path.name
         assert len(text.splitlines()) <= 300, path.name
+
+
+def test_each_warning_says_its_kind():
+    """cli.md: every warning of ``analyze --json`` has a ``kind``."""
+    from engine import Graph, analyze
+
+    g = Graph("warned")
+    g.add_node("Input", {"channels": 1, "height": 8, "width": 8}, "x")
+    # (8 − 2) % 4 = 2: the last 2 pixels are never read
+    g.add_node("Conv2d", {"out_channels": 2, "kernel_size": 2, "stride": 4}, "drops")
+    # 4×4 twice, on grids 2 and 1 pixels apart
+    g.add_node("Conv2d", {"out_channels": 2, "kernel_size": 2, "stride": 2}, "halved")
+    g.add_node("Conv2d", {"out_channels": 2, "kernel_size": 5}, "same")
+    g.add_node("Add", {}, "merge")
+    for src, dst, port in [("x", "drops", 0), ("x", "halved", 0), ("x", "same", 0),
+                           ("same", "merge", 0), ("halved", "merge", 1)]:
+        g.connect(src, dst, port)
+    kinds = {(w["node"], w["kind"]) for w in analyze(g).to_json()["warnings"]}
+    assert ("drops", "stride_drops") in kinds
+    assert ("merge", "misaligned") in kinds

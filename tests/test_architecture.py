@@ -64,3 +64,45 @@ def test_torch_free_engine_modules():
 def test_the_probe_sees_torch_when_it_is_imported():
     # the same probe does report torch when something imports it
     assert "torch" in loaded_after("import torch")
+
+
+# -- the shape of the code (architecture issue) ------------------------------------------------
+def _python_files() -> list[Path]:
+    skip = {".venv", ".git", "__pycache__", ".hypothesis", ".pytest_cache", ".ruff_cache"}
+    out = []
+    for path in sorted(ROOT.rglob("*.py")):
+        if not skip.intersection(path.relative_to(ROOT).parts):
+            out.append(path)
+    return out
+
+
+def test_no_python_file_is_over_500_lines():
+    files = _python_files()
+    assert len(files) > 100
+    long = [f"{p.relative_to(ROOT)}: {n}" for p in files
+            if (n := p.read_text(encoding="utf-8").count("\n")) > 500]
+    assert not long
+
+
+def test_only_the_catalogue_names_a_layer_type():
+    """Outside engine/catalogue/, no code names a layer type except Input (tests, docs and
+    the benchmarks' graph builders, which are data, aside)."""
+    from engine.catalogue import CATALOGUE
+
+    names = set(CATALOGUE) - {"Input"}
+    found = []
+    for path in _python_files():
+        rel = path.relative_to(ROOT)
+        if rel.parts[0] not in ("engine", "designer", "main.py") or "catalogue" in rel.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and node.value in names:
+                found.append(f"{rel}:{node.lineno}: {node.value!r}")
+    assert not found
+
+
+def test_every_engine_and_designer_module_says_what_it_owns():
+    missing = [str(p.relative_to(ROOT)) for p in _python_files()
+               if p.relative_to(ROOT).parts[0] in ("engine", "designer")
+               and not ast.get_docstring(ast.parse(p.read_text(encoding="utf-8")))]
+    assert not missing

@@ -156,7 +156,7 @@ def test_engine_process_close_does_not_wait_for_a_hung_request(monkeypatch):
     import threading
     import time
 
-    from engine.runtime import process
+    from engine.runtime import remote as client
     from engine.runtime.process import EngineProcess, EngineProcessError, RemoteRuntime
 
     proc = EngineProcess()
@@ -165,14 +165,14 @@ def test_engine_process_close_does_not_wait_for_a_hung_request(monkeypatch):
         os.kill(proc.pid, signal.SIGSTOP)  # the child hangs: the next request waits for it
         errors = []
         waiting = threading.Event()  # the job has sent its request and waits for the answer
-        real_recv = process.recv
+        real_recv = client.recv  # what the client side reads answers with
 
         def recv(conn):
             if threading.current_thread() is t:
                 waiting.set()
             return real_recv(conn)
 
-        monkeypatch.setattr(process, "recv", recv)
+        monkeypatch.setattr(client, "recv", recv)
 
         def job():
             try:

@@ -259,11 +259,10 @@ WARNING_KINDS = {"misaligned", "stride_drops", "gridding", "rf_unknown"}
 
 
 def check_warning(w):
-    # cli.md: node, param, message and a kind (not given by the engine yet: see the
-    # test below)
-    assert {"node", "param", "message"} <= set(w) <= {"node", "param", "message", "kind"}
+    # cli.md: node, param, message and a kind
+    assert set(w) == {"node", "param", "message", "kind"}
     assert w["node"] and w["message"].startswith(f"{w['node']}: ")
-    assert w.get("kind", "gridding") in WARNING_KINDS
+    assert w["kind"] in WARNING_KINDS
 
 
 def test_analyze_json_warnings():
@@ -274,7 +273,7 @@ def test_analyze_json_warnings():
     (w,) = json.loads(proc.stdout)["warnings"]
     check_warning(w)
     assert w["node"] == "grid_conv3" and "gridding" in w["message"]
-    assert w.get("kind", "gridding") == "gridding"
+    assert w["kind"] == "gridding"
 
 
 def test_analyze_json_of_a_graph_with_errors(tmp_path):

@@ -27,10 +27,16 @@ class Issue:
     node: str | None
     param: str | None
     message: str
+    #: for warnings, what kind (cli.md): ``misaligned``, ``stride_drops``, ``gridding``
+    #: or ``rf_unknown``; None for errors
+    kind: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """The JSON form: ``{"node": ..., "param": ..., "message": ...}``."""
-        return {"node": self.node, "param": self.param, "message": self.message}
+        """The JSON form: ``{"node", "param", "message"}``, and ``"kind"`` for a warning."""
+        data = {"node": self.node, "param": self.param, "message": self.message}
+        if self.kind is not None:
+            data["kind"] = self.kind
+        return data
 
 
 class RFState(NamedTuple):

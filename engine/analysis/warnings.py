@@ -77,7 +77,7 @@ def _dropped_pixels(nid: str, axis: int, op, x, out) -> Issue | None:
     return Issue(nid, "stride", (
         f"{nid}: stride {s} drops the last {lost} input pixel"
         f"{'s' if lost > 1 else ''} of {size} along {axes[axis]} "
-        f"(({axes[axis]} + 2p − d(k−1) − 1) % s = {left})"))
+        f"(({axes[axis]} + 2p − d(k−1) − 1) % s = {left})"), "stride_drops")
 
 
 def _misaligned(nid: str, per_input: dict[str, list[RFState]]) -> list[Issue]:
@@ -93,7 +93,7 @@ def _misaligned(nid: str, per_input: dict[str, list[RFState]]) -> list[Issue]:
                                      for i in range(len(st.maps))) for st in local)
         issues.append(Issue(nid, None, (
             f"{nid}: inputs are on misaligned grids (jumps {shown} relative to "
-            f"{input_id}): their pixels do not correspond")))
+            f"{input_id}): their pixels do not correspond"), "misaligned"))
     return issues
 
 
@@ -115,7 +115,7 @@ def gridding(facts: Facts, nid: str) -> list[Issue]:
             issues.append(Issue(nid, None, (
                 f"{nid}: the receptive field has holes (gridding): only some input "
                 f"pixels reach each output ({text}, relative to {input_id}); mix "
-                "dilation rates without a common factor, e.g. 1, 2, 5 (HDC)")))
+                "dilation rates without a common factor, e.g. 1, 2, 5 (HDC)"), "gridding"))
     return issues
 
 
