@@ -1,7 +1,8 @@
 """Session-wide test set-up shared by every test module: hypothesis profiles, fixtures.
 
 Kept free of Qt imports so the engine tests run where Qt is not installed: the
-GUI clean-up below only acts when a test module has already loaded Qt.
+GUI clean-up below only acts when a test module has already loaded Qt, and the GUI
+fixtures (engine panel, canvas view, main window) import Qt only when a test asks for them.
 """
 
 from __future__ import annotations
@@ -81,3 +82,106 @@ def cross_graph():
                            ("a", "cat", 0), ("b", "cat", 1)):
         g.connect(src, dst, slot)
     return g
+
+
+# -- GUI fixtures (imports inside: this module stays free of Qt) ----------------------------
+# engine panel (test_panel_*.py; helpers in panel_helpers)
+@pytest.fixture(scope="module")
+def small_image(tmp_path_factory):
+    import numpy as np
+    from PIL import Image
+
+    path = tmp_path_factory.mktemp("img") / "small.png"
+    yy, xx = np.mgrid[0:24, 0:32]
+    rgb = np.stack([xx * 8, yy * 10, (xx + yy) % 2 * 255], axis=-1).astype(np.uint8)
+    Image.fromarray(rgb).save(path)
+    return path
+
+
+@pytest.fixture
+def new_panel(qapp):
+    """Make fresh panels: ``new_panel(size=(w, h)) -> (window, panel)``; they are shut
+    down and closed after the test."""
+    from tests.panel_helpers import _make_panel
+
+    made = []
+
+    def make(size=(900, 760)):
+        made.append(_make_panel(qapp, size))
+        return made[-1]
+    yield make
+    for win, panel in made:
+        panel.shutdown()
+        win.close()
+
+
+# canvas (test_canvas_*.py; helpers in canvas_helpers)
+@pytest.fixture
+def view(qtbot):
+    from designer.canvas import GraphView
+
+    v = GraphView()
+    qtbot.addWidget(v)
+    v.resize(1000, 800)
+    v.show()
+    qtbot.waitExposed(v)
+    return v
+
+
+# main window (test_window_*.py; helpers in window_helpers)
+@pytest.fixture
+def dialogs(monkeypatch):
+    """Record dialogs instead of showing them; ``answers`` decides questions."""
+    from PySide6.QtWidgets import QMessageBox
+
+    Button = QMessageBox.StandardButton
+    seen: dict[str, list] = {"question": [], "box": [], "critical": [], "warning": []}
+    answers = {"question": Button.Discard}
+
+    def question(parent, title, text, *a, **k):
+        seen["question"].append((title, text))
+        return answers["question"]
+
+    def box_exec(self):
+        seen["box"].append((self.windowTitle(), self.text()))
+        return int(Button.Ok.value)
+
+    def critical(parent, title, text, *a, **k):
+        seen["critical"].append((title, text))
+        return Button.Ok
+
+    def warning(parent, title, text, *a, **k):
+        seen["warning"].append((title, text))
+        return Button.Ok
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
+    monkeypatch.setattr(QMessageBox, "critical", staticmethod(critical))
+    monkeypatch.setattr(QMessageBox, "warning", staticmethod(warning))
+    monkeypatch.setattr(QMessageBox, "exec", box_exec)
+    seen["answers"] = answers
+    return seen
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    """Private configuration and data folders for settings and recovery."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    return tmp_path
+
+
+@pytest.fixture
+def window(qtbot, home, dialogs):
+    """The window on the default example, without the engine panel (a second to build)."""
+    from tests.window_helpers import _open_window
+
+    yield from _open_window(qtbot, dialogs, engine=False)
+
+
+@pytest.fixture
+def engine_window(qtbot, home, dialogs):
+    """The window with the engine panel docked."""
+    from tests.window_helpers import _open_window
+
+    yield from _open_window(qtbot, dialogs, engine=True)
+
