@@ -97,11 +97,7 @@ class Pool(LayerKind):
         return text + (" · ceil" if p["ceil_mode"] else "")
 
     def ctor(self, p, ins, out, *, feeds_unpool=False):
-        extra = {}
-        if p["stride"] is not None and p["stride"] != p["kernel_size"]:
-            extra["stride"] = compact(p["stride"])
-        if any(p["padding"]):
-            extra["padding"] = compact(p["padding"])
+        extra = _window_kwargs(p)
         if self.op == "Max" and any(d != 1 for d in p["dilation"]):
             extra["dilation"] = compact(p["dilation"])
         if p["ceil_mode"]:
@@ -156,11 +152,7 @@ class MaxUnpool2d(LayerKind):
         return f"{fmt_tuple(p['kernel_size'])} · s{compact(stride)}"
 
     def ctor(self, p, ins, out, *, feeds_unpool=False):
-        extra = {}
-        if p["stride"] is not None and p["stride"] != p["kernel_size"]:
-            extra["stride"] = compact(p["stride"])
-        if any(p["padding"]):
-            extra["padding"] = compact(p["padding"])
+        extra = _window_kwargs(p)
         return Ctor("nn.MaxUnpool2d", (compact(p["kernel_size"]),), kw(**extra))
 
     def call_kwargs(self, p, ins, out):
@@ -247,3 +239,13 @@ class Upsample(LayerKind):
         if p["align_corners"] is not None:
             extra["align_corners"] = p["align_corners"]
         return Ctor("nn.Upsample", (), kw(**extra))
+
+
+def _window_kwargs(p) -> dict:
+    """The keyword arguments of a pooling window that differ from torch's defaults."""
+    extra = {}
+    if p["stride"] is not None and p["stride"] != p["kernel_size"]:
+        extra["stride"] = compact(p["stride"])
+    if any(p["padding"]):
+        extra["padding"] = compact(p["padding"])
+    return extra
