@@ -59,7 +59,7 @@ def main() -> int:
               for n in (int(s) for s in args.sizes.split(",") if s)]
     print(f"Undo of deleting the most-connected node ({args.tree}; "
           f"load {os.getloadavg()[0]:.2f})")
-    print(f"{'graph':>16} {'nodes':>6} {'edges cut':>9} {'notif.':>6} {'events':>6} "
+    print(f"{'graph':>16} {'nodes':>6} {'deleted':>9} {'edges cut':>9} {'notif.':>6} {'events':>6} "
           f"{'analyses':>8} {'cards new':>9} {'redrawn':>7} {'undo ms':>8} {'redo ms':>8}")
     for name, make in cases:
         graph = make()
@@ -106,7 +106,7 @@ def main() -> int:
             redo_ms.append((time.perf_counter() - t) * 1000)
             cards = dict(scene.nodes)
         c, new, red = first
-        print(f"{name:>16} {len(graph):>6} {degree[hub]:>9} {c['notes']:>6} {c['events']:>6} "
+        print(f"{name:>16} {len(graph):>6} {hub:>9} {degree[hub]:>9} {c['notes']:>6} {c['events']:>6} "
               f"{c['analyses']:>8} {new:>9} {red:>7} {statistics.median(undo_ms):>8.2f} "
               f"{statistics.median(redo_ms):>8.2f}")
         scene.set_document(None)

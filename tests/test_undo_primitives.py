@@ -221,8 +221,10 @@ def test_random_edits_undos_and_redos_are_exact(qapp, seed):
 
 
 @pytest.mark.gui
-def test_undo_of_deleting_the_hub_is_one_notification_one_analysis(qapp):
-    """Undo the delete of classifier_tour's most-connected node (issue 10's figure)."""
+@pytest.mark.parametrize("which", ["hub", "stem_conv"])
+def test_undo_of_deleting_the_hub_is_one_notification_one_analysis(qapp, which):
+    """Undo the delete of classifier_tour's most-connected node (issue 10's figure),
+    and of stem_conv (the issue's example)."""
     from designer.canvas import GraphScene
     from designer.commands import RemoveNodesCommand, push_edit
     from designer.document import Document
@@ -231,7 +233,7 @@ def test_undo_of_deleting_the_hub_is_one_notification_one_analysis(qapp):
     scene = GraphScene()
     scene.set_document(doc)
     g = doc.graph
-    hub = max(g.nodes, key=lambda n: len(g.edges_of(n)))
+    hub = max(g.nodes, key=lambda n: len(g.edges_of(n))) if which == "hub" else which
     before = dumps(g)
     assert push_edit(doc.undo_stack, RemoveNodesCommand(g, [hub])) is None
     cards = dict(scene.nodes)
