@@ -106,8 +106,8 @@ def main() -> int:
             redo_ms.append((time.perf_counter() - t) * 1000)
             cards = dict(scene.nodes)
         c, new, red = first
-        print(f"{name:>16} {len(graph):>6} {hub:>9} {degree[hub]:>9} {c['notes']:>6} {c['events']:>6} "
-              f"{c['analyses']:>8} {new:>9} {red:>7} {statistics.median(undo_ms):>8.2f} "
+        print(f"{name:>16} {len(graph):>6} {hub:>9} {degree[hub]:>9} {c['notes']:>6} "
+              f"{c['events']:>6} {c['analyses']:>8} {new:>9} {red:>7} {statistics.median(undo_ms):>8.2f} "
               f"{statistics.median(redo_ms):>8.2f}")
         scene.set_document(None)
         doc.close()
