@@ -12,13 +12,14 @@ import argparse
 import json
 import sys
 
+from . import labs_cli
 from .analysis import AnalysisResult, analyze
 from .catalogue import fmt_shape
 from .io import GraphFileError, load_graph
 
 __all__ = ["main", "format_table", "COMMANDS"]
 
-COMMANDS = ("analyze", "export", "run")
+COMMANDS = ("analyze", "export", "run", *labs_cli.COMMANDS)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -155,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--save-activations", action="store_true")
     r.add_argument("--out", required=True, metavar="DIR")
     r.set_defaults(func=cmd_run)
+    labs_cli.register(sub)  # grade, diff
     return p
 
 
