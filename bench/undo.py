@@ -107,8 +107,8 @@ def main() -> int:
             cards = dict(scene.nodes)
         c, new, red = first
         print(f"{name:>16} {len(graph):>6} {hub:>9} {degree[hub]:>9} {c['notes']:>6} "
-              f"{c['events']:>6} {c['analyses']:>8} {new:>9} {red:>7} {statistics.median(undo_ms):>8.2f} "
-              f"{statistics.median(redo_ms):>8.2f}")
+              f"{c['events']:>6} {c['analyses']:>8} {new:>9} {red:>7} "
+              f"{statistics.median(undo_ms):>8.2f} {statistics.median(redo_ms):>8.2f}")
         scene.set_document(None)
         doc.close()
     return 0

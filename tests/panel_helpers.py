@@ -59,6 +59,8 @@ def _click(qapp, plot, x, y):
     pos = plot.mapFromScene(scene_pt)
     QTest.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
                      pos)
-    qapp.processEvents()
+    # the pixel under the click as the plot mapped it then: a deferred range or layout
+    # change that runs in processEvents (sooner or later under load) must not move it
     hit = plot.vb.mapSceneToView(plot.mapToScene(pos))
+    qapp.processEvents()
     return int(np.floor(hit.y())), int(np.floor(hit.x()))

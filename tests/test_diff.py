@@ -73,7 +73,6 @@ def torch_counts(data: dict) -> dict[str, int]:
 @pytest.mark.torch
 @pytest.mark.parametrize("pair", sorted(PAIRS))
 def test_param_deltas_are_torchs(pair):
-    pytest.importorskip("torch")
     a, b = PAIRS[pair]
     ta, tb = torch_counts(a), torch_counts(b)
     d = diff_graphs(Graph.from_dict(a), Graph.from_dict(b)).to_json()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -190,14 +189,15 @@ def test_a_link_out_of_the_folder_is_not_followed(lab, tmp_path_factory, capsys)
     assert code == 2 and "link" in err and elsewhere.read_text() == "keep"
 
 
-@pytest.mark.skipif(os.name == "nt" or os.geteuid() == 0, reason="needs file permissions")
-def test_a_failed_write_keeps_the_old_file(lab, capsys):
+def test_a_failed_write_keeps_the_old_file(lab, capsys, monkeypatch):
+    from .fs_faults import make_folder_read_only  # refuses for root too (CI runs as root)
+
     tmp, rubric, subs = lab
     folder = tmp / "ro"
     folder.mkdir()
     target = folder / "grades.json"
     target.write_text("old")
-    folder.chmod(0o500)
+    make_folder_read_only(monkeypatch, folder)
     try:
         code, _, err = run(capsys, "grade", subs[0], "--rubric", rubric, "-o", target)
     finally:
@@ -233,9 +233,6 @@ def test_many_submissions_one_of_which_has_a_warning(tmp_path, capsys):
 
 
 def test_main_py_dispatches_grade_and_diff():
-    text = (ROOT / "main.py").read_text()
-    if '"grade"' not in text:
-        pytest.xfail('main.py does not yet pass "grade" and "diff" to engine.cli')
     proc = subprocess.run([sys.executable, "main.py", "diff", "x.json", "y.json"], cwd=ROOT,
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "no such file" in proc.stderr
