@@ -35,7 +35,7 @@ def test_recovery_written_about_a_second_after_each_edit(window, qtbot):
     start = time.monotonic()
     _set(window, out_channels=12)
     qtbot.waitUntil(path.is_file, timeout=3000)
-    assert time.monotonic() - start < 2.5  # debounced to about a second
+    assert time.monotonic() - start < 3  # debounced to about a second (was 30 s)
     assert load_graph(path).nodes["dilated"].params["out_channels"] == 12
     _set(window, out_channels=20)
     _set(window, "gconv", groups=2)  # edits in a row are written together
