@@ -30,6 +30,9 @@ class Document(QObject):
         The model; the document subscribes to its change events.
     path : pathlib.Path or None
         The file it was opened from or saved to.
+    fingerprint : str or None
+        ``designer.files.fingerprint`` of that file as it was read or written
+        (:attr:`fingerprint`): saving compares it with the file on disk.
 
     Signals
     -------
@@ -49,8 +52,11 @@ class Document(QObject):
     graphChanged = Signal(object)
     pathChanged = Signal(object)
 
-    def __init__(self, graph: Graph | None = None, path: Path | None = None, parent=None):
+    def __init__(self, graph: Graph | None = None, path: Path | None = None,
+                 parent=None, fingerprint: str | None = None):
         super().__init__(parent)
+        #: the fingerprint of :attr:`path` as this document last read or wrote it
+        self.fingerprint = fingerprint
         self.graph = graph if graph is not None else Graph()
         self.analyzer = Analyzer(self.graph)
         self.undo_stack = QUndoStack(self)
@@ -62,9 +68,11 @@ class Document(QObject):
         """The file of the document, or None when never saved."""
         return self._path
 
-    def set_path(self, path: Path | None) -> None:
-        """Set the document's file (None: unsaved) and emit ``pathChanged``."""
+    def set_path(self, path: Path | None, fingerprint: str | None = None) -> None:
+        """Set the document's file (None: unsaved) and its :attr:`fingerprint`;
+        emit ``pathChanged``."""
         self._path = Path(path) if path else None
+        self.fingerprint = fingerprint
         self.pathChanged.emit(self._path)
 
     @property

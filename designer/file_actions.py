@@ -1,6 +1,11 @@
 """The file life cycle of the main window: new, open, save, save as, export,
 unsaved-changes prompts, and the autosave/recovery file.
 
+Save checks first that the file on disk is still the one the document read or
+wrote (``Document.fingerprint``); if not, :meth:`~designer.conflicts.DiskWatch.save_conflict`
+asks. A failed save or autosave, whatever the reason, is explained (a dialog,
+a status message) and never raises out of the event loop.
+
 :class:`FileActions` is a mixin of :class:`~designer.window.MainWindow`: it
 reads the window's open document (``doc``), its recent files and recovery
 helpers, and replaces the document through ``set_document``.
@@ -14,7 +19,13 @@ from pathlib import Path
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from designer.document import Document
-from designer.files import DEFAULT_EXAMPLE, EXAMPLES_DIR, FILE_FILTER, GRAPH_SUFFIX
+from designer.files import (
+    DEFAULT_EXAMPLE,
+    EXAMPLES_DIR,
+    FILE_FILTER,
+    GRAPH_SUFFIX,
+    fingerprint,
+)
 from engine import Graph, GraphFileError, load_graph, save_graph
 
 __all__ = ["FileActions"]
@@ -43,6 +54,7 @@ class FileActions:
         return self._open(Path(path), as_copy=False, ask=ask)
 
     def _open(self, path: Path, as_copy: bool, ask: bool = True) -> bool:
+        print_ = fingerprint(path)  # before reading: a change in between shows as one
         try:
             graph = load_graph(path)
         except GraphFileError as exc:
@@ -53,7 +65,7 @@ class FileActions:
         if as_copy:
             self.set_document(Document(graph), origin="example")
         else:
-            self.set_document(Document(graph, path.resolve()))
+            self.set_document(Document(graph, path.resolve(), fingerprint=print_))
             self.recent.add(path)
             self.menu_actions.refresh_recent()
         self.show_message(f"Opened {path.name}: {len(graph)} nodes", 4000)
@@ -89,9 +101,15 @@ class FileActions:
         return bool(path) and self.open_path(path)
 
     def save(self) -> bool:
-        """Save to the document's file (Save As when it has none)."""
+        """Save to the document's file (Save As when it has none).
+
+        When the file changed on disk since it was opened or last saved, ask
+        first: overwrite, save as, or reload and merge (``save_conflict``).
+        """
         if self.doc.path is None:
             return self.save_as()
+        if self.disk_changed():
+            return self.save_conflict()
         return self._write(self.doc.path)
 
     def save_as(self) -> bool:
@@ -109,14 +127,19 @@ class FileActions:
 
     def _write(self, path: Path) -> bool:
         try:
+            where = unencodable(self.doc.graph)
+            if where:
+                raise UnicodeError(f"{where} holds a character that cannot be written as "
+                                   "UTF-8 (a lone surrogate, e.g. from a broken paste): "
+                                   "edit it and save again.")
             save_graph(self.doc.graph, path)
-        except GraphFileError as exc:
+        except Exception as exc:  # noqa: BLE001 - any failure is explained, never raised
             QMessageBox.critical(self, "Cannot save graph",
                                  f"<p><b>{_esc(path.name)}</b> could not be saved:</p>"
-                                 f"<p>{_esc(exc.message)}</p><p>The file on disk is "
-                                 "unchanged.</p>")
+                                 f"<p>{_esc(failure_reason(exc))}</p><p>The file on disk "
+                                 "is unchanged and your design is still open.</p>")
             return False
-        self.doc.set_path(path.resolve())
+        self.doc.set_path(path.resolve(), fingerprint(path))
         self.origin = ""
         self.doc.undo_stack.setClean()
         if self.recovery.owned:
@@ -172,17 +195,26 @@ class FileActions:
 
     # -- recovery --------------------------------------------------------------------
     def autosave(self) -> Path | None:
-        """Write the recovery file if the document changed since the last autosave."""
+        """Write the recovery file if the document changed since the last autosave.
+
+        A document back at its saved state deletes it. A failure is told in the
+        status bar (with its reason) and never raised.
+        """
         doc = self.doc
-        if doc is None or not doc.dirty or not self.recovery.owned:
+        if doc is None or not self.recovery.owned:
+            return None
+        if not doc.dirty:
+            if self._autosaved_at is not None:
+                self.recovery.discard()
+                self._autosaved_at = None
             return None
         mark = (id(doc), doc.undo_stack.index())
         if mark == self._autosaved_at:
             return None
         try:
-            path = self.recovery.write(doc.graph, doc.path)
-        except GraphFileError as exc:
-            self.show_message(f"Autosave failed: {exc.message}", 8000)
+            path = self.recovery.write(doc.graph, doc.path, doc.fingerprint)
+        except Exception as exc:  # noqa: BLE001 - a timer slot: told, never raised
+            self.show_message(f"Autosave failed: {failure_reason(exc)}", 10000)
             return None
         self._autosaved_at = mark
         return path
@@ -208,11 +240,50 @@ class FileActions:
         if answer != QMessageBox.StandardButton.Yes:
             self.recovery.discard()
             return False
-        doc = Document(graph, source if source and source.exists() else None)
+        known = source is not None and source.exists()
+        doc = Document(graph, source if known else None,
+                       fingerprint=self.recovery.source_fingerprint() if known else None)
         self.set_document(doc, origin="recovered")
         doc.undo_stack.resetClean()  # unsaved until the user saves it
         self._update_title()
         return True
+
+
+def unencodable(graph) -> str | None:
+    """Which text of ``graph`` UTF-8 cannot encode ("the description", "node conv1"),
+    or None: such a text (a lone surrogate) cannot be saved."""
+    def bad(value) -> bool:
+        if isinstance(value, (list, tuple)):
+            return any(bad(v) for v in value)
+        if not isinstance(value, str):
+            return False
+        try:
+            value.encode("utf-8")
+        except UnicodeError:
+            return True
+        return False
+
+    if bad(graph.name):
+        return "The graph's name"
+    if bad(graph.description):
+        return "The graph's description"
+    for node in graph.nodes.values():
+        if bad(node.id) or bad(list(node.params)) or bad(list(node.params.values())):
+            return f"Node {node.id!r}"
+    return None
+
+
+def failure_reason(exc: BaseException) -> str:
+    """Why a save failed, in words: the engine's message, or the exception named."""
+    if isinstance(exc, GraphFileError):
+        return exc.message
+    if isinstance(exc, UnicodeEncodeError):
+        return f"a text cannot be written as UTF-8 (a lone surrogate?): {exc}"
+    if isinstance(exc, UnicodeError):
+        return str(exc)
+    if isinstance(exc, OSError):
+        return f"cannot write: {exc.strerror or exc}"
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _esc(text: str) -> str:

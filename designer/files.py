@@ -9,6 +9,7 @@ configuration folder and the recovery file under the application data folder
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from pathlib import Path
 from PySide6.QtCore import QLockFile, QSettings, QStandardPaths
 
 __all__ = ["EXAMPLES_DIR", "DEFAULT_EXAMPLE", "GRAPH_SUFFIX", "FILE_FILTER", "Example",
-           "examples", "settings", "RecentFiles", "Recovery", "is_graph_file"]
+           "examples", "settings", "RecentFiles", "Recovery", "is_graph_file", "fingerprint"]
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES_DIR = ROOT / "resources" / "examples"
@@ -29,6 +30,22 @@ FILE_FILTER = "ConvCanvas graphs (*.convgraph.json);;JSON files (*.json);;All fi
 def is_graph_file(path: str | Path) -> bool:
     """Whether a dropped/opened file looks like a graph (``*.convgraph.json`` or ``*.json``)."""
     return str(path).lower().endswith(".json")
+
+
+def fingerprint(path: str | Path) -> str | None:
+    """The SHA-256 of a file's bytes (hex), or None when it cannot be read.
+
+    Saving compares it with the one of the file as it was opened or last saved
+    (``Document.fingerprint``): a difference means another program or window wrote it.
+    """
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return None
+    return digest.hexdigest()
 
 
 def settings() -> QSettings:
@@ -101,8 +118,8 @@ class RecentFiles:
 class Recovery:
     """The autosave file of unsaved work and the clean-exit bookkeeping.
 
-    The window writes :attr:`path` (with ``engine.save_graph``) every ~30 s
-    while the document is dirty and deletes it after a clean save or exit.
+    The window writes :attr:`path` about a second after each edit while the
+    document is dirty and deletes it after a clean save or exit.
     :meth:`pending` tells at start-up whether a recovery file newer than the
     last clean exit exists (the previous session crashed or was killed).
 
@@ -150,18 +167,29 @@ class Recovery:
             QStandardPaths.StandardLocation.AppDataLocation)
         return Path(folder) / self.FILE
 
-    def write(self, graph, source: Path | None) -> Path:
+    def write(self, graph, source: Path | None, source_print: str | None = None) -> Path:
         """Save ``graph`` to the recovery file; remember the file it belongs to.
+
+        The JSON is written with ASCII escapes (read back by ``engine.load_graph``
+        like any graph file), so a text that UTF-8 cannot encode, such as a lone
+        surrogate, is kept rather than refused. ``source_print`` is the
+        :func:`fingerprint` of ``source`` as the document last read or wrote it.
 
         Raises ``engine.GraphFileError`` when the folder is not writable.
         """
-        from engine import save_graph
+        from engine import GraphFileError
+        from engine.atomic import atomic_write_text
 
         target = self.path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        save_graph(graph, target)
+        text = json.dumps(graph.to_dict(), ensure_ascii=True, indent=1) + "\n"
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(target, text)
+        except OSError as exc:
+            raise GraphFileError(f"cannot write: {exc.strerror or exc}", str(target)) from None
         s = settings()
         s.setValue("recovery/source", str(source) if source else "")
+        s.setValue("recovery/fingerprint", source_print or "")
         s.setValue("recovery/written", time.time())
         return target
 
@@ -169,6 +197,32 @@ class Recovery:
         """The file the recovered work was last saved to, if any."""
         raw = settings().value("recovery/source", "")
         return Path(raw) if raw else None
+
+    def source_fingerprint(self) -> str | None:
+        """The :func:`fingerprint` the source file had when the work was autosaved."""
+        return settings().value("recovery/fingerprint", "") or None
+
+    def clean_stale(self) -> list[Path]:
+        """Delete what a crash left in the recovery folder (call while :attr:`owned`).
+
+        That is the temporary files of an interrupted atomic write
+        (``.recovery.convgraph.json.*.tmp``) and a recovery file older than the
+        last clean exit (not :meth:`pending`). Returns the deleted files.
+        """
+        if not self.owned:
+            return []
+        gone = []
+        folder = self.path.parent
+        stale = list(folder.glob(f".{self.FILE}.*.tmp"))
+        if self.path.exists() and self.pending() is None:
+            stale.append(self.path)
+        for path in stale:
+            try:
+                path.unlink()
+                gone.append(path)
+            except OSError:
+                pass
+        return gone
 
     def discard(self) -> None:
         """Delete the recovery file (after a clean save or exit)."""

@@ -4,7 +4,8 @@ The window owns no design state: the open :class:`~designer.document.Document`
 does. It wires the views to the document (``set_document`` on each), turns
 menu actions into document operations and takes graph files dropped on it.
 The file life cycle (open, save, prompts, export, recovery) is the
-:class:`~designer.file_actions.FileActions` mixin's.
+:class:`~designer.file_actions.FileActions` mixin's; watching the open file and
+save conflicts the :class:`~designer.conflicts.DiskWatch` mixin's.
 Menus and shortcuts are built by :mod:`designer.widgets.menus`.
 """
 
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from designer.canvas.scene import GraphScene
 from designer.canvas.view import GraphView
+from designer.conflicts import DiskWatch
 from designer.document import Document
 from designer.file_actions import FileActions
 from designer.files import (
@@ -48,25 +50,27 @@ def engine_panel_class():
     return EnginePanel
 
 
-__all__ = ["MainWindow", "AUTOSAVE_MS"]
+__all__ = ["MainWindow", "AUTOSAVE_DELAY_MS"]
 
-#: autosave period of the recovery file while the document is dirty
-AUTOSAVE_MS = 30_000
+#: the recovery file is written this long after an edit (later edits within it
+#: are written together: at most one write a second, none lost for longer)
+AUTOSAVE_DELAY_MS = 1000
 #: the engine panel is built this long after the window is first shown
 PANEL_DELAY_MS = 60
 APP_NAME = "ConvCanvas"
 
 
-class MainWindow(FileActions, QMainWindow):
+class MainWindow(FileActions, DiskWatch, QMainWindow):
     """The designer window.
 
     Parameters
     ----------
     session : bool
-        Take part in the user's session: autosave the recovery file every
-        :data:`AUTOSAVE_MS` while dirty, offer recovery, remember the window
-        layout and clean exits. Off for ``--screenshot``, so that a headless
-        run never touches the user's recovery file or settings.
+        Take part in the user's session: write the recovery file
+        :data:`AUTOSAVE_DELAY_MS` after each edit, offer recovery (after
+        cleaning what a crash left), remember the window layout and clean exits.
+        Off for ``--screenshot``, so that a headless run never touches the
+        user's recovery file or settings.
     engine : bool
         Dock the engine panel (``designer.panel``, when installed); it is
         built just after the window is first shown, see :meth:`ensure_panel`.
@@ -105,10 +109,12 @@ class MainWindow(FileActions, QMainWindow):
         self.status.badgeClicked.connect(self._show_problems)
 
         self._autosave_timer = QTimer(self)
-        self._autosave_timer.setInterval(AUTOSAVE_MS)
+        self._autosave_timer.setSingleShot(True)
+        self._autosave_timer.setInterval(AUTOSAVE_DELAY_MS)
         self._autosave_timer.timeout.connect(self.autosave)
         if session and self.recovery.acquire():  # one instance owns the recovery file
-            self._autosave_timer.start()
+            self.recovery.clean_stale()
+        self._init_disk_watch()
         self.set_document(Document(Graph()))
 
     # -- layout ------------------------------------------------------------------
@@ -224,12 +230,16 @@ class MainWindow(FileActions, QMainWindow):
         old = self.doc
         self.doc = doc
         self.origin = origin
+        if self.recovery.owned and self._autosaved_at is not None:
+            self.recovery.discard()  # the work it held was saved or discarded
         self._autosaved_at = None
         self.undo_group.addStack(doc.undo_stack)
         self.undo_group.setActiveStack(doc.undo_stack)
         doc.undo_stack.cleanChanged.connect(self._on_clean_changed)
+        doc.undo_stack.indexChanged.connect(self._schedule_autosave)
         doc.graphChanged.connect(self._on_graph_event)
         doc.pathChanged.connect(self._update_title)
+        doc.pathChanged.connect(self._watch_path)
         self.view.set_document(doc)
         self.properties.set_document(doc)
         self.problems.set_document(doc)
@@ -238,15 +248,26 @@ class MainWindow(FileActions, QMainWindow):
             self.panel.set_document(doc)
         if old is not None:
             for signal, slot in ((old.undo_stack.cleanChanged, self._on_clean_changed),
+                                 (old.undo_stack.indexChanged, self._schedule_autosave),
                                  (old.graphChanged, self._on_graph_event),
-                                 (old.pathChanged, self._update_title)):
+                                 (old.pathChanged, self._update_title),
+                                 (old.pathChanged, self._watch_path)):
                 signal.disconnect(slot)
             self.undo_group.removeStack(old.undo_stack)
             old.close()
             old.deleteLater()
         self._update_title()
+        self._watch_path()
+        if doc.dirty:  # e.g. a merge: its unsaved work goes to the recovery file too
+            self._schedule_autosave()
         # once the docks have their sizes: readable, its top in view (F shows it all)
         QTimer.singleShot(0, lambda: self.view.fit(readable=True))
+
+    def _schedule_autosave(self, *_args) -> None:
+        """An edit, undo or redo: write the recovery file :data:`AUTOSAVE_DELAY_MS`
+        later (not restarted by later edits, so a stream of edits is written too)."""
+        if self.recovery.owned and not self._autosave_timer.isActive():
+            self._autosave_timer.start()
 
     def _on_clean_changed(self, clean: bool) -> None:
         if self.doc is not None and self.sender() is self.doc.undo_stack:
@@ -325,6 +346,7 @@ class MainWindow(FileActions, QMainWindow):
             event.ignore()
             return
         self._autosave_timer.stop()
+        self._disk_timer.stop()
         shutdown = getattr(self.panel, "shutdown", None)
         if callable(shutdown):
             shutdown()  # stop the engine's worker thread
