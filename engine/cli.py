@@ -14,11 +14,12 @@ import sys
 
 from .analysis import AnalysisResult, analyze
 from .catalogue import fmt_shape
+from .explain_cli import add_explain_parser
 from .io import GraphFileError, load_graph
 
 __all__ = ["main", "format_table", "COMMANDS"]
 
-COMMANDS = ("analyze", "export", "run")
+COMMANDS = ("analyze", "export", "run", "explain")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -155,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--save-activations", action="store_true")
     r.add_argument("--out", required=True, metavar="DIR")
     r.set_defaults(func=cmd_run)
+    add_explain_parser(sub)
     return p
 
 
