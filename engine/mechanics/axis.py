@@ -124,7 +124,10 @@ def nearest(n: int, out: int, factor: float | None) -> AxisMap:
 
 def linear(n: int, out: int, factor: float | None, align_corners: bool) -> AxisMap:
     """Linear resampling: output ``o`` mixes two neighbours (the same one twice at the
-    last input position), weights ``1 − λ`` and ``λ``."""
+    last input position), weights ``1 − λ`` and ``λ``. torch leaves an axis whose size
+    does not change as it is, whatever the scale factor."""
+    if out == n:
+        return AxisMap(n, out, 2, tuple(((o, 0, 1.0),) for o in range(out)))
     scale = _scale(n, out, factor, align_corners)
     entries = []
     for o in range(out):
