@@ -45,7 +45,7 @@ def unpool_size(ax: str, n: int, k: int, s: int, p: int, out: int) -> str:
     default = (n - 1) * s - 2 * p + k
     text = f"{ax}_out = ({ax}_in − 1)·s − 2·p + k = ({n} − 1)·{s} − 2·{p} + {k} = {default}"
     if default != out:
-        text += f"; the pool's input was {out}: {out}"
+        text += f"; the output takes the pool's input size = {out}"
     return text
 
 

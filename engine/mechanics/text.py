@@ -49,8 +49,8 @@ def describe(m: Mechanics, channels: bool = False) -> str:
     lines.append(f"params (C_in {m.in_channels}, C_out {m.out_channels}): {f.params_text}")
     lines.append(f"MACs: {f.macs_text}")
     taps = m.taps
-    lines.append(f"taps: {len(taps)} multiplications with input pixels over one channel "
-                 "(padding left out)")
+    what = "multiplications with input pixels" if f.params else "reads of input pixels"
+    lines.append(f"taps: {len(taps)} {what} over one channel (padding left out)")
     lines.extend(f"note: {n}" for n in m.notes)
     rows, cols = oh * ow, h * w
     if rows <= MAX_MATRIX[0] and cols <= MAX_MATRIX[1]:
