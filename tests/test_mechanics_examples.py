@@ -164,3 +164,20 @@ def test_one_dimensional_as_height_one():
     assert m.output_size == (1, 3)
     assert [(o, i) for o, i, _ in m.taps] == [(0, 0), (0, 1), (0, 2), (1, 2), (1, 3), (1, 4),
                                               (2, 4), (2, 5), (2, 6)]
+
+
+def test_unpool_node_takes_its_pools_input_size():
+    from engine.mechanics import for_node
+
+    g = Graph()
+    g.add_node("Input", {"channels": 2, "height": 7, "width": 7}, "x")
+    g.add_node("MaxPool2d", {"kernel_size": 2}, "pool")
+    g.add_node("MaxUnpool2d", {"kernel_size": 2}, "unpool")
+    g.connect("x", "pool")
+    g.connect("pool", "unpool", 0)
+    g.connect("pool", "unpool", 1)
+    m = for_node(g, "unpool")
+    assert (m.input_size, m.output_size) == ((3, 3), (7, 7))
+    assert m.formulas.output_size[0].endswith("= 6; the output takes the pool's input size = 7")
+    assert m.channel_links == ((0, 0), (1, 1))
+    assert max(o for o, _, _ in m.taps) == 5 * 7 + 5  # the last row and column get nothing
