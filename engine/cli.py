@@ -15,11 +15,12 @@ import sys
 from . import labs_cli
 from .analysis import AnalysisResult, analyze
 from .catalogue import fmt_shape
+from .explain_cli import add_explain_parser
 from .io import GraphFileError, load_graph
 
 __all__ = ["main", "format_table", "COMMANDS"]
 
-COMMANDS = ("analyze", "export", "run", *labs_cli.COMMANDS)
+COMMANDS = ("analyze", "export", "run", "explain", *labs_cli.COMMANDS)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -157,6 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", required=True, metavar="DIR")
     r.set_defaults(func=cmd_run)
     labs_cli.register(sub)  # grade, diff
+    add_explain_parser(sub)
     return p
 
 
