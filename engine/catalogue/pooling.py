@@ -3,6 +3,13 @@
 ``MaxPool2d`` makes pooling indices (``makes_indices``) that ``MaxUnpool2d``
 reads on its ``"indices"`` slot; the unpool checks its slot-1 source by that
 fact, not by name.
+
+Upsample's receptive field is torch's sampling in exact arithmetic: source
+``(dst + ½)·in/out − ½`` (``dst·(in − 1)/(out − 1)`` with ``align_corners``),
+where ``in/out`` is the inverse of ``scale_factor`` (as a ratio, :func:`scale_ratio`)
+or ``in / out`` for a ``size``. torch computes nearest's index in float32, so where
+the exact source is an integer its rounding can land one pixel short (a few
+outputs of ratios such as 23/10); the field follows the exact value.
 """
 
 from __future__ import annotations
