@@ -14,11 +14,14 @@ from .catalogue import CATALOGUE, FAMILIES, PRESETS
 def _default(p) -> str:
     v = p.default
     if p.required:
-        return f"required (palette: {v})"
+        shown = "[" + ", ".join(map(str, v)) + "]" if isinstance(v, tuple) else v
+        return f"required (palette: {shown})"
     if v is None:
         return "none"
     if isinstance(v, tuple):
-        return str(v[0]) if len(set(v)) == 1 else "[" + ", ".join(map(str, v)) + "]"
+        if len(v) > 1 and len(set(v)) == 1:
+            return str(v[0])
+        return "[" + ", ".join(map(str, v)) + "]"
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, str):
@@ -29,7 +32,10 @@ def _default(p) -> str:
 def _accepts(p) -> str:
     hint = p.hint()
     kind = p.kind
-    if kind == "tuple":
+    lengths = getattr(p, "lengths", None)  # a list of one of several lengths
+    if kind == "tuple" and lengths:
+        text = f"int or list of {' or '.join(map(str, lengths))}, each {hint}"
+    elif kind == "tuple":
         text = f"int or list of {p.n}, each {hint}"
     elif kind == "padding":
         text = f'int or list of {p.n}, each {hint}; or "same" / "valid"'

@@ -17,9 +17,11 @@ the copied library code needs them) and defines:
   output or a tuple in node order for several.
 
 Nothing from the graph file reaches the code except validated identifiers
-(node ids, the class name derived from the graph name) and numbers or
-whitelisted words; the description is never copied. Lines are kept within
-100 columns so the result passes ``ruff check`` with the project's config.
+(node ids, the class name derived from the graph name) and numbers (``math.inf``
+too) or whitelisted words; the description is never copied. A graph with a node
+that has no module (an imported Opaque operation) is refused (:func:`refusal`).
+Lines are kept within 100 columns (:mod:`engine.codelayout`) so the result passes
+``ruff check`` with the project's config.
 """
 
 from __future__ import annotations
@@ -34,11 +36,12 @@ from pathlib import Path
 
 from .analysis import Analyzer
 from .atomic import atomic_write_text
+from .codelayout import LINE, assign, lay
 from .graph import Graph, GraphEditError, check_id
 
-__all__ = ["ExportError", "export_code", "write_export", "class_name_for", "check_class_name"]
+__all__ = ["ExportError", "export_code", "write_export", "class_name_for", "check_class_name",
+           "refusal"]
 
-LINE = 100
 HERE = Path(__file__).resolve().parent
 LIBRARY_FILES = (HERE / "deform.py", HERE / "nnlib.py")  # emission order
 
@@ -129,6 +132,8 @@ def _literal(v) -> str:
     if isinstance(v, int):
         return str(int(v))
     if isinstance(v, float):
+        if math.isinf(v):  # a padding value (the code then imports math)
+            return "math.inf" if v > 0 else "-math.inf"
         if not math.isfinite(v):
             raise ExportError(f"cannot export the non-finite number {v!r}")
         return repr(float(v))
@@ -188,91 +193,19 @@ def check_class_name(name: str) -> str:
     return name
 
 
-# -- layout ------------------------------------------------------------------------------
-def _binop_chain(node: ast.BinOp) -> tuple[str, list[ast.expr]] | None:
-    sym = {ast.Add: "+", ast.Mult: "*"}.get(type(node.op))
-    if sym is None:
-        return None
-    items: list[ast.expr] = []
-    cur: ast.expr = node
-    while isinstance(cur, ast.BinOp) and type(cur.op) is type(node.op):
-        items.append(cur.right)
-        cur = cur.left
-    items.append(cur)
-    return sym, items[::-1]
-
-
-def _src(node: ast.expr) -> str:
-    """``ast.unparse`` with the project's double quotes (strings are plain words)."""
-    return re.sub(r"'([A-Za-z_][A-Za-z0-9_]*)'", r'"\1"', ast.unparse(node))
-
-
-def _lay(node: ast.expr, indent: int, prefix: str = "", suffix: str = "") -> list[str]:
-    """Lines of ``prefix + node + suffix`` at ``indent``, broken to fit ``LINE`` columns."""
-    pad = " " * indent
-    flat = prefix + _src(node) + suffix
-    if indent + len(flat) <= LINE:
-        return [pad + flat]
-    if isinstance(node, ast.Call):
-        head = prefix + _src(node.func) + "("
-        if indent + len(head) > LINE and prefix:
-            return [pad + prefix + "("] + _lay(node, indent + 4) + [pad + ")" + suffix]
-        items = [_src(a) for a in node.args]
-        items += [f"{k.arg}={_src(k.value)}" for k in node.keywords]
-        hug = " " * (indent + 4) + ", ".join(items)
-        if len(hug) <= LINE:  # all arguments on one indented line
-            return [pad + head, hug, pad + ")" + suffix]
-        inner = " " * (indent + 4)
-        if all(len(inner) + len(it) + 1 <= LINE for it in items):  # fill lines
-            rows = [inner + items[0]]
-            for it in items[1:]:
-                if len(rows[-1]) + 2 + len(it) + 1 <= LINE:
-                    rows[-1] += ", " + it
-                else:
-                    rows[-1] += ","
-                    rows.append(inner + it)
-            return [pad + head, *rows, pad + ")" + suffix]
-        lines = [pad + head]
-        for a in node.args:
-            lines += _lay(a, indent + 4, "", ",")
-        for k in node.keywords:
-            lines += _lay(k.value, indent + 4, f"{k.arg}=", ",")
-        return lines + [pad + ")" + suffix]
-    if isinstance(node, (ast.List, ast.Tuple)):
-        o, c = ("[", "]") if isinstance(node, ast.List) else ("(", ")")
-        lines = [pad + prefix + o]
-        for e in node.elts:
-            lines += _lay(e, indent + 4, "", ",")
-        return lines + [pad + c + suffix]
-    if isinstance(node, ast.BinOp) and (chain := _binop_chain(node)):
-        sym, items = chain
-        lines = [pad + prefix + "("]
-        lines += _lay(items[0], indent + 4)
-        for it in items[1:]:
-            lines += _lay(it, indent + 4, f"{sym} ")
-        return lines + [pad + ")" + suffix]
-    if prefix:
-        return [pad + prefix + "("] + _lay(node, indent + 4) + [pad + ")" + suffix]
-    return [pad + flat]
-
-
-def _assign(target: str, expr: str, indent: int, comment: str = "") -> list[str]:
-    """``target = expr  # comment``, wrapped when needed (comment on its own line then)."""
-    line = f"{' ' * indent}{target} = {expr}"
-    if comment and len(line) + 2 + len(comment) <= LINE:
-        return [f"{line}  {comment}"]
-    if not comment and len(line) <= LINE:
-        return [line]
-    node = ast.parse(expr, mode="eval").body
-    lines = _lay(node, indent, f"{target} = ")
-    return ([f"{' ' * indent}{comment}"] if comment else []) + lines
-
-
 def _shape(shape) -> str:
     return "[N, " + ", ".join(str(int(v)) for v in shape) + "]"
 
 
 # -- export ------------------------------------------------------------------------------
+def refusal(graph: Graph) -> str | None:
+    """Why ``graph`` cannot be built, run or exported (``"<id>: <why>"`` per node whose
+    kind refuses, ``kind.refusal``: an Opaque operation has no module), or None."""
+    found = [f"{nid}: {why}" for nid, node in graph.nodes.items()
+             if (why := node.kind.refusal(node.normalised))]
+    return "; ".join(found) or None
+
+
 def returns_indices(graph: Graph, node_id: str) -> bool:
     """Whether the node's module also returns pooling indices.
 
@@ -304,8 +237,9 @@ def export_code(graph: Graph, class_name: str | None = None) -> str:
     Raises
     ------
     ExportError
-        The graph has analysis errors (all listed in one line), a node id
-        cannot be a Python name, or ``class_name`` is not a usable identifier.
+        The graph has analysis errors (all listed in one line) or a node without
+        a module (:func:`refusal`), a node id cannot be a Python name, or
+        ``class_name`` is not a usable identifier.
     """
     an = Analyzer(graph)
     try:
@@ -315,6 +249,9 @@ def export_code(graph: Graph, class_name: str | None = None) -> str:
             listed = "; ".join(e.message for e in result.errors)
             raise ExportError(f"the graph has {n} error{'s' if n != 1 else ''}: {listed}",
                               result.errors)
+        why = refusal(graph)
+        if why:
+            raise ExportError(why)
         order = graph.topo_order()
         outcomes = {nid: an.outcome(nid) for nid in order}
     finally:
@@ -360,7 +297,7 @@ def export_code(graph: Graph, class_name: str | None = None) -> str:
             if not WORD_RE.match(k):
                 raise ExportError(f"internal: bad keyword {k!r}")
             args.append(f"{k}={_literal(v)}")
-        init += _assign(f"self.{nid}", f"{cls}({', '.join(args)})", 8)
+        init += assign(f"self.{nid}", f"{cls}({', '.join(args)})", 8)
 
     # forward: node ids as variables
     indices: dict[str, str] = {}
@@ -391,11 +328,11 @@ def export_code(graph: Graph, class_name: str | None = None) -> str:
             if len(line) <= LINE:
                 fwd.append(line)
             else:
-                fwd += _assign(nid, expr, 8, f"{comment} and indices (a pair)")
-                fwd += _assign(indices[nid], f"{nid}[1]", 8)
-                fwd += _assign(nid, f"{nid}[0]", 8)
+                fwd += assign(nid, expr, 8, f"{comment} and indices (a pair)")
+                fwd += assign(indices[nid], f"{nid}[1]", 8)
+                fwd += assign(nid, f"{nid}[0]", 8)
         else:
-            fwd += _assign(nid, expr, 8, comment)
+            fwd += assign(nid, expr, 8, comment)
 
     # signature and return
     one = len(output_ids) == 1
@@ -413,7 +350,7 @@ def export_code(graph: Graph, class_name: str | None = None) -> str:
     if len(ret_line) <= LINE:
         ret_lines = [ret_line]
     else:
-        ret_lines = _lay(ast.parse(f"({ret_expr},)", mode="eval").body, 8, "return ")
+        ret_lines = lay(ast.parse(f"({ret_expr},)", mode="eval").body, 8, "return ")
 
     # docstring
     doc = [f'    """ConvCanvas graph {cls_name}.', "", "    Inputs (batch first):"]

@@ -329,6 +329,85 @@ class SpatiallySeparableConv2d(nn.Module):
         return self.conv_w(self.conv_h(x))
 
 
+class Crop2d(nn.Module):
+    """Crop H and W to ``size``, or to the H and W of a reference tensor.
+
+    Parameters
+    ----------
+    size : int or pair of int, optional
+        ``(h, w)``; None: the size of the ``reference`` given to :meth:`forward`.
+    offset : int or pair of int, optional
+        ``(top, left)`` of the crop; None: centred, ``top = (H - h) // 2``.
+    """
+
+    def __init__(self, size=None, offset=None):
+        super().__init__()
+        self.size = None if size is None else _pair(size)
+        self.offset = None if offset is None else _pair(offset)
+
+    def forward(self, x, reference=None):
+        """Crop ``x`` ``[N, C, H, W]``; only the last two sizes of ``reference`` are read.
+
+        Parameters
+        ----------
+        x : Tensor
+            The map to crop.
+        reference : Tensor, optional
+            Gives ``(h, w)`` when the module has no ``size``.
+
+        Returns
+        -------
+        Tensor
+            ``[N, C, h, w]``.
+        """
+        if self.size is not None:
+            h, w = self.size
+        elif reference is not None:
+            h, w = reference.shape[-2:]
+        else:
+            raise ValueError("Crop2d has no size: pass a reference tensor")
+        height, width = x.shape[-2:]
+        if h > height or w > width:
+            raise ValueError(f"cannot crop {height}x{width} to {h}x{w}")
+        if self.offset is None:
+            top, left = (height - h) // 2, (width - w) // 2
+        else:
+            top, left = self.offset
+        return x[..., top:top + h, left:left + w]
+
+
+class ChannelSlice(nn.Module):
+    """Channels ``[start, stop)`` of a tensor ``[N, C, ...]`` (or features of ``[N, F]``).
+
+    Parameters
+    ----------
+    start : int
+        First channel kept.
+    stop : int, optional
+        Channel after the last one kept; None: to the end.
+    """
+
+    def __init__(self, start, stop=None):
+        super().__init__()
+        self.start = start
+        self.stop = stop
+
+    def forward(self, x):
+        """Return ``x[:, start:stop]``.
+
+        Parameters
+        ----------
+        x : Tensor
+            At least two dimensions, the batch first.
+
+        Returns
+        -------
+        Tensor
+            The channels kept.
+        """
+        return x[:, self.start:self.stop]
+
+
 class Add(nn.Module):
     """Element-wise sum of two or more tensors of equal shape, left to right."""
 

@@ -42,11 +42,14 @@ def defaults(kind, **extra) -> dict:
 def sample(kind, **extra):
     """``(params, Inputs, output shape)`` of ``kind`` on the first candidate it takes.
 
-    A slot whose role is ``"indices"`` is fed by the output of a kind that makes them.
+    A slot whose role is ``"indices"`` is fed by the output of a kind that makes them;
+    a kind whose defaults need a second input (a reference) gets one.
     """
     p = defaults(kind, **extra)
-    for shape in CANDIDATES:
-        n = max(kind.min_inputs, 1)
+    # the fewest inputs first; then one more (Crop2d's default size comes from slot 1)
+    counts = dict.fromkeys([max(kind.min_inputs, 1), min(max(kind.min_inputs, 2),
+                                                         kind.max_inputs)])
+    for n, shape in ((n, shape) for n in counts for shape in CANDIDATES):
         shapes, types, src_in = [shape] * n, ["ReLU"] * n, [(shape,)] * n
         try:
             for port in range(n):

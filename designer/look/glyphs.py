@@ -3,7 +3,8 @@
 A kind's glyph key is ``kind.glyph_key()`` (its family's name, or a
 refinement the catalogue declares: ``"upsample"``, ``"multiply"``,
 ``"concat"``, ``"shuffle"``, ``"flatten"``, ``"dropout"``, ``"batchnorm"``,
-``"smooth_act"``, ``"norm_act"``). Glyphs are drawn on a 16 × 16 grid scaled
+``"smooth_act"``, ``"norm_act"``, ``"clipped_act"``, ``"softmax"``, ``"pad"``,
+``"crop"``, ``"slice"``, ``"opaque"``). Glyphs are drawn on a 16 × 16 grid scaled
 to the target square: a 3×3 kernel for convolutions, a cube for 3D, a hinge
 for activations... The canvas draws them on its cards, the palette and the
 property pages on family tiles (:mod:`designer.look.icons`).
@@ -261,6 +262,72 @@ def _glyph_dropout(p: QPainter, c: QColor) -> None:
         p.drawEllipse(QPointF(x, y), 1.6, 1.6)
 
 
+def _glyph_clipped_act(p: QPainter, c: QColor) -> None:
+    faint = QColor(c)
+    faint.setAlpha(120)
+    p.setPen(pen(faint, 0.9))
+    p.drawLine(QPointF(2, 12), QPointF(14, 12))
+    p.drawLine(QPointF(2, 4), QPointF(14, 4))
+    p.setPen(pen(c, 1.7))
+    path = QPainterPath(QPointF(2, 12))
+    path.lineTo(5.5, 12)
+    path.lineTo(10.5, 4)
+    path.lineTo(14, 4)
+    p.drawPath(path)
+
+
+def _glyph_softmax(p: QPainter, c: QColor) -> None:
+    p.setPen(Qt.PenStyle.NoPen)
+    for x, h, alpha in ((2.5, 3.5, 150), (6.5, 9.5, 255), (10.5, 5.5, 150)):
+        _fill(p, c, alpha)
+        p.drawRoundedRect(QRectF(x, 13 - h, 3, h), 0.6, 0.6)
+    p.setPen(pen(c, 1.0))
+    p.drawLine(QPointF(1.5, 13.5), QPointF(14.5, 13.5))
+
+
+def _glyph_pad(p: QPainter, c: QColor) -> None:
+    faint = QColor(c)
+    faint.setAlpha(140)
+    dashed = pen(faint, 1.0)
+    dashed.setStyle(Qt.PenStyle.DashLine)
+    p.setPen(dashed)
+    p.drawRect(QRectF(2, 2, 12, 12))
+    p.setPen(pen(c, 1.1))
+    _fill(p, c)
+    p.drawRect(QRectF(5, 5, 6, 6))
+
+
+def _glyph_crop(p: QPainter, c: QColor) -> None:
+    p.setPen(pen(c, 1.5))
+    p.drawPolyline([QPointF(4.5, 1.5), QPointF(4.5, 11.5), QPointF(14.5, 11.5)])
+    p.drawPolyline([QPointF(1.5, 4.5), QPointF(11.5, 4.5), QPointF(11.5, 14.5)])
+    p.setPen(Qt.PenStyle.NoPen)
+    _fill(p, c, 110)
+    p.drawRect(QRectF(4.5, 4.5, 7, 7))
+
+
+def _glyph_slice(p: QPainter, c: QColor) -> None:
+    p.setPen(Qt.PenStyle.NoPen)
+    for k, y in enumerate((2.5, 5.8, 9.1, 12.4)):
+        _fill(p, c, 255 if k in (1, 2) else 80)
+        p.drawRoundedRect(QRectF(2.5 if k in (1, 2) else 4.5, y, 11 if k in (1, 2) else 7,
+                                 2.4), 0.6, 0.6)
+
+
+def _glyph_opaque(p: QPainter, c: QColor) -> None:
+    _fill(p, c, 70)
+    p.drawRoundedRect(QRectF(2, 2, 12, 12), 2, 2)
+    p.setBrush(Qt.BrushStyle.NoBrush)
+    p.setPen(pen(c, 1.5))
+    path = QPainterPath(QPointF(6, 6.2))
+    path.arcTo(QRectF(6, 4, 4, 4), 180, -270)
+    path.lineTo(8, 9.6)
+    p.drawPath(path)
+    p.setPen(Qt.PenStyle.NoPen)
+    _fill(p, c)
+    p.drawEllipse(QPointF(8, 11.8), 0.9, 0.9)
+
+
 #: glyph key -> drawing (``kind.glyph_key()``: a family name or a refinement)
 GLYPHS = {
     "Input": _glyph_input,
@@ -284,4 +351,10 @@ GLYPHS = {
     "batchnorm": _glyph_batchnorm,
     "smooth_act": _glyph_smooth_act,
     "norm_act": _glyph_norm_act,
+    "clipped_act": _glyph_clipped_act,
+    "softmax": _glyph_softmax,
+    "pad": _glyph_pad,
+    "crop": _glyph_crop,
+    "slice": _glyph_slice,
+    "opaque": _glyph_opaque,
 }

@@ -128,6 +128,8 @@ def exact_footprint(analyzer: Analyzer, node_id: str, index: tuple[int, ...],
             if reads is None:
                 reads = tuple((slot, None) for slot in sorted(sources))
             for slot, src_channel in reads:
+                if not kind.reads_values(slot):
+                    continue  # a slot that gives only a size (Crop2d's reference)
                 src = sources[slot]
                 if input_id not in analyzer.outcome(src).rf:
                     continue  # a branch from another Input (it may well be global)

@@ -3,19 +3,29 @@
 A node's state follows from its sources' states and its own receptive-field
 ops (``Layer.ops()``, from the catalogue) through the per-axis arithmetic of
 :mod:`.rf`; merging paths take the union (the widest map where grids are
-misaligned: the warnings pass reports those). Each state also gets its public
+misaligned: the warnings pass reports those). A slot that gives only a size
+(Crop2d's reference) brings nothing. Where the catalogue says the field is
+unknown (``kind.rf_unknown``: an Opaque node), the node and everything downstream
+get :data:`UNKNOWN`, no field at all. Each state also gets its public
 :class:`RF`; a node that changes nothing (a norm, an activation) shares its
 source's state and RF objects.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+
 from .facts import Facts, sweep
 from .result import RF, RFState
 from .rf import IDENTITY, apply_ops, union
 from .shapes import Layer
 
-__all__ = ["rf_pass", "arrivals", "advance", "all_aligned"]
+__all__ = ["rf_pass", "arrivals", "advance", "all_aligned", "value_sources", "UNKNOWN"]
+
+#: the states of a node whose receptive field is unknown (``kind.rf_unknown`` here or
+#: upstream): no Input, and the node's successors inherit it (compared by identity)
+UNKNOWN: Mapping[str, RFState] = MappingProxyType({})
 
 
 def rf_pass(facts: Facts, todo: set[str]) -> set[str]:
@@ -25,7 +35,7 @@ def rf_pass(facts: Facts, todo: set[str]) -> set[str]:
     def step(nid: str) -> bool:
         old = rf.get(nid)
         rf[nid], public[nid] = new, _ = _field(facts, nid, layers[nid])
-        return old is None or old != new
+        return old is None or old != new or (old is UNKNOWN) != (new is UNKNOWN)
 
     return sweep(facts, todo, step)
 
@@ -35,7 +45,13 @@ def _field(facts: Facts, nid: str, layer: Layer) -> tuple[dict, dict]:
     out = layer.out
     if out is None:
         return {}, {}
-    srcs = facts.sources(nid)
+    srcs = value_sources(facts, nid, layer)
+    if layer.kind.rf_unknown:
+        return UNKNOWN, {}
+    rf = facts.rf
+    for s in srcs:  # (a loop: a generator costs a frame in 3.11)
+        if rf[s] is UNKNOWN:
+            return UNKNOWN, {}
     if not srcs:  # an Input: the identity on its own pixels
         st = local((IDENTITY,) * (len(out) - 1), tuple(out[1:]), False)
         return {nid: st}, {nid: RF.from_state(nid, st)}
@@ -53,8 +69,19 @@ def _field(facts: Facts, nid: str, layer: Layer) -> tuple[dict, dict]:
                     for input_id, st in merged.items()}
 
 
+def value_sources(facts: Facts, nid: str, layer: Layer) -> tuple[str, ...]:
+    """The sources of a node whose values reach it, in slot order (a slot that gives
+    only a size, ``kind.size_roles``, left out)."""
+    srcs = facts.sources(nid) or ()
+    kind = layer.kind
+    if not kind.size_roles:
+        return srcs
+    return tuple([s for port, s in enumerate(srcs) if kind.reads_values(port)])
+
+
 def arrivals(facts: Facts, srcs: tuple[str, ...], layer: Layer) -> dict[str, list[RFState]]:
-    """Per Input, the states that the sources bring, after the node's ops."""
+    """Per Input, the states that the sources bring, after the node's ops (``srcs``:
+    the node's :func:`value_sources`)."""
     ops, deform = layer.ops(), layer.kind.deformable
     per_input: dict[str, list[RFState]] = {}
     for s in srcs:

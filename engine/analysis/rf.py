@@ -178,7 +178,7 @@ def _tconv(m: AxisMap, k, s, p, d) -> AxisMap:
     return _reduce(_build(period, m.step, entries))
 
 
-def _up(m: AxisMap, num, den, mode) -> AxisMap:
+def _up(m: AxisMap, num, den, mode, aligned=False) -> AxisMap:
     period = m.period * num
     step = m.step * den
     at = m.at
@@ -187,7 +187,10 @@ def _up(m: AxisMap, num, den, mode) -> AxisMap:
         if mode == "nearest":
             taps = [floor(Fraction(r * den, num))]
         else:
-            src = Fraction(2 * r + 1, 2) * den / num - Fraction(1, 2)
+            if aligned:  # align_corners: output r samples input r · den / num
+                src = Fraction(r * den, num)
+            else:  # half-pixel centres
+                src = Fraction(2 * r + 1, 2) * den / num - Fraction(1, 2)
             i0 = floor(src)
             frac = src - i0
             if mode == "bicubic":
@@ -228,7 +231,7 @@ def apply_op(m: AxisMap, op: tuple) -> AxisMap:
     if name == "tconv":
         return _tconv(m, op[1], op[2], op[3], op[4])
     if name == "up":
-        return _up(m, op[1], op[2], op[3])
+        return _up(m, op[1], op[2], op[3], len(op) > 4 and op[4])
     raise ValueError(f"unknown receptive-field op {name!r}")
 
 

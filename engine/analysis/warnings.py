@@ -5,9 +5,12 @@
 - misaligned grids: merging paths bring one Input on different jumps, so their
   pixels do not correspond;
 - gridding: the receptive field has holes where a path's spatial part ends (at
-  an output, or before a layer that ``ends_spatial`` in the catalogue).
+  an output, or before a layer that ``ends_spatial`` in the catalogue);
+- ``rf_unknown``: the catalogue does not know the node's receptive field (an
+  imported Opaque operation): it and every field downstream are null.
 
-The first two belong to a node and are kept per node (``facts.warnings``);
+The stride, misaligned and rf_unknown warnings belong to a node and are kept per
+node (``facts.warnings``);
 gridding depends on the node's successors too and is judged when the result
 is assembled (:func:`gridding`, only for fields with holes: rare).
 """
@@ -16,7 +19,7 @@ from __future__ import annotations
 
 from ..catalogue.base import AXES
 from .facts import Facts
-from .receptive import all_aligned, arrivals
+from .receptive import UNKNOWN, all_aligned, arrivals, value_sources
 from .result import RF, Issue, RFState
 from .shapes import Layer
 
@@ -34,9 +37,11 @@ def warnings_pass(facts: Facts, todo: set[str]) -> None:
             flagged.discard(nid)
             continue
         issues = _stride(nid, layer)
-        srcs = facts.sources(nid)
-        if len(srcs) > 1:
+        srcs = value_sources(facts, nid, layer)
+        if len(srcs) > 1 and rf[nid] is not UNKNOWN:
             issues += _misaligned(nid, arrivals(facts, srcs, layer))
+        if layer.kind.rf_unknown:
+            issues.append(_rf_unknown(nid, layer))
         warnings[nid] = tuple(issues)
         if issues or _has_holes(rf[nid]):
             flagged.add(nid)
@@ -78,6 +83,15 @@ def _dropped_pixels(nid: str, axis: int, op, x, out) -> Issue | None:
         f"{nid}: stride {s} drops the last {lost} input pixel"
         f"{'s' if lost > 1 else ''} of {size} along {axes[axis]} "
         f"(({axes[axis]} + 2p − d(k−1) − 1) % s = {left})"), "stride_drops")
+
+
+def _rf_unknown(nid: str, layer: Layer) -> Issue:
+    """The warning of a node whose receptive field is unknown (``kind.rf_unknown``)."""
+    summary = layer.kind.summary(layer.params)
+    what = f" ({summary})" if summary else ""
+    return Issue(nid, None, (
+        f"{nid}: the receptive field of {layer.kind.type} node {nid}{what} is unknown, so "
+        "its rf and every rf downstream of it are null"), "rf_unknown")
 
 
 def _misaligned(nid: str, per_input: dict[str, list[RFState]]) -> list[Issue]:

@@ -21,7 +21,8 @@ Shape = tuple[int, ...]
 
 #: Receptive-field operations along one spatial axis:
 #: ``("conv", k, s, p_left, d, p_right)``, ``("tconv", k, s, p, d)``,
-#: ``("up", num, den, mode)`` (scale num/den), ``("global",)``.
+#: ``("up", num, den, mode)`` (scale num/den; a fifth item True: align_corners, output
+#: ``r`` samples input ``r · den / num``), ``("global",)``.
 Op = tuple
 
 AXES = {2: ("H", "W"), 3: ("D", "H", "W")}
@@ -282,6 +283,12 @@ class LayerKind:
     captures: ClassVar[tuple[tuple[str, str], ...]] = ()
     #: glyph key the designer draws on the card and palette ("" : the family's)
     glyph: ClassVar[str] = ""
+    #: slot roles whose tensor gives only its size (Crop2d's ``"reference"``): no value
+    #: flows from it, so neither its receptive field nor its footprint reaches the output
+    size_roles: ClassVar[tuple[str, ...]] = ()
+    #: the receptive field is unknown here (an imported operation of unknown geometry):
+    #: the node's ``rf`` and every ``rf`` downstream are null, with a warning
+    rf_unknown: ClassVar[bool] = False
 
     def stem(self) -> str:
         """The stem of generated ids of this kind."""
@@ -296,6 +303,19 @@ class LayerKind:
         if self.slots is not None and 0 <= port < len(self.slots):
             return self.slots[port]
         return "x"
+
+    def reads_values(self, port: int) -> bool:
+        """Whether the values of the tensor on slot ``port`` reach the output (not only
+        its size: see ``size_roles``)."""
+        return self.slot_role(port) not in self.size_roles
+
+    def refusal(self, p: dict[str, Any]) -> str | None:
+        """Why a graph holding this node cannot be built, run or exported; None if it can.
+
+        The runtime and the exporter refuse such a graph with this message after the
+        node id.
+        """
+        return None
 
     def captured(self, role: str) -> str | None:
         """The submodule whose output the runtime captures for ``role``, or None."""

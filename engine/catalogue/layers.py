@@ -1,6 +1,7 @@
 """Kinds other than convolutions and pooling: input, norm, activation, dense, merge,
 squeeze-excitation and channel shuffle; and :data:`KINDS`, every non-convolution
-kind (pooling ones from :mod:`.pooling` included) in palette order.
+kind (pooling ones from :mod:`.pooling`, padding, cropping and slicing from
+:mod:`.slicing`, and :mod:`.opaque` included) in palette order.
 """
 
 from __future__ import annotations
@@ -9,8 +10,10 @@ from math import prod
 
 from .base import AXES, Cost, Ctor, LayerError, LayerKind, fmt_shape, kw, spatial
 from .common import MAX_CH, MAX_PIX, global_ops
+from .opaque import Opaque
 from .pooling import AdaptiveAvgPool, MaxUnpool2d, Pool, Upsample
 from .schema import Bool, Float, Int
+from .slicing import ChannelSlice, Crop2d, Pad2d
 
 
 class Input(LayerKind):
@@ -76,11 +79,12 @@ class Activation(LayerKind):
     channelwise = True
     family = "Norm & activation"
 
-    def __init__(self, name, doc, params=(), glyph=""):
+    def __init__(self, name, doc, params=(), glyph="", id_stem=""):
         self.type = self.title = name
         self.doc = doc
         self.params = params
         self.glyph = glyph
+        self.id_stem = id_stem
 
     def summary(self, p):
         return f"slope {p['negative_slope']:g}" if "negative_slope" in p else ""
@@ -89,6 +93,21 @@ class Activation(LayerKind):
         if "negative_slope" in p and p["negative_slope"] != 0.01:
             return Ctor(f"nn.{self.type}", (p["negative_slope"],))
         return Ctor(f"nn.{self.type}")
+
+
+class Softmax(Activation):
+    """Softmax along channels (features for ``[F]``): every output channel of a pixel
+    reads every channel of that pixel, so it is not channel-wise."""
+
+    channelwise = False
+
+    def __init__(self):
+        super().__init__("Softmax", "exp(x) / sum of exp over the channels at each pixel "
+                         "(over the features of [F]): the channels become probabilities.",
+                         glyph="softmax")
+
+    def ctor(self, p, ins, out, *, feeds_unpool=False):
+        return Ctor("nn.Softmax", (), kw(dim=1))
 
 
 class Dropout(LayerKind):
@@ -281,13 +300,21 @@ KINDS = (
     Activation("Tanh", "Hyperbolic tangent.", glyph="smooth_act"),
     Activation("GELU", "Gaussian error linear unit.", glyph="norm_act"),
     Activation("SiLU", "x · sigmoid(x) (swish).", glyph="norm_act"),
+    Activation("ReLU6", "min(max(0, x), 6): ReLU clipped at 6 (MobileNet).",
+               glyph="clipped_act", id_stem="relu6_"),
+    Activation("Hardswish", "x · ReLU6(x + 3) / 6: a piecewise-linear swish "
+               "(MobileNetV3).", glyph="norm_act"),
+    Activation("Hardsigmoid", "ReLU6(x + 3) / 6: a piecewise-linear sigmoid.",
+               glyph="clipped_act"),
+    Softmax(),
     Pool("Max", 2), Pool("Avg", 2), Pool("Max", 3), Pool("Avg", 3), MaxUnpool2d(),
-    AdaptiveAvgPool(2), AdaptiveAvgPool(3), Upsample(), Dropout(), Flatten(), Linear(),
+    AdaptiveAvgPool(2), AdaptiveAvgPool(3), Upsample(), Pad2d(), Crop2d(), Dropout(),
+    Flatten(), Linear(),
     Merge("Add", "Element-wise sum of equal shapes (residual connections).", "+",
           id_stem="add_"),
     Merge("Multiply", "Element-wise product of equal shapes (gating).", "*",
           id_stem="mul", glyph="multiply"),
     Merge("Concat", "Stacks the inputs along channels; H and W must be equal.", "",
           id_stem="cat", glyph="concat", stacks=True),
-    SqueezeExcitation(), ChannelShuffle(),
+    ChannelSlice(), SqueezeExcitation(), ChannelShuffle(), Opaque(),
 )

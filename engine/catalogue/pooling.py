@@ -3,11 +3,19 @@
 ``MaxPool2d`` makes pooling indices (``makes_indices``) that ``MaxUnpool2d``
 reads on its ``"indices"`` slot; the unpool checks its slot-1 source by that
 fact, not by name.
+
+Upsample's receptive field is torch's sampling in exact arithmetic: source
+``(dst + ½)·in/out − ½`` (``dst·(in − 1)/(out − 1)`` with ``align_corners``),
+where ``in/out`` is the inverse of ``scale_factor`` (as a ratio, :func:`scale_ratio`)
+or ``in / out`` for a ``size``. torch computes nearest's index in float32, so where
+the exact source is an integer its rounding can land one pixel short (a few
+outputs of ratios such as 23/10); the field follows the exact value.
 """
 
 from __future__ import annotations
 
 from fractions import Fraction
+from functools import lru_cache
 
 from .base import (
     AXES,
@@ -22,7 +30,13 @@ from .base import (
     tconv_out,
 )
 from .common import MAX_K, MAX_PIX, compact, global_ops, window_ops
-from .schema import Bool, Choice, Float, Tuple
+from .schema import Bool, Choice, Float, Sizes, Tuple
+
+#: largest Upsample scale factor: the schema's sanity bound (a typo must not ask for
+#: a map of a billion pixels), far beyond any real resize
+MAX_SCALE = float(MAX_PIX)
+#: largest output length along one axis of a resize (as an Input's largest size)
+MAX_OUT = MAX_PIX
 
 
 def index_makers() -> tuple[str, ...]:
@@ -193,10 +207,13 @@ class Upsample(LayerKind):
     glyph = "upsample"
     channelwise = True
     family = "Pooling"
-    doc = "Resize by a scale factor (nearest, bilinear, bicubic or trilinear)."
+    doc = ("Resize by a scale factor or to a size (nearest, bilinear, bicubic or "
+           "trilinear); a factor below 1 shrinks.")
     params = (
-        Float("scale_factor", 2.0, "output size = floor(input × scale)", lo=0.0, hi=64.0,
-              lo_open=True),
+        Float("scale_factor", 2.0, "output size = floor(input × scale) (ignored when size "
+              "is set)", lo=0.0, hi=MAX_SCALE, lo_open=True),
+        Sizes("size", None, "output size, a pair (a triple for 3D); when set, "
+              "scale_factor is ignored", n=2, lo=1, hi=MAX_PIX, nullable=True),
         Choice("mode", "nearest", "interpolation", options=("nearest", "bilinear",
                                                             "bicubic", "trilinear")),
         Bool("align_corners", None, "align corner pixels (bilinear/bicubic/trilinear "
@@ -216,29 +233,73 @@ class Upsample(LayerKind):
         if mode == "nearest" and p["align_corners"] is not None:
             raise LayerError("align_corners", 'align_corners only applies to bilinear, '
                              'bicubic and trilinear modes')
+        size = p["size"]
+        if size is not None:
+            if isinstance(size, int):
+                return (ins.x[0], *(size,) * dims)
+            if len(size) != dims:
+                want = "a pair" if dims == 2 else "a triple"
+                raise LayerError("size", f"size {fmt_tuple(size)} has {len(size)} values; "
+                                 f"a {dims}D input needs {want} (or an int)")
+            return (ins.x[0], *size)
         out = []
         for ax, n in zip(AXES[dims], ins.x[1:], strict=True):
-            o = int(n * p["scale_factor"])
+            o = int(n * p["scale_factor"])  # torch: floor(float(n) * scale)
             if o < 1:
                 raise LayerError("scale_factor", f"scale {p['scale_factor']:g} leaves no "
                                  f"pixel of {n} along {ax}")
+            if o > MAX_OUT:
+                raise LayerError("scale_factor", f"scale {p['scale_factor']:g} makes {o} "
+                                 f"pixels of {n} along {ax}, more than {MAX_OUT}")
             out.append(o)
         return (ins.x[0], *out)
 
     def rf_ops(self, p, ins, out):
-        f = Fraction(p["scale_factor"]).limit_denominator(64)
-        return tuple((("up", f.numerator, f.denominator, p["mode"]),) for _ in ins.x[1:])
+        aligned = bool(p["align_corners"])
+        ops = []
+        for n, o in zip(ins.x[1:], out[1:], strict=True):
+            if aligned and n > 1 and o > 1:  # torch: source = dst · (n − 1) / (o − 1)
+                f = Fraction(o - 1, n - 1)
+            elif p["size"] is not None:  # torch: the scale is n / o
+                f = Fraction(o, n)
+            else:  # torch: the scale is 1 / scale_factor
+                f = scale_ratio(p["scale_factor"])
+            op = ("up", f.numerator, f.denominator, p["mode"])
+            ops.append((op + (True,),) if aligned and n > 1 and o > 1 else (op,))
+        return tuple(ops)
 
     def summary(self, p):
+        if p["size"] is not None:
+            return f"→ {fmt_tuple(_tuple(p['size']))} · {p['mode']}"
         return f"×{p['scale_factor']:g} · {p['mode']}"
 
     def ctor(self, p, ins, out, *, feeds_unpool=False):
-        extra = {"scale_factor": float(p["scale_factor"])}
+        if p["size"] is not None:
+            extra = {"size": p["size"]}
+        else:
+            extra = {"scale_factor": float(p["scale_factor"])}
         if p["mode"] != "nearest":
             extra["mode"] = p["mode"]
         if p["align_corners"] is not None:
             extra["align_corners"] = p["align_corners"]
         return Ctor("nn.Upsample", (), kw(**extra))
+
+
+@lru_cache(maxsize=256)
+def scale_ratio(scale: float) -> Fraction:
+    """``scale`` as a ratio ``num / den``: the simplest within a denominator of 64 for a
+    factor ≥ 1, of its inverse for a factor < 1 (so that 0.001 is 1/1000, not 0).
+
+    Exact for the ratios people use (2.5 = 5/2, 1/3, 0.75 = 3/4); a float that is
+    no such ratio gets the nearest one.
+    """
+    if scale >= 1:
+        return Fraction(scale).limit_denominator(64)
+    return 1 / Fraction(1 / scale).limit_denominator(64)
+
+
+def _tuple(v) -> tuple:
+    return v if isinstance(v, tuple) else (v,)
 
 
 def _window_kwargs(p) -> dict:

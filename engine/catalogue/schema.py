@@ -26,6 +26,10 @@ __all__ = [
     "Tuple",
     "Padding",
     "Number",
+    "Sizes",
+    "PadValue",
+    "Text",
+    "IntList",
 ]
 
 #: Upper bound for any size-like integer, so that a typo cannot ask for a
@@ -234,6 +238,110 @@ class Padding(Tuple):
             raise self.error(value, f"must be an integer, a list of {self.n}, "
                                     f'or one of {", ".join(map(repr, self.words))}')
         return super()._check(value)
+
+
+@dataclass(frozen=True)
+class Sizes(Tuple):
+    """A :class:`Tuple` whose list may have any length of ``lengths`` (an int stays an int).
+
+    For a type that works in 2D and 3D (Upsample's ``size``: a pair or a triple);
+    the layer checks the length against its input. The editor is a tuple's (``n``
+    axes shown).
+    """
+
+    lengths: tuple[int, ...] = (2, 3)
+
+    @property
+    def kind(self) -> str:
+        """``"tuple"``: edited like one."""
+        return "tuple"
+
+    def _check(self, value):
+        if _is_int(value):
+            if not self.lo <= value <= self.hi:
+                raise self.error(value, f"must be {self.hint()}")
+            return value
+        if isinstance(value, (list, tuple)) and len(value) in self.lengths:
+            return Tuple(self.name, n=len(value), lo=self.lo, hi=self.hi)._check(value)
+        counts = " or ".join(str(n) for n in self.lengths)
+        raise self.error(value, f"must be an integer or a list of {counts} integers")
+
+
+#: the largest finite float32 (a larger padding value would become an infinity anyway)
+FLOAT32_MAX = 3.4028234663852886e38
+
+
+@dataclass(frozen=True)
+class PadValue(Float):
+    """A finite number, or the words ``"-inf"`` / ``"inf"`` (returned as a float).
+
+    JSON has no infinities, so the file spells them as words (e.g. before a
+    max pool); the normalised value is ``float("-inf")`` / ``float("inf")``.
+    """
+
+    lo: float = -FLOAT32_MAX
+    hi: float = FLOAT32_MAX
+    words: tuple[str, ...] = ("-inf", "inf")
+
+    @property
+    def kind(self) -> str:
+        """``"float"``: edited like one (the words are typed in the file)."""
+        return "float"
+
+    def _check(self, value):
+        if isinstance(value, str):
+            if value in self.words:
+                return float(value)
+            raise self.error(value, f"must be {self.hint()}")
+        return super()._check(value)
+
+    def hint(self):
+        """A number, or one of the words."""
+        return "a number, or " + " / ".join(f'"{w}"' for w in self.words)
+
+
+@dataclass(frozen=True)
+class Text(Param):
+    """One line of printable text of at most ``max_len`` characters (shown, never run)."""
+
+    max_len: int = 200
+
+    def _check(self, value):
+        if not isinstance(value, str):
+            raise self.error(value, "must be text")
+        if len(value) > self.max_len:
+            raise self.error(value, f"must be at most {self.max_len} characters")
+        if not value.isprintable():
+            raise self.error(value, "must be one line of printable characters")
+        return value
+
+    def hint(self):
+        """The length limit."""
+        return f"text of at most {self.max_len} characters"
+
+
+@dataclass(frozen=True)
+class IntList(Param):
+    """A list of ``min_len``..``max_len`` integers in ``lo..hi`` (a tensor shape)."""
+
+    min_len: int = 1
+    max_len: int = 4
+    lo: int = 1
+    hi: int = MAX_SIZE
+
+    def _check(self, value):
+        if not isinstance(value, (list, tuple)) or not (
+                self.min_len <= len(value) <= self.max_len):
+            raise self.error(value, f"must be {self.hint()}")
+        for v in value:
+            if not _is_int(v) or not self.lo <= v <= self.hi:
+                raise self.error(value, f"must be {self.hint()}")
+        return tuple(value)
+
+    def hint(self):
+        """The accepted lengths and range."""
+        return (f"a list of {self.min_len} to {self.max_len} integers, each in "
+                f"{self.lo}..{self.hi}")
 
 
 def describe(value: Any) -> str:

@@ -42,7 +42,7 @@ import torch.nn as nn
 
 from .. import nnlib
 from ..analysis import Analyzer
-from ..export import INDICES, returns_indices
+from ..export import INDICES, refusal, returns_indices
 from ..graph import Graph, GraphEditError
 from .errors import RuntimeGraphError
 from .memory import check_memory, default_memory_limit, estimate_bytes, tune_allocator
@@ -312,7 +312,9 @@ def build_model(graph, seed: int = 0, analyzer: Analyzer | None = None, *,
     ------
     RuntimeGraphError
         The graph has analysis errors (all listed in the message and in
-        ``.errors``) or a node id clashes with a torch module attribute.
+        ``.errors``), holds a node that has no module (an Opaque operation: the
+        message names it and its op, :func:`engine.export.refusal`) or a node id
+        clashes with a torch module attribute.
     MemoryLimitError
         The estimated memory of a run (activations x 2 + weights) is above the
         limit.
@@ -325,6 +327,9 @@ def build_model(graph, seed: int = 0, analyzer: Analyzer | None = None, *,
         result = an.result()
         if not result.valid:
             raise RuntimeGraphError.from_issues(result.errors)
+        why = refusal(graph)
+        if why:  # a node without a module (an imported Opaque operation)
+            raise RuntimeGraphError(why)
         estimate = check_memory(result, memory_limit, "building the graph")
         order = graph.topo_order()
         outcomes = {nid: an.outcome(nid) for nid in order}
