@@ -176,7 +176,8 @@ class PaletteWidget(QWidget):
                 type_line = "" if preset.name == preset.type else \
                     "<br>" + look.span(preset.type, look.INK_FAINT)
                 inputs = ("no inputs" if kind.max_inputs == 0 else "1 input" if
-                          kind.max_inputs == 1 else f"{kind.min_inputs}+ inputs")
+                          kind.max_inputs == 1 else "any number of inputs"
+                          if kind.min_inputs == 0 else f"{kind.min_inputs}+ inputs")
                 item.setToolTip(0, f"<b>{preset.name}</b>{type_line}<p>{preset.doc}</p>"
                                    + look.span(f"{inputs} · drag onto the canvas, or "
                                                "double-click to add below the selection",

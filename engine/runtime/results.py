@@ -137,10 +137,11 @@ def node_stats(a: np.ndarray) -> NodeStats:
     if a.dtype != np.float32 and a.dtype != np.float64:
         a = a.astype(np.float32)
     lo, hi = a.min(), a.max()
-    mean = a.mean()
-    d = a - mean
-    d *= d
-    std = math.sqrt(float(d.mean()))
+    with np.errstate(invalid="ignore", over="ignore"):  # ±inf (a -inf padding): nan, quietly
+        mean = a.mean()
+        d = a - mean
+        d *= d
+        std = math.sqrt(float(d.mean()))
     return NodeStats(shape, float(lo), float(hi), float(mean), std)
 
 

@@ -11,6 +11,7 @@ from .float_edit import FloatEdit
 from .int_edit import IntEdit
 from .nullable_edit import NullableEdit
 from .padding_edit import PaddingEdit
+from .shown_edit import ShownEdit
 from .target_size_edit import TargetSizeEdit
 from .tuple_edit import TupleEdit
 
@@ -34,6 +35,8 @@ def make_editor(param, parent: QWidget | None = None) -> ParamEditor:
         editor = PaddingEdit(param, parent)
     elif kind == "tuple":
         editor = TupleEdit(param, parent)
+    elif kind in ("text", "intlist"):
+        return ShownEdit(param, parent)  # facts of an imported operation: shown, not edited
     else:  # pragma: no cover - every schema kind is handled above
         raise TypeError(f"no editor for parameter kind {kind!r}")
     if param.nullable:
