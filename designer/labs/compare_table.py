@@ -35,7 +35,8 @@ from .wording import delta, entry_rows, show_value
 __all__ = ["CompareTable"]
 
 NODE_ROLE = Qt.ItemDataRole.UserRole
-COLUMNS = ("Node", "What", "B", "This design", "Δ")
+#: the last, empty column takes the spare width
+COLUMNS = ("Node", "What", "B", "This design", "Δ", "")
 
 
 class CompareTable(QWidget):
@@ -77,10 +78,9 @@ class CompareTable(QWidget):
         self.tree.setUniformRowHeights(True)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         header = self.tree.header()
-        header.setStretchLastSection(False)
-        for col in range(len(COLUMNS)):
+        header.setStretchLastSection(True)
+        for col in range(len(COLUMNS) - 1):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.tree.itemClicked.connect(self._clicked)
         self.tree.itemActivated.connect(self._clicked)
         lay.addWidget(self.tree, 1)

@@ -103,7 +103,8 @@ def delta(a, b, compact: bool = False) -> str:
 
 def badge_lines(entry: dict[str, Any]) -> list[str]:
     """The lines of a changed node's badge: type, parameters (two at most), inputs,
-    shape, then one line of signed changes of RF, params and MACs."""
+    shape, then one line of signed changes of RF, params and MACs (always kept: the
+    lines above it are cut to :data:`MAX_BADGE_LINES` with "…")."""
     lines = []
     if "type" in entry:
         a, b = entry["type"]
@@ -126,11 +127,10 @@ def badge_lines(entry: dict[str, Any]) -> list[str]:
             d = delta(a, b, compact=True)
             numbers.append(f"{LABELS[key]} {d}" if d else
                            f"{LABELS[key]} {show_value(key, a)} → {show_value(key, b)}")
-    if numbers:
-        lines.append(" · ".join(numbers))
-    if len(lines) > MAX_BADGE_LINES:
-        lines = lines[: MAX_BADGE_LINES - 1] + ["…"]
-    return lines
+    room = MAX_BADGE_LINES - (1 if numbers else 0)
+    if len(lines) > room:  # the signed changes always show: they are what a badge is for
+        lines = lines[: room - 1] + ["…"]
+    return lines + ([" · ".join(numbers)] if numbers else [])
 
 
 def entry_rows(entry: dict[str, Any]) -> list[tuple[str, str, str, str]]:
