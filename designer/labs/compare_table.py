@@ -99,8 +99,9 @@ class CompareTable(QWidget):
                                  "design adds, removes and changes relative to another.")
             return
         ok, err = KIND_COLORS["added"], KIND_COLORS["removed"]
-        parts = [look.span(f"+{plural(len(diff.added), 'node')} added", ok),
-                 look.span(f"\u2212{len(diff.removed)} removed", err),
+        n_add, n_rem = len(diff.added), len(diff.removed)
+        parts = [look.span(f"+{plural(n_add, 'node')} added", ok if n_add else look.INK_FAINT),
+                 look.span(f"\u2212{n_rem} removed", err if n_rem else look.INK_FAINT),
                  f"{len(diff.changed)} changed"]
         self.summary.setText(f"This design compared with <b>{html.escape(name)}</b>: "
                              + ", ".join(parts) + f" (Δ = this design \u2212 {html.escape(name)})."
