@@ -34,6 +34,7 @@ from designer.files import (
     is_graph_file,
     settings,
 )
+from designer.labs import LabActions
 from designer.palette import PaletteWidget
 from designer.problems import ProblemsView
 from designer.properties import PropertyEditor
@@ -162,6 +163,7 @@ class MainWindow(FileActions, DiskWatch, QMainWindow):
         self.problems = ProblemsView(self)
         self.problems_dock = self._dock("Problems", "problems", self.problems,
                                         area.BottomDockWidgetArea)
+        self.labs = LabActions(self)  # Assignment and Comparison docks, hidden until used
         self._sized = False
 
     def _default_dock_sizes(self) -> None:
@@ -244,6 +246,7 @@ class MainWindow(FileActions, DiskWatch, QMainWindow):
         self.properties.set_document(doc)
         self.problems.set_document(doc)
         self.status.set_document(doc)
+        self.labs.set_document(doc)
         if self.panel is not None:
             self.panel.set_document(doc)
         if old is not None:

@@ -78,6 +78,12 @@ class WindowActions:
         self.recent_menu = m.addMenu("Open &Recent")
         self.refresh_recent()
         m.addSeparator()
+        self.open_assignment = self._act(m, "Open A&ssignment…", w.labs.open_assignment,
+                                         tip="Grade the design live against a rubric")
+        self.compare = self._act(m, "Compa&re With…", w.labs.compare_with,
+                                 tip="Mark what this design adds, removes and changes "
+                                     "relative to another design")
+        m.addSeparator()
         self.save = self._act(m, "&Save", w.save, Key.Save, "Save the graph")
         self.save_as = self._act(m, "Save &As…", w.save_as, "Ctrl+Shift+S",
                                  "Save the graph to another file")
@@ -142,7 +148,8 @@ class WindowActions:
         self.layout = self._act(m, "Auto-&layout", view.auto_layout, "Ctrl+L",
                                 "Arrange the nodes top-down by depth (undoable)")
         m.addSeparator()
-        docks = [w.palette_dock, w.properties_dock, w.problems_dock, w.history_dock]
+        docks = [w.palette_dock, w.properties_dock, w.problems_dock, w.history_dock,
+                 w.labs.checklist_dock, w.labs.compare_dock]
         if w.panel_dock is not None:
             docks.append(w.panel_dock)
         keys = {w.history_dock: "Ctrl+H"}
