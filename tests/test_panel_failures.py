@@ -115,3 +115,22 @@ def test_bad_weights_file_is_refused_with_a_clear_message(new_panel, qapp, tmp_p
     _settle(panel, qapp)
     assert panel.controller.weights_path == str(good)
     assert "good.pt" in panel.weights_tab.state.text()
+
+
+def test_the_error_line_goes_once_the_error_is_fixed(new_panel, qapp):
+    """Issue 15 (4): the panel kept saying "graph has 1 error" after the fix."""
+    from designer.commands import SetParamsCommand, push_edit
+
+    win, panel = new_panel()
+    doc = _document()
+    panel.set_document(doc)
+    conv = next(n for n, node in doc.graph.nodes.items() if node.kind.params
+                and any(p.name == "kernel_size" for p in node.kind.params)
+                and node.kind.param("kernel_size").hi >= 999)
+    assert push_edit(doc.undo_stack, SetParamsCommand(doc.graph, conv, {"kernel_size": 999},
+                                                      mergeable=False)) is None
+    assert "error" in panel.status_text()
+    doc.undo_stack.undo()
+    assert doc.result().valid
+    assert "error" not in panel.status_text(), panel.status_text()
+    assert "Run" in panel.status_text()

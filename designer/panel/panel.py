@@ -75,6 +75,7 @@ class EnginePanel(QWidget):
         self._run_problem: str | None = None
         self.dialog: QMessageBox | None = None
         self.run_state = "idle"  # idle | running | done | failed | cancelled
+        self._blocked = False  # the status line says the graph has errors
         self._rerun = False
         self.controller = RunController(self)
         self._build()
@@ -364,15 +365,19 @@ class EnginePanel(QWidget):
             return
         result = self.doc.result()
         self.weights_tab.set_params(result.total_params if result.valid else None)
+        blocked = self._blocked
+        self._blocked = not result.valid
         if not result.valid:
             self._set_status(f"The graph has {plural(len(result.errors), 'error')}: fix the "
                              "errors first, then run.", error=True)
-        elif opened:
+        elif opened or (blocked and self.controller.result is None):
             inputs = fmt.inputs_html(input_sources(self.doc), self.controller.image_name,
                                      self.controller.seed)
             self._set_status(f"Press Run (Ctrl+R) to run <b>{escape(self.doc.graph.name)}</b>"
                              f" on {inputs}.")
         else:
+            if blocked:  # the errors are fixed: the error line must not stay
+                self._set_status("The graph is valid again.")
             self._stale_notice("The graph changed")
 
     def _stale_notice(self, what: str) -> None:
