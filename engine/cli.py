@@ -13,6 +13,7 @@ import json
 import sys
 
 from .analysis import AnalysisResult, analyze
+from .atomic import check_target
 from .catalogue import fmt_shape
 from .io import GraphFileError, load_graph
 
@@ -115,6 +116,11 @@ def cmd_export(args) -> int:
             print(f"error: --class-name: {exc}", file=sys.stderr)
             return 2
     graph = _load(args.graph)
+    try:  # refused before anything is generated or written
+        check_target(args.output, [args.graph])
+    except OSError as exc:
+        print(f"error: {args.output}: cannot write: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     try:
         code = export_code(graph, args.class_name)
     except ExportError as exc:
