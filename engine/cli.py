@@ -85,11 +85,16 @@ def format_table(result: AnalysisResult, name: str = "") -> str:
     return "\n".join(lines)
 
 
+def _one_line(text: str) -> str:
+    """``text`` on one line: line breaks a file smuggled into a message are shown escaped."""
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in str(text))
+
+
 def _load(path: str):
     try:
         return load_graph(path)
     except GraphFileError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
         raise SystemExit(2) from None
 
 

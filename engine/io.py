@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .atomic import atomic_write_text
-from .graph import Graph, GraphEditError
+from .graph import ID_RE, Graph, GraphEditError
 from .graph.checks import unsavable
 
 __all__ = ["GraphFileError", "load_graph", "save_graph", "graph_from_json", "dumps"]
@@ -75,7 +75,7 @@ def _where(parts: tuple, data: Any) -> tuple[str, str | None]:
     if len(parts) >= 2 and parts[0] in ("nodes", "edges") and isinstance(parts[1], int):
         item = data[parts[0]][parts[1]]
         nid = item.get("id") if isinstance(item, dict) else None
-        if parts[0] == "nodes" and isinstance(nid, str) and not unsavable(nid):
+        if parts[0] == "nodes" and isinstance(nid, str) and ID_RE.fullmatch(nid):
             node = nid
             text = f"node {nid}"
         else:
@@ -151,7 +151,7 @@ def graph_from_dict(data: Any, path: str | None = None) -> Graph:
     for i, n in enumerate(nodes):
         _need(isinstance(n, dict), f"node #{i} must be an object", path)
         nid = n.get("id")
-        label = nid if isinstance(nid, str) else f"#{i}"
+        label = nid if isinstance(nid, str) and ID_RE.fullmatch(nid) else f"#{i}"
         extra = sorted(set(n) - NODE_KEYS)
         _need(not extra, f"node {label}: unknown key {(extra or [''])[0]!r}", path, label)
         _need("id" in n, f"node #{i} has no id", path, None, "id")
