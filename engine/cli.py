@@ -14,6 +14,7 @@ import sys
 
 from . import labs_cli
 from .analysis import AnalysisResult, analyze
+from .atomic import check_target
 from .catalogue import fmt_shape
 from .explain_cli import add_explain_parser
 from .io import GraphFileError, load_graph
@@ -86,11 +87,16 @@ def format_table(result: AnalysisResult, name: str = "") -> str:
     return "\n".join(lines)
 
 
+def _one_line(text: str) -> str:
+    """``text`` on one line: line breaks a file smuggled into a message are shown escaped."""
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in str(text))
+
+
 def _load(path: str):
     try:
         return load_graph(path)
     except GraphFileError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
         raise SystemExit(2) from None
 
 
@@ -117,6 +123,11 @@ def cmd_export(args) -> int:
             print(f"error: --class-name: {exc}", file=sys.stderr)
             return 2
     graph = _load(args.graph)
+    try:  # refused before anything is generated or written
+        check_target(args.output, [args.graph])
+    except OSError as exc:
+        print(f"error: {args.output}: cannot write: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     try:
         code = export_code(graph, args.class_name)
     except ExportError as exc:

@@ -53,7 +53,7 @@ IMPORTS = {"math": "import math", "torch": "import torch",
 INDICES = "indices"
 
 #: Words (from the catalogue's choices) allowed as string literals in the code.
-WORD_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,31}$")
+WORD_RE = re.compile(r"\A[A-Za-z_][A-Za-z0-9_]{0,31}\Z")
 
 
 class ExportError(ValueError):
@@ -183,13 +183,13 @@ def _taken_names() -> frozenset[str]:
 
 def check_class_name(name: str) -> str:
     """``name`` if it can name the exported class, else :class:`ExportError` says why."""
-    try:
-        ok = check_id(name) not in _taken_names()
-    except GraphEditError:
-        ok = False
-    if not ok:
-        raise ExportError(f"class name {name[:40]!r} is not a valid Python identifier or "
-                          "clashes with a name the exported code uses")
+    try:  # the id rule: a full match (no trailing newline), no leading __, no keyword
+        check_id(name)
+    except GraphEditError as exc:
+        why = exc.message.replace("node id", "class name", 1)
+        raise ExportError(why) from None
+    if name in _taken_names():
+        raise ExportError(f"class name {name!r} clashes with a name the exported code uses")
     return name
 
 

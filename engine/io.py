@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from .atomic import atomic_write_text
-from .graph import Graph, GraphEditError
+from .graph import ID_RE, Graph, GraphEditError
+from .graph.checks import unsavable
 
 __all__ = ["GraphFileError", "load_graph", "save_graph", "graph_from_json", "dumps"]
 
@@ -24,6 +25,9 @@ VERSION = 1
 MAX_BYTES = 64 * 1024 * 1024
 NODE_KEYS = {"id", "type", "params", "pos"}
 EDGE_KEYS = {"from", "to", "port"}
+#: deepest nesting of lists and objects a graph file may use (the format needs 5)
+MAX_DEPTH = 32
+_FLOAT_MAX = 1.7976931348623157e308
 
 
 class GraphFileError(Exception):
@@ -63,6 +67,65 @@ def graph_from_json(text: str | bytes, path: str | None = None) -> Graph:
     return graph_from_dict(data, path)
 
 
+def _where(parts: tuple, data: Any) -> tuple[str, str | None]:
+    """``(text, node)`` naming a place in the file: ``node conv1: params.stride[0]``."""
+    node = None
+    text = ""
+    rest = parts
+    if len(parts) >= 2 and parts[0] in ("nodes", "edges") and isinstance(parts[1], int):
+        item = data[parts[0]][parts[1]]
+        nid = item.get("id") if isinstance(item, dict) else None
+        if parts[0] == "nodes" and isinstance(nid, str) and ID_RE.fullmatch(nid):
+            node = nid
+            text = f"node {nid}"
+        else:
+            text = f"{parts[0][:-1]} #{parts[1]}"
+        rest = parts[2:]
+    field = ""
+    for p in rest:
+        field += f"[{p}]" if isinstance(p, int) else (f".{p}" if field else str(p))
+    if text and field:
+        return f"{text}: {field}", node
+    return text or field or "the top level", node
+
+
+def _scan(data: Any, path: str | None) -> None:
+    """Refuse text that cannot be saved, numbers beyond the float range and deep nesting
+    anywhere in the parsed file (one :class:`GraphFileError` naming the place)."""
+    stack = [(data, ())]
+    while stack:
+        value, parts = stack.pop()
+        why = None
+        if isinstance(value, str):
+            why = unsavable(value)
+            if why:
+                why = f"the text {why}"
+        elif isinstance(value, bool):
+            pass
+        elif isinstance(value, int):
+            if abs(value) > _FLOAT_MAX:
+                why = f"the number ({len(str(abs(value)))} digits) is beyond the float range"
+        elif isinstance(value, float):
+            if value != value or value in (float("inf"), float("-inf")):
+                why = "the number is beyond the float range (about ±1.8e308)"
+        elif isinstance(value, (dict, list)):
+            if len(parts) >= MAX_DEPTH:
+                why = f"nested more than {MAX_DEPTH} levels deep"
+            elif isinstance(value, dict):
+                for k, v in value.items():
+                    bad = unsavable(k)
+                    if bad:
+                        where, node = _where(parts, data)
+                        raise GraphFileError(f"{where}: the key {k!r} {bad}", path, node)
+                    stack.append((v, (*parts, k)))
+            else:
+                stack.extend((v, (*parts, i)) for i, v in enumerate(value))
+        if why:
+            where, node = _where(parts, data)
+            param = parts[3] if (node and len(parts) > 3 and parts[2] == "params") else None
+            raise GraphFileError(f"{where}: {why}", path, node, param)
+
+
 def _need(cond: bool, message: str, path, node=None, param=None):
     if not cond:
         raise GraphFileError(message, path, node, param)
@@ -78,6 +141,7 @@ def graph_from_dict(data: Any, path: str | None = None) -> Graph:
           '"version" must be an integer', path)
     _need(version == VERSION, f"unsupported version {version}: this ConvCanvas reads "
           f"version {VERSION}", path)
+    _scan(data, path)
     for key in ("name", "description"):
         _need(isinstance(data.get(key, ""), str), f'"{key}" must be a string', path)
     nodes = data.get("nodes", [])
@@ -87,10 +151,12 @@ def graph_from_dict(data: Any, path: str | None = None) -> Graph:
     for i, n in enumerate(nodes):
         _need(isinstance(n, dict), f"node #{i} must be an object", path)
         nid = n.get("id")
-        label = nid if isinstance(nid, str) else f"#{i}"
+        label = nid if isinstance(nid, str) and ID_RE.fullmatch(nid) else f"#{i}"
         extra = sorted(set(n) - NODE_KEYS)
         _need(not extra, f"node {label}: unknown key {(extra or [''])[0]!r}", path, label)
         _need("id" in n, f"node #{i} has no id", path, None, "id")
+        _need(isinstance(nid, str), f"node #{i}: \"id\" must be a string, found "
+              f"{json.dumps(nid)[:40]}", path, f"#{i}", "id")
         _need("type" in n, f"node {label} has no type", path, label, "type")
         _need(isinstance(n.get("params", {}), dict), f"node {label}: params must be an "
               "object", path, label, "params")
@@ -157,6 +223,11 @@ def save_graph(graph: Graph, path: str | os.PathLike) -> None:
         The file cannot be written (the message names it and says why).
     """
     try:
-        atomic_write_text(path, dumps(graph))
+        text = dumps(graph)
+        text.encode("utf-8")
+    except (UnicodeError, ValueError) as exc:  # refused where it entered; never half-saved
+        raise GraphFileError(f"cannot save: {exc}", str(path)) from None
+    try:
+        atomic_write_text(path, text)
     except OSError as exc:
         raise GraphFileError(f"cannot write: {exc.strerror or exc}", str(path)) from None

@@ -27,7 +27,8 @@ centre of the region of output 0.
 from __future__ import annotations
 
 from fractions import Fraction
-from math import floor, gcd
+from functools import lru_cache
+from math import gcd
 from typing import NamedTuple
 
 __all__ = ["AxisMap", "IDENTITY", "apply_op", "apply_ops", "union"]
@@ -141,66 +142,6 @@ def _build(period, step, entries):
     return make(period, step, lo, hi, gaps)
 
 
-def _conv(m: AxisMap, k, s, p, d) -> AxisMap:
-    if m.period == 1 and m.lo[0] is not None:  # fast path: a regular grid stays regular
-        step = m.step
-        lo0, hi0, g0 = m.lo[0], m.hi[0], m.gaps[0]
-        shift = d * step
-        lo = lo0 - p * step
-        hi = hi0 + (d * (k - 1) - p) * step
-        if g0 or shift > hi0 - lo0 + 1:  # the k copies leave holes
-            one = _ones(hi0 - lo0 + 1) ^ g0
-            reached = 0
-            for t in range(k):
-                reached |= one << (t * shift)
-            gaps = _ones(hi - lo + 1) ^ reached
-        else:
-            gaps = 0
-        return _regular(step * s, lo, hi, gaps)
-    period = m.period // gcd(m.period, s)
-    step = m.step * (period * s // m.period)
-    at = m.at
-    entries = [_combine([at(r * s - p + t * d) for t in range(k)]) for r in range(period)]
-    return _build(period, step, entries)
-
-
-def _tconv(m: AxisMap, k, s, p, d) -> AxisMap:
-    period = m.period * s
-    at = m.at
-    entries = []
-    for r in range(period):
-        taps = []
-        for t in range(k):
-            v = r + p - t * d
-            if v % s == 0:
-                taps.append(at(v // s))
-        entries.append(_combine(taps))
-    return _reduce(_build(period, m.step, entries))
-
-
-def _up(m: AxisMap, num, den, mode, aligned=False) -> AxisMap:
-    period = m.period * num
-    step = m.step * den
-    at = m.at
-    entries = []
-    for r in range(period):
-        if mode == "nearest":
-            taps = [floor(Fraction(r * den, num))]
-        else:
-            if aligned:  # align_corners: output r samples input r · den / num
-                src = Fraction(r * den, num)
-            else:  # half-pixel centres
-                src = Fraction(2 * r + 1, 2) * den / num - Fraction(1, 2)
-            i0 = floor(src)
-            frac = src - i0
-            if mode == "bicubic":
-                taps = [i0 - 1, i0, i0 + 1, i0 + 2] if frac else [i0]
-            else:
-                taps = [i0, i0 + 1] if frac else [i0]
-        entries.append(_combine([at(t) for t in taps]))
-    return _reduce(_build(period, step, entries))
-
-
 def _reduce(m: AxisMap) -> AxisMap:
     """Shrink the period when the table repeats (keeps maps small)."""
     n = m.period
@@ -223,16 +164,50 @@ def _reduce(m: AxisMap) -> AxisMap:
     return m
 
 
-def apply_op(m: AxisMap, op: tuple) -> AxisMap:
+#: the most output positions a table keeps; a longer period stays a chain of layers
+#: (:class:`~.rf_lazy.LazyMap`), so the cost follows the layers, not their strides' product
+LIMIT = 4096
+#: the longest period of the table on top of a lazy map (each branch of it is walked)
+TOP_LIMIT = 256
+
+
+@lru_cache(maxsize=1024)
+def _op_table(op: tuple) -> AxisMap:
+    """The table of one op on its own (from :data:`IDENTITY`): a period of at most its
+    stride (or its scale's numerator)."""
+    return _table.table_op(IDENTITY, op)
+
+
+def _period_after(m: AxisMap, op: tuple) -> int:
+    """The period of the table ``apply_op`` would build (before reduction)."""
+    if op[0] == "conv":
+        return m.period // gcd(m.period, op[2])
+    if op[0] == "tconv":
+        return m.period * op[2]
+    if op[0] == "up":
+        return m.period * op[1]
+    raise ValueError(f"unknown receptive-field op {op[0]!r}")
+
+
+def _settle(m):
+    """A lazy map whose period became short again as a table (exact: one region each)."""
+    if isinstance(m, AxisMap) or m.period > LIMIT:
+        return m
+    entries = [m.at(u) or (None, None, 0) for u in range(m.period)]
+    return _reduce(_build(m.period, m.step, entries))
+
+
+def apply_op(m, op: tuple):
     """Apply one receptive-field op (see ``engine.catalogue.base.Op``)."""
-    name = op[0]
-    if name == "conv":
-        return _conv(m, op[1], op[2], op[3], op[4])
-    if name == "tconv":
-        return _tconv(m, op[1], op[2], op[3], op[4])
-    if name == "up":
-        return _up(m, op[1], op[2], op[3], len(op) > 4 and op[4])
-    raise ValueError(f"unknown receptive-field op {name!r}")
+    if m is IDENTITY:
+        return _op_table(op)
+    if isinstance(m, _lazy.LazyMap):
+        if not m.parts and _period_after(m.top, op) <= TOP_LIMIT:  # grow the top table
+            return _settle(_lazy.seq(_table.table_op(m.top, op), m.inner))
+        return _settle(_lazy.seq(_op_table(op), m))
+    if _period_after(m, op) <= LIMIT:
+        return _table.table_op(m, op)
+    return _lazy.seq(_op_table(op), m)
 
 
 def apply_ops(m: AxisMap, ops) -> tuple[AxisMap, bool]:
@@ -244,10 +219,12 @@ def apply_ops(m: AxisMap, ops) -> tuple[AxisMap, bool]:
     return m, False
 
 
-def union(maps: list[AxisMap]) -> AxisMap:
+def union(maps: list):
     """Position-wise union of maps with the same jump (merging paths)."""
     if len(maps) == 1:
         return maps[0]
+    if any(isinstance(m, _lazy.LazyMap) for m in maps):
+        return _settle(_lazy.union_of(maps))
     points = []
     for m in maps:
         if m.period != 1 or m.lo[0] is None:
@@ -258,6 +235,12 @@ def union(maps: list[AxisMap]) -> AxisMap:
     period = maps[0].period
     for m in maps[1:]:
         period = period * m.period // gcd(period, m.period)
+    if period > LIMIT:
+        return _lazy.union_of(maps)
     step = maps[0].step * period // maps[0].period
     entries = [_combine([m.at(r) for m in maps]) for r in range(period)]
     return _reduce(_build(period, step, entries))
+
+
+from . import rf_lazy as _lazy  # noqa: E402  (both build on the tables above)
+from . import rf_table as _table  # noqa: E402

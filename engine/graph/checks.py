@@ -16,7 +16,50 @@ from .errors import GraphEditError
 from .ids import check_id
 from .values import Node
 
-__all__ = ["check_type", "clean_params", "clean_pos", "clean_node", "check_edge"]
+__all__ = ["check_type", "clean_params", "clean_pos", "clean_node", "check_edge", "check_text",
+           "check_meta", "unsavable"]
+
+
+def unsavable(text: str) -> str | None:
+    """Why ``text`` cannot be saved as UTF-8 (an unpaired surrogate), or None."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return (f"holds U+{ord(text[exc.start]):04X}, an unpaired surrogate that cannot be "
+                "saved as UTF-8")
+    return None
+
+
+def check_text(value: Any, what: str, node: str | None = None,
+               param: str | None = None) -> str:
+    """``value`` if it is text that can be saved, else :class:`GraphEditError`.
+
+    ``what`` names the field in the message (``"name"``, ``"conv1: op"``).
+    """
+    if not isinstance(value, str):
+        raise GraphEditError(f"{what} must be text, not {type(value).__name__}", node, param)
+    why = unsavable(value)
+    if why:
+        raise GraphEditError(f"{what} {why}", node, param)
+    return value
+
+
+def check_meta(name: Any, description: Any) -> tuple[str, str]:
+    """The graph's name and description if both are text that can be saved."""
+    return check_text(name, "the graph name"), check_text(description, "the description")
+
+
+def _check_param_text(node_id: str, params: Mapping[str, Any]) -> None:
+    """Refuse parameter names and text values (also inside lists) that cannot be saved."""
+    for name, value in params.items():
+        check_text(name, f"{node_id}: parameter name {name!r}", node_id, None)
+        stack = [value]
+        while stack:
+            v = stack.pop()
+            if isinstance(v, str):
+                check_text(v, f"{node_id}: {name}", node_id, name)
+            elif isinstance(v, (list, tuple)):
+                stack.extend(v)
 
 
 def check_type(type_name: Any, node_id: Any = None) -> str:
@@ -33,6 +76,10 @@ def clean_params(node_id: str, type_name: str, params: Mapping[str, Any]) -> dic
     Each value is kept as the user wrote it (3 stays 3, not 3.0); the
     catalogue's :meth:`~engine.catalogue.base.LayerKind.normalise` checks them.
     """
+    if not isinstance(params, Mapping):
+        raise GraphEditError(f"{node_id}: params must be a mapping of names to values",
+                             node_id, "params")
+    _check_param_text(node_id, params)
     try:
         CATALOGUE[type_name].normalise(dict(params))
     except ParamError as exc:
@@ -46,10 +93,18 @@ def clean_pos(pos: Any, node_id: str) -> tuple[float, float] | None:
         return None
     if (not isinstance(pos, (list, tuple)) or len(pos) != 2
             or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
-                       and math.isfinite(v) for v in pos)):
+                       and _finite(v) for v in pos)):
         raise GraphEditError(f"{node_id}: pos must be a list of two finite numbers",
                              node_id, "pos")
     return (float(pos[0]), float(pos[1]))
+
+
+def _finite(v: int | float) -> bool:
+    """Whether ``v`` is a finite float or an int that a float can hold."""
+    try:
+        return math.isfinite(v)
+    except OverflowError:  # an int beyond the float range
+        return False
 
 
 def clean_node(node: Node) -> Node:

@@ -1,8 +1,9 @@
 """Node ids: the rule an id must follow and fresh ids for new nodes.
 
 An id becomes a Python attribute in exported code and a ``state_dict`` key
-prefix, so it must be a short identifier that is no keyword and clashes with
-no ``nn.Module`` attribute (graph-format.md).
+prefix, so it must be a short identifier that is no keyword, clashes with no
+``nn.Module`` attribute and does not start with ``__`` (``self.__x`` is
+name-mangled inside a class; graph-format.md).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from .errors import GraphEditError
 
 __all__ = ["ID_RE", "RESERVED_IDS", "check_id", "fresh_id"]
 
-ID_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+#: the whole id (``\Z``, not ``$``, which would accept a trailing newline)
+ID_RE = re.compile(r"\A[A-Za-z_][A-Za-z0-9_]{0,63}\Z")
 
 #: Names that clash with ``nn.Module`` attributes or with names the exported
 #: code needs (``self``, ``torch``, ``nn``, ``F``, ``math``).
@@ -47,13 +49,16 @@ def check_id(node_id: Any) -> str:
     if not isinstance(node_id, str):
         raise GraphEditError(f"node id {node_id!r} must be a string", None, "id")
     shown = node_id if len(node_id) <= 40 else node_id[:40] + "..."
-    if not ID_RE.match(node_id):
+    if not ID_RE.fullmatch(node_id):
         raise GraphEditError(f"node id {shown!r} is not a valid name: use letters, digits "
                              "and _, not starting with a digit, at most 64 characters",
                              None, "id")
+    if node_id.startswith("__"):  # ``self.__x`` in a class body is name-mangled
+        raise GraphEditError(f"node id {node_id!r} starts with __, which Python mangles in "
+                             "exported code (the weights would not load)", None, "id")
     if keyword.iskeyword(node_id) or keyword.issoftkeyword(node_id):
         raise GraphEditError(f"node id {node_id!r} is a Python keyword", None, "id")
-    if node_id in RESERVED_IDS or (node_id.startswith("__") and node_id.endswith("__")):
+    if node_id in RESERVED_IDS:
         raise GraphEditError(f"node id {node_id!r} clashes with an nn.Module attribute or a "
                              "name the exported code uses", None, "id")
     return node_id

@@ -27,7 +27,7 @@ from typing import Any
 
 from ..catalogue import CATALOGUE
 from . import serial
-from .checks import check_edge, check_type, clean_node, clean_params, clean_pos
+from .checks import check_edge, check_meta, check_type, clean_node, clean_params, clean_pos
 from .edits import (
     Connect,
     DeleteNode,
@@ -354,6 +354,7 @@ class Graph:
         self._pending.append(NodeRenamed(old_id, new_id))
 
     def _set_meta(self, name: str, description: str) -> None:
+        check_meta(name, description)
         if (name, description) != (self.name, self.description):
             self.name, self.description = name, description
             self._pending.append(MetaChanged(name, description))

@@ -8,8 +8,12 @@ not 0).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
+
+from .checks import check_meta
+from .errors import GraphEditError
 
 if TYPE_CHECKING:
     from .model import Graph
@@ -44,16 +48,34 @@ def graph_from_dict(cls: type[Graph], data: Mapping[str, Any]) -> Graph:
     """Build a ``cls`` graph from a parsed (already version-checked) file dict.
 
     Every node and edge is validated as an edit would be; the first refusal
-    raises :class:`~engine.graph.errors.GraphEditError`.
+    raises :class:`~engine.graph.errors.GraphEditError`. A node without a
+    string id is refused (naming its index), never given a fresh id.
     """
-    g = cls(str(data.get("name", "Untitled")), str(data.get("description", "")))
+    name, description = check_meta(data.get("name", "Untitled"), data.get("description", ""))
+    g = cls(name, description)
     with g.batch():
-        for item in data.get("nodes", []):
-            g.add_node(item["type"], item.get("params") or {}, item["id"], item.get("pos"))
-        for e in data.get("edges", []):
-            g.connect(e["from"], e["to"], e.get("port", 0))
+        for i, item in enumerate(data.get("nodes", [])):
+            if not isinstance(item, Mapping):
+                raise GraphEditError(f"node #{i} must be an object", f"#{i}")
+            nid = item.get("id")
+            if not isinstance(nid, str):
+                raise GraphEditError(f"node #{i}: \"id\" must be a string, found "
+                                     f"{_shown(nid)}", f"#{i}", "id")
+            g.add_node(item.get("type"), item.get("params") or {}, nid, item.get("pos"))
+        for i, e in enumerate(data.get("edges", [])):
+            if not isinstance(e, Mapping):
+                raise GraphEditError(f"edge #{i} must be an object")
+            g.connect(e.get("from"), e.get("to"), e.get("port", 0))
     g.forget_history()  # building is not an edit anyone replays
     return g
+
+
+def _shown(v) -> str:
+    """A value as the file wrote it, shortened (``null``, ``5``)."""
+    try:
+        return json.dumps(v)[:40]
+    except (TypeError, ValueError):
+        return type(v).__name__
 
 
 def _num(v: float):

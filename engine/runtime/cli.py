@@ -26,13 +26,14 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import sys
 from pathlib import Path
 
 import numpy as np
 
-from ..atomic import atomic_write, atomic_write_text
+from ..atomic import atomic_write, atomic_write_text, check_target
 from .errors import ImageError, MemoryLimitError, RuntimeGraphError, WeightsError
 from .images import load_image, mosaic, save_png
 
@@ -172,6 +173,12 @@ def _run(args, graph) -> int:
         except WeightsError as exc:
             return _fail(exc.message, 2)
     out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        return _fail(f"{out}: not a folder", 2)
+    inputs = [gpath, image_path if image is not None else None, args.weights]
+    refused = _check_outputs(session, args, out, inputs)
+    if refused:
+        return _fail(refused, 2)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -217,6 +224,35 @@ def _run(args, graph) -> int:
     print(f"ran {graph.name or gpath} in {result.seconds * 1000:.1f} ms: {outs}; "
           f"wrote {out}")
     return 0
+
+
+def _outputs(session, args, out: Path) -> list[Path]:
+    """Every file the run may write, ``--save-weights`` first."""
+    names = ["input.npy", "inputs.npz", *(f"{nid}.png" for nid in session.info.order),
+             "activations.npz", "summary.json"]
+    files = [out / n for n in names]
+    return ([Path(args.save_weights)] if args.save_weights is not None else []) + files
+
+
+def _check_outputs(session, args, out: Path, inputs) -> str | None:
+    """Why one of the run's outputs may not be written (cli.md), or None; nothing is
+    written before every output has passed."""
+    files = _outputs(session, args, out)
+    for f in files:
+        try:
+            check_target(f, inputs)
+        except OSError as exc:
+            return f"{f}: cannot write: {exc.strerror or exc}"
+    if args.save_weights is not None:  # the weights file must not be another output
+        try:
+            w = os.path.realpath(args.save_weights)
+            clash = next((f for f in files[1:] if os.path.realpath(f) == w), None)
+        except OSError:
+            clash = None
+        if clash is not None:
+            return (f"{args.save_weights}: cannot write: the run also writes {clash.name} "
+                    "there; choose another name for the weights")
+    return None
 
 
 def _uses_image(session, input_id: str) -> bool:

@@ -7,6 +7,7 @@ command line and the designer can show it in one line.
 
 from __future__ import annotations
 
+import warnings
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -34,7 +35,9 @@ def load_state_dict_file(path) -> dict[str, torch.Tensor]:
     if p.is_dir():
         raise WeightsError("is a directory, not a weights file", path)
     try:
-        state = torch.load(p, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # the error below says it in one line
+            warnings.simplefilter("ignore")
+            state = torch.load(p, map_location="cpu", weights_only=True)
     except Exception as exc:  # any failure means "not readable weights"
         text = str(exc).strip()
         if not zipfile.is_zipfile(p):
@@ -49,7 +52,25 @@ def load_state_dict_file(path) -> dict[str, torch.Tensor]:
             isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state.items()):
         raise WeightsError(f"expected a state dict (parameter name -> tensor), found "
                            f"{type(state).__name__}", path)
+    for key, value in state.items():
+        why = _unusable(value)
+        if why:
+            raise WeightsError(f"the tensor {key!r} is {why}: the model needs dense real "
+                               "tensors", path)
     return dict(state)
+
+
+def _unusable(t: torch.Tensor) -> str | None:
+    """Why a tensor cannot be loaded into a model as it is (it would be cast or fail)."""
+    if t.device.type == "meta":
+        return "a meta tensor (it holds no values)"
+    if t.layout != torch.strided:
+        return f"a sparse tensor ({str(t.layout).removeprefix('torch.')})"
+    if t.is_quantized:
+        return f"a quantized tensor ({str(t.dtype).removeprefix('torch.')})"
+    if t.is_complex():
+        return f"a complex tensor ({str(t.dtype).removeprefix('torch.')})"
+    return None
 
 
 def check_state(model: torch.nn.Module, state: Mapping[str, torch.Tensor], path=None) -> None:
