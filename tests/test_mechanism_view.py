@@ -63,6 +63,8 @@ def test_tab_follows_the_node_steps_hovers_and_toggles(new_panel, qapp):
     assert "y[3,4]" in stage.equation.toPlainText()
     _hover(qapp, view.view, stage.kernel_grid, (0, 0))
     assert stage.hover is None and stage.matrix.row == 1
+    QTest.mouseMove(view.controls.slider)  # away from the picture
+    qapp.processEvents()
     # toggle to the scatter form: one frame per input pixel, the same output at the end
     final_gather = view.walk.y.copy()
     view.controls.scatter.click()

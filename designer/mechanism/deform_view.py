@@ -53,7 +53,7 @@ class DeformView(QWidget):
         self.mask: np.ndarray | None = None
         self.picture: np.ndarray | None = None
         self.location: tuple[int, int] | None = None
-        self.tap = 0
+        self.tap: int | None = None
         self.current: list[Sample] = []
         self.heading = QLabel()
         self.heading.setTextFormat(Qt.TextFormat.RichText)
@@ -105,7 +105,7 @@ class DeformView(QWidget):
         ho, wo = self.offsets.shape[1:]
         if not same or self.location is None:
             self.location = (ho // 2, wo // 2)
-            self.tap = (kh * kw) // 2
+            self.tap = None
         self.show()
         self.choose(*self.location)
 
@@ -117,6 +117,10 @@ class DeformView(QWidget):
         self.location = (int(np.clip(oy, 0, ho - 1)), int(np.clip(ox, 0, wo - 1)))
         size = self.picture.shape[:2]
         self.current = samples(self.params, self.offsets, self.mask, self.location, size)
+        if self.tap is None:  # the sample that moved most shows its neighbours
+            centre = len(self.current) // 2
+            self.tap = max(self.current, key=lambda s: (round(math.hypot(*s.offset), 6),
+                                                        -abs(s.tap - centre))).tap
         self._draw()
         self.locationChosen.emit(*self.location)
 

@@ -25,6 +25,7 @@ from .style import (
     EMPTY,
     LABEL_FONT,
     MARKS,
+    PENDING,
     SMALL_FONT,
     TITLE_FONT,
     VALUE_FONT,
@@ -65,6 +66,7 @@ class GridItem(QGraphicsObject):
         self.col_labels: list[str] = [""]
         self.marks: list[tuple[str, tuple]] = []
         self.notes: dict[tuple[int, int], str] = {}
+        self.pending: tuple[int, int] | None = None
         self._pixmap: QPixmap | None = None
         self._hover = None
         self.setAcceptHoverEvents(True)
@@ -145,6 +147,8 @@ class GridItem(QGraphicsObject):
         if self._pixmap is None or abs(self._pixmap.devicePixelRatio() - scale) > 1e-3:
             self._pixmap = self._render(scale)
         painter.drawPixmap(QPointF(0, 0), self._pixmap)
+        if self.pending is not None:
+            self._paint_pending(painter)
         self._paint_marks(painter)
 
     def _render(self, scale: float) -> QPixmap:
@@ -166,32 +170,34 @@ class GridItem(QGraphicsObject):
         p.drawText(QRectF(0, 0, 2000, TITLE_H), Qt.AlignmentFlag.AlignLeft |
                    Qt.AlignmentFlag.AlignVCenter, self.title)
         rows, cols = self.kinds.shape
-        grid_pen = QPen(look.LINE, 1.0)
+        g = self.grid_rect()
+        size = self.cell
+        rects = [[QRectF(g.left() + c * size, g.top() + r * size, size, size)
+                  for c in range(cols)] for r in range(rows)]
+        kinds = self.kinds.tolist()
         for r in range(rows):
             for c in range(cols):
-                kind = int(self.kinds[r, c])
-                rect = self.cell_rect(self.y0 + r, self.x0 + c)
+                kind = kinds[r][c]
                 if kind == EMPTY:
                     continue
                 fill = self.fills[r * cols + c] if self.fills is not None else \
                     CELL_FILL.get(kind, look.BASE)
-                p.fillRect(rect, fill)
+                if fill != look.BASE:  # the scene's background is BASE already
+                    p.fillRect(rects[r][c], fill)
                 if kind in CELL_PATTERN:
                     style, color = CELL_PATTERN[kind]
-                    p.fillRect(rect, QBrush(color, style))
-                p.setPen(grid_pen)
-                p.drawRect(rect)
+                    p.fillRect(rects[r][c], QBrush(color, style))
+        self._paint_lines(p, 0, rows, 0, cols)
         p.setFont(VALUE_FONT)
+        center = Qt.AlignmentFlag.AlignCenter
         for r in range(rows):
             for c in range(cols):
                 text = self.texts[r * cols + c]
                 if text:
-                    p.setPen(CELL_INK.get(int(self.kinds[r, c]), look.INK))
-                    p.drawText(self.cell_rect(self.y0 + r, self.x0 + c),
-                               Qt.AlignmentFlag.AlignCenter, text)
+                    p.setPen(CELL_INK.get(kinds[r][c], look.INK))
+                    p.drawText(rects[r][c], center, text)
         p.setFont(LABEL_FONT)
         p.setPen(look.INK_FAINT)
-        g = self.grid_rect()
         for r, label in enumerate(self.row_labels):
             if label:
                 p.drawText(QRectF(0, g.top() + r * self.cell, LABEL_W - 4, self.cell),
@@ -200,6 +206,45 @@ class GridItem(QGraphicsObject):
             if label:
                 p.drawText(QRectF(g.left() + c * self.cell - 6, g.top() - 15, self.cell + 12, 14),
                            Qt.AlignmentFlag.AlignCenter, label)
+
+    def _paint_lines(self, p: QPainter, r0: int, r1: int, c0: int, c1: int) -> None:
+        """The grid lines of cells ``[r0, r1) × [c0, c1)`` (drawn cells only)."""
+        g = self.grid_rect()
+        size = self.cell
+        p.setPen(QPen(look.LINE, 1.0))
+        left, right = g.left() + c0 * size, g.left() + c1 * size
+        top, bottom = g.top() + r0 * size, g.top() + r1 * size
+        for r in range(r0, r1 + 1):
+            p.drawLine(QPointF(left, g.top() + r * size), QPointF(right, g.top() + r * size))
+        for c in range(c0, c1 + 1):
+            p.drawLine(QPointF(g.left() + c * size, top), QPointF(g.left() + c * size, bottom))
+
+    def set_pending(self, cell: tuple[int, int] | None) -> None:
+        """Cover the cells after drawn cell ``cell`` in row-major order as not computed
+        yet (the gather form: one pixmap of final values serves every frame); None
+        covers nothing."""
+        if cell != self.pending:
+            self.pending = cell
+            self.update()
+
+    def _paint_pending(self, p: QPainter) -> None:
+        rows, cols = self.kinds.shape
+        r, c = self.pending[0] - self.y0, self.pending[1] - self.x0
+        g = self.grid_rect()
+        size = self.cell
+        fill = CELL_FILL[PENDING]
+        if r < 0:
+            r, c = 0, -1  # every drawn cell is after it
+        if r >= rows:
+            return
+        if c + 1 < cols:
+            p.fillRect(QRectF(g.left() + (c + 1) * size, g.top() + r * size,
+                              (cols - c - 1) * size, size), fill)
+            self._paint_lines(p, r, r + 1, c + 1, cols)
+        if r + 1 < rows:
+            p.fillRect(QRectF(g.left(), g.top() + (r + 1) * size, cols * size,
+                              (rows - r - 1) * size), fill)
+            self._paint_lines(p, r + 1, rows, 0, cols)
 
     def _paint_marks(self, p: QPainter) -> None:
         rows, cols = self.kinds.shape

@@ -25,6 +25,7 @@ class MatrixBand:
     def __init__(self, walk: Walk):
         self.walk = walk
         self._rows: dict[int, dict[int, float]] = {}
+        self._band: tuple[list[int], list[int]] | None = None
 
     def block(self, row: int | None, col: int | None):
         """``(rows, cols, entries, title, subtitle)`` for :meth:`.MatrixItem.set_block`
@@ -36,9 +37,13 @@ class MatrixBand:
             rows, cols = list(range(n_out)), list(range(n_in))
         else:
             centre = row if row is not None else self._row_of_col(col)
-            r0 = min(max(centre - BAND_ROWS // 2, 0), max(0, n_out - BAND_ROWS))
-            rows = list(range(r0, min(n_out, r0 + BAND_ROWS)))
-            cols = self._band_cols(self.row(centre), col)
+            rows, cols = self._band or ([], [])
+            need = set(self.row(centre)) | ({col} if col is not None else set())
+            if centre not in rows or not need <= set(cols):  # moves only when it must
+                r0 = min(max(centre - BAND_ROWS // 2, 0), max(0, n_out - BAND_ROWS))
+                rows = list(range(r0, min(n_out, r0 + BAND_ROWS)))
+                cols = self._band_cols(self.row(centre), col)
+                self._band = (rows, cols)
         name = "Cᵀ" if walk.mech.mechanism == "transposed" else "C"
         what = {"max_pool": "1 = in the window (max is not linear)",
                 "unpool": "1 = a cell the value may go to",

@@ -46,8 +46,8 @@ class MatrixItem(QGraphicsItem):
         """Rows (outputs) and columns (inputs) drawn, ``entries[row][col]``, a title and a
         word-wrapped subtitle."""
         if rows == self.rows and cols == self.cols and title == self.title and \
-                subtitle == self.subtitle and entries == self.entries:
-            return
+                subtitle == self.subtitle:
+            return  # the entries of the same rows and columns are the same
         self.prepareGeometryChange()
         self.rows, self.cols, self.entries, self.title = list(rows), list(cols), entries, title
         self.subtitle = subtitle

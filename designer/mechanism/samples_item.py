@@ -47,8 +47,12 @@ class SamplesItem(QGraphicsItem):
         return QPointF((x - self.origin[1] + 0.5) * self.px, (y - self.origin[0] + 0.5) * self.px)
 
     def paint(self, p: QPainter, option, widget=None) -> None:
-        """Arrows, grid circles, sample dots, and the chosen tap's neighbours."""
+        """The chosen tap's neighbours (under everything), arrows, grid circles, sample
+        dots, and a ring around the chosen sample."""
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        chosen = self.samples[min(self.tap, len(self.samples) - 1)] if self.samples else None
+        if chosen is not None:
+            self._corners(p, chosen, labels=False)
         for s in self.samples:
             p.setPen(QPen(look.SAMPLE, 2.0))
             p.drawLine(self._at(*s.base), self._at(*s.point))
@@ -60,24 +64,36 @@ class SamplesItem(QGraphicsItem):
             m = 1.0 if s.mask is None else float(np.clip(s.mask, 0, 1))
             p.setPen(QPen(look.ON_COLOR, 1.0))
             p.setBrush(look.with_alpha(look.SAMPLE, 90 + 165 * m))
-            r = self.px * (0.12 + 0.12 * m)
+            r = self.px * (0.07 + 0.09 * m)
             p.drawEllipse(self._at(*s.point), r, r)
-        if not self.samples:
-            return
-        s = self.samples[min(self.tap, len(self.samples) - 1)]
+        if chosen is not None:
+            p.setPen(QPen(look.MARK, 2.5))
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawEllipse(self._at(*chosen.point), self.px * 0.22, self.px * 0.22)
+            self._corners(p, chosen, labels=True)
+
+    def _corners(self, p: QPainter, s: Sample, labels: bool) -> None:
+        """The four neighbouring pixels of ``s`` outlined (``labels``: their weights, in
+        their outer corners, away from the sample, which sits between them, and drawn
+        over everything)."""
         p.setFont(SMALL_FONT)
+        y0, x0 = min(c[0] for c in s.corners), min(c[1] for c in s.corners)
         for y, x, w, inside in s.corners:
             rect = QRectF((x - self.origin[1]) * self.px, (y - self.origin[0]) * self.px,
                           self.px, self.px).adjusted(2, 2, -2, -2)
-            pen = QPen(look.ACCENT if inside else look.ERROR, 2.0)
-            if not inside:
-                pen.setStyle(Qt.PenStyle.DashLine)
-            p.setPen(pen)
-            p.setBrush(look.with_alpha(look.BASE, 170))
-            p.drawRect(rect)
+            if not labels:
+                pen = QPen(look.ACCENT if inside else look.ERROR, 3.0)
+                if not inside:
+                    pen.setStyle(Qt.PenStyle.DashLine)
+                p.setPen(pen)
+                p.setBrush(Qt.BrushStyle.NoBrush)
+                p.drawRect(rect)
+                continue
+            lw, lh = self.px * 0.58, 15.0
+            left = rect.left() + 2 if x == x0 else rect.right() - lw - 2
+            top = rect.top() + 2 if y == y0 else rect.bottom() - lh - 2
+            label = QRectF(left, top, lw, lh)
+            p.fillRect(label, look.with_alpha(look.BASE, 225))
             p.setPen(look.INK)
-            p.drawText(rect, Qt.AlignmentFlag.AlignCenter,
-                       fmt_num(w, 2) if inside else "0")
-        p.setPen(QPen(look.MARK, 2.5))
-        p.setBrush(Qt.BrushStyle.NoBrush)
-        p.drawEllipse(self._at(*s.point), self.px * 0.3, self.px * 0.3)
+            p.drawText(label, Qt.AlignmentFlag.AlignCenter,
+                       fmt_num(round(w, 2), 2) if inside else "0")

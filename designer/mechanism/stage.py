@@ -79,6 +79,7 @@ class Stage(QGraphicsScene):
         self.channels = 1
         self.from_run = False
         self.width = 560.0
+        self._overlap = None
         self._starts = [0, 0, 0, 0]  # input y, x; output y, x (drawn coordinates)
         for grid in (self.output_grid, self.overlap_grid):
             grid.hovered.connect(self._hovered)
@@ -90,6 +91,7 @@ class Stage(QGraphicsScene):
         self.walk, self.channels, self.from_run = walk, channels, from_run
         self.hover = None
         self.band = MatrixBand(walk)
+        self._overlap = None
         ly, lx = walk.lanes
         self._starts = [ly.in_lo, lx.in_lo, ly.out_lo, lx.out_lo]
         self._in_cell = GridItem.fit_cell(self._sample_texts(walk.x))
@@ -100,6 +102,11 @@ class Stage(QGraphicsScene):
             self._in_cell = max(self._in_cell, NOTE_CELL)
         finite = walk.y[np.isfinite(walk.y)]
         self._out_cell = GridItem.fit_cell(self._sample_texts(finite))
+        # a scatter writes x·w into each output: shown in the cells' corners
+        self._scatter_notes = walk.form == "scatter" and walk.kernel is not None and \
+            walk.kernel_like and min(ly.n_out, lx.n_out, VIEW) <= NOTES_UP_TO
+        if self._scatter_notes:
+            self._out_cell = max(self._out_cell, NOTE_CELL)
         self._kernel_cells(walk)
         self._place_input(force=True)
         self._place_output(0, force=True)
@@ -158,7 +165,8 @@ class Stage(QGraphicsScene):
                     ("cell", PENDING, "not computed yet")]
         else:
             out += [("mark", "focus", "current input / column of C"),
-                    ("mark", "target", "outputs it writes")]
+                    ("mark", "target", "outputs it adds x·w to"),
+                    ("cell", PENDING, "nothing added yet")]
             if walk.mech.mechanism == "unpool":
                 out.append(("mark", "chosen", "where its index points"))
         return out
@@ -212,7 +220,16 @@ class Stage(QGraphicsScene):
             self._starts[3] = follow(old[1], lx.out_lo, lx.n_out, VIEW, min(xs), max(xs))
             force = force or old != self._starts[2:]
         rs, cs = self._out_slices()
-        values, done = walk.outputs(f, rs, cs)
+        gather = walk.form == "gather"
+        if gather:  # final values once; the cells after the current one are covered
+            focus = walk.frame(f).focus
+            self.output_grid.set_pending(focus)
+            if not force:
+                return
+            values = walk.y[rs, cs]
+            done = np.ones(values.shape, bool)
+        else:
+            values, done = walk.outputs(f, rs, cs)
         base = _grid_kinds(ly.out_kinds[rs], lx.out_kinds[cs])
         kinds = np.where((base == REAL) & ~done, PENDING, base)
         texts = [value_text(v) if d else "" for v, d in zip(values.ravel(), done.ravel(),
@@ -228,13 +245,17 @@ class Stage(QGraphicsScene):
         self.output_grid.set_cells(self._starts[2], self._starts[3], kinds, texts, title=title,
                                    cell=self._out_cell, row_labels=labels[0],
                                    col_labels=labels[1])
+        if not gather:
+            self.output_grid.set_pending(None)
         if force:
             self._place_overlap(rs, cs)
 
     def _place_overlap(self, rs: slice, cs: slice) -> None:
         walk = self.walk
         ly, lx = walk.lanes
-        full = walk.overlap()
+        if self._overlap is None:
+            self._overlap = walk.overlap()
+        full = self._overlap
         (y0, _), (x0, _) = ly.real_out(), lx.real_out()
         ry = range(max(rs.start, y0), min(rs.stop, y0 + full.shape[0]))
         rx = range(max(cs.start, x0), min(cs.stop, x0 + full.shape[1]))
@@ -294,7 +315,12 @@ class Stage(QGraphicsScene):
             marks = [("target", targets)]
             if fr.chosen is not None:
                 marks.append(("chosen", [fr.chosen]))
-            self.output_grid.set_marks(marks)
+            added = {}
+            if self._scatter_notes:
+                x = fr.terms[0][0]
+                added = {(a, b): "+" + value_text(x * walk.kernel[sy, sx])
+                         for a, b, sy, sx in window}
+            self.output_grid.set_marks(marks, added)
             self.overlap_grid.set_marks([("target", targets)])
         if walk.mech.mechanism == "upsample":
             self._stencil(window)

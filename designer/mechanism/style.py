@@ -9,6 +9,9 @@ a colour: every one is a designer.look colour or a translucent copy of one.
 
 from __future__ import annotations
 
+import math
+from functools import lru_cache
+
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont
@@ -72,10 +75,16 @@ def heat(values: np.ndarray, top: float | None = None) -> list[QColor]:
     return out
 
 
-def value_text(v: float, digits: int = 3) -> str:
-    """A cell's number: integers as such, others with ``digits`` significant digits."""
-    if v is None or not np.isfinite(v):
+@lru_cache(maxsize=65536)
+def _text(v: float, digits: int) -> str:
+    if not math.isfinite(v):
         return ""
-    if float(v).is_integer() and abs(v) < 1e5:
+    if v.is_integer() and abs(v) < 1e5:
         return fmt_num(v, 6)
     return fmt_num(v, digits)
+
+
+def value_text(v: float, digits: int = 3) -> str:
+    """A cell's number: integers as such, others with ``digits`` significant digits
+    (designer.look's :func:`~designer.look.fmt_num`; memoised: grids repeat numbers)."""
+    return "" if v is None else _text(float(v), digits)
