@@ -149,8 +149,9 @@ def test_help_menu_opens_the_sandbox(window, qtbot):
     assert dialog.isVisible() and dialog.windowTitle() == "Explain a layer"
 
 
-def test_exports_write_a_gif_with_every_frame_and_a_png(qtbot, tmp_path):
+def test_exports_write_a_gif_with_every_frame_and_a_png(qtbot, tmp_path, monkeypatch):
     from PIL import Image
+    from PySide6.QtWidgets import QFileDialog
 
     from designer.mechanism.view import MechanismView
     from engine.mechanics import for_layer
@@ -167,6 +168,14 @@ def test_exports_write_a_gif_with_every_frame_and_a_png(qtbot, tmp_path):
     png = view.export_to("png", str(tmp_path / "t.png"))
     with Image.open(png) as im:
         assert im.format == "PNG" and im.size[0] >= 1200  # drawn at twice the size
+    # the buttons ask where to save, then write there
+    chosen = tmp_path / "button.png"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a, **k: (str(chosen), "")))
+    written = []
+    view.exported.connect(written.append)
+    view.controls.png.click()
+    assert written == [str(chosen)] and chosen.stat().st_size > 10_000
 
 
 def test_explain_cli_draws_the_gif_and_png(tmp_path):

@@ -39,7 +39,7 @@ def equation_html(walk: Walk, frame: Frame, channels: int = 1,
     if frame.form == "scatter":
         return _scatter(walk, frame, mark)
     oy, ox = frame.focus
-    y = walk.y[oy - walk.lanes[0].out_lo, ox - walk.lanes[1].out_lo]
+    y = walk.value(oy - walk.lanes[0].out_lo, ox - walk.lanes[1].out_lo)
     head = look.span(f"<b>y{_ix(oy, ox)}</b>", mark)
     value = f"<b>{escape(value_text(y))}</b>"
     terms = frame.terms

@@ -143,7 +143,7 @@ class GridItem(QGraphicsObject):
     def paint(self, painter: QPainter, option, widget=None) -> None:  # noqa: D401
         """The cached cells, then this frame's marks."""
         dpr = painter.device().devicePixelRatioF() if painter.device() else 1.0
-        scale = max(dpr * painter.worldTransform().m11(), 1.0)
+        scale = max(dpr * painter.worldTransform().m11(), 0.25)  # crisp at any zoom
         if self._pixmap is None or abs(self._pixmap.devicePixelRatio() - scale) > 1e-3:
             self._pixmap = self._render(scale)
         painter.drawPixmap(QPointF(0, 0), self._pixmap)

@@ -1,20 +1,23 @@
 """The legend of the Mechanism pictures: one swatch and a label per cell kind and mark.
 
 :class:`LegendItem` flows its entries into lines no wider than the picture,
-so that an exported PNG or GIF explains itself.
+so that an exported PNG or GIF explains itself; :func:`entries_for` lists what a
+walk's picture shows (padding, inserted zeros, cropped writes, its marks).
 """
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem
 
 from designer import look
 
-from .style import CELL_FILL, CELL_PATTERN, LABEL_FONT, MARKS
+from .lanes import PADDING, REAL, ZERO
+from .style import CELL_FILL, CELL_PATTERN, LABEL_FONT, MARKS, PENDING
 
-__all__ = ["LegendItem"]
+__all__ = ["LegendItem", "entries_for"]
 
 SWATCH, GAP, LINE_H = 14.0, 16.0, 20.0
 
@@ -71,3 +74,29 @@ class LegendItem(QGraphicsItem):
             p.setPen(look.INK_SOFT)
             p.drawText(QRectF(x + SWATCH + 5, y, 400, LINE_H),
                        Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
+
+
+def entries_for(walk) -> list:
+    """The legend of ``walk``'s picture: the cell kinds it draws and its marks."""
+    ly, lx = walk.lanes
+    kinds = set(np.unique(ly.in_kinds)) | set(np.unique(lx.in_kinds))
+    out = [("cell", REAL, "input pixel")]
+    if PADDING in kinds:
+        out.append(("cell", PADDING, "padding (0)" if walk.mech.params.get(
+            "padding_mode", "zeros") == "zeros" else "padding (copies a pixel)"))
+    if ZERO in kinds:
+        out.append(("cell", ZERO, "inserted zero (stride)"))
+    if (ly.out_kinds == PADDING).any() or (lx.out_kinds == PADDING).any():
+        out.append(("cell", PADDING, "cropped output (padding)"))
+    if walk.form == "gather":
+        out += [("mark", "window", "kernel window"),
+                ("mark", "lit", "pixels in the row of C"),
+                ("mark", "focus", "current output / row of C"),
+                ("cell", PENDING, "not computed yet")]
+    else:
+        out += [("mark", "focus", "current input / column of C"),
+                ("mark", "target", "outputs it adds x·w to"),
+                ("cell", PENDING, "nothing added yet")]
+        if walk.mech.mechanism == "unpool":
+            out.append(("mark", "chosen", "where its index points"))
+    return out

@@ -82,7 +82,7 @@ class MatrixItem(QGraphicsItem):
     def paint(self, painter: QPainter, option, widget=None) -> None:
         """The cached block, then the current row or column."""
         dpr = painter.device().devicePixelRatioF() if painter.device() else 1.0
-        scale = max(dpr * painter.worldTransform().m11(), 1.0)
+        scale = max(dpr * painter.worldTransform().m11(), 0.25)  # crisp at any zoom
         if self._pixmap is None or abs(self._pixmap.devicePixelRatio() - scale) > 1e-3:
             self._pixmap = self._render(scale)
         painter.drawPixmap(QPointF(0, 0), self._pixmap)

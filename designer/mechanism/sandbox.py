@@ -148,10 +148,12 @@ class SandboxDialog(QDialog):
                              self.spins["cin"].value())
         except MechanicsError as exc:
             self.error.setText(exc.message)
-            self.view.setEnabled(False)
             self.view.player.pause()
+            self.view.setEnabled(False)
+            self.view.hide()  # no picture of a layer that cannot exist
             return False
         self.error.setText("")
+        self.view.show()
         self.view.setEnabled(True)
         self.view.show_mechanics(mech)
         return True

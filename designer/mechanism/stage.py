@@ -19,7 +19,7 @@ from designer import look
 from .equation import equation_html
 from .grid_item import GridItem
 from .lanes import PADDING, REAL, ZERO
-from .legend_item import LegendItem
+from .legend_item import LegendItem, entries_for
 from .matrix_band import MatrixBand
 from .matrix_item import MatrixItem
 from .style import PENDING, heat, value_text
@@ -100,7 +100,10 @@ class Stage(QGraphicsScene):
             min(len(ly.in_kinds), len(lx.in_kinds), VIEW) <= NOTES_UP_TO
         if self._notes:
             self._in_cell = max(self._in_cell, NOTE_CELL)
-        finite = walk.y[np.isfinite(walk.y)]
+        oh, ow = walk.out_shape
+        block = [walk.values(slice(a, a + VIEW), slice(b, b + VIEW))
+                 for a, b in ((0, 0), (oh // 2, ow // 2))]  # numbers as wide as the rest
+        finite = np.concatenate([v[np.isfinite(v)] for v in block])
         self._out_cell = GridItem.fit_cell(self._sample_texts(finite))
         # a scatter writes x·w into each output: shown in the cells' corners
         self._scatter_notes = walk.form == "scatter" and walk.kernel is not None and \
@@ -110,7 +113,7 @@ class Stage(QGraphicsScene):
         self._kernel_cells(walk)
         self._place_input(force=True)
         self._place_output(0, force=True)
-        self.legend.set_entries(self._legend(), self.width)
+        self.legend.set_entries(entries_for(walk), self.width)
         self.show_frame(0)
         self.relayout(self.width)
 
@@ -145,31 +148,6 @@ class Stage(QGraphicsScene):
         self.kernel_grid.set_cells(0, 0, np.full((kh, kw), REAL), texts, title=title,
                                    row_labels=[str(i) for i in range(kh)],
                                    col_labels=[str(i) for i in range(kw)])
-
-    def _legend(self) -> list:
-        walk = self.walk
-        ly, lx = walk.lanes
-        kinds = set(np.unique(ly.in_kinds)) | set(np.unique(lx.in_kinds))
-        out = [("cell", REAL, "input pixel")]
-        if PADDING in kinds:
-            out.append(("cell", PADDING, "padding (0)" if walk.mech.params.get(
-                "padding_mode", "zeros") == "zeros" else "padding (copies a pixel)"))
-        if ZERO in kinds:
-            out.append(("cell", ZERO, "inserted zero (stride)"))
-        if (ly.out_kinds == PADDING).any() or (lx.out_kinds == PADDING).any():
-            out.append(("cell", PADDING, "cropped output (padding)"))
-        if walk.form == "gather":
-            out += [("mark", "window", "kernel window"),
-                    ("mark", "lit", "pixels in the row of C"),
-                    ("mark", "focus", "current output / row of C"),
-                    ("cell", PENDING, "not computed yet")]
-        else:
-            out += [("mark", "focus", "current input / column of C"),
-                    ("mark", "target", "outputs it adds x·w to"),
-                    ("cell", PENDING, "nothing added yet")]
-            if walk.mech.mechanism == "unpool":
-                out.append(("mark", "chosen", "where its index points"))
-        return out
 
     # -- viewports -----------------------------------------------------------------------------
     def _place_input(self, force: bool = False, ys=None, xs=None) -> None:
@@ -226,7 +204,7 @@ class Stage(QGraphicsScene):
             self.output_grid.set_pending(focus)
             if not force:
                 return
-            values = walk.y[rs, cs]
+            values = walk.values(rs, cs)
             done = np.ones(values.shape, bool)
         else:
             values, done = walk.outputs(f, rs, cs)

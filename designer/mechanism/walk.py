@@ -86,8 +86,8 @@ class Walk:
         self.kernel_like = kind in KERNEL_LIKE
         self.x = np.zeros(mech.input_size)
         self.kernel: np.ndarray | None = None
-        self.y = np.zeros(self.out_shape)
-        self._terms = None
+        self._given: np.ndarray | None = None
+        self._full: np.ndarray | None = None
         self._inverse = None
         self.chosen: dict[int, tuple[int, int]] = {}
 
@@ -121,33 +121,57 @@ class Walk:
                    y: np.ndarray | None = None, chosen: dict | None = None) -> None:
         """The input ``[H, W]``, the kernel ``[k_h, k_w]`` (None: unknown) and, when
         known (a run's activations), the output ``[H_out, W_out]``; for an unpooling
-        ``chosen`` maps input flat index -> the output cell its index names."""
+        ``chosen`` maps input flat index -> the output cell its index names.
+
+        Nothing is computed here: outputs are computed for the cells drawn
+        (:meth:`values`, :meth:`outputs`), so a 224 × 224 layer costs no more than a
+        small one."""
         self.x = np.asarray(x, np.float64)
         self.kernel = None if kernel is None else np.asarray(kernel, np.float64)
+        self.chosen = dict(chosen or {})
+        self._given = None if y is None else self._place(np.asarray(y, np.float64))
+        self._full = None
+
+    def _slab(self, rows: slice, cols: slice):
+        """``(terms, flat input index, mask, input values)`` ``[rows, a, cols, b]`` of the
+        drawn outputs ``[rows, cols]`` (lane indices)."""
         ly, lx = self.lanes
-        sy, sx = np.maximum(ly.src, 0), np.maximum(lx.src, 0)
+        sy, sx = np.maximum(ly.src[rows], 0), np.maximum(lx.src[cols], 0)
         g = self.x[sy[:, :, None, None], sx[None, None, :, :]]
-        mask = (ly.valid & (ly.src >= 0))[:, :, None, None] & \
-            (lx.valid & (lx.src >= 0))[None, None, :, :]
-        w = ly.weight[:, :, None, None] * lx.weight[None, None, :, :]
+        mask = (ly.valid[rows] & (ly.src[rows] >= 0))[:, :, None, None] & \
+            (lx.valid[cols] & (lx.src[cols] >= 0))[None, None, :, :]
+        w = ly.weight[rows][:, :, None, None] * lx.weight[cols][None, None, :, :]
         if self.kernel_like:
             k = np.ones(self.mech.kernel) if self.kernel is None else self.kernel
-            w = w * k[ly.tap[:, :, None, None], lx.tap[None, None, :, :]]
-        terms = np.where(mask, g * w, 0.0)
+            w = w * k[ly.tap[rows][:, :, None, None], lx.tap[cols][None, None, :, :]]
         flat = sy[:, :, None, None] * self.mech.input_size[1] + sx[None, None, :, :]
-        self._terms = (terms, np.where(mask, flat, -1), mask, g)
-        self.chosen = dict(chosen or {})
-        if y is not None:
-            self.y = self._place(np.asarray(y, np.float64))
-        elif self.mech.mechanism == "max_pool":
-            self.y = np.where(mask, g, -np.inf).max(axis=(1, 3))
-        elif self.mech.mechanism == "avg_pool":
+        return np.where(mask, g * w, 0.0), np.where(mask, flat, -1), mask, g
+
+    def values(self, rows: slice, cols: slice) -> np.ndarray:
+        """The final outputs ``[rows, cols]`` (lane indices; NaN where a scatter's write
+        is cropped and the values came from a run)."""
+        if self._given is not None:
+            return self._given[rows, cols]
+        if self.mech.mechanism == "unpool":
+            return self._unpooled(len(self.x.flat))[rows, cols]
+        terms, _flat, mask, g = self._slab(rows, cols)
+        if self.mech.mechanism == "max_pool":
+            return np.where(mask, g, -np.inf).max(axis=(1, 3))
+        if self.mech.mechanism == "avg_pool":
             ey, ex = (np.array(ax.extent, np.float64) for ax in self.mech.axes)
-            self.y = terms.sum(axis=(1, 3)) / np.outer(ey, ex)
-        elif self.mech.mechanism == "unpool":
-            self.y = self._unpooled(len(self.chosen))
-        else:
-            self.y = terms.sum(axis=(1, 3))
+            return terms.sum(axis=(1, 3)) / np.outer(ey[rows], ex[cols])
+        return terms.sum(axis=(1, 3))
+
+    def value(self, oy: int, ox: int) -> float:
+        """One final output (lane indices)."""
+        return float(self.values(slice(oy, oy + 1), slice(ox, ox + 1))[0, 0])
+
+    @property
+    def y(self) -> np.ndarray:
+        """Every final output (lane indices), computed on first use."""
+        if self._full is None:
+            self._full = self.values(slice(None), slice(None))
+        return self._full
 
     def _place(self, y: np.ndarray) -> np.ndarray:
         """A real output drawn on the (maybe uncropped) output grid; NaN where cropped."""
@@ -226,16 +250,13 @@ class Walk:
         if self.form == "gather":
             oh, ow = self.out_shape
             idx = np.arange(oh * ow).reshape(oh, ow)[rows, cols]
-            done = idx <= f
-            return self.y[rows, cols], done
+            return self.values(rows, cols), idx <= f
         if self.mech.mechanism == "unpool":
             y = self._unpooled(f + 1)[rows, cols]
             return y, np.ones(y.shape, bool)
-        terms, flat, mask, _g = self._terms
-        sub = terms[rows, :, cols, :]
-        keep = (flat[rows, :, cols, :] <= f) & mask[rows, :, cols, :]
-        touched = keep.any(axis=(1, 3))
-        return np.where(keep, sub, 0.0).sum(axis=(1, 3)), touched
+        terms, flat, mask, _g = self._slab(rows, cols)
+        keep = (flat <= f) & mask
+        return np.where(keep, terms, 0.0).sum(axis=(1, 3)), keep.any(axis=(1, 3))
 
     def overlap(self) -> np.ndarray:
         """Taps per real output (the engine's ``Mechanics.overlap``, as a grid)."""
