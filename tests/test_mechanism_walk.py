@@ -243,3 +243,18 @@ def test_se_stages_recompute_the_weights():
     assert np.allclose(st.squeeze, s)
     bare = se_stages(before, before, weights)
     assert bare.hidden is None and np.allclose(1 / (1 + np.exp(-bare.logits)), weights)
+
+
+def test_a_runs_values_fill_a_scatter_only_where_every_input_has_been_added():
+    m = for_layer(TCONV, {"out_channels": 1, "kernel_size": 3, "stride": 2, "padding": 1},
+                  (3, 3), 1)
+    rng = np.random.default_rng(2)
+    y = rng.normal(size=m.output_size)
+    w = Walk(m, "scatter")
+    w.set_values(rng.normal(size=(3, 3)), None, y)
+    vals, done = w.outputs(0, slice(None), slice(None))
+    (y0, y1), (x0, x1) = (ln.real_out() for ln in w.lanes)
+    real_done = done[y0:y1, x0:x1]
+    assert real_done[0, 0] and not real_done[1, 1]  # y[1,1] also reads inputs after 0
+    vals, done = w.outputs(w.frames - 1, slice(None), slice(None))
+    assert done[y0:y1, x0:x1].all() and np.allclose(vals[y0:y1, x0:x1], y)

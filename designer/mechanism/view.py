@@ -118,6 +118,7 @@ class MechanismView(QWidget):
 
     def _build(self, keep_frame: bool = False) -> None:
         frame = self.player.frame if keep_frame else 0
+        playing = keep_frame and self.player.playing  # the same layer keeps playing
         walk = Walk(self.mech, self.form)
         run = self.run_values
         if run is None:
@@ -137,6 +138,8 @@ class MechanismView(QWidget):
         self.controls.set_frames(walk.frames, "output" if walk.form == "gather" else "input")
         if frame:
             self.player.seek(frame)
+        if playing:
+            self.player.play()
         self.view._fit()
 
     # -- interaction -----------------------------------------------------------------------

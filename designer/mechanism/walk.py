@@ -256,6 +256,10 @@ class Walk:
             return y, np.ones(y.shape, bool)
         terms, flat, mask, _g = self._slab(rows, cols)
         keep = (flat <= f) & mask
+        if self.kernel is None and self._given is not None:
+            # a run's values: without the weights only finished outputs are known
+            done = ~(mask & (flat > f)).any(axis=(1, 3)) & mask.any(axis=(1, 3))
+            return self._given[rows, cols], done
         return np.where(keep, terms, 0.0).sum(axis=(1, 3)), keep.any(axis=(1, 3))
 
     def overlap(self) -> np.ndarray:
