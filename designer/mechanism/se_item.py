@@ -71,7 +71,7 @@ class SEItem(QGraphicsObject):
         c = len(s.weights)
         rows = [("squeeze: mean of each channel", s.squeeze, c)]
         if s.hidden is not None:
-            rows.append((f"excite: 1×1 conv {c}→{len(s.hidden)}, ReLU", s.hidden, c))
+            rows.append((f"excite: 1×1 conv {c}→{len(s.hidden)}, max(0, ·)", s.hidden, c))
         rows.append((f"1×1 conv →{c} (logits)", s.logits, c))
         rows.append(("sigmoid: channel weights", s.weights, c))
         return rows
