@@ -9,7 +9,7 @@ and its non-zero entries over it on every frame.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import QFontMetricsF, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QGraphicsItem
 
@@ -122,12 +122,11 @@ class MatrixItem(QGraphicsItem):
                     p.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
         if self.cw >= 8 and self.ch >= 8:
             p.setPen(QPen(look.MIDLIGHT, 1.0))
-            for i in range(n_r + 1):
-                p.drawLine(QPointF(LEFT, self.top + i * self.ch), QPointF(LEFT + n_c * self.cw,
-                                                                     self.top + i * self.ch))
-            for j in range(n_c + 1):
-                p.drawLine(QPointF(LEFT + j * self.cw, self.top), QPointF(LEFT + j * self.cw,
-                                                                     self.top + n_r * self.ch))
+            right, bottom = LEFT + n_c * self.cw, self.top + n_r * self.ch
+            p.drawLines([QLineF(LEFT, self.top + i * self.ch, right, self.top + i * self.ch)
+                         for i in range(n_r + 1)] +
+                        [QLineF(LEFT + j * self.cw, self.top, LEFT + j * self.cw, bottom)
+                         for j in range(n_c + 1)])
         p.setPen(QPen(look.LINE, 1.0))
         p.drawRect(QRectF(LEFT, self.top, n_c * self.cw, n_r * self.ch))
         p.setPen(QPen(look.INK_FAINT, 2.0))  # a jump between runs of columns
