@@ -55,11 +55,15 @@ class Frame:
 
 def follow(start: int, lo: int, total: int, size: int, first: int, last: int) -> int:
     """The first drawn position of a ``size``-cell view over ``lo .. lo+total−1`` that
-    keeps ``first .. last`` in view, moving from ``start`` only when it must."""
+    keeps ``first .. last`` in view, moving from ``start`` only when it must: then so
+    that the cells ahead come into view (a window leaving on the right lands at the
+    left edge), which keeps the view still for as many steps as possible."""
     if total <= size:
         return lo
-    if first < start or last >= start + size:
-        start = (first + last + 1) // 2 - size // 2
+    if last >= start + size:
+        start = first
+    elif first < start:
+        start = last - size + 1
     return int(min(max(start, lo), lo + total - size))
 
 
