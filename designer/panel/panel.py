@@ -2,8 +2,9 @@
 
 :class:`EnginePanel` is the dock widget of the main window. A header with
 *Run* (Ctrl+R), *Cancel*, a per-node progress bar and *Auto-run* sits above
-seven tabs: Image, Maps (feature maps), Offsets (deformable convs), SE
-(channel weights), RF (receptive fields on the image), Weights and Code
+eight tabs: Image, Maps (feature maps), Offsets (deformable convs), SE
+(channel weights), RF (receptive fields on the image), Mechanism
+(:mod:`designer.mechanism`: how the layer computes), Weights and Code
 (the header: :mod:`.run_header`; what each tab shows: :mod:`.views`).
 
 All torch work happens in one worker thread (:class:`.controller.RunController`);
@@ -21,6 +22,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMessageBox, QTabWidget, QVBoxLayout, QWidget
 
 from designer.look import ERROR, plural, span
+from designer.mechanism.tab import MechanismTab
 from engine.graph import NodeMoved
 
 from . import fmt
@@ -105,6 +107,7 @@ class EnginePanel(QWidget):
         self.offsets_tab = OffsetsTab()
         self.se_tab = SETab()
         self.rf_tab = ReceptiveFieldTab()
+        self.mechanism_tab = MechanismTab()
         self.weights_tab = WeightsTab()
         self.code_tab = CodeTab()
         self.tabs = QTabWidget()
@@ -116,6 +119,7 @@ class EnginePanel(QWidget):
                 (self.offsets_tab, "Offsets", "Where a deformable conv samples"),
                 (self.se_tab, "SE", "Channel weights of a Squeeze-and-Excitation block"),
                 (self.rf_tab, "RF", "Receptive field of an output pixel, on the image"),
+                (self.mechanism_tab, "Mechanism", "How the layer computes, cell by cell"),
                 (self.weights_tab, "Weights", "Seeded random weights or a .pt file"),
                 (self.code_tab, "Code", "The design as PyTorch code")):
             self.tabs.setTabToolTip(self.tabs.addTab(tab, name), tip)
@@ -152,6 +156,7 @@ class EnginePanel(QWidget):
         self.maps_tab.pixelChosen.connect(self._pixel_chosen)
         self.offsets_tab.fitRequested.connect(self._fit_offsets)
         self.se_tab.channelChosen.connect(self.maps_tab.select_channel)
+        self.mechanism_tab.channelChosen.connect(self.maps_tab.select_channel)
         self.rf_tab.erfRequested.connect(self._erf_requested)
         self.weights_tab.seedChanged.connect(self._seed_changed)
         self.weights_tab.loadRequested.connect(c.load_weights)

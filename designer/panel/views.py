@@ -35,7 +35,9 @@ class Views:
         self.tabs = {panel.image_tab: self._image, panel.maps_tab: self._maps,
                      panel.offsets_tab: self._offsets, panel.se_tab: self._se,
                      panel.rf_tab: self._rf, panel.weights_tab: lambda: None,
-                     panel.code_tab: lambda: None}
+                     panel.code_tab: lambda: None,
+                     panel.mechanism_tab: lambda: panel.mechanism_tab.show_node(self,
+                                                                               self.node())}
         self.dirty = set(self.tabs)
         self.rf_node: str | None = None
         self.rf_index: tuple[int, ...] | None = None
@@ -200,10 +202,22 @@ class Views:
             tab.show_message(f"The parameters of <b>{nid}</b> changed since the last run: "
                              "run again to see where it samples.", self._run_actions())
             return
+        params, offsets, mask, pic, what = self.offsets_data(nid)
+        tab.show_offsets(nid, params, offsets, mask, pic, what,
+                         fitted=nid in self.panel.controller.fitted,
+                         stale=not self.panel.controller.result_is_current(),
+                         kind_name=self.doc.graph.nodes[nid].type)
+
+    def offsets_data(self, nid: str):
+        """``(params, offsets, mask, picture, what)`` of deformable node ``nid`` from the
+        last run (the Offsets and Mechanism tabs), or None without current offsets."""
+        r = self.result
+        if self.doc is None or r is None or nid not in r.offsets or \
+                self.panel.controller.node_changed_since_run(nid):
+            return None
         params = dict(self.doc.analyzer.outcome(nid).params or {})
         params["padding"] = _left_pads(params)
-        srcs = self.doc.graph.inputs_of(nid)
-        src = srcs.get(0)
+        src = self.doc.graph.inputs_of(nid).get(0)
         if src in r.inputs:
             pic, what = picture(r.inputs[src][0]), f"image <b>{src}</b>"
         elif src in r.activations:
@@ -213,10 +227,7 @@ class Views:
             pic, what = np.zeros((h, w), np.float32), "unknown"
         if pic.ndim == 3 and pic.shape[2] != 3:
             pic = pic.mean(axis=2)
-        tab.show_offsets(nid, params, r.offsets[nid], r.masks.get(nid), pic, what,
-                         fitted=nid in self.panel.controller.fitted,
-                         stale=not self.panel.controller.result_is_current(),
-                         kind_name=self.doc.graph.nodes[nid].type)
+        return params, r.offsets[nid], r.masks.get(nid), pic, what
 
     def _se(self) -> None:
         tab = self.panel.se_tab

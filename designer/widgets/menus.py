@@ -163,10 +163,18 @@ class WindowActions:
         w, m = self.w, self.help_menu
         self.shortcuts = self._act(m, "&Keyboard Shortcuts", self._show_shortcuts,
                                    "Ctrl+/")
+        self.explain = self._act(m, "&Explain a layer…", self._explain_layer,
+                                 tip="Watch any layer compute, with numbers you choose")
         m.addSeparator()
         self.about = self._act(m, "&About ConvCanvas",
                                lambda: QMessageBox.about(w, "About ConvCanvas", ABOUT))
         self.about.setIcon(family_icon("Convolution"))
+
+    def _explain_layer(self) -> None:
+        from designer.mechanism.sandbox import SandboxDialog  # brings numpy: on first use
+
+        self.sandbox = SandboxDialog(self.w)
+        self.sandbox.show()
 
     def _show_shortcuts(self) -> None:
         dialog = ShortcutsDialog([self.file_menu, self.edit_menu, self.view_menu,
