@@ -14,8 +14,10 @@ import torch
 import torch.fx as fx
 
 from .ir import Net, Op
+from .params import compact
 
 __all__ = ["Ctx", "Args", "SIGS", "compact", "ndim_of"]
+
 
 #: argument names of the Python calls the handlers read, in positional order
 SIGS = {k: tuple(v.split()) for k, v in {
@@ -48,14 +50,6 @@ VARARGS = {"view": "shape", "reshape": "shape", "permute": "dims", "repeat": "si
            "expand": "size"}
 #: ATen argument names spelled otherwise by the Python calls
 ATEN_NAMES = {"self": "input", "train": "training", "size": "shape"}
-
-
-def compact(values):
-    """``[3, 3]`` -> ``3``; unequal values stay a list (readable graph files)."""
-    if isinstance(values, str):
-        return values
-    values = [int(v) for v in values] if isinstance(values, (list, tuple)) else [int(values)]
-    return values[0] if len(set(values)) == 1 else values
 
 
 def ndim_of(value) -> int:

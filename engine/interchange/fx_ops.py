@@ -12,8 +12,9 @@ from __future__ import annotations
 import torch
 import torch.fx as fx
 
-from .fx_ctx import Args, Ctx, compact, is_finite
-from .fx_modules import MODULES, NNLIB_LEAVES, bn_params, conv_params, pool_params
+from .fx_ctx import Args, Ctx, is_finite
+from .fx_modules import MODULES, NNLIB_LEAVES
+from .params import bn_params, compact, conv_params, pool_params
 
 __all__ = ["FUNCTIONS", "MODULES", "NNLIB_LEAVES", "METHOD_ALIASES", "Args", "Ctx"]
 
