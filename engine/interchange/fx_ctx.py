@@ -185,7 +185,7 @@ class Ctx:
                     inputs: list[str] | None = None, index: int | None = None) -> None:
         if inputs is None:
             inputs = []
-            for a in _nodes_in((node.args, node.kwargs)):
+            for a in nodes_in((node.args, node.kwargs)):
                 k = self.key_of(a)
                 if k is not None and k not in inputs:
                     inputs.append(k)
@@ -202,17 +202,17 @@ class Ctx:
                              "macs": 0}, inputs, shape=shape, param_count=params)
 
 
-def _nodes_in(obj):
+def nodes_in(obj):
     if isinstance(obj, fx.Node):
         yield obj
     elif isinstance(obj, (list, tuple)):
         for a in obj:
-            yield from _nodes_in(a)
+            yield from nodes_in(a)
     elif isinstance(obj, dict):
         for a in obj.values():
-            yield from _nodes_in(a)
+            yield from nodes_in(a)
     elif isinstance(obj, slice):
-        yield from _nodes_in((obj.start, obj.stop, obj.step))
+        yield from nodes_in((obj.start, obj.stop, obj.step))
 
 
 def is_finite(x) -> bool:

@@ -10,9 +10,8 @@ Module calls are in :mod:`.fx_modules`.
 from __future__ import annotations
 
 import torch
-import torch.fx as fx
 
-from .fx_ctx import Args, Ctx, is_finite
+from .fx_ctx import Args, Ctx, is_finite, nodes_in
 from .fx_modules import MODULES, NNLIB_LEAVES
 from .params import bn_params, compact, conv_params, pool_params
 
@@ -186,10 +185,10 @@ def _getitem(ctx, a):
         return ctx.opaque_node(ctx.node, label, params, inputs, index)
     if not isinstance(ctx.values.get(src), torch.Tensor):
         return None  # shapes and sizes
-    return _slice_tensor(ctx, src, index)
+    return _slice_tensor(ctx, src, index, a.raw.get("index"))
 
 
-def _slice_tensor(ctx, src, index):
+def _slice_tensor(ctx, src, index, raw=None):
     v, x = ctx.values[src], ctx.key_of(src)
     r = v.dim()
     index = index if isinstance(index, tuple) else (index,)
@@ -218,18 +217,16 @@ def _slice_tensor(ctx, src, index):
     (t, _b, _), (lft, _r, _) = bounds[2], bounds[3]
     h, w = out.shape[2], out.shape[3]
     centred = (t, lft) == ((v.shape[2] - h) // 2, (v.shape[3] - w) // 2)
-    ref = _reference(ctx, index[2:], (h, w), src)
+    ref = _reference(ctx, raw, (h, w), src)
     params = {} if ref else {"size": compact([h, w])}
     if not centred:
         params["offset"] = [t, lft]
     ctx.emit("Crop2d", params, [key] + ([ref] if ref else []))
 
 
-def _reference(ctx, slices, size, src) -> str | None:
+def _reference(ctx, raw, size, src) -> str | None:
     """The tensor whose size the slice bounds were computed from (a U-Net crop)."""
-    seen, stack, found = set(), [], []
-    for s in slices:
-        stack += [b for b in (s.start, s.stop) if isinstance(b, fx.Node)]
+    seen, stack, found = set(), list(nodes_in(raw)), []
     while stack:
         n = stack.pop()
         if n in seen:

@@ -163,7 +163,7 @@ def _convert(ctx: Ctx, node: fx.Node) -> None:
         params = {"channels": shape[0], "height": shape[-2], "width": shape[-1]}
         if len(shape) == 4:
             params["depth"] = shape[1]
-        ctx.net.add(Op(node.name, "Input", params, [], shape, hint=node.name))
+        ctx.net.add(Op(node.name, "Input", params, [], shape, hint=str(node.target)))
         ctx.net.record(node.name, "input", "mapped", node.name)
         ctx.alias[node] = node.name
         return
