@@ -452,3 +452,13 @@ def test_the_expected_folds_and_types(imported):
         assert [g["id"] for g in groups if g["parent"] == "layer3"] == [
             f"layer3.{i}" for i in range(6)]
         assert "layer1_0_conv1" in graph.nodes and len(graph.nodes) > 150
+
+
+def test_layout_reads_top_to_bottom_with_branches_side_by_side(imported):
+    name, _m, _s, graph, *_ = imported
+    pos = {n.id: n.pos for n in graph.nodes.values()}
+    assert all(pos[e.dst][1] > pos[e.src][1] for e in graph.edges)
+    assert len(set(pos.values())) == len(pos)  # no two cards on one spot
+    if name == "resnet18":  # the projection shortcut beside the block's first conv
+        assert pos["layer2_0_downsample_0"][1] == pos["layer2_0_conv1"][1]
+        assert pos["layer2_0_downsample_0"][0] > pos["layer2_0_conv1"][0]
