@@ -73,6 +73,9 @@ def cmd_import(args) -> int:
         graph, groups, weights, report = import_model(args.source, shape)
     except ImportSourceError as exc:
         return _fail(str(exc), 2)
+    except Exception as exc:  # never a traceback (cli.md): say what failed, exit 2
+        return _fail(f"{args.source}: cannot import: {type(exc).__name__}: "
+                     f"{(str(exc).splitlines() or [''])[0][:200]}", 2)
     from .interchange.files import write_graph, write_json
     for item in report.operations:
         print(f"{item['status']:<7} {item['source']:<32} {item['op']:<28} -> "

@@ -237,3 +237,34 @@ def test_ids_are_valid_and_readable():
     assert ids["a"] == "class_" and ids["c"] == "n1_conv" and ids["e"] == "add_1"
     assert ids["d"] == "layer1_0_add_1" and ids["f"] == "layer1_0_add_2"
     assert ids["g"] == "forward_" and len(ids["h"]) <= 64 and ids["b"] == "init_"
+
+
+class _Untraceable(torch.nn.Module):
+    """fx cannot trace ``range`` over a traced size; torch.export can."""
+
+    def __init__(self):
+        super().__init__()
+        self.c = torch.nn.Conv2d(3, 8, 3, padding=1)
+        self.d = torch.nn.Conv2d(8, 8, 3, padding=1, groups=8)
+        self.fc = torch.nn.Linear(8, 4)
+
+    def forward(self, x):
+        y = torch.nn.functional.relu6(self.c(x))
+        parts = [y[:, 2 * i:2 * i + 2] for i in range(y.shape[1] // 2)]
+        y = torch.cat(parts[::-1], 1) + self.d(y)
+        return self.fc(y.mean((2, 3)))
+
+
+def test_torch_export_is_the_fallback_when_fx_cannot_trace():
+    from engine.interchange import import_model
+    from engine.runtime import build_model
+    torch.manual_seed(0)
+    model = _Untraceable().eval()
+    graph, _groups, weights, report = import_model(model, (3, 8, 8))
+    assert report.how == "export" and report.opaque_nodes == []
+    assert [n.type for n in graph.nodes.values()].count("ChannelSlice") == 4
+    engine_model = build_model(graph)
+    engine_model.load_state_dict(weights, strict=True)
+    x = torch.randn(1, 3, 8, 8)
+    with torch.no_grad():
+        assert (engine_model(x) - model(x)).abs().max() <= 1e-4

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import torch
 
-from .fx_ctx import Args, Ctx, is_finite, nodes_in
+from .fx_ctx import Args, Ctx, is_finite
 from .fx_modules import MODULES, NNLIB_LEAVES
+from .fx_slices import aten_slice, getitem, split
 from .params import bn_params, compact, conv_params, pool_params
 
 __all__ = ["FUNCTIONS", "MODULES", "NNLIB_LEAVES", "METHOD_ALIASES", "Args", "Ctx"]
@@ -151,95 +152,6 @@ def _transpose(ctx, a):
     if perm == list(range(r)):
         return ctx.same(a.raw["input"])
     ctx.emit("~transpose", {}, [a.t()], attrs={"perm": tuple(perm)})
-
-
-def _split(ctx, a):
-    v, out = a.tv(), ctx.out()
-    if a.t() is None or not isinstance(out, (tuple, list)) or \
-            _dim(a.v("dim", 0), v.dim()) != 1:
-        return False
-    bounds, start = [], 0
-    for part in out:
-        bounds.append((start, start + part.shape[1]))
-        start += part.shape[1]
-    ctx.tuples[ctx.node] = ("split", a.t(), bounds)
-
-
-def _getitem(ctx, a):
-    src = a.raw.get("input")
-    index = a.v("index")
-    if src in ctx.tuples:
-        entry = ctx.tuples[src]
-        if isinstance(entry, dict):
-            key = entry.get(index)
-            if key is None:
-                return False
-            ctx.alias[ctx.node] = key
-            return ctx.net.record(ctx.node.name, ctx.label, "folded", key, "tuple item")
-        if entry[0] == "split":
-            start, stop = entry[2][index]
-            full = ctx.net.ops[entry[1]].shape[0]
-            params = {"start": start} if stop == full else {"start": start, "stop": stop}
-            return ctx.emit("ChannelSlice", params, [entry[1]])
-        _tag, label, inputs, params = entry
-        return ctx.opaque_node(ctx.node, label, params, inputs, index)
-    if not isinstance(ctx.values.get(src), torch.Tensor):
-        return None  # shapes and sizes
-    return _slice_tensor(ctx, src, index, a.raw.get("index"))
-
-
-def _slice_tensor(ctx, src, index, raw=None):
-    v, x = ctx.values[src], ctx.key_of(src)
-    r = v.dim()
-    index = index if isinstance(index, tuple) else (index,)
-    if any(i is Ellipsis for i in index):
-        at = index.index(Ellipsis)
-        index = index[:at] + (slice(None),) * (r - len(index) + 1) + index[at + 1:]
-    index = tuple(index) + (slice(None),) * (r - len(index))
-    if x is None or len(index) != r or not all(isinstance(s, slice) for s in index):
-        return False
-    bounds = [s.indices(n) for s, n in zip(index, v.shape, strict=True)]
-    if any(step != 1 for _a, _b, step in bounds) or bounds[0] != (0, v.shape[0], 1):
-        return False
-    key = x
-    c0, c1, _ = bounds[1]
-    out = ctx.out()
-    spatial_cut = any(b[:2] != (0, n) for b, n in zip(bounds[2:], v.shape[2:], strict=True))
-    if (c0, c1) != (0, v.shape[1]):
-        params = {"start": c0} if c1 == v.shape[1] else {"start": c0, "stop": c1}
-        key = ctx.emit("ChannelSlice", params, [key], final=not spatial_cut,
-                       key=ctx.node.name + ("__slice" if spatial_cut else ""),
-                       shape=(c1 - c0, *v.shape[2:]))
-    if not spatial_cut:
-        return None if key != x else ctx.same(src)
-    if r != 4:
-        return False
-    (t, _b, _), (lft, _r, _) = bounds[2], bounds[3]
-    h, w = out.shape[2], out.shape[3]
-    centred = (t, lft) == ((v.shape[2] - h) // 2, (v.shape[3] - w) // 2)
-    ref = _reference(ctx, raw, (h, w), src)
-    params = {} if ref else {"size": compact([h, w])}
-    if not centred:
-        params["offset"] = [t, lft]
-    ctx.emit("Crop2d", params, [key] + ([ref] if ref else []))
-
-
-def _reference(ctx, raw, size, src) -> str | None:
-    """The tensor whose size the slice bounds were computed from (a U-Net crop)."""
-    seen, stack, found = set(), list(nodes_in(raw)), []
-    while stack:
-        n = stack.pop()
-        if n in seen:
-            continue
-        seen.add(n)
-        value = ctx.values.get(n)
-        if isinstance(value, torch.Tensor) and n is not src:
-            if value.dim() == 4 and tuple(value.shape[2:]) == size:
-                found.append(n)
-            continue
-        stack += [a for a in n.all_input_nodes]
-    keys = [ctx.key_of(n) for n in found if ctx.key_of(n)]
-    return keys[0] if keys else None
 
 
 def _mean(ctx, a):
@@ -413,16 +325,6 @@ def _shuffle(ctx, a):
     ctx.emit("ChannelShuffle", {"groups": int(a.v("groups"))}, [a.t()])
 
 
-def _aten_slice(ctx, a):
-    v = a.tv()
-    if a.t() is None:
-        return False
-    dim = _dim(a.v("dim", 0), v.dim())
-    index = [slice(None)] * v.dim()
-    index[dim] = slice(a.raw.get("start"), a.raw.get("end"), a.raw.get("step"))
-    return _slice_tensor(ctx, a.raw["input"], tuple(ctx.value(i) for i in index))
-
-
 FUNCTIONS = {
     **{k: _unary(t) for k, t in SIMPLE.items()},
     **{k: _identity for k in IDENTITY}, "to": _to, "float": _to, "type_as": _to,
@@ -430,7 +332,7 @@ FUNCTIONS = {
     "softmax": _softmax, "add": _merge("Add", False), "mul": _merge("Multiply", True),
     "cat": _cat, "view": _reshape, "reshape": _reshape, "_unsafe_view": _reshape,
     "flatten": _flatten, "transpose": _transpose, "permute": _transpose,
-    "chunk": _split, "split": _split, "split_with_sizes": _split, "getitem": _getitem,
+    "chunk": split, "split": split, "split_with_sizes": split, "getitem": getitem,
     "mean": _mean, "adaptive_avg_pool2d": _adaptive, "adaptive_avg_pool3d": _adaptive,
     "max_pool2d": _pool("Max"), "avg_pool2d": _pool("Avg"),
     "max_pool2d_with_indices": _max_pool_tuple, "interpolate": _interpolate,
@@ -441,5 +343,5 @@ FUNCTIONS = {
     "conv_transpose2d": lambda c, a: _conv(c, a, True), "convolution": _convolution,
     "linear": _linear, "batch_norm": _batch_norm,
     "batch_norm_tuple": lambda c, a: _batch_norm(c, a, True), "dropout": _dropout,
-    "channel_shuffle": _shuffle, "slice": _aten_slice,
+    "channel_shuffle": _shuffle, "slice": aten_slice,
 }

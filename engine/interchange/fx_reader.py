@@ -76,7 +76,8 @@ def trace(model: nn.Module, example: list) -> tuple[fx.GraphModule, dict, str]:
         except Exception as exc:
             raise TraceError(f"torch.fx cannot trace the module ({_first(fx_exc)}) and "
                              f"torch.export cannot either ({_first(exc)})") from None
-    gm.eval()
+    if how == "fx":
+        gm.eval()  # an exported program is traced in eval mode already
     rec = _Recorder(gm)
     try:
         with torch.no_grad():
@@ -167,8 +168,9 @@ def _convert(ctx: Ctx, node: fx.Node) -> None:
         ctx.net.record(node.name, "input", "mapped", node.name)
         ctx.alias[node] = node.name
         return
-    if node.op == "get_attr":
-        return
+    if node.op == "get_attr" or node.op == "call_module" and str(node.target).startswith(
+            "_guards"):
+        return  # parameters; torch.export's own guard checks
     if node.op == "output":
         flat = []
         _flatten_out(node.args[0], flat)
@@ -180,10 +182,11 @@ def _convert(ctx: Ctx, node: fx.Node) -> None:
         mod = ctx.modules[node.target]
         for cls, handler in MODULES:
             if (type(mod).__name__ == cls) if isinstance(cls, str) else isinstance(mod, cls):
-                if handler(ctx, mod, Args(ctx, node, None)) is not False:
+                if _try(handler, ctx, mod, Args(ctx, node, None)):
                     return
                 break
-        ctx.opaque_node(node, label, params=sum(p.numel() for p in mod.parameters()))
+        if node not in ctx.alias:
+            ctx.opaque_node(node, label, params=sum(p.numel() for p in mod.parameters()))
         return
     name = _canonical(node)
     if name in ("getattr", "size", "sym_size", "dim", "numel") or node.target in (
@@ -191,11 +194,22 @@ def _convert(ctx: Ctx, node: fx.Node) -> None:
             not isinstance(value, torch.Tensor):
         return  # shape arithmetic: no tensor
     handler = FUNCTIONS.get(name)
-    if handler is not None and handler(ctx, Args(ctx, node, name)) is not False:
+    if handler is not None and _try(handler, ctx, Args(ctx, node, name)):
+        return
+    if node in ctx.alias or node in ctx.tuples:
         return
     if isinstance(value, torch.Tensor) or isinstance(value, (tuple, list)) and any(
             isinstance(v, torch.Tensor) for v in value):
         ctx.opaque_node(node, label)
+
+
+def _try(handler, *args) -> bool:
+    """Whether the handler took the call (a handler that trips over an unusual call,
+    one it was not written for, leaves it to Opaque)."""
+    try:
+        return handler(*args) is not False
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError, RuntimeError):
+        return False
 
 
 def _flatten_out(arg, out: list) -> None:

@@ -192,7 +192,12 @@ def read_onnx(source, input_shape=None, name: str = "") -> Net:
         path, owned = _path_of(node, consts)
         n = Node(state, node, path, owned)
         handler = HANDLERS.get(node.op_type) if node.domain in ("", "ai.onnx") else None
-        if handler is not None and handler(n) is not False:
+        try:
+            if handler is not None and handler(n) is not False:
+                continue
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError):
+            pass  # an unusual use the handler was not written for: Opaque
+        if any(o in state.alias for o in node.output):
             continue
         if n.is_shape_arithmetic():
             continue
