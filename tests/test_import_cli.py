@@ -268,3 +268,69 @@ def test_torch_export_is_the_fallback_when_fx_cannot_trace():
     x = torch.randn(1, 3, 8, 8)
     with torch.no_grad():
         assert (engine_model(x) - model(x)).abs().max() <= 1e-4
+
+
+class _Separable(torch.nn.Module):
+    def __init__(self, cin, cout):
+        super().__init__()
+        self.depthwise = torch.nn.Conv2d(cin, cin * 2, 3, padding=1, groups=cin)
+        self.pointwise = torch.nn.Conv2d(cin * 2, cout, 1)
+
+    def forward(self, x):
+        return self.pointwise(self.depthwise(x))
+
+
+class _TwoSeparables(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.block = _Separable(4, 8)
+        self.other = torch.nn.Sequential(torch.nn.Conv2d(8, 8, 3, padding=1, groups=8),
+                                         torch.nn.BatchNorm2d(8), torch.nn.Conv2d(8, 6, 1))
+
+    def forward(self, x):
+        return self.other(self.block(x))
+
+
+def test_depthwise_pointwise_folds_only_where_the_state_dict_layout_matches():
+    from engine.interchange import import_model
+    from engine.runtime import build_model
+    torch.manual_seed(0)
+    model = _TwoSeparables().eval()
+    graph, _groups, weights, report = import_model(model, (4, 10, 10))
+    node = graph.nodes["block"]
+    assert node.type == "DepthwiseSeparableConv2d"
+    assert dict(node.params) == {"out_channels": 8, "kernel_size": 3, "padding": 1,
+                                 "depth_multiplier": 2, "bias": True}
+    assert {"block.depthwise.weight", "block.pointwise.bias"} <= set(weights)
+    assert graph.nodes["other_0"].type == "Conv2d"  # a BatchNorm between: no fold
+    folded = [o for o in report.operations if o["status"] == "folded"]
+    assert [o["node"] for o in folded] == ["block", "block"]
+    engine_model = build_model(graph)
+    engine_model.load_state_dict(weights, strict=True)
+    x = torch.randn(1, 4, 10, 10)
+    with torch.no_grad():
+        assert (engine_model(x) - model(x)).abs().max() <= 1e-4
+
+
+def test_an_onnx_operator_without_a_type_is_opaque(tmp_path):
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper, numpy_helper
+    w = numpy_helper.from_array(np.ones((2, 1, 3, 3), dtype=np.float32), "conv.weight")
+    nodes = [helper.make_node("Conv", ["input", "conv.weight"], ["c"], name="conv",
+                              kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+             helper.make_node("Sin", ["c"], ["s"], name="wave"),
+             helper.make_node("Relu", ["s"], ["out"], name="act")]
+    graph = helper.make_graph(
+        nodes, "g", [helper.make_tensor_value_info("input", TensorProto.FLOAT,
+                                                   ["N", 1, 6, 6])],
+        [helper.make_tensor_value_info("out", TensorProto.FLOAT, None)], [w])
+    path = tmp_path / "sin.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)]), path)
+    r = cli("import", path, "-o", tmp_path / "g.json", "--report", tmp_path / "r.json")
+    assert r.returncode == 1, r.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["opaque_nodes"] == ["wave"]  # the ONNX node's name
+    data = json.loads((tmp_path / "g.json").read_text())
+    ids = [n["id"] for n in data["nodes"]]
+    assert ids == ["input", "conv", "wave", "act"]
+    assert data["nodes"][2]["params"]["shape"] == [2, 6, 6]
