@@ -12,7 +12,7 @@ import argparse
 import json
 import sys
 
-from . import labs_cli
+from . import import_cli, labs_cli
 from .analysis import AnalysisResult, analyze
 from .atomic import check_target
 from .catalogue import fmt_shape
@@ -21,7 +21,7 @@ from .io import GraphFileError, load_graph
 
 __all__ = ["main", "format_table", "COMMANDS"]
 
-COMMANDS = ("analyze", "export", "run", "explain", *labs_cli.COMMANDS)
+COMMANDS = ("analyze", "export", "run", "explain", "import", *labs_cli.COMMANDS)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -159,6 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("-o", "--output", required=True, metavar="MODEL.py")
     e.add_argument("--class-name", default=None, metavar="NAME")
     e.set_defaults(func=cmd_export)
+    import_cli.extend_export(e)  # -o MODEL.onnx / --format onnx: the ONNX exporter
     r = sub.add_parser("run", help="run the graph in torch on an image")
     r.add_argument("graph")
     r.add_argument("--image", default=None)
@@ -169,6 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", required=True, metavar="DIR")
     r.set_defaults(func=cmd_run)
     labs_cli.register(sub)  # grade, diff
+    import_cli.register(sub)  # import
     add_explain_parser(sub)
     return p
 
