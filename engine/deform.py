@@ -273,7 +273,7 @@ def _deform_forward(ctx, input, offset, weight, bias, mask, geometry):
     """
     stride, padding, dilation, wg, og, out_h, out_w = geometry
     n = input.shape[0]
-    c_out, cpw, kh, kw = weight.shape
+    c_out, _, kh, kw = weight.shape
     k = kh * kw
     positions = n * out_h * out_w
     table = _deform_table(input, og)
@@ -332,7 +332,7 @@ def _deform_scatter(grad_table, keys, order, weights, grad_cols, shifts, zero_ro
 def _deform_backward(ctx, grad_out):
     """Backward of :func:`deform_conv2d`'s autograd Function (gradients of every tensor)."""
     input, weight, table, index, weights, frac, m = ctx.saved_tensors
-    stride, padding, dilation, wg, og, out_h, out_w = ctx.geometry
+    _, _, _, wg, og, out_h, out_w = ctx.geometry
     need_input, need_offset, need_weight, need_bias, need_mask = ctx.needs_input_grad[:5]
     need_mask = need_mask and m is not None
     n, c_in, h, w = input.shape
