@@ -2,46 +2,45 @@
 
 :func:`deform_conv2d` has exactly the signature, tensor layout and results of
 ``torchvision.ops.deform_conv2d`` (bilinear sampling as in torchvision's CPU
-kernel), without needing torchvision.  Gradients to every tensor argument come
-from autograd.
+kernel), without needing torchvision; a custom autograd Function gives the gradients.
 
 This module is self-contained on purpose: it imports only ``math``, ``torch``
 and ``torch.nn.functional``, and its private helpers are top-level functions
 named ``_deform*``, so that the code exporter can copy the function
 definitions verbatim into standalone model files.
 
-How it works.  The input is copied once into a channels-last table
-``[N * G * (H + 2) * (W + 2) + W + 4, C_in / G]`` (``G`` offset groups) with a
-one-pixel zero border and zero rows at the end.  The four corner rows and the
-bilinear weights of every sample (batch, output position, kernel position,
-offset group) are computed once, shared by all channels of the group: corners
-outside the image fall on the zero border and samples outside it point at the
-zero rows, so the data is never masked.  ``F.embedding_bag(mode="sum",
-per_sample_weights=...)`` then gathers and blends the four rows in one fused
-pass, giving the im2col matrix directly as ``[positions, kh * kw * C_in]``,
-and one matmul per weight group (``addmm`` / ``baddbmm``, bias fused) gives
-the output.  The work is cut into chunks of about 2 MB of im2col: besides
-staying in cache, this keeps every temporary below glibc's mmap threshold;
-a fresh 38 MB im2col matrix costs more in page faults than the whole gather.
+Forward.  The input is copied once into a channels-last table with a one-pixel zero
+border and zero rows at the end (:func:`_deform_table`).  The four corner rows and
+bilinear weights of every sample (batch, output position, kernel position, offset group)
+are computed once for all channels of the group; corners outside the image fall on the
+border, samples outside it on the zero rows, so the data is never masked.
+``F.embedding_bag(mode="sum", per_sample_weights=...)`` gathers and blends the four rows
+in one pass into the im2col matrix ``[positions, K * C_in]``; one matmul per weight group
+(bias fused, written into the output) finishes.  The weight is reordered to the im2col's
+(kernel position, channel) order, or, when there are fewer positions than output channels
+(512 ch at 7 x 7), the im2col to the weight's.  Chunks of ~2 MB of im2col stay in cache
+and below glibc's mmap threshold (a fresh 38 MB matrix costs more in page faults than
+the gather).
 
-Variants measured (``bench/deform.py`` geometry: 64 -> 64 channels, 128 x 128,
-3 x 3, padding 1, batch 1, float32, 2 threads, 2-core VM, forward without
-grad; ratio of medians to ``F.conv2d``, 7.2-7.5 ms):
+Backward (:func:`_deform_backward`), per chunk: the im2col is gathered again for the
+weight gradient (``go^T @ cols``); ``go @ W`` gives every sample's gradient row; the input
+gradient scatters those rows back with the same weights, as a pull: one radix sort of
+the samples by (chunk, first corner row), then ``embedding_bag`` sums each table row's
+contributions (``index_add_`` costs ~200 ns a row, autograd's ``embedding_bag`` backward
+sorts per chunk and zero-fills the whole table each time); offsets and mask get their
+gradient from the four corners dotted with the sample's gradient row
+(``aten._embedding_bag_per_sample_weights_backward``, 2-10x faster than gathers + bmm).
 
-- ``F.grid_sample`` of the whole map, then one matmul: 9.1x (grid_sample runs
-  in parallel only over the batch).
-- Whole-map gathers, then the 4-corner weighted sum: rows of 2x2
-  neighbourhoods ``[H*W, 4*C]`` + ``bmm`` 16x; channels-first
-  ``index_select`` along dim 1: 38x; sparse CSR ``[samples, H*W]`` (4
-  nonzeros a row) @ table: 7.5x.
-- Chunked (the big win, see above): 4 ``index_select`` + ``addcmul_`` 4.1x;
-  2x2 neighbourhood rows + ``mul``/``sum`` 7.6x; CSR 5.9x; ``grid_sample``
-  with the channels split into 2 batch entries 3.9x (and not exact:
-  coordinates go through normalisation).
-- Chunked ``embedding_bag`` + matmul (kept): 2.0-2.6x, with grad enabled
-  2.3-2.6x (occasional runs up to 3.8x); forward + backward 4.2x.
-  ``[positions, K*C] @ [K*C, C_out]`` beat the transposed product by ~15 %;
-  1-2 MB chunks beat 0.1-0.5 MB (2.8-5.6x) and 4 MB ones.
+Measured (``bench/deform.py``: ResNet sizes 256 ch 14 x 14, 512 ch 7 x 7, 128 ch 28 x 28,
+C -> C, 3 x 3, batch 1 and 4, offset groups 1 and 4, with and without mask; 2 threads on
+a quiet 2-core VM; ratio to ``F.conv2d``): forward 1.5-2.0x (128 ch 28 x 28: 1.9-2.7x),
+forward + backward 1.2-3.1x (was 1.5-5.9x with autograd through ``embedding_bag``).  The
+30-line ``grid_sample`` reference's forward is 1.2-2.9x: both are bounded by the matmul
+(~1x conv), so this one is 0.6-1.8x as fast as it.  Tried and dropped: ``F.grid_sample``
+(parallel only over the batch, coordinates normalised so not exact), sparse CSR, 2x2
+neighbourhood rows, ``conv2d`` with stride 3 over the sampled image (its backward is
+3.5-4.4x conv), ``index_add_`` / ``embedding_dense_backward`` / ``scatter_add_`` for the
+input gradient.
 """
 
 import math
@@ -53,27 +52,9 @@ __all__ = ["deform_conv2d"]
 
 
 def _deform_pair(value, name, minimum):
-    """Normalise an int-or-pair argument to a pair of ints.
-
-    Parameters
-    ----------
-    value : int or sequence of int
-        The argument as given (anything with ``__index__`` counts as an int).
-    name : str
-        Argument name, for error messages.
-    minimum : int
-        Smallest allowed value.
-
-    Returns
-    -------
-    tuple of int
-        ``(vertical, horizontal)``.
-
-    Raises
-    ------
-    ValueError
-        If ``value`` is not an int or a pair of ints, or is below ``minimum``.
-    """
+    """``value`` (an int -- anything with ``__index__`` -- or a pair of them) as the pair
+    ``(vertical, horizontal)``; ValueError, naming argument ``name``, if it is neither or
+    below ``minimum``."""
     message = f"{name} must be an int or a pair of ints, got {value!r}"
     items = value.tolist() if isinstance(value, torch.Tensor) else value
     if hasattr(items, "__index__"):
@@ -93,26 +74,11 @@ def _deform_pair(value, name, minimum):
 
 
 def _deform_check(input, offset, weight, bias, mask, stride, padding, dilation):
-    """Validate the arguments of :func:`deform_conv2d` and derive the geometry.
+    """Validate the arguments of :func:`deform_conv2d` (``stride``, ``padding``,
+    ``dilation`` normalised) and return ``(weight_groups, offset_groups, out_h, out_w)``.
 
-    Parameters
-    ----------
-    input, offset, weight, bias, mask : Tensor or None
-        As for :func:`deform_conv2d`.
-    stride, padding, dilation : tuple of int
-        Normalised pairs.
-
-    Returns
-    -------
-    tuple of int
-        ``(weight_groups, offset_groups, out_h, out_w)``.
-
-    Raises
-    ------
-    TypeError
-        If a tensor argument is not a ``torch.Tensor``.
-    ValueError
-        On any inconsistency of ranks, shapes, dtypes or devices.
+    TypeError if a tensor argument is not a ``torch.Tensor``; ValueError on any
+    inconsistency of ranks, shapes, dtypes or devices.
     """
     tensors = {"input": input, "offset": offset, "weight": weight}
     if bias is not None:
@@ -185,56 +151,31 @@ def _deform_check(input, offset, weight, bias, mask, stride, padding, dilation):
 
 
 def _deform_table(input, offset_groups):
-    """Copy the input into a zero-bordered channels-last gather table.
+    """The input ``[N, C, H, W]`` as a zero-bordered channels-last gather table.
 
-    Parameters
-    ----------
-    input : Tensor
-        ``[N, C, H, W]``.
-    offset_groups : int
-        Number of offset groups ``G``.
-
-    Returns
-    -------
-    Tensor
-        ``[N * G * (H + 2) * (W + 2) + W + 4, C // G]``: row
-        ``((n * G + g) * (H + 2) + y + 1) * (W + 2) + x + 1`` holds the channels
-        of group ``g`` at pixel ``(y, x)`` of image ``n``; the one-pixel border
-        and the ``W + 4`` rows at the end are zero.
+    Returns ``[(N * (H + 2) * (W + 2) + W + 3) * G + 1, C // G]`` (``G`` =
+    ``offset_groups``): row ``((n * (H + 2) + y + 1) * (W + 2) + x + 1) * G + g`` holds
+    the channels of group ``g`` at pixel ``(y, x)`` of image ``n``; the one-pixel border
+    and the rows at the end are zero.
     """
     n, c, h, w = input.shape
-    cpg = c // offset_groups
-    xp = F.pad(input, (1, 1, 1, 1)).reshape(n * offset_groups, cpg, (h + 2) * (w + 2))
-    return torch.cat((xp.transpose(1, 2).reshape(-1, cpg), input.new_zeros((w + 4, cpg))))
+    g = offset_groups
+    table = input.new_zeros(((n * (h + 2) * (w + 2) + w + 3) * g + 1, c // g))
+    inner = table[: n * (h + 2) * (w + 2) * g].view(n, h + 2, w + 2, c)
+    inner[:, 1 : h + 1, 1 : w + 1] = input.permute(0, 2, 3, 1)
+    return table
 
 
 def _deform_sampling(input, offset, mask, kh, kw, stride, padding, dilation, offset_groups):
-    """Corner rows and bilinear weights of every sample.
+    """Corner rows and bilinear weights of every sample (arguments as for
+    :func:`deform_conv2d`, normalised; only ``input``'s shape, dtype and device are used).
 
-    Parameters
-    ----------
-    input : Tensor
-        ``[N, C, H, W]`` (only its shape, dtype and device are used).
-    offset : Tensor
-        ``[N, 2 * G * kh * kw, Ho, Wo]`` in torchvision's layout.
-    mask : Tensor or None
-        ``[N, G * kh * kw, Ho, Wo]``.
-    kh, kw : int
-        Kernel size.
-    stride, padding, dilation : tuple of int
-        Normalised pairs.
-    offset_groups : int
-        ``G``.
-
-    Returns
-    -------
-    index : Tensor
-        ``[N * Ho * Wo * kh * kw * G, 4]`` rows of the table from
-        :func:`_deform_table` (int32 when it fits), ordered by batch, output
-        position, kernel position, offset group; samples outside the image
-        point at the zero rows at the end of the table.
-    weights : Tensor
-        Same shape, the bilinear weights (times the mask), in input's dtype.
+    Returns ``(index, weights, frac, m)``: ``index [S, 4]`` (``S = N * Ho * Wo * kh * kw
+    * G``, ordered by batch, output position, kernel position, offset group) the rows of
+    the four corners in :func:`_deform_table` (int32 when it fits; samples outside the
+    image point at the zero rows at its end), ``weights [S, 4]`` their bilinear weights
+    times the mask (input's dtype), ``frac [2, S]`` the fractional parts of the row and
+    column (0 outside; at least float32) and ``m [S]`` the mask (or None) in that dtype.
     """
     n, _, h, w = input.shape
     out_h, out_w = offset.shape[2], offset.shape[3]
@@ -243,67 +184,243 @@ def _deform_sampling(input, offset, mask, kh, kw, stride, padding, dilation, off
     p = out_h * out_w
     dev = input.device
     cdt = torch.promote_types(offset.dtype, torch.float32)
-    # [2, N, P, K, G]: one copy puts the samples in im2col order.
-    off = offset.reshape(n, g, k, 2, p).permute(3, 0, 4, 2, 1).to(cdt).contiguous()
-
+    # [2, N, P, K, G]: one copy (never a view: pos is updated in place) puts the samples
+    # in im2col order.
+    pos = torch.empty((2, n, p, k, g), device=dev, dtype=cdt)
+    pos.copy_(offset.reshape(n, g, k, 2, p).permute(3, 0, 4, 2, 1))
     ys = torch.arange(out_h, device=dev, dtype=cdt) * stride[0] - padding[0]
     xs = torch.arange(out_w, device=dev, dtype=cdt) * stride[1] - padding[1]
     ki = torch.arange(kh, device=dev, dtype=cdt) * dilation[0]
     kj = torch.arange(kw, device=dev, dtype=cdt) * dilation[1]
-    base_y = (ys.view(out_h, 1, 1, 1) + ki.view(1, 1, kh, 1)).expand(out_h, out_w, kh, kw)
-    base_x = (xs.view(1, out_w, 1, 1) + kj.view(1, 1, 1, kw)).expand(out_h, out_w, kh, kw)
-    py = off[0] + base_y.reshape(p, k, 1)
-    px = off[1] + base_x.reshape(p, k, 1)
-
-    # torchvision reads 0 where py <= -1; py == -1 is kept "inside" here (its value is
-    # 0 anyway, through the zero border) so that the offset gradient there is the
+    by = (ys.view(out_h, 1, 1, 1, 1) + ki.view(1, 1, kh, 1, 1)).expand(out_h, out_w, kh, kw, g)
+    bx = (xs.view(1, out_w, 1, 1, 1) + kj.view(1, 1, 1, kw, 1)).expand(out_h, out_w, kh, kw, g)
+    pos += torch.stack((by.reshape(p, k, g), bx.reshape(p, k, g))).unsqueeze(1)
+    low = pos.floor()
+    # torchvision reads 0 where py <= -1 or py >= H; py == -1 is kept "inside" here (its
+    # value is 0 anyway, through the zero border) so that the offset gradient there is the
     # one-sided derivative from inside the image, as in torchvision's backward kernel.
-    valid = (py >= -1) & (py < h) & (px >= -1) & (px < w)
-    y0 = torch.floor(py)
-    x0 = torch.floor(px)
-    # where(): infinite offsets would give inf - inf = NaN weights (NaN * 0 = NaN).
-    ly = torch.where(valid, py - y0, 0.0)
-    lx = torch.where(valid, px - x0, 0.0)
-    hy = 1 - ly
-    hx = 1 - lx
+    # The clamped corner also keeps the integer conversion defined for far-out, infinite
+    # and NaN samples (NaN != NaN: outside), which point at the zero rows.
+    bounds = torch.tensor([[-1, -1], [h - 1, w - 1]], device=dev, dtype=cdt)
+    corner = torch.clamp(low, bounds[0].view(2, 1, 1, 1, 1), bounds[1].view(2, 1, 1, 1, 1))
+    outside = corner != low
+    outside = outside[0] | outside[1]
+    frac = pos.sub_(low).masked_fill_(outside, 0.0)  # inf - inf would give NaN weights
+    ly, lx = frac[0], frac[1]
+    hy, hx = 1 - ly, 1 - lx
+    m = None
     if mask is not None:
-        m = mask.reshape(n, g, k, p).permute(0, 3, 2, 1).to(cdt).contiguous()
+        m = mask.reshape(n, g, k, p).permute(0, 3, 2, 1).to(cdt)
         hy = hy * m
         ly = ly * m
-    weights = torch.stack((hy * hx, hy * lx, ly * hx, ly * lx), -1).reshape(-1, 4)
-    weights = weights.to(input.dtype)
+        m = m.reshape(-1)
+    weights = torch.stack((hy * hx, hy * lx, ly * hx, ly * lx), -1).reshape(-1, 4).to(input.dtype)
 
     hp, wp = h + 2, w + 2
-    zero_row = n * g * hp * wp
-    idt = torch.int32 if zero_row + wp + 4 < 2**31 else torch.int64
-    # Clamping keeps the integer conversion defined for far-out (or NaN) samples;
-    # those are sent to the zero rows by the where below anyway.
-    yi = y0.detach().clamp(-1, h).to(idt)
-    xi = x0.detach().clamp(-1, w).to(idt)
-    img = torch.arange(n * g, device=dev, dtype=idt).view(n, 1, 1, g) * (hp * wp) + (wp + 1)
-    r0 = torch.where(valid, yi * wp + xi + img, zero_row).reshape(-1)
-    index = torch.stack((r0, r0 + 1, r0 + wp, r0 + (wp + 1)), -1)
-    return index, weights
+    zero_row = n * hp * wp * g
+    idt = torch.int32 if zero_row + (wp + 1) * g + 1 < 2**31 else torch.int64
+    corner = corner.to(idt)
+    r0 = corner[0] * (wp * g)
+    r0.add_(corner[1], alpha=g)
+    r0 += (torch.arange(n, device=dev, dtype=idt).view(n, 1, 1, 1) * (hp * wp * g)
+           + torch.arange((wp + 1) * g, (wp + 2) * g, device=dev, dtype=idt))
+    r0.masked_fill_(outside, zero_row)
+    index = torch.stack((r0, r0 + g, r0 + wp * g, r0 + (wp + 1) * g), -1).reshape(-1, 4)
+    return index, weights, frac.reshape(2, -1), m
 
 
 def _deform_chunk_positions(device, per_position):
-    """Number of output positions handled per chunk.
-
-    Parameters
-    ----------
-    device : torch.device
-        Where the computation runs.
-    per_position : int
-        Elements of the im2col matrix per output position (``kh * kw * C_in``).
-
-    Returns
-    -------
-    int
-        Chunk size in output positions: about 512 Ki im2col elements (2 MB in
-        float32) on CPU, 16 Mi elements elsewhere.
+    """Output positions per chunk, given the im2col elements per position
+    (``kh * kw * C_in``): about 512 Ki elements (2 MB in float32) on CPU, 16 Mi elsewhere.
     """
     target = 1 << 19 if device.type == "cpu" else 1 << 24
     return max(1, math.ceil(target / max(1, per_position)))
+
+
+def _deform_matrices(weight, weight_groups, channel_major):
+    """The weight as ``[groups, C_out / groups, K * C_in / groups]`` matrices.
+
+    Columns are ordered (channel, kernel position) -- a view of ``weight`` -- when
+    ``channel_major``, else (kernel position, channel) -- a copy, but then the im2col
+    rows need no reordering (:func:`_deform_group_cols`).
+    """
+    c_out, cpw, kh, kw = weight.shape
+    wmat = weight.reshape(weight_groups, c_out // weight_groups, cpw, kh * kw)
+    return wmat.flatten(2) if channel_major else wmat.transpose(2, 3).flatten(2)
+
+
+def _deform_group_cols(cols, q, k, weight_groups, channel_major):
+    """im2col rows ``[q * K * G, C_in / G]`` as ``[groups, q, K * C_in / groups]`` in the
+    column order of :func:`_deform_matrices`; :func:`_deform_sample_rows` inverts it."""
+    if channel_major:
+        cols = cols.view(q, k, -1).transpose(1, 2).reshape(q, weight_groups, -1)
+        return cols.transpose(0, 1)
+    return cols.view(q, k, weight_groups, -1).permute(2, 0, 1, 3).reshape(weight_groups, q, -1)
+
+
+def _deform_sample_rows(mats, q, k, weight_groups, channel_major):
+    """``[groups, q, K * C_in / groups]`` back to ``[q * K, C_in]`` (sample-major)."""
+    if channel_major:
+        return mats.view(weight_groups, q, -1, k).permute(1, 3, 0, 2).reshape(q * k, -1)
+    return mats.view(weight_groups, q, k, -1).permute(1, 2, 0, 3).reshape(q * k, -1)
+
+
+def _deform_forward(ctx, input, offset, weight, bias, mask, geometry):
+    """Forward of :func:`deform_conv2d` (also ``forward`` of its autograd Function).
+
+    ``geometry`` is ``(stride, padding, dilation, weight_groups, offset_groups, out_h,
+    out_w)``; ``ctx`` is the autograd context or None.  Returns ``[N, C_out, Ho, Wo]``.
+    """
+    stride, padding, dilation, wg, og, out_h, out_w = geometry
+    n = input.shape[0]
+    c_out, _, kh, kw = weight.shape
+    k = kh * kw
+    positions = n * out_h * out_w
+    table = _deform_table(input, og)
+    index, weights, frac, m = _deform_sampling(
+        input, offset, mask, kh, kw, stride, padding, dilation, og
+    )
+    # Reorder whichever is smaller: the im2col matrix or the weight.
+    channel_major = positions * wg < c_out
+    wmat = _deform_matrices(weight, wg, channel_major)
+    out = input.new_empty((positions, c_out))
+    chunk = _deform_chunk_positions(input.device, k * input.shape[1])
+    rows = k * og
+    for q0 in range(0, positions, chunk):
+        q1 = min(positions, q0 + chunk)
+        cols = F.embedding_bag(index[q0 * rows : q1 * rows], table,
+                               per_sample_weights=weights[q0 * rows : q1 * rows], mode="sum")
+        cols = _deform_group_cols(cols, q1 - q0, k, wg, channel_major)
+        if wg == 1:
+            # [positions, K * C_in] @ [K * C_in, C_out], written in place.
+            if bias is None:
+                torch.mm(cols[0], wmat[0].t(), out=out[q0:q1])
+            else:
+                torch.addmm(bias, cols[0], wmat[0].t(), out=out[q0:q1])
+        else:
+            out[q0:q1].view(q1 - q0, wg, -1).copy_(torch.bmm(cols, wmat.mT).transpose(0, 1))
+            if bias is not None:
+                out[q0:q1] += bias
+    if ctx is not None:
+        ctx.geometry = geometry
+        ctx.save_for_backward(input, weight, table, index, weights, frac, m)
+    return out.view(n, out_h, out_w, c_out).permute(0, 3, 1, 2).contiguous()
+
+
+def _deform_scatter(grad_table, keys, order, weights, grad_cols, shifts, zero_row):
+    """``grad_table[r + shifts[j]] += weights[s, j] * grad_cols[s]`` for every sample ``s``
+    whose first corner row ``r`` is below ``zero_row`` (the adjoint of the gather), given
+    the first corner rows sorted (``keys``) and the samples in that ``order``."""
+    inside = int(torch.searchsorted(keys, zero_row))
+    if inside == 0:
+        return
+    lo, hi = int(keys[0]), int(keys[inside - 1]) + 1
+    bounds = torch.arange(lo, hi + 1, device=keys.device, dtype=keys.dtype)
+    starts = torch.searchsorted(keys, bounds)
+    s = keys.shape[0]
+    # 4 sets of hi - lo + 1 bags (the last of each takes the samples outside).
+    offsets = starts + torch.arange(0, 4 * s, s, device=keys.device).view(4, 1)
+    pulled = F.embedding_bag(
+        order.repeat(4), grad_cols, offsets.view(-1), mode="sum", include_last_offset=True,
+        per_sample_weights=weights.index_select(0, order).t().reshape(-1),
+    )
+    span = hi - lo
+    for j, shift in enumerate(shifts):
+        grad_table[lo + shift : hi + shift] += pulled[j * (span + 1) : j * (span + 1) + span]
+
+
+def _deform_backward(ctx, grad_out):
+    """Backward of :func:`deform_conv2d`'s autograd Function (gradients of every tensor)."""
+    input, weight, table, index, weights, frac, m = ctx.saved_tensors
+    _, _, _, wg, og, out_h, out_w = ctx.geometry
+    need_input, need_offset, need_weight, need_bias, need_mask = ctx.needs_input_grad[:5]
+    need_mask = need_mask and m is not None
+    n, c_in, h, w = input.shape
+    c_out, cpw, kh, kw = weight.shape
+    k = kh * kw
+    positions = n * out_h * out_w
+    channel_major = positions * wg < c_out
+    go = grad_out.permute(0, 2, 3, 1).reshape(positions, wg, c_out // wg).transpose(0, 1)
+    wmat = _deform_matrices(weight, wg, channel_major)
+    grad_w = None
+    # dots[s, j]: corner j of sample s (y0x0, y0x1, y1x0, y1x1) dotted with its gradient.
+    dots = input.new_empty(index.shape) if need_offset or need_mask else None
+    chunk = _deform_chunk_positions(input.device, k * c_in)
+    rows = k * og
+    zero_row = n * (h + 2) * (w + 2) * og
+    grad_table = None
+    if need_input:
+        grad_table = torch.zeros_like(table)
+        # One sort by (chunk, first corner row) groups every chunk's samples by target row
+        # (int32 keys and over 32 Ki of them make it a radix sort on CPU).
+        per = chunk * rows
+        parts = math.ceil(index.shape[0] / per)
+        kdt = torch.int32 if parts * table.shape[0] < 2**31 else torch.int64
+        part = torch.arange(parts, device=index.device, dtype=kdt) * table.shape[0]
+        keys, order = torch.sort(index[:, 0] + part.repeat_interleave(per)[: index.shape[0]])
+    for q0 in range(0, positions, chunk):
+        q1 = min(positions, q0 + chunk)
+        a, b = q0 * rows, q1 * rows
+        idx = index[a:b]
+        goc = go[:, q0:q1]
+        if need_weight:
+            cols = F.embedding_bag(idx, table, per_sample_weights=weights[a:b], mode="sum")
+            cols = _deform_group_cols(cols, q1 - q0, k, wg, channel_major)
+            if grad_w is None:
+                grad_w = torch.bmm(goc.mT, cols)
+            else:
+                grad_w.baddbmm_(goc.mT, cols)
+        if grad_table is None and dots is None:
+            continue
+        gcols = _deform_sample_rows(torch.bmm(goc, wmat), q1 - q0, k, wg, channel_major)
+        gcols = gcols.view(b - a, -1)  # one row of C_in / G per sample
+        if grad_table is not None:
+            _deform_scatter(grad_table, keys[a:b] - int(part[a // per]), order[a:b] - a,
+                            weights[a:b], gcols, (0, og, (w + 2) * og, (w + 3) * og), zero_row)
+        if dots is not None:
+            # = embedding_bag's gradient wrt per_sample_weights (4 samples a bag)
+            bags = torch.arange(0, b - a, device=idx.device, dtype=idx.dtype)
+            dots[a:b] = torch.ops.aten._embedding_bag_per_sample_weights_backward(
+                gcols, table, idx.reshape(-1), bags * 4, bags.repeat_interleave(4), 0, -1
+            ).view(-1, 4)
+    grads = [None] * 6
+    if need_input:
+        inner = grad_table[:zero_row].view(n, h + 2, w + 2, c_in)
+        grads[0] = inner[:, 1 : h + 1, 1 : w + 1].permute(0, 3, 1, 2).contiguous()
+    if dots is not None:
+        d = dots.to(frac.dtype).t()
+        ly, lx = frac[0], frac[1]
+        hy, hx = 1 - ly, 1 - lx
+        if need_offset:
+            gy = hx * (d[2] - d[0]) + lx * (d[3] - d[1])
+            gx = hy * (d[1] - d[0]) + ly * (d[3] - d[2])
+            g2 = torch.stack((gy, gx)) if m is None else torch.stack((gy, gx)) * m
+            # [2, N, P, K, G] -> [N, G, K, 2, P]
+            g2 = g2.view(2, n, out_h * out_w, k, og).permute(1, 4, 3, 0, 2)
+            grads[1] = g2.reshape(n, 2 * og * k, out_h, out_w).to(grad_out.dtype)
+        if need_mask:
+            gm = hy * (hx * d[0] + lx * d[1]) + ly * (hx * d[2] + lx * d[3])
+            gm = gm.view(n, out_h * out_w, k, og).permute(0, 3, 2, 1)
+            grads[4] = gm.reshape(n, og * k, out_h, out_w).to(grad_out.dtype)
+    if need_weight:
+        if not channel_major:
+            grad_w = grad_w.view(c_out, k, cpw).transpose(1, 2)
+        grads[2] = grad_w.reshape(weight.shape)
+    if need_bias:
+        grads[3] = grad_out.sum((0, 2, 3))
+    return tuple(grads)
+
+
+def _deform_function():
+    """The ``torch.autograd.Function`` of :func:`deform_conv2d`, created once."""
+    cls = getattr(_deform_function, "cls", None)
+    if cls is None:
+        backward = torch.autograd.function.once_differentiable(_deform_backward)
+        cls = type("DeformConv2dFunction", (torch.autograd.Function,), {
+            "forward": staticmethod(_deform_forward), "backward": staticmethod(backward),
+        })
+        _deform_function.cls = cls
+    return cls
 
 
 def deform_conv2d(
@@ -359,9 +476,9 @@ def deform_conv2d(
 
     Notes
     -----
-    Pure torch ops only: autograd provides the gradients to ``input``,
-    ``offset``, ``mask``, ``weight`` and ``bias``, and the function runs on any
-    device torch supports.
+    Pure torch ops only, on any device torch supports.  A custom autograd Function
+    gives the gradients to ``input``, ``offset``, ``mask``, ``weight`` and ``bias``
+    (once differentiable, like torchvision's).
     """
     stride = _deform_pair(stride, "stride", 1)
     padding = _deform_pair(padding, "padding", 0)
@@ -369,52 +486,12 @@ def deform_conv2d(
     weight_groups, offset_groups, out_h, out_w = _deform_check(
         input, offset, weight, bias, mask, stride, padding, dilation
     )
-    n, c_in = input.shape[0], input.shape[1]
-    c_out, c_per_group, kh, kw = weight.shape
-    k = kh * kw
-    positions = n * out_h * out_w
-    if positions == 0:
+    n, c_out = input.shape[0], weight.shape[0]
+    if n * out_h * out_w == 0:
         out = input.new_zeros((n, c_out, out_h, out_w))
         return out if bias is None else out + bias.view(1, -1, 1, 1)
-
-    table = _deform_table(input, offset_groups)
-    index, weights = _deform_sampling(
-        input, offset, mask, kh, kw, stride, padding, dilation, offset_groups
-    )
-    rows_per_position = k * offset_groups
-    cout_per_group = c_out // weight_groups
-    # [groups, C_out / groups, K * C_in / groups], columns ordered (kernel pos, channel).
-    wmat = weight.reshape(weight_groups, cout_per_group, c_per_group, k).transpose(2, 3)
-    wmat = wmat.reshape(weight_groups, cout_per_group, k * c_per_group)
-    bias_col = None if bias is None else bias.view(weight_groups, cout_per_group, 1)
-
-    # Chunks of output positions keep each im2col block (~2 MB) in cache and
-    # below glibc's mmap threshold.
-    chunk = _deform_chunk_positions(input.device, k * c_in)
-    outs = []
-    for q0 in range(0, positions, chunk):
-        q1 = min(positions, q0 + chunk)
-        cols = F.embedding_bag(
-            index[q0 * rows_per_position : q1 * rows_per_position],
-            table,
-            per_sample_weights=weights[q0 * rows_per_position : q1 * rows_per_position],
-            mode="sum",
-        )
-        if weight_groups == 1:
-            # [positions, K * C_in] @ [K * C_in, C_out]: faster than the transposed product.
-            cols = cols.view(q1 - q0, k * c_in)
-            if bias is None:
-                o = torch.mm(cols, wmat[0].t())
-            else:
-                o = torch.addmm(bias, cols, wmat[0].t())
-            outs.append(o.t())
-        else:
-            cols = cols.view(q1 - q0, k, weight_groups, c_per_group).permute(2, 1, 3, 0)
-            cols = cols.reshape(weight_groups, k * c_per_group, q1 - q0)
-            if bias_col is None:
-                o = torch.bmm(wmat, cols)
-            else:
-                o = torch.baddbmm(bias_col, wmat, cols)
-            outs.append(o.reshape(c_out, q1 - q0))
-    out = outs[0] if len(outs) == 1 else torch.cat(outs, 1)
-    return out.reshape(c_out, n, out_h, out_w).transpose(0, 1).contiguous()
+    geometry = (stride, padding, dilation, weight_groups, offset_groups, out_h, out_w)
+    tensors = [t for t in (input, offset, weight, bias, mask) if t is not None]
+    if torch.is_grad_enabled() and any(t.requires_grad for t in tensors):
+        return _deform_function().apply(input, offset, weight, bias, mask, geometry)
+    return _deform_forward(None, input, offset, weight, bias, mask, geometry)

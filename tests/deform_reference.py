@@ -134,3 +134,38 @@ def check_reference(args, atol=1e-10, rtol=1e-10):
     assert got.is_contiguous()
     torch.testing.assert_close(got.double(), want, atol=atol, rtol=rtol)
     return got
+
+
+def autograd_deform_conv2d(input, offset, weight, bias=None, stride=1, padding=0, dilation=1,
+                           mask=None):
+    """A plain differentiable version (advanced indexing + einsum, autograd for the
+    gradients) with torchvision's border rules, to check the hand-written backward on
+    sizes the loop reference is too slow for."""
+    s, p, d = pair(stride), pair(padding), pair(dilation)
+    n, c_in, h, w = input.shape
+    c_out, c_w, kh, kw = weight.shape
+    groups, k = c_in // c_w, kh * kw
+    g = offset.shape[1] // (2 * k)
+    ho, wo = offset.shape[2:]
+    by, bx = base_positions(kh, kw, ho, wo, s, p, d)
+    off = offset.view(n, g, k, 2, ho, wo)
+    py = off[:, :, :, 0] + by.to(offset.dtype)  # [N, G, K, Ho, Wo]
+    px = off[:, :, :, 1] + bx.to(offset.dtype)
+    inside = (py >= -1) & (py < h) & (px >= -1) & (px < w)
+    y0, x0 = py.detach().floor(), px.detach().floor()
+    ly, lx = torch.where(inside, py - y0, 0.0), torch.where(inside, px - x0, 0.0)
+    xg = input.view(n, g, c_in // g, h * w)
+    cols = 0
+    for yy, xx, wgt in ((y0, x0, (1 - ly) * (1 - lx)), (y0, x0 + 1, (1 - ly) * lx),
+                        (y0 + 1, x0, ly * (1 - lx)), (y0 + 1, x0 + 1, ly * lx)):
+        ok = inside & (yy >= 0) & (yy < h) & (xx >= 0) & (xx < w)
+        flat = torch.where(ok, yy * w + xx, 0).long().view(n, g, 1, -1)
+        vals = torch.gather(xg, 3, flat.expand(n, g, c_in // g, flat.shape[-1]))
+        cols = cols + vals * (wgt * ok).view(n, g, 1, -1)
+    cols = cols.view(n, g, c_in // g, k, ho, wo)
+    if mask is not None:
+        cols = cols * mask.view(n, g, 1, k, ho, wo)
+    cols = cols.reshape(n, groups, c_w * k, ho * wo)
+    out = torch.einsum("gok,ngkp->ngop", weight.view(groups, c_out // groups, c_w * k), cols)
+    out = out.reshape(n, c_out, ho, wo)
+    return out if bias is None else out + bias.view(1, -1, 1, 1)

@@ -7,7 +7,7 @@ import torch
 import engine.deform as deform
 from engine.deform import deform_conv2d
 
-from .deform_reference import make_args
+from .deform_reference import autograd_deform_conv2d, make_args
 
 pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
@@ -89,3 +89,84 @@ def test_gradients_of_far_out_samples_are_zero():
     assert args["mask"].grad.abs().sum() == 0
     assert args["input"].grad.abs().sum() == 0
     torch.testing.assert_close(args["bias"].grad, torch.full((2,), 9.0, dtype=torch.float64))
+
+
+# --------------------------------------------------------------------------- hand-written backward
+
+
+def _all_grads(fn, args):
+    names = [k for k in ("input", "offset", "weight", "bias", "mask") if args[k] is not None]
+    for k in names:
+        args[k].grad = None
+    out = fn(**args)
+    (out * torch.linspace(-1, 1, out.numel(), dtype=out.dtype).view(out.shape)).sum().backward()
+    return out.detach(), {k: args[k].grad.clone() for k in names}
+
+
+@pytest.mark.parametrize(
+    "geometry",
+    [
+        # many samples (over 32 Ki: the radix sort), several chunks, both weight layouts
+        dict(n=2, c_in=8, c_out=8, h=24, w=24, offset_groups=4, mask=True, chunk=100),
+        dict(n=2, c_in=8, c_out=8, h=24, w=24, offset_groups=4, mask=False, chunk=None),
+        dict(n=1, c_in=4, c_out=64, h=5, w=6, groups=2, offset_groups=2, mask=True, chunk=7),
+        dict(n=3, c_in=6, c_out=6, h=7, w=5, groups=3, offset_groups=3, stride=2, dilation=2,
+             padding=2, mask=True, chunk=4),
+    ],
+)
+def test_backward_matches_autograd_reference(monkeypatch, geometry):
+    chunk = geometry.pop("chunk")
+    if chunk is not None:
+        monkeypatch.setattr(deform, "_deform_chunk_positions", lambda device, per: chunk)
+    args = _grad_args(seed=3, **geometry)
+    with torch.no_grad():
+        args["offset"].mul_(2.0)  # a good share of samples outside the image too
+    got, got_grads = _all_grads(deform_conv2d, args)
+    want, want_grads = _all_grads(autograd_deform_conv2d, args)
+    torch.testing.assert_close(got, want, atol=1e-10, rtol=1e-10)
+    for name in want_grads:
+        torch.testing.assert_close(got_grads[name], want_grads[name], atol=1e-9, rtol=1e-9,
+                                   msg=lambda m, name=name: f"{name}: {m}")
+
+
+def test_gradcheck_channel_major_layout():
+    """Fewer output positions than output channels: the im2col is reordered, not the weight."""
+    args = _grad_args(n=1, c_in=4, c_out=12, h=2, w=3, kh=2, kw=2, groups=2, offset_groups=2,
+                      padding=0, mask=True)
+    _gradcheck(args)
+
+
+@pytest.mark.parametrize("needed", [("input",), ("offset",), ("weight", "bias"), ("mask",),
+                                    ("offset", "mask")])
+def test_gradients_of_a_subset(needed):
+    args = _grad_args(n=1, c_in=2, c_out=3, h=4, w=4, mask=True, offset_groups=2)
+    for name in ("input", "offset", "weight", "bias", "mask"):
+        args[name].requires_grad_(name in needed)
+    deform_conv2d(**args).sum().backward()
+    ref = {k: (v.detach().clone().requires_grad_(True) if k in needed else v.detach())
+           if isinstance(v, torch.Tensor) else v for k, v in args.items()}
+    autograd_deform_conv2d(**ref).sum().backward()
+    for name in ("input", "offset", "weight", "bias", "mask"):
+        if name in needed:
+            torch.testing.assert_close(args[name].grad, ref[name].grad)
+        else:
+            assert args[name].grad is None
+
+
+def test_arguments_are_not_modified():
+    """Every reshape of a small argument can be a view: nothing may be updated in place."""
+    for n, h, w in [(1, 1, 1), (2, 3, 4)]:
+        args = _grad_args(n=n, c_in=2, c_out=2, h=h, w=w, kh=1, kw=1, padding=0, mask=True)
+        before = {k: v.detach().clone() for k, v in args.items() if isinstance(v, torch.Tensor)}
+        deform_conv2d(**args).sum().backward()
+        with torch.no_grad():
+            deform_conv2d(**args)
+        for k, v in before.items():
+            assert torch.equal(args[k].detach(), v), k
+
+
+def test_double_backward_is_refused_like_torchvision():
+    args = _grad_args(n=1, c_in=2, c_out=2, h=3, w=3)
+    (g,) = torch.autograd.grad(deform_conv2d(**args).sum(), args["offset"], create_graph=True)
+    with pytest.raises(RuntimeError):
+        g.sum().backward()
