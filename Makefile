@@ -32,6 +32,7 @@ bench: setup
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/mechanism.py
 	$(BIN)/python bench/fuzz.py
 	$(BIN)/python bench/grade.py
+	$(BIN)/python bench/import.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/panel.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/startup.py
 
