@@ -65,7 +65,8 @@ def test_unencodable_text_is_refused_on_open_naming_the_field(window, tmp_path, 
     before_doc = window.doc
     assert not window.open_path(path)
     title, text = dialogs["box"][-1]
-    assert title == "Cannot open graph" and "odd.convgraph.json" in text and "description" in text and "UTF-8" in text
+    assert title == "Cannot open graph" and "odd.convgraph.json" in text
+    assert "description" in text and "UTF-8" in text
     assert window.doc is before_doc
 
 
