@@ -17,10 +17,11 @@ from .analysis import AnalysisResult, analyze
 from .catalogue import fmt_shape
 from .explain_cli import add_explain_parser
 from .io import GraphFileError, load_graph
+from .train_cli import add_train_parser, add_train_script_option
 
 __all__ = ["main", "format_table", "COMMANDS"]
 
-COMMANDS = ("analyze", "export", "run", "explain", *labs_cli.COMMANDS)
+COMMANDS = ("analyze", "export", "run", "explain", "train", *labs_cli.COMMANDS)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -148,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("-o", "--output", required=True, metavar="MODEL.py")
     e.add_argument("--class-name", default=None, metavar="NAME")
     e.set_defaults(func=cmd_export)
+    add_train_script_option(e, cmd_export)  # --train-script (engine.train_cli)
     r = sub.add_parser("run", help="run the graph in torch on an image")
     r.add_argument("graph")
     r.add_argument("--image", default=None)
@@ -159,6 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.set_defaults(func=cmd_run)
     labs_cli.register(sub)  # grade, diff
     add_explain_parser(sub)
+    add_train_parser(sub)
     return p
 
 
