@@ -127,9 +127,9 @@ def _check_outputs(args) -> str | None:
 class _Reporter:
     """Progress on stderr: a line per epoch, and the step now and then."""
 
-    def __init__(self, stream=sys.stderr):
-        self.stream = stream
-        self.tty = hasattr(stream, "isatty") and stream.isatty()
+    def __init__(self, stream=None):
+        self.stream = stream if stream is not None else sys.stderr
+        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
         self.last = time.monotonic()
 
     def __call__(self, p) -> None:
