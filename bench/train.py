@@ -11,9 +11,10 @@ Trains, through the product's path (:func:`engine.training.train`, what
   over validation images after training; goal > 0.1 px;
 - ``shapes_se``: the standard deviation over channels of each SE node's
   channel weights on a validation image; goal > 0.05;
-- ``shapes_seg_k4`` / ``shapes_seg_k3``: mean IoU (background and the 4
-  shapes) on ``shapes-seg``; goal >= 0.8; and the checkerboard of the last
-  transposed conv: the mean |activation| of its four stride-2 phases
+- ``shapes_seg_k4``: mean IoU (background and the 4 shapes) on
+  ``shapes-seg``; goal >= 0.8; ``shapes_seg_k3``, the same network with
+  3 x 3 stride-2 transposed convs, for comparison (no goal); for both, the
+  checkerboard of the last transposed conv: the mean |activation| of its four stride-2 phases
   (y % 2, x % 2), largest over smallest, on validation images (1.0 = even).
 
 The load average is printed before and after each training: the machine is
@@ -112,6 +113,7 @@ def checkerboard(session, data, input_id, node: str, n=64) -> float:
 
 
 def main() -> int:
+    sys.stdout.reconfigure(line_buffering=True)
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--only", default=",".join(RUNS))
     p.add_argument("--threads", default="1,2")
@@ -146,7 +148,10 @@ def main() -> int:
         else:
             result, _, session, data, input_id = run(name, threads[0], args.seed)
             print(f"  IoU per class {[round(v, 3) for v in result.val_iou]}")
-            ok &= check(result.val_miou >= 0.8, f"mean IoU {result.val_miou:.4f} >= 0.8")
+            if name == "shapes_seg_k4":
+                ok &= check(result.val_miou >= 0.8, f"mean IoU {result.val_miou:.4f} >= 0.8")
+            else:
+                print(f"  mean IoU {result.val_miou:.4f} (for comparison, no goal)")
             board = checkerboard(session, data, input_id, "up3")
             print(f"  checkerboard of up3: phase |activation| max/min {board:.3f}")
     print("all goals met" if ok else "some goals missed")
