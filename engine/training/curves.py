@@ -3,7 +3,8 @@
 Two panels side by side: loss (training and validation) on a linear axis from
 0, accuracy (training and validation) from 0 to 1. Training lines are
 solid blue, validation lines orange; every epoch is a dot, so a single epoch
-still shows. Torch-free.
+still shows. The legends sit where the curves seldom go: top right for the
+loss, bottom right for the accuracy. Torch-free.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from ..atomic import atomic_write
 __all__ = ["draw_curves", "save_curves"]
 
 WIDTH, HEIGHT = 960, 360
-MARGIN = dict(left=58, right=16, top=34, bottom=40)
+MARGIN = dict(left=58, right=16, top=46, bottom=40)
 TRAIN, VAL = (31, 119, 180), (255, 127, 14)
 GRID, AXIS, TEXT = (225, 225, 225), (90, 90, 90), (30, 30, 30)
 
@@ -31,9 +32,9 @@ def _nice_top(v: float) -> float:
     return next(m * e for m in (1, 2, 2.5, 5, 10) if m * e >= v - 1e-12)
 
 
-def _panel(draw, font, box, title, series, top, epochs):
+def _panel(draw, font, box, title, series, top, epochs, legend_low=False):
     x0, y0, x1, y1 = box
-    draw.text((x0, y0 - 22), title, fill=TEXT, font=font)
+    draw.text((x0, y0 - 16), title, fill=TEXT, font=font)
     for i in range(5):
         v = top * i / 4
         y = y1 - (y1 - y0) * i / 4
@@ -59,7 +60,7 @@ def _panel(draw, font, box, title, series, top, epochs):
             draw.ellipse([x - 3, y - 3, x + 3, y + 3], fill=colour)
     lx = x1 - 150
     for j, (label, colour, _) in enumerate(series):
-        ly = y0 + 8 + 16 * j
+        ly = (y1 - 12 - 16 * (len(series) - 1 - j)) if legend_low else (y0 + 12 + 16 * j)
         draw.line([(lx, ly), (lx + 22, ly)], fill=colour, width=3)
         draw.text((lx + 28, ly), label, fill=TEXT, font=font, anchor="lm")
 
@@ -84,7 +85,8 @@ def draw_curves(epochs, title: str = "") -> Image.Image:
     _panel(draw, font, (m["left"], m["top"], half - m["right"], HEIGHT - m["bottom"]),
            "loss", [("train", TRAIN, tl), ("validation", VAL, vl)], top, len(epochs))
     _panel(draw, font, (half + m["left"], m["top"], WIDTH - m["right"], HEIGHT - m["bottom"]),
-           "accuracy", [("train", TRAIN, ta), ("validation", VAL, va)], 1.0, len(epochs))
+           "accuracy", [("train", TRAIN, ta), ("validation", VAL, va)], 1.0, len(epochs),
+           legend_low=True)
     return img
 
 

@@ -110,7 +110,7 @@ def train(graph, data="shapes", config: TrainConfig | None = None, *, weights=No
         else:
             ds = load_data(data, task, k, c, h, w, cfg.samples, cfg.seed)
         dev = torch.device(device) if device else core.pick_device()
-        with torch.random.fork_rng(devices=[dev] if dev.type == "cuda" else []), \
+        with torch.random.fork_rng(devices=[dev.index or 0] if dev.type == "cuda" else []), \
                 _deterministic(dev), _threads(cfg.threads):
             model = build_model(g, cfg.seed, an, memory_limit=limit)
             if weights is not None:
