@@ -18,10 +18,12 @@ from .atomic import check_target
 from .catalogue import fmt_shape
 from .explain_cli import add_explain_parser
 from .io import GraphFileError, load_graph
+from .train_cli import add_train_parser, add_train_script_option
 
 __all__ = ["main", "format_table", "COMMANDS"]
 
-COMMANDS = ("analyze", "export", "run", "explain", "import", *labs_cli.COMMANDS)
+COMMANDS = ("analyze", "export", "run", "explain", "import", "train",
+            *labs_cli.COMMANDS)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -159,6 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("-o", "--output", required=True, metavar="MODEL.py")
     e.add_argument("--class-name", default=None, metavar="NAME")
     e.set_defaults(func=cmd_export)
+    add_train_script_option(e, cmd_export)  # --train-script (engine.train_cli)
     import_cli.extend_export(e)  # -o MODEL.onnx / --format onnx: the ONNX exporter
     r = sub.add_parser("run", help="run the graph in torch on an image")
     r.add_argument("graph")
@@ -172,6 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     labs_cli.register(sub)  # grade, diff
     import_cli.register(sub)  # import
     add_explain_parser(sub)
+    add_train_parser(sub)
     return p
 
 

@@ -127,6 +127,8 @@ def extend_export(parser) -> None:
         onnx = args.format == "onnx" or (args.format is None and
                                          Path(args.output).suffix.lower() == ".onnx")
         if onnx:
+            if getattr(args, "train_script", None):
+                return _fail("--train-script needs a Python model (-o MODEL.py)", 2)
             args.seed = 0 if args.seed is None else args.seed
             return cmd_export_onnx(args)
         if args.weights is not None or args.seed is not None:
