@@ -33,6 +33,7 @@ bench: setup
 	$(BIN)/python bench/fuzz.py
 	$(BIN)/python bench/grade.py
 	$(BIN)/python bench/import.py
+	$(BIN)/python bench/train.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/panel.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/startup.py
 

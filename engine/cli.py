@@ -1,7 +1,10 @@
-"""The headless command line (cli.md): ``analyze``, ``export`` and ``run``.
+"""The headless command line (cli.md): ``analyze``, ``export`` and ``run`` here; the
+other commands (``explain``, ``grade``, ``diff``, ``import``, ``train``) register
+their sub-parsers from their own modules.
 
-Never imports Qt. ``analyze`` and ``export`` never import torch; ``run``
-imports the runtime lazily. Bad input ends in one line on stderr naming the
+Never imports Qt (except ``explain --gif/--png``). ``analyze``, ``export`` to
+Python, ``diff``, ``grade`` and ``explain --json`` never import torch; the others
+import the runtime lazily. Bad input ends in one line on stderr naming the
 file, node and parameter, with exit code 2 (unreadable) or 1 (graph errors),
 never in a traceback.
 """
