@@ -11,6 +11,7 @@ shows them and follows the open document:
 * :mod:`.overlay` (with :mod:`.diff_badge`, :mod:`.ghost_card`): the badges on
   the canvas; :mod:`.compare_table`: the table of differences and totals;
 * :mod:`.wording`: how checks and deltas are written;
+* :mod:`.follow`: following the open document's analysis;
 * :mod:`.actions`: the window's entry point (File → Open assignment…,
   Compare with…, the two docks).
 """

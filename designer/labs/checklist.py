@@ -29,6 +29,7 @@ from designer.widgets.badge import Badge
 from engine.labs import Grade, Rubric, grade_graph
 
 from .check_row import CheckRow
+from .follow import refollow
 from .targets import check_nodes
 from .wording import points_text
 
@@ -119,14 +120,8 @@ class ChecklistView(QWidget):
 
     def set_document(self, doc) -> None:
         """Follow ``doc``'s analysis (disconnects the previous document)."""
-        if self.doc is not None:
-            try:
-                self.doc.analysisChanged.disconnect(self._on_analysis)
-            except (RuntimeError, TypeError):
-                pass
+        refollow(self.doc, doc, self._on_analysis)
         self.doc = doc
-        if doc is not None:
-            doc.analysisChanged.connect(self._on_analysis)
         self.refresh()
 
     def refresh(self) -> None:

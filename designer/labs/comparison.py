@@ -16,6 +16,8 @@ from PySide6.QtCore import QObject, Signal
 from engine import AnalysisResult, Graph, analyze
 from engine.labs import DesignDiff, diff_graphs
 
+from .follow import refollow
+
 __all__ = ["Comparison"]
 
 GRAPH_SUFFIX = ".convgraph.json"
@@ -69,14 +71,8 @@ class Comparison(QObject):
 
     def set_document(self, doc) -> None:
         """Follow ``doc`` (disconnects the previous document)."""
-        if self.doc is not None:
-            try:
-                self.doc.analysisChanged.disconnect(self._on_analysis)
-            except (RuntimeError, TypeError):
-                pass
+        refollow(self.doc, doc, self._on_analysis)
         self.doc = doc
-        if doc is not None:
-            doc.analysisChanged.connect(self._on_analysis)
         self.refresh()
 
     def refresh(self) -> None:

@@ -29,21 +29,11 @@ module on first use (PEP 562).
 
 from __future__ import annotations
 
-import importlib
+from ..lazy import lazy_attributes
 
 _WHERE = {"import_model": "api", "ImportSourceError": "api", "export_onnx": "onnx_export",
           "OnnxExportError": "onnx_export", "Report": "report", "write_graph": "files"}
 __all__ = list(_WHERE)
 
 
-def __getattr__(name: str):
-    where = _WHERE.get(name)
-    if where is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{where}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_attributes(__name__, _WHERE, globals())

@@ -15,7 +15,7 @@ panel) never touch torch objects.
 
 from __future__ import annotations
 
-import importlib
+from ..lazy import lazy_attributes
 
 #: where each public name lives (submodule of this package)
 _WHERE = {
@@ -30,14 +30,4 @@ _WHERE = {
 __all__ = list(_WHERE)
 
 
-def __getattr__(name: str):
-    where = _WHERE.get(name)
-    if where is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{where}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_attributes(__name__, _WHERE, globals())
