@@ -7,7 +7,7 @@ node and the field at fault, and returns the clean value otherwise.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
 
@@ -17,7 +17,7 @@ from .ids import check_id
 from .values import Node
 
 __all__ = ["check_type", "clean_params", "clean_pos", "clean_node", "check_edge", "check_text",
-           "check_meta", "unsavable"]
+           "check_meta", "unsavable", "cycle_error"]
 
 
 def unsavable(text: str) -> str | None:
@@ -124,12 +124,15 @@ def clean_node(node: Node) -> Node:
 
 
 def check_edge(nodes: Mapping[str, Node], ins: Mapping[str, Mapping[int, str]],
-               src: Any, dst: Any, port: Any) -> None:
+               src: Any, dst: Any, port: Any,
+               closes_cycle: Callable[[str, str], bool] | None = None) -> None:
     """Refuse ``src → dst:port`` (:class:`GraphEditError`) unless it can be added.
 
     ``nodes`` and ``ins`` (``{node: {port: source}}``) are the graph's. The
     nodes must exist, ``port`` must be a free slot of ``dst`` and the edge
-    must not close a cycle.
+    must not close a cycle: ``closes_cycle(src, dst)`` says whether it does
+    (the graph's :class:`~engine.graph.topo.TopoIndex`; by default a walk
+    back from ``src`` over every ancestor).
     """
     for n in (src, dst):
         if not isinstance(n, str) or n not in nodes:
@@ -147,8 +150,15 @@ def check_edge(nodes: Mapping[str, Node], ins: Mapping[str, Mapping[int, str]],
     if taken is not None:
         raise GraphEditError(f"port {port} of {dst} is already connected (from {taken})",
                              dst, "port")
-    if src == dst or _reaches(ins, src, dst):
-        raise GraphEditError(f"connecting {src} → {dst} would make a cycle", dst)
+    if closes_cycle is None:
+        closes_cycle = lambda s, d: s == d or _reaches(ins, s, d)  # noqa: E731
+    if closes_cycle(src, dst):
+        raise cycle_error(src, dst)
+
+
+def cycle_error(src: str, dst: str) -> GraphEditError:
+    """The refusal of an edge that closes a cycle (one message for every path)."""
+    return GraphEditError(f"connecting {src} → {dst} would make a cycle", dst)
 
 
 def _reaches(ins: Mapping[str, Mapping[int, str]], start: str, target: str) -> bool:

@@ -52,6 +52,7 @@ from .events import (
     NodeRenamed,
 )
 from .ids import check_id, fresh_id
+from .topo import TopoIndex
 from .values import Edge, Node
 
 __all__ = ["Graph"]
@@ -107,6 +108,7 @@ class Graph:
         self._edges: dict[tuple[str, str, int], Edge] = {}
         self._in: dict[str, dict[int, str]] = {}
         self._out: dict[str, dict[tuple[str, int], Edge]] = {}
+        self._topo = TopoIndex()  # the cycle check of connect
         self._listeners: list[Callable[[Changes], None]] = []
         self._depth = 0
         self._log: list[Edit] = []  # inverses of this batch's edits (for a rollback)
@@ -278,6 +280,7 @@ class Graph:
             self._nodes = dict(items)
         self._in[node.id] = {}
         self._out[node.id] = {}
+        self._topo.add(node.id)
         self._pending.append(NodeAdded(node))
 
     def _delete_node(self, node_id: str) -> tuple[Node, int]:
@@ -287,6 +290,7 @@ class Graph:
         index = list(self._nodes).index(node_id)
         del self._nodes[node_id], self._in[node_id], self._out[node_id]
         self._pending.append(NodeRemoved(node))
+        self._topo.remove(node_id)
         return node, index
 
     def _connect(self, edge: Edge, index: int | None) -> None:
@@ -302,6 +306,7 @@ class Graph:
             self._edges = dict(items)
         self._in[dst][port] = src
         self._out[src][(dst, port)] = edge
+        self._topo.connected(src, dst, self._out, self._in)
         self._pending.append(EdgeAdded(edge))
 
     def _disconnect(self, edge: Edge) -> int:
@@ -340,6 +345,7 @@ class Graph:
         check_id(new_id)
         if new_id in self._nodes:
             raise GraphEditError(f"duplicate node id {new_id!r}", new_id, "id")
+        self._topo.rename(old_id, new_id)
         ren = {old_id: new_id}.get
         self._nodes = {ren(k, k): (replace(v, id=new_id) if k == old_id else v)
                        for k, v in self._nodes.items()}
@@ -360,7 +366,10 @@ class Graph:
             self._pending.append(MetaChanged(name, description))
 
     def _check_edge(self, src, dst, port) -> None:
-        check_edge(self._nodes, self._in, src, dst, port)
+        check_edge(self._nodes, self._in, src, dst, port, self._closes_cycle)
+
+    def _closes_cycle(self, src: str, dst: str) -> bool:
+        return self._topo.closes_cycle(src, dst, self._nodes, self._out, self._in)
 
     # -- edits made of primitives ---------------------------------------------------
     def add_node(self, type_name: str, params: Mapping[str, Any] | None = None,

@@ -8,12 +8,14 @@ not 0).
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from .checks import check_meta
+from .checks import check_meta, cycle_error
 from .errors import GraphEditError
+from .topo import first_cycle_edge
 
 if TYPE_CHECKING:
     from .model import Graph
@@ -51,6 +53,16 @@ def graph_from_dict(cls: type[Graph], data: Mapping[str, Any]) -> Graph:
     raises :class:`~engine.graph.errors.GraphEditError`. A node without a
     string id is refused (naming its index), never given a fresh id.
     """
+    paused = gc.isenabled()  # a load makes objects that all live on: no use scanning them
+    gc.disable()
+    try:
+        return _graph_from_dict(cls, data)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _graph_from_dict(cls: type[Graph], data: Mapping[str, Any]) -> Graph:
     name, description = check_meta(data.get("name", "Untitled"), data.get("description", ""))
     g = cls(name, description)
     with g.batch():
@@ -62,12 +74,45 @@ def graph_from_dict(cls: type[Graph], data: Mapping[str, Any]) -> Graph:
                 raise GraphEditError(f"node #{i}: \"id\" must be a string, found "
                                      f"{_shown(nid)}", f"#{i}", "id")
             g.add_node(item.get("type"), item.get("params") or {}, nid, item.get("pos"))
-        for i, e in enumerate(data.get("edges", [])):
+        _read_edges(g, data.get("edges", []))
+    g.forget_history()  # building is not an edit anyone replays
+    return g
+
+
+def _read_edges(g: Graph, items) -> None:
+    """Connect the file's edges with one cycle check at the end (linear in the file).
+
+    Each edge is checked as :meth:`Graph.connect` checks it, except for cycles:
+    one Kahn sort over the whole graph follows. A refusal is the one an
+    edge-by-edge load gives: the first edge that closes a cycle, unless an
+    earlier edge is refused for another reason.
+    """
+    topo = g._topo
+    topo.suspend()
+    read = False
+    try:
+        for i, e in enumerate(items):
             if not isinstance(e, Mapping):
                 raise GraphEditError(f"edge #{i} must be an object")
             g.connect(e.get("from"), e.get("to"), e.get("port", 0))
-    g.forget_history()  # building is not an edit anyone replays
-    return g
+        read = True
+    except GraphEditError:
+        _refuse_cycle_before(g)  # an earlier edge closed a cycle: that is the refusal
+        raise
+    finally:
+        if not read:
+            topo.abandon()
+    if not topo.rebuild(g.nodes, g._out, g._in):
+        _refuse_cycle_before(g)
+
+
+def _refuse_cycle_before(g: Graph) -> None:
+    """Raise the refusal of the first edge (in edge order) that closes a cycle, if any."""
+    edges = [(e.src, e.dst) for e in g.edges]
+    first = first_cycle_edge(list(g.nodes), edges)
+    if first is not None:
+        g._topo.abandon()
+        raise cycle_error(*edges[first]) from None
 
 
 def _shown(v) -> str:

@@ -1,0 +1,141 @@
+"""The cycle check of loading and connecting (engine.graph.topo) against a plain oracle.
+
+A file is read with one cycle check at the end and ``connect`` prunes its search
+with a topological index: both must refuse exactly what an edge-by-edge walk over
+every ancestor refuses, with the same message, and accept everything else.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine import Graph
+from engine.graph import GraphEditError
+
+
+def _reaches(adj: dict[str, set[str]], a: str, b: str) -> bool:
+    """Whether there is a path a ⇝ b (plain depth-first search: the oracle)."""
+    seen, stack = {a}, [a]
+    while stack:
+        n = stack.pop()
+        if n == b:
+            return True
+        for m in adj[n]:
+            if m not in seen:
+                seen.add(m)
+                stack.append(m)
+    return False
+
+
+def _file(n: int, edges: list[tuple[int, int, int]]) -> dict:
+    nodes = [{"id": "x", "type": "Input", "params": {"channels": 1, "height": 4, "width": 4}}]
+    nodes += [{"id": f"a{i}", "type": "Add"} for i in range(n)]
+    return {"format": "convcanvas-graph", "version": 1, "name": "t", "nodes": nodes,
+            "edges": [{"from": f"a{s}", "to": f"a{d}", "port": p} for s, d, p in edges]}
+
+
+def _oracle(n: int, edges: list[tuple[int, int, int]]) -> str | None:
+    """The message of the first refused edge, edge by edge, or None."""
+    adj = {f"a{i}": set() for i in range(n)}
+    taken = set()
+    for s, d, p in edges:
+        src, dst = f"a{s}", f"a{d}"
+        if (dst, p) in taken:
+            return f"port {p} of {dst} is already connected"
+        if src == dst or _reaches(adj, dst, src):
+            return f"connecting {src} → {dst} would make a cycle"
+        adj[src].add(dst)
+        taken.add((dst, p))
+    return None
+
+
+edge_lists = st.integers(2, 9).flatmap(lambda n: st.tuples(
+    st.just(n), st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1),
+                                   st.integers(0, 2)), max_size=24)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(edge_lists)
+def test_a_file_is_refused_exactly_when_an_edge_closes_a_cycle(case):
+    n, edges = case
+    expected = _oracle(n, edges)
+    try:
+        g = Graph.from_dict(_file(n, edges))
+    except GraphEditError as exc:
+        assert expected is not None and exc.message.startswith(expected), (exc.message,
+                                                                           expected)
+    else:
+        assert expected is None
+        assert len(g.edges) == len(edges)
+        _check_ranks(g)
+
+
+def _check_ranks(g: Graph) -> None:
+    """The maintained order is a topological order of the graph."""
+    g.can_connect("x", "x")  # makes a stale index rank the graph
+    rank = g._topo._rank
+    assert set(rank) == set(g.nodes)
+    assert all(rank[e.src] < rank[e.dst] for e in g.edges)
+
+
+ops = st.lists(st.tuples(st.sampled_from(["connect", "connect", "connect", "disconnect",
+                                          "remove", "add", "rename"]),
+                         st.integers(0, 7), st.integers(0, 7)), max_size=40)
+
+
+@settings(max_examples=200, deadline=None)
+@given(ops)
+def test_connect_refuses_exactly_the_edges_that_close_a_cycle(script):
+    g = Graph("t")
+    ids = [g.add_node("ReLU" if i % 2 else "Add", {}, f"n{i}") for i in range(8)]
+    for op, a, b in script:
+        live = list(g.nodes)
+        if not live:
+            break
+        src, dst = live[a % len(live)], live[b % len(live)]
+        if op == "connect":
+            adj = {n: {e.dst for e in g.successors(n)} for n in g.nodes}
+            port = 0 if g.node(dst).type == "ReLU" else len(g.inputs_of(dst))
+            if port in g.inputs_of(dst):
+                continue
+            cycle = src == dst or _reaches(adj, dst, src)
+            reason = g.can_connect(src, dst, port)
+            if cycle:
+                assert reason == f"connecting {src} → {dst} would make a cycle"
+                with pytest.raises(GraphEditError, match="would make a cycle"):
+                    g.connect(src, dst, port)
+            else:
+                assert reason is None
+                g.connect(src, dst, port)
+        elif op == "disconnect":
+            edges = g.edges
+            if edges:
+                e = edges[a % len(edges)]
+                g.disconnect(e.src, e.dst, e.port)
+        elif op == "remove":
+            g.remove_node(src)
+        elif op == "add":
+            ids.append(g.add_node("Add", {}))
+        elif op == "rename":
+            g.rename(src, g.unique_id("r"))
+        _check_ranks(g)
+
+
+def test_a_refused_edge_after_a_cycle_reports_the_cycle():
+    """Edge 1 closes a cycle and edge 2 takes a taken port: the cycle is the refusal."""
+    data = _file(3, [(0, 1, 0), (1, 0, 0), (2, 1, 0)])
+    with pytest.raises(GraphEditError, match="connecting a1 → a0 would make a cycle"):
+        Graph.from_dict(data)
+    data = _file(3, [(0, 1, 0), (2, 1, 0), (1, 0, 0)])
+    with pytest.raises(GraphEditError, match="port 0 of a1 is already connected"):
+        Graph.from_dict(data)
+
+
+def test_a_graph_read_after_a_refusal_still_checks_cycles():
+    g = Graph.from_dict(_file(3, [(0, 1, 0), (1, 2, 0)]))
+    with pytest.raises(GraphEditError, match="connecting a2 → a0 would make a cycle"):
+        g.connect("a2", "a0", 0)
+    g.connect("a0", "a2", 1)
+    _check_ranks(g)
