@@ -15,7 +15,12 @@ in turn, each over the nodes it must redo, in topological order:
 
 and assembles the frozen :class:`AnalysisResult`, rebuilding the
 :class:`NodeResult` of the nodes redone only: an edit whose effect stops early
-costs little. ``analyze(graph)`` is a one-shot Analyzer.
+costs little. When the order is the one of the last result (no node or edge
+added or removed), the assembly too costs what changed: the results go into a
+persistent table (:mod:`.table`), the totals move by the redone nodes'
+differences and the issue lists are rebuilt from the few nodes that have
+issues, and only when one of those changed. ``analyze(graph)`` is a one-shot
+Analyzer.
 """
 
 from __future__ import annotations
@@ -36,12 +41,13 @@ from ..graph import (
     NodeRemoved,
     NodeRenamed,
 )
+from .assemble import Assembly
 from .cost import cost_pass
 from .facts import Facts
 from .receptive import rf_pass
-from .result import AnalysisResult, Issue, NodeResult, RFState, node_result
+from .result import AnalysisResult, Issue, NodeResult, RFState
 from .shapes import shape_pass
-from .warnings import gridding, warnings_pass
+from .warnings import warnings_pass
 
 __all__ = ["Analyzer", "NodeOutcome", "analyze"]
 
@@ -73,7 +79,7 @@ class Analyzer:
     def __init__(self, graph: Graph):
         self.graph = graph
         self._facts = Facts(graph)
-        self._results: dict[str, NodeResult] = {}
+        self._assembly = Assembly(graph)
         self._dirty: set[str] = set(graph.nodes)
         self._result: AnalysisResult | None = None
         self._order: list[str] | None = None
@@ -95,7 +101,7 @@ class Analyzer:
         self._revision = graph.revision
         if batches is None:  # too far behind: everything
             self._facts = Facts(graph)
-            self._results.clear()
+            self._assembly = Assembly(graph)
             self._dirty = set(graph.nodes)
             self._order = None
             self._result = None
@@ -125,7 +131,7 @@ class Analyzer:
         elif isinstance(ev, (NodeRemoved, NodeRenamed)):
             gone = ev.node.id if isinstance(ev, NodeRemoved) else ev.old
             self._facts.forget(gone)
-            self._results.pop(gone, None)
+            self._assembly.forget(gone)
             self._dirty.discard(gone)
             self._order = None
             self._result = None
@@ -165,70 +171,10 @@ class Analyzer:
                 redone = shaped | fielded
                 warnings_pass(facts, redone)
                 self._dirty.clear()
-            self._result = self._assemble(redone)
+            self._result = self._assembly.result(facts, redone)
         self.recomputed = len(redone)
         facts.begin(self._order)  # drop the memos of this analysis
         return self._result
-
-    def _assemble(self, redone: set[str]) -> AnalysisResult:
-        """The result: totals, errors and warnings in node order; the NodeResult of
-        the nodes ``redone`` built anew, the others kept."""
-        facts = self._facts
-        layers, cost, public, act_bytes = facts.layers, facts.cost, facts.rf_public, facts.act_bytes
-        own, flagged = facts.warnings, facts.flagged
-        results, nodes = self._results, self.graph.nodes
-        errors: list[Issue] = []
-        warnings: list[Issue] = []
-        out = {}
-        params = macs = act = 0
-        for nid in facts.order:
-            r = results.get(nid)
-            if r is None or nid in redone:
-                r = results[nid] = _node_result(nodes[nid], layers[nid], cost[nid], public[nid])
-            out[nid] = r
-            if r.shape is None:  # failed or blocked: no cost, no warnings
-                if r.error:
-                    errors.append(r.error)
-                continue
-            params += r.params
-            macs += r.macs
-            act += act_bytes[nid]
-            if nid in flagged:
-                warnings.extend(own[nid])
-                warnings.extend(gridding(facts, nid))
-        if not any(n.type == "Input" for n in nodes.values()):
-            errors.insert(0, Issue(None, None, "the graph has no Input node"))
-        return AnalysisResult(out, tuple(errors), tuple(warnings), params, macs, act)
-
-
-def _node_result(node: Node, layer, cost, public: dict) -> NodeResult:
-    summary = _summary(node.kind, layer.params)
-    if layer.out is None:
-        return node_result(node.id, node.type, None, None, None, None, {}, summary, layer.error)
-    return node_result(node.id, node.type, layer.out, cost.params, cost.macs,
-                       next(iter(public.values()), None), public, summary)
-
-
-#: ``kind.summary`` per parameters dict, by identity (the dict is kept alive with its
-#: entry, so an id cannot be reused while it is here). Graphs share one dict between
-#: nodes with the same parameters (Node.normalised), and a graph analysed again (a
-#: new Analyzer, as the runtime and the exporter make) hits: formatting the summaries
-#: is otherwise about 7% of a full analysis.
-_SUMMARIES: dict[int, tuple[dict, str]] = {}
-
-
-def _summary(kind, params: dict | None) -> str:
-    if not params:
-        return ""
-    hit = _SUMMARIES.get(id(params))
-    if hit is not None and hit[0] is params:
-        return hit[1]
-    text = kind.summary(params)
-    if len(_SUMMARIES) > 8192:
-        _SUMMARIES.clear()
-    _SUMMARIES[id(params)] = (params, text)
-    return text
-
 
 @contextmanager
 def _gc_paused() -> Iterator[None]:

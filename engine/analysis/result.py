@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, NamedTuple
@@ -228,14 +229,22 @@ def _record(cls, values: dict):
 
 @dataclass(frozen=True)
 class AnalysisResult:
-    """What ``engine.analyze`` returns; ``to_json()`` is what ``analyze --json`` prints."""
+    """What ``engine.analyze`` returns; ``to_json()`` is what ``analyze --json`` prints.
 
-    nodes: dict[str, NodeResult]
+    ``nodes`` maps node id to :class:`NodeResult` in topological order; it is
+    read-only (an incremental analysis shares it with the results before and
+    after, :mod:`engine.analysis.table`). ``rebuilt`` holds the ids whose
+    :class:`NodeResult` this result built anew (every id for a first analysis):
+    the others are the very objects of the previous result.
+    """
+
+    nodes: Mapping[str, NodeResult]
     errors: tuple[Issue, ...]
     warnings: tuple[Issue, ...]
     total_params: int
     total_macs: int
     activation_bytes: int
+    rebuilt: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
 
     @property
     def valid(self) -> bool:
