@@ -308,17 +308,16 @@ def export_code(graph: Graph, class_name: str | None = None) -> str:
         used_names.add(name)
         indices[nid] = name
     fwd: list[str] = []
+    reads = {nid: _reads(graph, nid, indices) for nid in order}
+    frees = _last_reads(order, reads, set(input_ids) | set(output_ids))
+    if frees:
+        fwd.append("        # each intermediate is deleted after its last use (frees its memory)")
     for nid in order:
         node = graph.nodes[nid]
         if node.type == "Input":
             continue
         o = outcomes[nid]
-        ports = graph.inputs_of(nid)
-        args = []
-        for port in range(len(ports)):
-            src = ports[port]
-            use_indices = node.kind.slot_role(port) == INDICES
-            args.append(indices[src] if use_indices else src)
+        args = reads[nid]
         expr = node.kind.call_code(nid, args, o.params, o.ins, o.shape)
         _check_expr(expr, nid)
         comment = f"# {_shape(o.shape)}"
@@ -333,6 +332,8 @@ def export_code(graph: Graph, class_name: str | None = None) -> str:
                 fwd += assign(nid, f"{nid}[0]", 8)
         else:
             fwd += assign(nid, expr, 8, comment)
+        if frees.get(nid):
+            fwd += _del_lines(frees[nid])
 
     # signature and return
     one = len(output_ids) == 1
@@ -397,6 +398,41 @@ def export_code(graph: Graph, class_name: str | None = None) -> str:
     code = "\n\n\n".join(parts) + "\n"
     _verify(code, cls_name)
     return code
+
+
+def _reads(graph: Graph, nid: str, indices: dict[str, str]) -> list[str]:
+    """The variables a node's forward line reads, in slot order."""
+    node = graph.nodes[nid]
+    ports = graph.inputs_of(nid)
+    return [indices[src] if node.kind.slot_role(port) == INDICES else src
+            for port, src in sorted(ports.items())]
+
+
+def _last_reads(order: list[str], reads: dict[str, list[str]], keep: set[str]
+                ) -> dict[str, list[str]]:
+    """Per node, the variables it reads last (freed after its line, as the engine
+    frees each tensor after its last use), ``keep`` (inputs, outputs) excepted."""
+    last: dict[str, str] = {}
+    for nid in order:
+        for var in reads[nid]:
+            last[var] = nid
+    frees: dict[str, list[str]] = {}
+    for nid in order:
+        for var in dict.fromkeys(reads[nid]):
+            if last[var] == nid and var not in keep:
+                frees.setdefault(nid, []).append(var)
+    return frees
+
+
+def _del_lines(names: list[str]) -> list[str]:
+    """``del a, b`` (one line per name group that fits the line length)."""
+    lines = ["        del " + names[0]]
+    for name in names[1:]:
+        if len(lines[-1]) + 2 + len(name) <= LINE:
+            lines[-1] += ", " + name
+        else:
+            lines.append("        del " + name)
+    return lines
 
 
 def _check_expr(expr: str, nid: str) -> None:

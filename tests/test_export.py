@@ -284,3 +284,33 @@ def test_cli_bad_class_name_is_a_usage_error(tmp_path, capsys, name):
     err = capsys.readouterr().err
     assert err.startswith("error: --class-name: ") and err.count("\n") == 1
     assert out.read_text() == "# keep me\n"
+
+
+@pytest.mark.parametrize("name", GOLDEN_EXAMPLES)
+def test_forward_deletes_each_intermediate_after_its_last_use(name):
+    """Issue 16: as the engine, the exported forward frees each intermediate after its
+    last read (not kept alive as a local to the end): deleted once, never read after."""
+    tree = ast.parse((GOLDEN / f"{name}.py").read_text(encoding="utf-8"))
+    cls = [n for n in tree.body if isinstance(n, ast.ClassDef)][-1]
+    fwd = next(f for f in cls.body if isinstance(f, ast.FunctionDef) and f.name == "forward")
+    inputs = {a.arg for a in fwd.args.args[1:]}
+    returned = {n.id for n in ast.walk(fwd.body[-1]) if isinstance(n, ast.Name)}
+    assigned, deleted, last_read = [], {}, {}
+    for i, stmt in enumerate(fwd.body):
+        if isinstance(stmt, ast.Delete):
+            for t in stmt.targets:
+                assert t.id not in deleted, f"{t.id} deleted twice"
+                deleted[t.id] = i
+            continue
+        for n in ast.walk(stmt):
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
+                last_read[n.id] = i
+                assert n.id not in deleted, f"{n.id} read after its del"
+            elif isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+                assigned.append(n.id)
+    for var in assigned:
+        if var in returned:
+            assert var not in deleted
+        else:
+            assert deleted.get(var) == last_read[var] + 1, f"{var} not freed after its last use"
+    assert not inputs & set(deleted)

@@ -88,16 +88,26 @@ class MobileNetDepthwiseSeparableBlock(nn.Module):
         self.std_relu = nn.ReLU()
 
     def forward(self, input: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        # each intermediate is deleted after its last use (frees its memory)
         depthwise = self.depthwise(input)  # [N, 32, 56, 56]
         dw_bn = self.dw_bn(depthwise)  # [N, 32, 56, 56]
+        del depthwise
         dw_relu = self.dw_relu(dw_bn)  # [N, 32, 56, 56]
+        del dw_bn
         pointwise = self.pointwise(dw_relu)  # [N, 64, 56, 56]
+        del dw_relu
         pw_bn = self.pw_bn(pointwise)  # [N, 64, 56, 56]
+        del pointwise
         pw_relu = self.pw_relu(pw_bn)  # [N, 64, 56, 56]
+        del pw_bn
         separable = self.separable(input)  # [N, 64, 56, 56]
         sep_bn = self.sep_bn(separable)  # [N, 64, 56, 56]
+        del separable
         sep_relu = self.sep_relu(sep_bn)  # [N, 64, 56, 56]
+        del sep_bn
         standard = self.standard(input)  # [N, 64, 56, 56]
         std_bn = self.std_bn(standard)  # [N, 64, 56, 56]
+        del standard
         std_relu = self.std_relu(std_bn)  # [N, 64, 56, 56]
+        del std_bn
         return pw_relu, sep_relu, std_relu

@@ -79,12 +79,20 @@ class SEResNetBlock(nn.Module):
         self.out_relu = nn.ReLU()
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
+        # each intermediate is deleted after its last use (frees its memory)
         conv1 = self.conv1(input)  # [N, 64, 56, 56]
         bn1 = self.bn1(conv1)  # [N, 64, 56, 56]
+        del conv1
         relu1 = self.relu1(bn1)  # [N, 64, 56, 56]
+        del bn1
         conv2 = self.conv2(relu1)  # [N, 64, 56, 56]
+        del relu1
         bn2 = self.bn2(conv2)  # [N, 64, 56, 56]
+        del conv2
         se = self.se(bn2)  # [N, 64, 56, 56]
+        del bn2
         residual = se + input  # [N, 64, 56, 56]
+        del se
         out_relu = self.out_relu(residual)  # [N, 64, 56, 56]
+        del residual
         return out_relu

@@ -32,14 +32,24 @@ class ShuffleNetUnit(nn.Module):
         self.out_relu = nn.ReLU()
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
+        # each intermediate is deleted after its last use (frees its memory)
         gconv1 = self.gconv1(input)  # [N, 60, 28, 28]
         bn1 = self.bn1(gconv1)  # [N, 60, 28, 28]
+        del gconv1
         relu1 = self.relu1(bn1)  # [N, 60, 28, 28]
+        del bn1
         shuffle = self.shuffle(relu1)  # [N, 60, 28, 28]
+        del relu1
         dwconv = self.dwconv(shuffle)  # [N, 60, 28, 28]
+        del shuffle
         bn2 = self.bn2(dwconv)  # [N, 60, 28, 28]
+        del dwconv
         gconv2 = self.gconv2(bn2)  # [N, 240, 28, 28]
+        del bn2
         bn3 = self.bn3(gconv2)  # [N, 240, 28, 28]
+        del gconv2
         residual = bn3 + input  # [N, 240, 28, 28]
+        del bn3
         out_relu = self.out_relu(residual)  # [N, 240, 28, 28]
+        del residual
         return out_relu

@@ -115,10 +115,13 @@ class SpatiallySeparableVsStandardConv(nn.Module):
         self.standard_7 = nn.Conv2d(16, 16, 7, padding=3)
 
     def forward(self, input: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        # each intermediate is deleted after its last use (frees its memory)
         separable_rgb = self.separable_rgb(input)  # [N, 16, 30, 30]
         standard_rgb = self.standard_rgb(input)  # [N, 16, 30, 30]
         stem = self.stem(input)  # [N, 16, 32, 32]
         stem_relu = self.stem_relu(stem)  # [N, 16, 32, 32]
+        del stem
         separable_7 = self.separable_7(stem_relu)  # [N, 16, 32, 32]
         standard_7 = self.standard_7(stem_relu)  # [N, 16, 32, 32]
+        del stem_relu
         return separable_rgb, standard_rgb, separable_7, standard_7
