@@ -4,7 +4,10 @@
   (conv/BN/ReLU stages, residual Adds, two-branch Concats, dilated convs; 16
   channels, 64×64), laid out top-down;
 - ``fan63.convgraph.json``: :func:`bench.graphs.make_fan_graph`, 237 nodes with one
-  63-way fan (a hub feeding 63 branches merged by one Concat).
+  63-way fan (a hub feeding 63 branches merged by one Concat);
+- ``resnet50.convgraph.json``: ResNet-50 at 3×224×224 (``bench/export.py``'s
+  hand-written network imported by ``engine.interchange``; needs torch), the
+  network of ``bench/capture.py --graph`` and of the export bench.
 
 Every bench that measures a big graph or the fan loads these files, so that
 everyone measures the same thing. The generator is deterministic: running it
@@ -26,12 +29,24 @@ from engine.io import dumps  # noqa: E402
 
 BIG_10K = HERE / "graphs" / "big_10k.convgraph.json"
 FAN63 = HERE / "graphs" / "fan63.convgraph.json"
+RESNET50 = HERE / "graphs" / "resnet50.convgraph.json"
+
+
+def resnet50_graph():
+    """ResNet-50 as a graph (imported from the hand-written torch module)."""
+    import runpy
+
+    from engine.interchange import import_model
+    bench_export = runpy.run_path(str(HERE / "export.py"))
+    graph, _groups, _weights, _report = import_model(bench_export["resnet50"](), (3, 224, 224))
+    return graph
 
 
 def main() -> None:
     """Write both files (and say how big they are)."""
     BIG_10K.parent.mkdir(exist_ok=True)
-    for path, graph in ((BIG_10K, make_chain_graph(10_000)), (FAN63, make_fan_graph())):
+    for path, graph in ((BIG_10K, make_chain_graph(10_000)), (FAN63, make_fan_graph()),
+                        (RESNET50, resnet50_graph())):
         path.write_text(dumps(graph), encoding="utf-8")
         print(f"{path.relative_to(HERE.parent)}: {len(graph)} nodes, {len(graph.edges)} edges, "
               f"{path.stat().st_size:,} bytes")
