@@ -23,6 +23,14 @@ it overlap (no slowdown measurable). The designer runs its sessions in an engine
 process. Set ``CONVCANVAS_MALLOPT=0`` to leave the allocator alone;
 explicit ``MALLOC_MMAP_THRESHOLD_`` / ``MALLOC_TRIM_THRESHOLD_`` environment
 settings are respected.
+
+A capturing run keeps every activation alive until its result is dropped; on
+ResNet-50 at 224×224 that is 144 MiB, more than the trim threshold, so freeing
+one result often gave the pages back and the next capturing run faulted them in
+again (35,000 minor faults, +50 % CPU: capture cost 1.5x a plain run).
+:func:`keep_freed_heap` raises the trim threshold to twice the activations of
+the session's graph (at most 1 GiB), so capture costs 1.1-1.17x there
+(``bench/capture.py --graph bench/graphs/resnet50.convgraph.json``).
 """
 
 from __future__ import annotations
@@ -33,7 +41,7 @@ import sys
 
 from .errors import MemoryLimitError
 
-__all__ = ["GiB", "tune_allocator", "physical_memory", "default_memory_limit",
+__all__ = ["GiB", "tune_allocator", "keep_freed_heap", "physical_memory", "default_memory_limit",
            "estimate_bytes", "check_memory"]
 
 GiB = 1 << 30
@@ -70,7 +78,28 @@ def tune_allocator() -> bool:
     m_trim_threshold, m_mmap_threshold = -1, -3
     _ALLOCATOR_TUNED = bool(mallopt(m_mmap_threshold, 32 << 20)
                             and mallopt(m_trim_threshold, 128 << 20))
+    if _ALLOCATOR_TUNED:
+        _TRIM[:] = [mallopt, 128 << 20]
     return _ALLOCATOR_TUNED
+
+
+#: glibc's ``mallopt`` and the trim threshold set, once the allocator is tuned
+_TRIM: list = []
+
+
+def keep_freed_heap(nbytes: int) -> None:
+    """Keep up to ``nbytes`` (at most 1 GiB) of freed memory with the process.
+
+    Raises glibc's trim threshold (never lowers it) when :func:`tune_allocator`
+    set it; a capturing run calls it with twice its activations, so the next
+    run reuses the pages the last result held instead of faulting in new ones.
+    """
+    if not _TRIM:
+        return
+    mallopt, current = _TRIM
+    want = min(int(nbytes), GiB)
+    if want > current and mallopt(-1, want):  # -1: M_TRIM_THRESHOLD
+        _TRIM[1] = want
 
 
 # -- memory ---------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from .arrays import numpy_view0 as _np0
 from .build import as_graph, build_model, check_memory, graph_info, run_trace, split_offsets
 from .errors import RunCancelled, WeightsError
 from .inputs import DEFAULT_IMAGE, LUMA, prepare_input, uses_image
+from .memory import keep_freed_heap
 from .results import FitResult, LazyStats, NodeStats, RunResult, node_stats
 from .weights import atomic_torch_save, check_state, load_state_dict_file
 
@@ -158,6 +159,8 @@ class Session:
         RunResult
         """
         estimate = check_memory(self.analysis, self.memory_limit)
+        if capture:
+            keep_freed_heap(2 * self.analysis.activation_bytes)
         if image is not None or not keep_input or self._inputs is None:
             self.set_input(image)
         inputs = self._inputs
