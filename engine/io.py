@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -89,9 +90,40 @@ def _where(parts: tuple, data: Any) -> tuple[str, str | None]:
     return text or field or "the top level", node
 
 
+def _plain(data: Any) -> bool:
+    """Whether the parsed file holds nothing :func:`_scan` refuses, told at C speed: the
+    data written back as JSON (text that cannot be saved, and numbers beyond the float
+    range parsed as infinity, fail there), no number of 309 digits or more (an int
+    beyond the float range has that many), and nesting within :data:`MAX_DEPTH` (the
+    brackets left once strings are blanked lose their innermost level per pass).
+    False only sends the file to :func:`_scan`, which names the place."""
+    try:
+        text = json.dumps(data, ensure_ascii=False, allow_nan=False, check_circular=False)
+        text.encode("utf-8")
+    except (ValueError, TypeError, RecursionError):  # UnicodeEncodeError is a ValueError
+        return False
+    bare = _STRING.sub('""', text)
+    if _LONG_NUMBER.search(bare):
+        return False
+    brackets = _NOT_BRACKET.sub("", bare)
+    for _ in range(MAX_DEPTH + 1):  # containers nested MAX_DEPTH + 1 deep are refused
+        if not brackets:
+            return True
+        brackets = _INNERMOST.sub("", brackets)
+    return False
+
+
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_LONG_NUMBER = re.compile(r"\d{309}")
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_INNERMOST = re.compile(r"\[\]|\{\}")
+
+
 def _scan(data: Any, path: str | None) -> None:
     """Refuse text that cannot be saved, numbers beyond the float range and deep nesting
     anywhere in the parsed file (one :class:`GraphFileError` naming the place)."""
+    if _plain(data):
+        return
     stack = [(data, ())]
     while stack:
         value, parts = stack.pop()
@@ -131,6 +163,32 @@ def _need(cond: bool, message: str, path, node=None, param=None):
         raise GraphFileError(message, path, node, param)
 
 
+_EMPTY: dict = {}
+
+
+def _check_node(i: int, n: Any, path: str | None) -> None:
+    """Refuse node ``#i`` of the file, naming the first thing wrong with it."""
+    _need(isinstance(n, dict), f"node #{i} must be an object", path)
+    nid = n.get("id")
+    label = nid if isinstance(nid, str) and ID_RE.fullmatch(nid) else f"#{i}"
+    extra = sorted(set(n) - NODE_KEYS)
+    _need(not extra, f"node {label}: unknown key {(extra or [''])[0]!r}", path, label)
+    _need("id" in n, f"node #{i} has no id", path, None, "id")
+    _need(isinstance(nid, str), f"node #{i}: \"id\" must be a string, found "
+          f"{json.dumps(nid)[:40]}", path, f"#{i}", "id")
+    _need("type" in n, f"node {label} has no type", path, label, "type")
+    _need(isinstance(n.get("params", {}), dict), f"node {label}: params must be an "
+          "object", path, label, "params")
+
+
+def _check_edge(i: int, e: Any, path: str | None) -> None:
+    """Refuse edge ``#i`` of the file, naming the first thing wrong with it."""
+    _need(isinstance(e, dict), f"edge #{i} must be an object", path)
+    extra = sorted(set(e) - EDGE_KEYS)
+    _need(not extra, f"edge #{i}: unknown key {(extra or [''])[0]!r}", path)
+    _need("from" in e and "to" in e, f"edge #{i} needs \"from\" and \"to\"", path)
+
+
 def graph_from_dict(data: Any, path: str | None = None) -> Graph:
     _need(isinstance(data, dict), "not a graph file: the top level must be a JSON object",
           path)
@@ -148,23 +206,13 @@ def graph_from_dict(data: Any, path: str | None = None) -> Graph:
     edges = data.get("edges", [])
     _need(isinstance(nodes, list), '"nodes" must be a list', path)
     _need(isinstance(edges, list), '"edges" must be a list', path)
-    for i, n in enumerate(nodes):
-        _need(isinstance(n, dict), f"node #{i} must be an object", path)
-        nid = n.get("id")
-        label = nid if isinstance(nid, str) and ID_RE.fullmatch(nid) else f"#{i}"
-        extra = sorted(set(n) - NODE_KEYS)
-        _need(not extra, f"node {label}: unknown key {(extra or [''])[0]!r}", path, label)
-        _need("id" in n, f"node #{i} has no id", path, None, "id")
-        _need(isinstance(nid, str), f"node #{i}: \"id\" must be a string, found "
-              f"{json.dumps(nid)[:40]}", path, f"#{i}", "id")
-        _need("type" in n, f"node {label} has no type", path, label, "type")
-        _need(isinstance(n.get("params", {}), dict), f"node {label}: params must be an "
-              "object", path, label, "params")
+    for i, n in enumerate(nodes):  # the plain case at a glance, else each check in turn
+        if not (type(n) is dict and n.keys() <= NODE_KEYS and type(n.get("id")) is str
+                and "type" in n and type(n.get("params", _EMPTY)) is dict):
+            _check_node(i, n, path)
     for i, e in enumerate(edges):
-        _need(isinstance(e, dict), f"edge #{i} must be an object", path)
-        extra = sorted(set(e) - EDGE_KEYS)
-        _need(not extra, f"edge #{i}: unknown key {(extra or [''])[0]!r}", path)
-        _need("from" in e and "to" in e, f"edge #{i} needs \"from\" and \"to\"", path)
+        if not (type(e) is dict and e.keys() <= EDGE_KEYS and "from" in e and "to" in e):
+            _check_edge(i, e, path)
     try:
         return Graph.from_dict(data)
     except GraphEditError as exc:

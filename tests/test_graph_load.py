@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from engine import Graph
 from engine.graph import GraphEditError
+from engine.io import _plain as _PLAIN
 
 
 def _reaches(adj: dict[str, set[str]], a: str, b: str) -> bool:
@@ -139,3 +140,52 @@ def test_a_graph_read_after_a_refusal_still_checks_cycles():
         g.connect("a2", "a0", 0)
     g.connect("a0", "a2", 1)
     _check_ranks(g)
+
+
+# -- engine.io: the at-a-glance check of a parsed file ------------------------------------
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-10 ** 400, 10 ** 400)
+    | st.sampled_from([10 ** 308, 2 * 10 ** 308, -(10 ** 309), 1.5, float("inf"), 1e308])
+    | st.text(alphabet=st.sampled_from(list("ab[]{}\"\\") + ["\ud800", "é", "\n"]),
+              max_size=6),
+    lambda inner: st.lists(inner, max_size=3)
+    | st.dictionaries(st.text(alphabet="ab[\ud800", max_size=2), inner, max_size=3),
+    max_leaves=40)
+
+
+def _nested(value, depth: int):
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_values, st.integers(0, 40))
+def test_the_quick_file_check_passes_only_what_the_full_scan_passes(value, depth):
+    """``_plain`` may send a good file to the full scan, never let a bad one through."""
+    from engine import io
+    data = {"x": _nested(value, depth)}
+    try:
+        io._scan.__globals__["_plain"] = lambda _d: False  # the full scan alone
+        io._scan(data, None)
+        refused = False
+    except io.GraphFileError:
+        refused = True
+    finally:
+        io._scan.__globals__["_plain"] = _PLAIN
+    if refused:
+        assert not io._plain(data)
+    elif depth < 20 and not _has_text_or_big(value):
+        assert io._plain(data)  # plain data goes the quick way
+
+
+def _has_text_or_big(v) -> bool:
+    if isinstance(v, str):
+        return True
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return abs(v) >= 10 ** 300
+    if isinstance(v, dict):
+        return any(_has_text_or_big(k) or _has_text_or_big(x) for k, x in v.items())
+    if isinstance(v, list):
+        return any(_has_text_or_big(x) for x in v)
+    return False
