@@ -22,6 +22,8 @@ __all__ = ["check_type", "clean_params", "clean_pos", "clean_node", "check_edge"
 
 def unsavable(text: str) -> str | None:
     """Why ``text`` cannot be saved as UTF-8 (an unpaired surrogate), or None."""
+    if text.isascii():  # the common case, without encoding
+        return None
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as exc:
@@ -52,7 +54,10 @@ def check_meta(name: Any, description: Any) -> tuple[str, str]:
 def _check_param_text(node_id: str, params: Mapping[str, Any]) -> None:
     """Refuse parameter names and text values (also inside lists) that cannot be saved."""
     for name, value in params.items():
-        check_text(name, f"{node_id}: parameter name {name!r}", node_id, None)
+        if type(name) is not str or not name.isascii():  # (the message only when needed)
+            check_text(name, f"{node_id}: parameter name {name!r}", node_id, None)
+        if type(value) in (int, float, bool) or value is None:
+            continue
         stack = [value]
         while stack:
             v = stack.pop()
@@ -91,6 +96,10 @@ def clean_pos(pos: Any, node_id: str) -> tuple[float, float] | None:
     """A canvas position as two floats (None stays None)."""
     if pos is None:
         return None
+    if type(pos) in (list, tuple) and len(pos) == 2:  # the common case, at a glance
+        x, y = pos
+        if type(x) in (int, float) and type(y) in (int, float) and _finite(x) and _finite(y):
+            return (float(x), float(y))
     if (not isinstance(pos, (list, tuple)) or len(pos) != 2
             or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
                        and _finite(v) for v in pos)):

@@ -13,9 +13,10 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from .checks import check_meta, cycle_error
+from .checks import check_meta, check_type, cycle_error
 from .errors import GraphEditError
 from .topo import first_cycle_edge
+from .values import Edge, Node
 
 if TYPE_CHECKING:
     from .model import Graph
@@ -73,7 +74,10 @@ def _graph_from_dict(cls: type[Graph], data: Mapping[str, Any]) -> Graph:
             if not isinstance(nid, str):
                 raise GraphEditError(f"node #{i}: \"id\" must be a string, found "
                                      f"{_shown(nid)}", f"#{i}", "id")
-            g.add_node(item.get("type"), item.get("params") or {}, nid, item.get("pos"))
+            # the primitive itself, without an inverse to keep: a refused file is dropped
+            check_type(item.get("type"), nid)
+            g._insert_node(Node(nid, item["type"], item.get("params") or {}, item.get("pos")),
+                           None)
         _read_edges(g, data.get("edges", []))
     g.forget_history()  # building is not an edit anyone replays
     return g
@@ -94,7 +98,7 @@ def _read_edges(g: Graph, items) -> None:
         for i, e in enumerate(items):
             if not isinstance(e, Mapping):
                 raise GraphEditError(f"edge #{i} must be an object")
-            g.connect(e.get("from"), e.get("to"), e.get("port", 0))
+            g._connect(Edge(e.get("from"), e.get("to"), e.get("port", 0)), None)
         read = True
     except GraphEditError:
         _refuse_cycle_before(g)  # an earlier edge closed a cycle: that is the refusal
