@@ -9,6 +9,7 @@ truncates the user's file.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
@@ -59,6 +60,16 @@ def graph_from_json(text: str | bytes, path: str | None = None) -> Graph:
                                  path) from None
     if not text.strip():
         raise GraphFileError("the file is empty", path)
+    paused = gc.isenabled()  # the parsed objects all live on: no use scanning them
+    gc.disable()
+    try:
+        return _graph_from_text(text, path)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _graph_from_text(text: str, path: str | None) -> Graph:
     try:
         data = json.loads(text, parse_constant=_reject_constant)
     except RecursionError:
