@@ -25,8 +25,11 @@ test: setup lint
 
 bench: setup
 	$(BIN)/python bench/analysis.py
+	$(BIN)/python bench/scale.py
+	$(BIN)/python bench/export.py
 	$(BIN)/python bench/deform.py
 	$(BIN)/python bench/capture.py
+	$(BIN)/python bench/capture.py --graph bench/graphs/resnet50.convgraph.json --threads 1
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/canvas.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/undo.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/mechanism.py

@@ -12,7 +12,6 @@ from __future__ import annotations
 import gc
 import json
 import os
-import re
 from pathlib import Path
 from typing import Any
 
@@ -102,32 +101,44 @@ def _where(parts: tuple, data: Any) -> tuple[str, str | None]:
 
 
 def _plain(data: Any) -> bool:
-    """Whether the parsed file holds nothing :func:`_scan` refuses, told at C speed: the
-    data written back as JSON (text that cannot be saved, and numbers beyond the float
-    range parsed as infinity, fail there), no number of 309 digits or more (an int
-    beyond the float range has that many), and nesting within :data:`MAX_DEPTH` (the
-    brackets left once strings are blanked lose their innermost level per pass).
-    False only sends the file to :func:`_scan`, which names the place."""
-    try:
-        text = json.dumps(data, ensure_ascii=False, allow_nan=False, check_circular=False)
-        text.encode("utf-8")
-    except (ValueError, TypeError, RecursionError):  # UnicodeEncodeError is a ValueError
-        return False
-    bare = _STRING.sub('""', text)
-    if _LONG_NUMBER.search(bare):
-        return False
-    brackets = _NOT_BRACKET.sub("", bare)
-    for _ in range(MAX_DEPTH + 1):  # containers nested MAX_DEPTH + 1 deep are refused
-        if not brackets:
+    """Whether the parsed file holds nothing :func:`_scan` refuses, at a glance: one
+    pass, level by level, without the places :func:`_scan` keeps for its message (text
+    that can be saved, numbers in the float range, containers less than
+    :data:`MAX_DEPTH` deep). False only sends the file to :func:`_scan`."""
+    level = [data]
+    for _depth in range(MAX_DEPTH):
+        if not level:
             return True
-        brackets = _INNERMOST.sub("", brackets)
-    return False
+        deeper: list = []
+        push = deeper.append
+        for c in level:
+            if type(c) is dict:
+                for k in c:
+                    if type(k) is not str or (not k.isascii() and unsavable(k)):
+                        return False
+                values = c.values()
+            else:
+                values = c
+            for v in values:
+                t = type(v)
+                if t is str:
+                    if not v.isascii() and unsavable(v):
+                        return False
+                elif t is dict or t is list:
+                    push(v)
+                elif t is int:
+                    if v > _FLOAT_MAX or v < -_FLOAT_MAX:
+                        return False
+                elif t is float:
+                    if v != v or v == _INF or v == -_INF:
+                        return False
+                elif t is not bool and v is not None:
+                    return False
+        level = deeper
+    return not level
 
 
-_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
-_LONG_NUMBER = re.compile(r"\d{309}")
-_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
-_INNERMOST = re.compile(r"\[\]|\{\}")
+_INF = float("inf")
 
 
 def _scan(data: Any, path: str | None) -> None:
