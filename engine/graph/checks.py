@@ -81,7 +81,7 @@ def clean_params(node_id: str, type_name: str, params: Mapping[str, Any]) -> dic
     Each value is kept as the user wrote it (3 stays 3, not 3.0); the
     catalogue's :meth:`~engine.catalogue.base.LayerKind.normalise` checks them.
     """
-    if not isinstance(params, Mapping):
+    if type(params) is not dict and not isinstance(params, Mapping):
         raise GraphEditError(f"{node_id}: params must be a mapping of names to values",
                              node_id, "params")
     _check_param_text(node_id, params)

@@ -68,7 +68,7 @@ def _graph_from_dict(cls: type[Graph], data: Mapping[str, Any]) -> Graph:
     g = cls(name, description)
     with g.batch():
         for i, item in enumerate(data.get("nodes", [])):
-            if not isinstance(item, Mapping):
+            if type(item) is not dict and not isinstance(item, Mapping):
                 raise GraphEditError(f"node #{i} must be an object", f"#{i}")
             nid = item.get("id")
             if not isinstance(nid, str):
@@ -96,7 +96,7 @@ def _read_edges(g: Graph, items) -> None:
     read = False
     try:
         for i, e in enumerate(items):
-            if not isinstance(e, Mapping):
+            if type(e) is not dict and not isinstance(e, Mapping):
                 raise GraphEditError(f"edge #{i} must be an object")
             g._connect(Edge(e.get("from"), e.get("to"), e.get("port", 0)), None)
         read = True
