@@ -80,8 +80,9 @@ class Assembly:
         results, nodes = self._results, self.graph.nodes
         issues: dict = {}
         params = macs = act = 0
+        everything = len(redone) >= len(facts.order)
         for nid in facts.order:
-            r = results.get(nid)
+            r = None if everything else results.get(nid)
             if r is None or nid in redone:
                 r = _node_result(nodes[nid], layers[nid], cost[nid], public[nid])
                 results.put(nid, r)

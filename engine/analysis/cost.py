@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from math import prod
 
-from .facts import Facts
+from .facts import Facts, walk_order
 
 __all__ = ["cost_pass", "activation_bytes"]
 
@@ -19,7 +19,7 @@ def cost_pass(facts: Facts, todo: set[str]) -> None:
     :class:`~engine.catalogue.base.Cost`, None for a node without a shape) and
     ``facts.act_bytes``."""
     layers, cost, act = facts.layers, facts.cost, facts.act_bytes
-    for nid in todo:
+    for nid in walk_order(facts, todo):
         layer = layers[nid]
         if layer.out is None:
             cost[nid], act[nid] = None, 0

@@ -18,7 +18,7 @@ is assembled (:func:`gridding`, only for fields with holes: rare).
 from __future__ import annotations
 
 from ..catalogue.base import AXES
-from .facts import Facts
+from .facts import Facts, walk_order
 from .receptive import UNKNOWN, all_aligned, arrivals, value_sources
 from .result import RF, Issue, RFState
 from .shapes import Layer
@@ -30,7 +30,7 @@ def warnings_pass(facts: Facts, todo: set[str]) -> None:
     """Set ``facts.warnings`` of the nodes of ``todo`` (stride, then misaligned merges),
     and whether they are ``facts.flagged`` (own warnings, or holes for :func:`gridding`)."""
     layers, rf, warnings, flagged = facts.layers, facts.rf, facts.warnings, facts.flagged
-    for nid in todo:
+    for nid in walk_order(facts, todo):
         layer = layers[nid]
         if layer.out is None:  # failed or blocked: no warnings
             warnings[nid] = ()
