@@ -5,9 +5,15 @@ command-line tables (9) and one generated-id scheme (13)."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from fractions import Fraction
+from pathlib import Path
 
-from engine import Graph, analyze
+import pytest
+
+from engine import Graph, GraphFileError, analyze, load_graph
 
 
 def _se_stride_upsample(with_se: bool) -> Graph:
@@ -50,3 +56,99 @@ def test_start_follows_an_offset_after_squeeze_excitation():
     rf = analyze(g).nodes["c"].rf
     # output 0 of a 5-wide valid window starts on pixel 0: centre 2; neighbours 3 apart
     assert rf.start == (2, 2) and rf.jump == (3, 3)
+
+
+# -- defect 2: limits between parameters are analysis errors at the node ------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "main.py", *map(str, args)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+
+
+def _file(tmp_path, layer: dict) -> Path:
+    data = {"format": "convcanvas-graph", "version": 1, "name": "limits",
+            "nodes": [{"id": "x", "type": "Input",
+                       "params": {"channels": 3, "height": 8, "width": 8}},
+                      {"id": "up", **layer}],
+            "edges": [{"from": "x", "to": "up"}]}
+    path = tmp_path / "limits.convgraph.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+CROSS = {  # a value another parameter makes impossible: (layer, param at fault)
+    "output_padding >= stride": ({"type": "ConvTranspose2d", "params": {
+        "out_channels": 2, "stride": 1, "output_padding": 1}}, "output_padding"),
+    "output_padding >= dilation": ({"type": "ConvTranspose2d", "params": {
+        "out_channels": 2, "stride": 2, "dilation": 2, "output_padding": 2}},
+        "output_padding"),
+    "output_padding and target_size": ({"type": "ConvTranspose2d", "params": {
+        "out_channels": 2, "stride": 2, "output_padding": 1, "target_size": [16, 16]}},
+        "target_size"),
+    "groups": ({"type": "Conv2d", "params": {"out_channels": 6, "groups": 4}}, "groups"),
+    "pool padding over half the kernel": ({"type": "MaxPool2d", "params": {
+        "kernel_size": 2, "padding": 2}}, "padding"),
+    "empty channel slice": ({"type": "ChannelSlice", "params": {"start": 2, "stop": 1}},
+                            "stop"),
+}
+
+
+@pytest.mark.parametrize("name", list(CROSS))
+def test_a_limit_between_parameters_opens_and_errs_at_the_node(tmp_path, name):
+    layer, param = CROSS[name]
+    path = _file(tmp_path, layer)
+    graph = load_graph(path)  # the file opens, so the designer can mend it
+    errors = analyze(graph).errors
+    assert [(e.node, e.param) for e in errors] == [("up", param)]
+    proc = _cli("analyze", path)
+    assert proc.returncode == 1, proc.stderr  # cli.md: 1 graph errors (printed)
+    assert "up" in proc.stdout and param in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_export_of_such_a_file_is_a_graph_error(tmp_path):
+    path = _file(tmp_path, CROSS["output_padding >= stride"][0])
+    out = tmp_path / "model.py"
+    proc = _cli("export", path, "-o", out)
+    assert proc.returncode == 1 and not out.exists()
+    assert "output_padding" in proc.stderr
+
+
+@pytest.mark.parametrize("params, param", [
+    ({"out_channels": 2, "kernel_size": 0}, "kernel_size"),
+    ({"out_channels": 2, "stride": -1}, "stride"),
+    ({"out_channels": 2, "output_padding": -1}, "output_padding"),
+    ({"out_channels": "2"}, "out_channels"),
+])
+def test_a_value_wrong_on_its_own_keeps_exit_2(tmp_path, params, param):
+    path = _file(tmp_path, {"type": "ConvTranspose2d", "params": params})
+    with pytest.raises(GraphFileError):
+        load_graph(path)
+    proc = _cli("analyze", path)
+    assert proc.returncode == 2 and "up" in proc.stderr and param in proc.stderr
+
+
+def test_setting_stride_1_under_output_padding_1_is_allowed_and_shown():
+    g = Graph("edit")
+    g.add_node("Input", {"channels": 3, "height": 8, "width": 8}, "x")
+    g.add_node("ConvTranspose2d", {"out_channels": 2, "stride": 2, "output_padding": 1}, "up")
+    g.connect("x", "up")
+    assert analyze(g).valid and analyze(g).nodes["up"].shape == (2, 18, 18)
+    g.set_param("up", "stride", 1)  # accepted: the limit is the analysis's
+    r = analyze(g)
+    assert [(e.node, e.param) for e in r.errors] == [("up", "output_padding")]
+    assert r.nodes["up"].shape is None and "stride 1" in r.errors[0].message
+    g.set_param("up", "output_padding", 0)  # mended
+    assert analyze(g).valid and analyze(g).nodes["up"].shape == (2, 10, 10)
+
+
+def test_a_stride_edit_that_makes_the_kernel_impossible_is_shown():
+    g = Graph("edit")
+    g.add_node("Input", {"channels": 3, "height": 8, "width": 8}, "x")
+    g.add_node("Conv2d", {"out_channels": 2, "kernel_size": 4, "padding": "same"}, "c")
+    g.connect("x", "c")
+    assert analyze(g).valid
+    g.set_param("c", "stride", 2)  # "same" needs stride 1
+    assert [(e.node, e.param) for e in analyze(g).errors] == [("c", "padding")]
