@@ -152,3 +152,20 @@ def test_a_stride_edit_that_makes_the_kernel_impossible_is_shown():
     assert analyze(g).valid
     g.set_param("c", "stride", 2)  # "same" needs stride 1
     assert [(e.node, e.param) for e in analyze(g).errors] == [("c", "padding")]
+
+
+# -- defect 3: NaN / Infinity literals name the node and the parameter -----------------------
+
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity"])
+def test_a_non_finite_literal_names_the_node_and_parameter(tmp_path, literal):
+    path = tmp_path / "nan.convgraph.json"
+    path.write_text('{"format": "convcanvas-graph", "version": 1, "nodes": ['
+                    '{"id": "x", "type": "Input"}, {"id": "bn", "type": "BatchNorm2d", '
+                    f'"params": {{"eps": {literal}}}}}], "edges": [{{"from": "x", "to": "bn"}}]}}')
+    with pytest.raises(GraphFileError) as info:
+        load_graph(path)
+    assert (info.value.node, info.value.param) == ("bn", "eps")
+    assert literal in info.value.message and "not valid JSON" not in info.value.message
+    proc = _cli("analyze", path)
+    assert proc.returncode == 2
+    assert f"node bn: params.eps: {literal}" in proc.stderr
