@@ -19,8 +19,10 @@ from . import import_cli, labs_cli
 from .analysis import AnalysisResult, analyze
 from .atomic import check_target
 from .catalogue import fmt_shape
+from .cli_help import document
 from .explain_cli import add_explain_parser
 from .io import GraphFileError, load_graph
+from .numfmt import fmt_number
 from .train_cli import add_train_parser, add_train_script_option
 
 __all__ = ["main", "format_table", "COMMANDS"]
@@ -58,8 +60,9 @@ def _rf_text(rf) -> tuple[str, str]:
     if rf.is_global:
         return "global", "—"
     size = "×".join(map(str, rf.size)) + ("*" if rf.deformable else "")
-    jumps = sorted({str(j) for j in rf.jump})
-    return size, "×".join(str(j) for j in rf.jump) if len(jumps) > 1 else jumps[0]
+    exact = rf.state.jumps if rf.state is not None else rf.jump  # Fractions: 2/3
+    jumps = [fmt_number(j) for j in exact]
+    return size, "×".join(jumps) if len(set(jumps)) > 1 else jumps[0]
 
 
 def format_table(result: AnalysisResult, name: str = "") -> str:
@@ -179,6 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     import_cli.register(sub)  # import
     add_explain_parser(sub)
     add_train_parser(sub)
+    document(p)  # every option's help, with examples (engine.cli_help)
     return p
 
 

@@ -5,6 +5,7 @@ command-line tables (9) and one generated-id scheme (13)."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -13,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from engine import Graph, GraphFileError, analyze, load_graph
+from engine import Graph, GraphFileError, analyze, load_graph, save_graph
+from engine.numfmt import fmt_number
 
 
 def _se_stride_upsample(with_se: bool) -> Graph:
@@ -169,3 +171,60 @@ def test_a_non_finite_literal_names_the_node_and_parameter(tmp_path, literal):
     proc = _cli("analyze", path)
     assert proc.returncode == 2
     assert f"node bn: params.eps: {literal}" in proc.stderr
+
+
+# -- defect 9: readable numbers in the tables, help for every option -------------------------
+
+def test_the_table_prints_fractional_jumps_as_fractions(tmp_path):
+    g = Graph("thirds")
+    g.add_node("Input", {"channels": 1, "height": 9, "width": 9}, "x")
+    g.add_node("Conv2d", {"out_channels": 1, "kernel_size": 3, "stride": 2}, "c")
+    g.add_node("ConvTranspose2d", {"out_channels": 1, "kernel_size": 3, "stride": 3}, "up")
+    g.connect("x", "c")
+    g.connect("c", "up")
+    path = tmp_path / "thirds.convgraph.json"
+    save_graph(g, path)
+    table = _cli("analyze", path).stdout
+    row = next(line for line in table.splitlines() if line.startswith("up "))
+    assert " 2/3 " in row and "0.666" not in table  # jump 2 / 3, hand-computed
+    data = json.loads(_cli("analyze", path, "--json").stdout)
+    jump = next(n for n in data["nodes"] if n["id"] == "up")["rf"]["jump"]
+    assert jump == [2 / 3, 2 / 3]  # JSON keeps full precision
+
+
+def test_fmt_number():
+    assert [fmt_number(v) for v in (2.0, Fraction(2, 3), 2 / 3, 15.5, 0.25, 1 / 3, -0.75)] \
+        == ["2", "2/3", "2/3", "15.5", "0.25", "1/3", "-0.75"]
+    assert fmt_number(0.123456) == "0.123" and fmt_number(Fraction(1, 3000)) == "0.000333"
+
+
+def test_the_misaligned_warning_prints_readable_jumps():
+    g = Graph("mis")
+    g.add_node("Input", {"channels": 1, "height": 13, "width": 13}, "x")
+    g.add_node("Conv2d", {"out_channels": 1, "kernel_size": 3, "stride": 2}, "a")  # 6×6
+    g.add_node("ConvTranspose2d", {"out_channels": 1, "kernel_size": 3, "stride": 3}, "b")
+    g.add_node("ConvTranspose2d", {"out_channels": 1, "kernel_size": 6}, "d")  # 18×18
+    g.add_node("Concat", {}, "cat")
+    for s, d, p in [("x", "a", 0), ("a", "b", 0), ("x", "d", 0), ("b", "cat", 0),
+                    ("d", "cat", 1)]:
+        g.connect(s, d, p)
+    (w,) = [w for w in analyze(g).warnings if w.kind == "misaligned"]
+    assert "jumps 2/3×2/3 vs 1×1" in w.message  # 2 / 3 and 1, hand-computed
+
+
+def _subparsers():
+    from engine.cli import build_parser
+    parser = build_parser()
+    (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return sub.choices
+
+
+@pytest.mark.parametrize("command", ["analyze", "export", "run", "explain", "import", "train",
+                                     "diff", "grade"])
+def test_every_option_of_every_subcommand_is_explained_with_an_example(command):
+    parser = _subparsers()[command]
+    for action in parser._actions:
+        assert action.help and action.help != argparse.SUPPRESS, (command, action.dest)
+    text = parser.format_help()
+    assert "examples:" in text and f"main.py {command} " in text.split("examples:")[1]
+    assert parser.description
