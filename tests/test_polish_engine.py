@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 from fractions import Fraction
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from engine import Graph, GraphFileError, analyze, load_graph, save_graph
+from engine import CATALOGUE, PRESETS, Graph, GraphFileError, analyze, load_graph, save_graph
 from engine.numfmt import fmt_number
 
 
@@ -228,3 +229,40 @@ def test_every_option_of_every_subcommand_is_explained_with_an_example(command):
     text = parser.format_help()
     assert "examples:" in text and f"main.py {command} " in text.split("examples:")[1]
     assert parser.description
+
+
+# -- defect 13: consistent presets, one generated-id scheme -----------------------------------
+
+def test_every_sliding_conv_preset_keeps_the_size_and_says_what_it_sets():
+    checked = 0
+    for preset in PRESETS:
+        assert preset.sets  # the palette's tooltip says what it sets
+        kind = CATALOGUE[preset.type]
+        names = {p.name for p in kind.params}
+        if not {"out_channels", "kernel_size", "padding", "dilation", "stride"} <= names or \
+                "output_padding" in names:
+            continue
+        g = Graph("preset")
+        depth = {"depth": 9} if kind.type.endswith("3d") else {}
+        g.add_node("Input", {"channels": 4, "height": 17, "width": 17, **depth}, "x")
+        g.add_node(preset.type, preset.initial_params(4), "n")
+        g.connect("x", "n")
+        shape = analyze(g).nodes["n"].shape
+        assert shape is not None and shape[1:] == (9, 17, 17)[-len(shape[1:]):], preset.name
+        assert "keeps H×W at stride 1" in preset.sets
+        assert not isinstance(preset.params.get("padding"), str)  # a number, not "same"
+        checked += 1
+    assert checked >= 9  # Conv2d/3d, separable, deformable and the four Conv2d presets
+
+
+def test_generated_ids_follow_one_scheme():
+    g = Graph("ids")
+    for type_name, kind in CATALOGUE.items():
+        stem = kind.stem()
+        assert re.fullmatch(r"[a-z][a-z0-9]*[a-z]", stem), (type_name, stem)
+        assert g.add_node(type_name, _required(kind)) == f"{stem}1"
+    assert g.add_node("Add", {}) == "add2"  # the next one counts on
+
+
+def _required(kind) -> dict:
+    return {p.name: p.default for p in kind.params if p.required}
