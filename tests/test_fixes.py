@@ -185,6 +185,9 @@ def test_inserted_crop_gives_the_merged_size_and_a_human_title():
     assert crop.title == "Insert Crop2d before add1 (crops 16×16 → 15×15)"
     res = crop.preview(g)
     assert res.valid and res.nodes["add1"].shape == (4, 15, 15)
+    text = crop.preview_text(g, analyze(g)).splitlines()
+    assert "crop1: (none) → 4×15×15 · RF 1×1 · j 1" in text
+    assert any(line.startswith("add1: ? → 4×15×15 · RF") for line in text)
 
 
 def test_a_graph_without_issues_has_no_fixes_and_keys_filter():

@@ -17,8 +17,8 @@ from ..analysis.result import Issue
 from ..catalogue import fmt_shape
 from ..graph import Connect, Disconnect, Edge, Edit, Graph, InsertNode, Node, SetParams
 
-__all__ = ["Fix", "issue_key", "preview_of", "mends", "insert_between", "set_params",
-           "size_text"]
+__all__ = ["Fix", "issue_key", "preview_of", "changed_lines", "mends", "insert_between",
+           "set_params", "size_text"]
 
 
 def issue_key(issue: Issue) -> str:
@@ -74,6 +74,34 @@ class Fix:
         """The analysis the graph would have with the fix applied (on a copy: shapes and
         receptive fields it would give); ``graph`` is not touched."""
         return preview_of(graph, self.edits(graph))
+
+
+    def preview_text(self, graph: Graph, result: AnalysisResult, limit: int = 6) -> str:
+        """What the fix would change, one line per node whose shape or receptive field
+        changes (for the hover preview), e.g. ``add1: ? → 4×16×16 · RF 7×7 · j 1``."""
+        return "\n".join(changed_lines(result, self.preview(graph), limit))
+
+
+def _node_text(n) -> str:
+    if n is None:
+        return "(none)"
+    if n.shape is None:
+        return "?"
+    return fmt_shape(n.shape) + (f" · {n.rf.label()}" if n.rf is not None else "")
+
+
+def changed_lines(before: AnalysisResult, after: AnalysisResult, limit: int = 6) -> list[str]:
+    """``node: before → after`` for the nodes whose shape or receptive field differ
+    (new nodes too), in the order of ``after``; at most ``limit`` lines and a count."""
+    lines = []
+    for nid, n in after.nodes.items():
+        old = before.nodes.get(nid)
+        a, b = _node_text(old), _node_text(n)
+        if a != b:
+            lines.append(f"{nid}: {a} → {b}")
+    if len(lines) > limit:
+        lines = [*lines[:limit], f"… and {len(lines) - limit} more"]
+    return lines
 
 
 def preview_of(graph: Graph, edits: list[Edit]) -> AnalysisResult:
