@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from . import import_cli, labs_cli
@@ -156,7 +157,9 @@ def cmd_run(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="main.py", description="ConvCanvas command line")
+    # the installed command names itself in usage and examples (convcanvas analyze ...)
+    prog = "convcanvas" if os.path.basename(sys.argv[0] or "") == "convcanvas" else "main.py"
+    p = _Parser(prog=prog, description="ConvCanvas command line")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     a = sub.add_parser("analyze", help="shapes, receptive fields, params and MACs")
     a.add_argument("graph")

@@ -176,7 +176,7 @@ def document(parser: argparse.ArgumentParser) -> None:
             sub.formatter_class = _Formatter
             if description:
                 sub.description = description
-            sub.epilog = "examples:\n" + examples
+            sub.epilog = "examples:\n" + examples.replace("  main.py ", f"  {parser.prog} ")
             for arg in sub._actions:
                 if arg.dest in args:
                     arg.help = args[arg.dest]
