@@ -4,26 +4,18 @@
 ``python main.py [GRAPH] [--screenshot OUT.png [--run]]`` opens the designer;
 ``python main.py COMMAND ...`` (``engine.cli.COMMANDS``: analyze, export, run,
 grade, diff, ...) is the headless command line, which never imports Qt (see
-../shared/spec/cli.md and the README).
+../shared/spec/cli.md and the README); ``python main.py --install-desktop`` installs
+the desktop entry. The installed ``convcanvas`` command does the same
+(:mod:`convcanvas.launcher`).
 """
 
 from __future__ import annotations
 
 import sys
 
+from convcanvas.launcher import main
 
-def main(argv: list[str] | None = None) -> int:
-    """Run a command of the command line (``engine.cli.COMMANDS``) or else the app."""
-    argv = sys.argv[1:] if argv is None else argv
-    if argv:
-        from engine.cli import COMMANDS  # torch-free and Qt-free
-
-        if argv[0] in COMMANDS:
-            from engine.cli import main as cli_main
-            return cli_main(argv)
-    from designer.app import main as app_main  # Qt is imported only here
-    return app_main(argv)
-
+__all__ = ["main"]
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -13,14 +13,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from . import import_cli, labs_cli
 from .analysis import AnalysisResult, analyze
 from .atomic import check_target
 from .catalogue import fmt_shape
+from .cli_help import document
 from .explain_cli import add_explain_parser
 from .io import GraphFileError, load_graph
+from .numfmt import fmt_number
 from .train_cli import add_train_parser, add_train_script_option
 
 __all__ = ["main", "format_table", "COMMANDS"]
@@ -58,8 +61,9 @@ def _rf_text(rf) -> tuple[str, str]:
     if rf.is_global:
         return "global", "—"
     size = "×".join(map(str, rf.size)) + ("*" if rf.deformable else "")
-    jumps = sorted({str(j) for j in rf.jump})
-    return size, "×".join(str(j) for j in rf.jump) if len(jumps) > 1 else jumps[0]
+    exact = rf.state.jumps if rf.state is not None else rf.jump  # Fractions: 2/3
+    jumps = [fmt_number(j) for j in exact]
+    return size, "×".join(jumps) if len(set(jumps)) > 1 else jumps[0]
 
 
 def format_table(result: AnalysisResult, name: str = "") -> str:
@@ -153,7 +157,9 @@ def cmd_run(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="main.py", description="ConvCanvas command line")
+    # the installed command names itself in usage and examples (convcanvas analyze ...)
+    prog = "convcanvas" if os.path.basename(sys.argv[0] or "") == "convcanvas" else "main.py"
+    p = _Parser(prog=prog, description="ConvCanvas command line")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     a = sub.add_parser("analyze", help="shapes, receptive fields, params and MACs")
     a.add_argument("graph")
@@ -179,6 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     import_cli.register(sub)  # import
     add_explain_parser(sub)
     add_train_parser(sub)
+    document(p)  # every option's help, with examples (engine.cli_help)
     return p
 
 

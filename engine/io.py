@@ -43,8 +43,11 @@ class GraphFileError(Exception):
         self.param = param
 
 
-def _reject_constant(name: str):
-    raise ValueError(f"{name} is not a number JSON allows")
+class _Literal(str):
+    """A ``NaN`` / ``Infinity`` / ``-Infinity`` literal of the file, kept as parsed so
+    that :func:`_scan` can name the node and the parameter that hold it."""
+
+    __slots__ = ()
 
 
 def graph_from_json(text: str | bytes, path: str | None = None) -> Graph:
@@ -70,7 +73,7 @@ def graph_from_json(text: str | bytes, path: str | None = None) -> Graph:
 
 def _graph_from_text(text: str, path: str | None) -> Graph:
     try:
-        data = json.loads(text, parse_constant=_reject_constant)
+        data = json.loads(text, parse_constant=_Literal)
     except RecursionError:
         raise GraphFileError("not a graph file: JSON nested too deeply", path) from None
     except ValueError as exc:
@@ -150,7 +153,9 @@ def _scan(data: Any, path: str | None) -> None:
     while stack:
         value, parts = stack.pop()
         why = None
-        if isinstance(value, str):
+        if isinstance(value, _Literal):
+            why = f"{value} is not a number JSON allows: write a finite number"
+        elif isinstance(value, str):
             why = unsavable(value)
             if why:
                 why = f"the text {why}"

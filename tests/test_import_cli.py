@@ -97,7 +97,7 @@ def test_import_a_python_file_then_run_with_its_weights(net_file, tmp_path):
     data = json.loads(out.read_text())
     ids = [n["id"] for n in data["nodes"]]
     assert ids[:4] == ["x", "stem", "layer1_0_conv1", "layer1_0_bn1"]
-    assert "layer1_0_add_1" in ids and all("pos" in n for n in data["nodes"])
+    assert "layer1_0_add1" in ids and all("pos" in n for n in data["nodes"])
     groups = {g["id"]: g for g in data["groups"]}
     assert groups["layer1"]["parent"] is None and groups["layer1.0"]["parent"] == "layer1"
     assert "layer1_0_conv1" in groups["layer1.0"]["nodes"]
@@ -234,8 +234,8 @@ def test_ids_are_valid_and_readable():
         net.add(Op(key, type_, {}, [], (1,), path=path, owned=owned))
     ids = assign_ids(net)
     assert [check_id(i) for i in ids.values()] and len(set(ids.values())) == len(ids)
-    assert ids["a"] == "class_" and ids["c"] == "n1_conv" and ids["e"] == "add_1"
-    assert ids["d"] == "layer1_0_add_1" and ids["f"] == "layer1_0_add_2"
+    assert ids["a"] == "class_" and ids["c"] == "n1_conv" and ids["e"] == "add1"
+    assert ids["d"] == "layer1_0_add1" and ids["f"] == "layer1_0_add2"
     assert ids["g"] == "forward_" and len(ids["h"]) <= 64 and ids["b"] == "init_"
 
 

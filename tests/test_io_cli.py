@@ -112,11 +112,11 @@ BAD = {
     "module attribute id": (graph([X, {"id": "forward", "type": "ReLU"}]), 2, ["forward"]),
     "id not a string": (graph([X, {"id": 5, "type": "ReLU"}]), 2, ["5", "string"]),
     "bad pos": (graph([dict(X, pos="top left")]), 2, ["x", "pos"]),
-    "out_channels not divisible by groups": (with_conv(out_channels=6, groups=4), 2,
+    # read, but the analysis finds errors: exit 1 (limits between parameters too)
+    "out_channels not divisible by groups": (with_conv(out_channels=6, groups=4), 1,
                                              ["conv", "groups", "6", "4"]),
-    "output_padding >= stride": (tconv(output_padding=2), 2,
+    "output_padding >= stride": (tconv(output_padding=2), 1,
                                  ["up", "output_padding", "2"]),
-    # read, but the analysis finds errors: exit 1
     "kernel larger than the input": (with_conv(kernel_size=11), 1,
                                      ["conv", "kernel 11 exceeds padded input 8 along H"]),
     "dilated kernel larger than the input": (with_conv(kernel_size=3, dilation=5), 1,

@@ -61,16 +61,18 @@ def test_tuple_editor_links_axes(window):
     assert tuple(window.doc.graph.nodes["dilated"].params["kernel_size"]) == (5, 3)
 
 
-def test_invalid_value_shown_inline_model_unchanged(window):
+def test_value_another_limits_is_kept_and_its_error_shown_inline(window):
+    # issue 15: a limit between parameters (or the input) is an analysis error at the
+    # node, shown inline; the edit is kept (undoable) so the user can mend either side
     page = select(window, "dilated")
-    before = dict(window.doc.graph.nodes["dilated"].params)
     steps = window.doc.undo_stack.count()
     field = page.fields["groups"]
     field.editor.spin.setValue(5)  # 16 channels are not divisible by 5 groups
-    assert dict(window.doc.graph.nodes["dilated"].params) == before
-    assert window.doc.undo_stack.count() == steps
+    assert window.doc.graph.nodes["dilated"].params["groups"] == 5
+    assert window.doc.undo_stack.count() == steps + 1
     assert field.message.isVisibleTo(page) and "divisible" in field.text()
-    assert field.editor.spin.value() == 1  # shows the model's value again
+    window.doc.undo_stack.undo()
+    assert "groups" not in window.doc.graph.nodes["dilated"].params
 
 
 def test_rename_inline_error_and_success(window):

@@ -94,8 +94,10 @@ def advance(st: RFState, ops_per_axis, deform: bool) -> RFState:
     """The state after a node's ops (the same object when they change nothing)."""
     if deform and not st.deformable:
         st = st._replace(deformable=True)
-    if st.is_global or not any(ops_per_axis):
+    if not any(ops_per_axis):
         return st
+    if st.is_global:  # every output sees the whole input; the grid still moves
+        return _follow_grid(st, ops_per_axis)
     maps = st.maps
     n = len(maps)
     if (len(ops_per_axis) == n and maps.count(maps[0]) == n
@@ -112,6 +114,21 @@ def advance(st: RFState, ops_per_axis, deform: bool) -> RFState:
     if glob:
         return RFState(new, st.extent, True, st.deformable, tuple([m.jump for m in new]))
     return local(new, st.extent, st.deformable)
+
+
+def _follow_grid(st: RFState, ops_per_axis) -> RFState:
+    """A global state after more ops: still global, its maps (hence ``jump`` and
+    ``start``) follow the output grid (graph-format.md: a strided conv or an
+    upsampling after a SqueezeExcitation still multiplies or divides ``jump``)."""
+    maps = list(st.maps)
+    for axis, m in enumerate(maps):
+        ops = ops_per_axis[axis] if axis < len(ops_per_axis) else ()
+        if m is not None and ops:
+            maps[axis], _ = apply_ops(m, [op for op in ops if op[0] != "global"])
+    new = tuple(maps)
+    if all(a is b for a, b in zip(new, st.maps, strict=True)):
+        return st
+    return st._replace(maps=new, global_jumps=tuple([m.jump for m in new if m is not None]))
 
 
 def _merge(states: list[RFState]) -> RFState:

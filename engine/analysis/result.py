@@ -52,7 +52,7 @@ class RFState(NamedTuple):
     extent: tuple[int, ...]
     is_global: bool = False
     deformable: bool = False
-    #: grid spacing frozen when the state became global
+    #: grid spacing of the output grid (kept following past the global operation)
     global_jumps: tuple[Fraction, ...] = ()
     #: ``((axis, (reached, span)), ...)`` for the axes whose footprint has holes
     #: (derived from ``maps``; empty when global)
@@ -60,7 +60,7 @@ class RFState(NamedTuple):
 
     @property
     def jumps(self) -> tuple[Fraction, ...]:
-        """Grid spacing per axis in Input pixels (frozen once the state is global)."""
+        """Grid spacing per axis in Input pixels (it follows the grid when global too)."""
         if self.is_global:
             return self.global_jumps
         return tuple(m.jump for m in self.maps)
@@ -82,13 +82,14 @@ class RF:
     def from_state(cls, input_id: str, st: RFState) -> RF:
         """The public RF of state ``st`` relative to the Input ``input_id``.
 
-        A global state reports the Input's extent as ``size``, its centre as
-        ``start`` and the jumps frozen when it became global. Integral values
+        A global state reports the Input's extent as ``size``; its ``jump`` and
+        ``start`` keep following the output grid (graph-format.md). Integral values
         are ints; ``state`` keeps ``st``.
         """
-        if st.is_global:
+        if st.is_global:  # the whole Input; jump and start follow the output grid
             size = st.extent
-            start = tuple(_num((n - 1) / 2) for n in st.extent)
+            start = tuple(_num(m.start) for m in st.maps) if all(st.maps) else tuple(
+                _num((n - 1) / 2) for n in st.extent)
             jumps = tuple(_num(j) for j in st.global_jumps)
         else:
             size, jumps, start = _public_axes(st.maps)

@@ -97,6 +97,7 @@ def _layer(facts: Facts, node: Node, shared: dict) -> Layer:
     if layer is None:
         ins = Inputs(shapes, types, src_in)
         try:
+            kind.check(params)  # limits between parameters: an error at the node
             layer = Layer(kind, params, ins, kind.infer(params, ins))
         except LayerError as exc:
             return _failed(node, params, exc.message, exc.param)

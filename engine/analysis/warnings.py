@@ -18,9 +18,10 @@ is assembled (:func:`gridding`, only for fields with holes: rare).
 from __future__ import annotations
 
 from ..catalogue.base import AXES
+from ..numfmt import fmt_number
 from .facts import Facts, walk_order
 from .receptive import UNKNOWN, all_aligned, arrivals, value_sources
-from .result import RF, Issue, RFState
+from .result import Issue, RFState
 from .shapes import Layer
 
 __all__ = ["warnings_pass", "gridding"]
@@ -103,8 +104,7 @@ def _misaligned(nid: str, per_input: dict[str, list[RFState]]) -> list[Issue]:
         local = [st for st in states if not st.is_global]
         if _aligned(local):
             continue
-        shown = " vs ".join("×".join(str(RF.from_state(input_id, st).jump[i])
-                                     for i in range(len(st.maps))) for st in local)
+        shown = " vs ".join("×".join(fmt_number(j) for j in st.jumps) for st in local)
         issues.append(Issue(nid, None, (
             f"{nid}: inputs are on misaligned grids (jumps {shown} relative to "
             f"{input_id}): their pixels do not correspond"), "misaligned"))

@@ -177,9 +177,10 @@ class LayerKind:
     def normalise(self, raw: dict[str, Any]) -> dict[str, Any]:
         """Validate ``raw`` and return every parameter, defaults filled in.
 
-        Raises :class:`ParamError` for an unknown parameter, a wrong type or an
-        out-of-range value. Results are memoised (graphs repeat parameter sets);
-        the returned dict must not be modified.
+        Raises :class:`ParamError` for an unknown parameter, a wrong type or a
+        value out of range on its own; limits between parameters are
+        :meth:`check`'s, run by the analysis. Results are memoised (graphs
+        repeat parameter sets); the returned dict must not be modified.
         """
         try:
             key = (self.type, repr(tuple(raw.items())))  # repr: 1, 1.0, True differ
@@ -212,11 +213,16 @@ class LayerKind:
                 raise ParamError(p.name, f"{p.name} is required for {self.type}")
             else:
                 out[p.name] = p.default
-        self.check(out)
         return out
 
     def check(self, p: dict[str, Any]) -> None:
-        """Cross-parameter checks that need no input shape."""
+        """Limits between parameters (raise :class:`LayerError`).
+
+        Not part of :meth:`normalise`: a value that another parameter makes
+        impossible is an analysis error at the node (graph-format.md), so a file
+        holding one opens and the node shows the error until it is mended. The
+        analysis calls this before :meth:`infer`.
+        """
 
     # -- rules (override) -------------------------------------------------
     def infer(self, p: dict[str, Any], ins: Inputs) -> Shape:

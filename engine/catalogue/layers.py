@@ -301,7 +301,7 @@ KINDS = (
     Activation("GELU", "Gaussian error linear unit.", glyph="norm_act"),
     Activation("SiLU", "x · sigmoid(x) (swish).", glyph="norm_act"),
     Activation("ReLU6", "min(max(0, x), 6): ReLU clipped at 6 (MobileNet).",
-               glyph="clipped_act", id_stem="relu6_"),
+               glyph="clipped_act", id_stem="clip"),
     Activation("Hardswish", "x · ReLU6(x + 3) / 6: a piecewise-linear swish "
                "(MobileNetV3).", glyph="norm_act"),
     Activation("Hardsigmoid", "ReLU6(x + 3) / 6: a piecewise-linear sigmoid.",
@@ -311,7 +311,7 @@ KINDS = (
     AdaptiveAvgPool(2), AdaptiveAvgPool(3), Upsample(), Pad2d(), Crop2d(), Dropout(),
     Flatten(), Linear(),
     Merge("Add", "Element-wise sum of equal shapes (residual connections).", "+",
-          id_stem="add_"),
+          id_stem="add"),
     Merge("Multiply", "Element-wise product of equal shapes (gating).", "*",
           id_stem="mul", glyph="multiply"),
     Merge("Concat", "Stacks the inputs along channels; H and W must be equal.", "",

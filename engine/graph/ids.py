@@ -1,5 +1,10 @@
 """Node ids: the rule an id must follow and fresh ids for new nodes.
 
+New nodes get one scheme, ``<stem><n>``: the kind's ``id_stem`` (``conv``, ``add``,
+``cat``, ``clip`` for ReLU6; a stem never ends in a digit or ``_``) and the first free
+number from 1: ``conv1``, ``add1``, ``cat2``. Imported nodes keep the names of their
+module paths (``layer1_0_conv1``; engine.interchange.naming).
+
 An id becomes a Python attribute in exported code and a ``state_dict`` key
 prefix, so it must be a short identifier that is no keyword, clashes with no
 ``nn.Module`` attribute and does not start with ``__`` (``self.__x`` is

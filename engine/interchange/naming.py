@@ -2,7 +2,7 @@
 
 An op whose path names its own module gets the path (``layer1.0.conv1`` →
 ``layer1_0_conv1``); an op computed in a module's ``forward`` gets that module's path
-and its type's id stem (``layer1_0_add_1``; at the top, the stem alone: ``add_1``, as
+and its type's id stem (``layer1_0_add1``; at the top, the stem alone: ``add1``, as
 the designer numbers new nodes). ONNX names are cleaned the same way. Every id then
 passes :func:`engine.graph.check_id` (no keyword, no reserved name, no leading
 ``__``, at most 64 characters) and is unique.
