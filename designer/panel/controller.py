@@ -24,6 +24,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from .engine_runtime import (
+    again_after_restart,
     load_runtime_here,
     preload_torch_libraries,
     runtime,
@@ -212,7 +213,8 @@ class RunController(QObject):
                 self._notes(spec)
                 handler(*args)
             return call
-        self.jobs.submit(name, lambda ctx: job(ctx, spec), on_done=done,
+        self.jobs.submit(name, lambda ctx: again_after_restart(lambda: job(ctx, spec)),
+                         on_done=done,
                          on_fail=then(on_fail or self._fail(name)),
                          on_cancel=then(on_cancel or (lambda: self.cancelled.emit(name))))
         return True
