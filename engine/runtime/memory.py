@@ -1,8 +1,23 @@
 """What a run may use: the memory estimate and limit, and the allocator tuning.
 
-A run is refused (:class:`~engine.runtime.errors.MemoryLimitError`) when its
-estimate (:func:`estimate_bytes`: activations x 2 plus the weights) exceeds
-the limit (:func:`default_memory_limit`: ``min(4 GiB, 50 % of RAM)``).
+A run or a training is refused up front (:class:`~engine.runtime.errors.MemoryLimitError`,
+naming the estimate, the limit and the node that dominates) when its estimate exceeds
+the limit: :func:`default_memory_limit`, ``min(4 GiB, 50 % of RAM)`` unless the
+environment variable ``CONVCANVAS_MEMORY_LIMIT`` sets it (``8GiB``, ``512MiB``, bytes);
+the designer passes the limit of its settings with every run.
+
+The estimate (:func:`estimate_memory`, :func:`training_memory`) is made per node from
+the catalogue: each kind states the bytes per sample it needs beyond its inputs and
+output (:class:`engine.catalogue.memory.Memory`: forward working memory such as a
+deformable conv's sampling buffers, what a capturing run keeps, what autograd saves,
+backward working memory). The runtime frees a tensor after its last reader (a
+capturing run keeps them all), so a forward pass peaks at the largest, over the
+topological order, of the tensors alive plus the node's own output and working
+memory; weights come on top. Training adds the gradients (as many as the weights),
+the optimizer's state (Adam two per weight, SGD with momentum one), every activation
+and saved tensor of a batch until the backward pass frees them, the data set, and the
+evaluation pass (up to 256 samples at once). ``bench/memory.py`` prints the estimate
+beside the measured peak; ``tests/test_memory_guard.py`` keeps them within 2x.
 
 Allocator tuning (glibc only). By default glibc serves blocks above a
 dynamic threshold with ``mmap`` and trims the heap top after large frees, so
@@ -30,11 +45,15 @@ from __future__ import annotations
 import functools
 import os
 import sys
+from dataclasses import dataclass
 
-from .errors import MemoryLimitError
+from ..analysis.cost import activation_bytes
+from ..catalogue.memory import Memory
+from .errors import MemoryLimitError, format_bytes
 
-__all__ = ["GiB", "tune_allocator", "physical_memory", "default_memory_limit",
-           "estimate_bytes", "check_memory"]
+__all__ = ["GiB", "LIMIT_VARIABLE", "tune_allocator", "physical_memory", "built_in_limit",
+           "default_memory_limit", "parse_size", "MemoryEstimate", "estimate_memory",
+           "training_memory", "estimate_bytes", "check_memory", "OPTIMIZER_STATE"]
 
 GiB = 1 << 30
 
@@ -73,7 +92,35 @@ def tune_allocator() -> bool:
     return _ALLOCATOR_TUNED
 
 
-# -- memory ---------------------------------------------------------------------------
+# -- limit ----------------------------------------------------------------------------
+_UNITS = {"": 1, "B": 1, "K": 1 << 10, "KB": 1 << 10, "KIB": 1 << 10, "M": 1 << 20,
+          "MB": 1 << 20, "MIB": 1 << 20, "G": 1 << 30, "GB": 1 << 30, "GIB": 1 << 30,
+          "T": 1 << 40, "TB": 1 << 40, "TIB": 1 << 40}
+
+#: the environment variable that sets the limit
+LIMIT_VARIABLE = "CONVCANVAS_MEMORY_LIMIT"
+
+
+def parse_size(text: str) -> int:
+    """``"8GiB"`` / ``"8 G"`` / ``"512MB"`` / ``"2000000000"`` -> bytes (binary units).
+
+    Raises
+    ------
+    ValueError
+        Not a positive size.
+    """
+    t = str(text).strip().upper().replace(" ", "")
+    number = t.rstrip("KMGTIB")
+    unit = t[len(number):]
+    try:
+        value = float(number)
+    except ValueError:
+        value = float("nan")
+    if unit not in _UNITS or not (value > 0) or value == float("inf"):
+        raise ValueError(f"{text!r} is not a size (e.g. 8GiB, 512MiB or a number of bytes)")
+    return int(value * _UNITS[unit])
+
+
 @functools.cache
 def physical_memory() -> int | None:
     """Physical RAM in bytes (``/proc/meminfo``, else ``os.sysconf``), None if unknown.
@@ -93,32 +140,191 @@ def physical_memory() -> int | None:
         return None
 
 
-def default_memory_limit() -> int:
+def built_in_limit() -> int:
     """``min(4 GiB, 50 % of physical RAM)`` (4 GiB when the RAM is unknown)."""
     ram = physical_memory()
     return 4 * GiB if not ram else min(4 * GiB, ram // 2)
 
 
-def estimate_bytes(result) -> int:
-    """Memory a run needs, from the analysis: activations x 2 plus the weights.
+def default_memory_limit() -> int:
+    """The limit of a run given none: ``CONVCANVAS_MEMORY_LIMIT`` if set, else
+    :func:`built_in_limit`. A value that is not a size is reported once on stderr and
+    the built-in limit used."""
+    text = os.environ.get(LIMIT_VARIABLE, "").strip()
+    if text:
+        try:
+            return parse_size(text)
+        except ValueError as exc:
+            _warn_once(f"{LIMIT_VARIABLE}: {exc}; using {format_bytes(built_in_limit())}")
+    return built_in_limit()
+
+
+@functools.cache
+def _warn_once(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+# -- estimate -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MemoryEstimate:
+    """A memory estimate in bytes and where it peaks.
+
+    ``total`` = ``fixed`` (weights; in training also gradients, optimizer state
+    and data) + ``live`` (other tensors alive at the peak) + ``own`` (the peak
+    node's output and working memory, times the batch). ``node`` / ``type``
+    name the node at whose step it peaks, ``phase`` the pass (``"run"``,
+    ``"forward"``, ``"backward"``, ``"evaluation"``).
+    """
+
+    total: int
+    fixed: int
+    live: int
+    own: int
+    node: str | None = None
+    type: str = ""
+    phase: str = "run"
+
+    def describe(self) -> str:
+        """One clause naming the node that dominates, e.g. ``peak at dconv (DeformConv2d,
+        its output and working memory 7.1 GiB), weights 25.0 KiB``."""
+        fixed = "weights" if self.phase == "run" else "weights, gradients, optimizer, data"
+        if self.node is None:
+            return f"{fixed} {format_bytes(self.fixed)}"
+        where = "" if self.phase == "run" else f" in the {self.phase} pass"
+        return (f"peak at {self.node} ({self.type}{where}: its output and working memory "
+                f"{format_bytes(self.own)}, other tensors {format_bytes(self.live)}), "
+                f"{fixed} {format_bytes(self.fixed)}")
+
+
+def _steps(graph, analyzer):
+    """``(id, type, ins bytes, out bytes, Memory, sources)`` in topological order."""
+    steps = []
+    for nid in graph.topo_order():
+        o = analyzer.outcome(nid)
+        node = graph.nodes[nid]
+        out = activation_bytes(o.shape)
+        ins = sum(activation_bytes(s) for s in o.ins.shapes) if o.ins else 0
+        m = node.kind.memory(o.params, o.ins, o.shape) if o.ins else Memory()
+        sources = tuple(dict.fromkeys(graph.inputs_of(nid).values()))
+        steps.append((nid, node.type, ins, out, m, sources))
+    return steps
+
+
+def _forward(steps, batch: int, keep_all: bool, kept_field: str | None):
+    """Peak of a forward pass: ``(peak, live at it, own, node, type)``, and the bytes
+    alive at its end. ``keep_all``: every output stays (capture, autograd); then
+    ``kept_field`` (``"kept"``, ``"saved"``) adds what each node keeps besides."""
+    last = {}
+    for i, (_nid, _t, _i, _o, _m, sources) in enumerate(steps):
+        for src in sources:
+            last[src] = i
+    sizes, live, best = {}, 0, (0, 0, 0, None, "")
+    for i, (nid, typ, _ins, out, m, sources) in enumerate(steps):
+        own = batch * (out + m.work)
+        if own + live > best[0]:
+            best = (own + live, live, own, nid, typ)
+        sizes[nid] = batch * out
+        live += batch * (out + (getattr(m, kept_field) if kept_field else 0))
+        if not keep_all:
+            for src in sources:
+                if last.get(src) == i and src in sizes:
+                    live -= sizes.pop(src)
+    return best, live
+
+
+def _backward(steps, batch: int):
+    """Peak of the backward pass: the saved tensors of the nodes not yet reached,
+    the gradients of the node's output and inputs, its backward working memory."""
+    saved = sum(batch * (out + m.saved) for _n, _t, _i, out, m, _s in steps)
+    best = (0, 0, 0, None, "")
+    for nid, typ, ins, out, m, _sources in reversed(steps):
+        own = batch * (out + ins + m.back)
+        if own + saved > best[0]:
+            best = (own + saved, saved, own, nid, typ)
+        saved -= batch * (out + m.saved)
+    return best
+
+
+def _analyzer(graph, analyzer):
+    if analyzer is not None:
+        return analyzer, False
+    from ..analysis import Analyzer
+
+    return Analyzer(graph), True
+
+
+def estimate_memory(graph, analyzer=None, *, capture: bool = True,
+                    batch: int = 1) -> MemoryEstimate:
+    """Memory of one run (forward pass) of a valid graph.
 
     Parameters
     ----------
-    result : engine.analysis.AnalysisResult
-        Analysis of a valid graph (float32, batch 1).
-
-    Returns
-    -------
-    int
-        ``2 * result.activation_bytes + 4 * result.total_params``.
+    graph : engine.graph.Graph
+    analyzer : engine.analysis.Analyzer, optional
+        An up-to-date analyzer of ``graph`` (made and closed here otherwise).
+    capture : bool, optional
+        Every activation (and the kinds' ``kept`` captures) stays alive, as in
+        ``Session.run``; else a tensor is freed after its last reader.
+    batch : int, optional
+        Samples per pass.
     """
-    return 2 * int(result.activation_bytes) + 4 * int(result.total_params)
+    an, own = _analyzer(graph, analyzer)
+    try:
+        steps = _steps(graph, an)
+        weights = 4 * int(an.result().total_params)
+    finally:
+        if own:
+            an.close()
+    (peak, live, own_b, nid, typ), _end = _forward(steps, batch, capture,
+                                                   "kept" if capture else None)
+    return MemoryEstimate(weights + peak, weights, live, own_b, nid, typ, "run")
 
 
-def check_memory(result, limit: int | None = None, what: str = "running the graph") -> int:
-    """Raise :class:`MemoryLimitError` when the estimate exceeds ``limit``; return it."""
-    estimate = estimate_bytes(result)
+#: optimizer state per weight (tensors the size of the weights)
+OPTIMIZER_STATE = {"adam": 2, "sgd": 1}
+
+
+def training_memory(graph, analyzer=None, *, batch: int, optimizer: str = "adam",
+                    eval_batch: int = 256, data: int = 0) -> MemoryEstimate:
+    """Memory of training a valid graph (see the module docstring).
+
+    Parameters
+    ----------
+    batch : int
+        Samples per step.
+    optimizer : str, optional
+        ``"adam"`` or ``"sgd"`` (:data:`OPTIMIZER_STATE`).
+    eval_batch : int, optional
+        Samples per evaluation pass (no gradients, tensors freed after use).
+    data : int, optional
+        Bytes of the data set held during training.
+    """
+    an, own = _analyzer(graph, analyzer)
+    try:
+        steps = _steps(graph, an)
+        weights = 4 * int(an.result().total_params)
+    finally:
+        if own:
+            an.close()
+    fixed = weights * (2 + OPTIMIZER_STATE.get(optimizer, 2)) + int(data)
+    forward, _end = _forward(steps, batch, True, "saved")
+    passes = [(*forward, "forward"), (*_backward(steps, batch), "backward")]
+    if eval_batch > 0:
+        passes.append((*_forward(steps, eval_batch, False, None)[0], "evaluation"))
+    peak, live, own_b, nid, typ, phase = max(passes, key=lambda p: p[0])
+    return MemoryEstimate(fixed + peak, fixed, live, own_b, nid, typ, phase)
+
+
+def estimate_bytes(graph, analyzer=None) -> int:
+    """Bytes of one capturing run of ``graph`` (:func:`estimate_memory`'s total)."""
+    return estimate_memory(graph, analyzer).total
+
+
+def check_memory(estimate: MemoryEstimate, limit: int | None = None,
+                 what: str = "running the graph") -> int:
+    """Raise :class:`MemoryLimitError` when ``estimate`` exceeds ``limit``
+    (default :func:`default_memory_limit`); return the estimated bytes."""
     limit = default_memory_limit() if limit is None else int(limit)
-    if estimate > limit:
-        raise MemoryLimitError(estimate, limit, what)
-    return estimate
+    if estimate.total > limit:
+        raise MemoryLimitError(estimate.total, limit, what, estimate.describe())
+    return estimate.total
