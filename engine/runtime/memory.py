@@ -53,7 +53,7 @@ from .errors import MemoryLimitError, format_bytes
 
 __all__ = ["GiB", "LIMIT_VARIABLE", "tune_allocator", "physical_memory", "built_in_limit",
            "default_memory_limit", "parse_size", "MemoryEstimate", "estimate_memory",
-           "training_memory", "estimate_bytes", "check_memory", "OPTIMIZER_STATE"]
+           "training_memory", "estimate_bytes", "check_memory", "OPTIMIZER_STATE", "OVERHEAD"]
 
 GiB = 1 << 30
 
@@ -167,13 +167,15 @@ def _warn_once(message: str) -> None:
 # -- estimate -------------------------------------------------------------------------
 @dataclass(frozen=True)
 class MemoryEstimate:
-    """A memory estimate in bytes and where it peaks.
+    """A memory estimate in bytes, where it peaks and which node dominates.
 
-    ``total`` = ``fixed`` (weights; in training also gradients, optimizer state
-    and data) + ``live`` (other tensors alive at the peak) + ``own`` (the peak
-    node's output and working memory, times the batch). ``node`` / ``type``
-    name the node at whose step it peaks, ``phase`` the pass (``"run"``,
-    ``"forward"``, ``"backward"``, ``"evaluation"``).
+    ``total`` = ``fixed`` (weights and :data:`OVERHEAD`; in training also gradients,
+    optimizer state and data) + ``live`` (tensors alive at the peak besides the peak
+    node's own) + ``own`` (the peak node's output and working memory, times the batch).
+    ``node`` / ``type``: the node at whose step it peaks; ``dominant`` /
+    ``dominant_type`` / ``dominant_bytes``: the node that holds the most of it (its
+    output, what it keeps, its working memory); ``phase``: the pass (``"run"``,
+    ``"forward"``, ``"backward"``, ``"evaluation"``, ``"data"``).
     """
 
     total: int
@@ -182,18 +184,27 @@ class MemoryEstimate:
     own: int
     node: str | None = None
     type: str = ""
+    dominant: str | None = None
+    dominant_type: str = ""
+    dominant_bytes: int = 0
     phase: str = "run"
 
     def describe(self) -> str:
-        """One clause naming the node that dominates, e.g. ``peak at dconv (DeformConv2d,
-        its output and working memory 7.1 GiB), weights 25.0 KiB``."""
-        fixed = "weights" if self.phase == "run" else "weights, gradients, optimizer, data"
-        if self.node is None:
-            return f"{fixed} {format_bytes(self.fixed)}"
+        """One clause naming the node that dominates, e.g. ``dconv (DeformConv2d)
+        dominates with 7.1 GiB (output and working memory); at the peak, other tensors
+        12.0 MiB; weights 8.0 MiB``."""
+        fixed = ("weights and fixed costs" if self.phase == "run" else
+                 "weights, gradients, optimizer state, data and fixed costs")
+        fixed = f"{fixed} {format_bytes(self.fixed)}"
+        if self.phase == "data":
+            return f"making the data {format_bytes(self.own)}; {fixed}"
+        if self.dominant is None:
+            return fixed
         where = "" if self.phase == "run" else f" in the {self.phase} pass"
-        return (f"peak at {self.node} ({self.type}{where}: its output and working memory "
-                f"{format_bytes(self.own)}, other tensors {format_bytes(self.live)}), "
-                f"{fixed} {format_bytes(self.fixed)}")
+        others = self.total - self.fixed - self.dominant_bytes
+        return (f"{self.dominant} ({self.dominant_type}) dominates with "
+                f"{format_bytes(self.dominant_bytes)}{where} (its output and working "
+                f"memory), other tensors {format_bytes(others)}, {fixed}")
 
 
 def _steps(graph, analyzer):
@@ -210,39 +221,60 @@ def _steps(graph, analyzer):
     return steps
 
 
+def _peak(total, live, own, nid, typ, held, types):
+    """A peak tuple: ``(total, live, own, node, type, dominant, its type, its bytes)``;
+    the dominant node holds the most of it (its own step counted with what it holds)."""
+    dom, dom_bytes = nid, own + held.get(nid, 0)
+    for other, size in held.items():
+        if other != nid and size > dom_bytes:
+            dom, dom_bytes = other, size
+    return (total, live, own, nid, typ, dom, types.get(dom, ""), dom_bytes)
+
+
+_NO_PEAK = (0, 0, 0, None, "", None, "", 0)
+
+
 def _forward(steps, batch: int, keep_all: bool, kept_field: str | None):
-    """Peak of a forward pass: ``(peak, live at it, own, node, type)``, and the bytes
-    alive at its end. ``keep_all``: every output stays (capture, autograd); then
-    ``kept_field`` (``"kept"``, ``"saved"``) adds what each node keeps besides."""
-    last = {}
-    for i, (_nid, _t, _i, _o, _m, sources) in enumerate(steps):
+    """Peak of a forward pass (a :func:`_peak` tuple). ``keep_all``: every output
+    stays (capture, autograd); then ``kept_field`` (``"kept"``, ``"saved"``) adds what
+    each node keeps besides; else a tensor goes after its last reader."""
+    last, types = {}, {}
+    for i, (nid, typ, _i, _o, _m, sources) in enumerate(steps):
+        types[nid] = typ
         for src in sources:
             last[src] = i
-    sizes, live, best = {}, 0, (0, 0, 0, None, "")
+    held, live, best = {}, 0, _NO_PEAK
     for i, (nid, typ, _ins, out, m, sources) in enumerate(steps):
         own = batch * (out + m.work)
         if own + live > best[0]:
-            best = (own + live, live, own, nid, typ)
-        sizes[nid] = batch * out
-        live += batch * (out + (getattr(m, kept_field) if kept_field else 0))
+            best = _peak(own + live, live, own, nid, typ, held, types)
+        held[nid] = batch * (out + (getattr(m, kept_field) if kept_field else 0))
+        live += held[nid]
         if not keep_all:
             for src in sources:
-                if last.get(src) == i and src in sizes:
-                    live -= sizes.pop(src)
-    return best, live
+                if last.get(src) == i and src in held:
+                    live -= held.pop(src)
+    return best
 
 
 def _backward(steps, batch: int):
-    """Peak of the backward pass: the saved tensors of the nodes not yet reached,
-    the gradients of the node's output and inputs, its backward working memory."""
-    saved = sum(batch * (out + m.saved) for _n, _t, _i, out, m, _s in steps)
-    best = (0, 0, 0, None, "")
+    """Peak of the backward pass (a :func:`_peak` tuple): the saved tensors of the
+    nodes not yet reached, the gradients of the node's output and inputs, its backward
+    working memory."""
+    held = {nid: batch * (out + m.saved) for nid, _t, _i, out, m, _s in steps}
+    types = {nid: typ for nid, typ, *_rest in steps}
+    live, best = sum(held.values()), _NO_PEAK
     for nid, typ, ins, out, m, _sources in reversed(steps):
         own = batch * (out + ins + m.back)
-        if own + saved > best[0]:
-            best = (own + saved, saved, own, nid, typ)
-        saved -= batch * (out + m.saved)
+        if own + live > best[0]:
+            best = _peak(own + live, live, own, nid, typ, held, types)
+        live -= held.pop(nid)
     return best
+
+
+#: what any run or training needs besides its tensors (decoding the image, the result's
+#: Python objects, first-use buffers): 5-13 MiB measured on the small examples
+OVERHEAD = 8 << 20
 
 
 def _analyzer(graph, analyzer):
@@ -271,13 +303,12 @@ def estimate_memory(graph, analyzer=None, *, capture: bool = True,
     an, own = _analyzer(graph, analyzer)
     try:
         steps = _steps(graph, an)
-        weights = 4 * int(an.result().total_params)
+        weights = 4 * int(an.result().total_params) + OVERHEAD
     finally:
         if own:
             an.close()
-    (peak, live, own_b, nid, typ), _end = _forward(steps, batch, capture,
-                                                   "kept" if capture else None)
-    return MemoryEstimate(weights + peak, weights, live, own_b, nid, typ, "run")
+    peak = _forward(steps, batch, capture, "kept" if capture else None)
+    return MemoryEstimate(weights + peak[0], weights, *peak[1:], "run")
 
 
 #: optimizer state per weight (tensors the size of the weights)
@@ -285,7 +316,8 @@ OPTIMIZER_STATE = {"adam": 2, "sgd": 1}
 
 
 def training_memory(graph, analyzer=None, *, batch: int, optimizer: str = "adam",
-                    eval_batch: int = 256, data: int = 0) -> MemoryEstimate:
+                    eval_batch: int = 256, data: int = 0,
+                    data_work: int = 0) -> MemoryEstimate:
     """Memory of training a valid graph (see the module docstring).
 
     Parameters
@@ -298,6 +330,8 @@ def training_memory(graph, analyzer=None, *, batch: int, optimizer: str = "adam"
         Samples per evaluation pass (no gradients, tensors freed after use).
     data : int, optional
         Bytes of the data set held during training.
+    data_work : int, optional
+        Bytes needed for a while to make the data (drawing generated images).
     """
     an, own = _analyzer(graph, analyzer)
     try:
@@ -306,13 +340,14 @@ def training_memory(graph, analyzer=None, *, batch: int, optimizer: str = "adam"
     finally:
         if own:
             an.close()
-    fixed = weights * (2 + OPTIMIZER_STATE.get(optimizer, 2)) + int(data)
-    forward, _end = _forward(steps, batch, True, "saved")
-    passes = [(*forward, "forward"), (*_backward(steps, batch), "backward")]
+    fixed = weights * (2 + OPTIMIZER_STATE.get(optimizer, 2)) + int(data) + OVERHEAD
+    passes = [(*_forward(steps, batch, True, "saved"), "forward"),
+              (*_backward(steps, batch), "backward")]
     if eval_batch > 0:
-        passes.append((*_forward(steps, eval_batch, False, None)[0], "evaluation"))
-    peak, live, own_b, nid, typ, phase = max(passes, key=lambda p: p[0])
-    return MemoryEstimate(fixed + peak, fixed, live, own_b, nid, typ, phase)
+        passes.append((*_forward(steps, eval_batch, False, None), "evaluation"))
+    passes.append((int(data_work), 0, int(data_work), None, "", None, "", 0, "data"))
+    peak = max(passes, key=lambda p: p[0])
+    return MemoryEstimate(fixed + peak[0], fixed, *peak[1:])
 
 
 def estimate_bytes(graph, analyzer=None) -> int:

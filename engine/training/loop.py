@@ -35,12 +35,16 @@ from .tasks import TaskError
 __all__ = ["train", "training_bytes", "save_state_dict", "torch_state"]
 
 
-def training_bytes(graph, analyzer, cfg, data_size: int = 0, val_samples: int = 256):
+def training_bytes(graph, analyzer, cfg, data_size: int = 0, val_samples: int = 256,
+                   drawn_pixels: int = 0):
     """The :class:`~engine.runtime.memory.MemoryEstimate` of training ``graph`` with
     ``cfg``: weights, gradients and optimizer state, the data (``data_size`` bytes),
-    a training step of ``cfg.batch`` and an evaluation pass of up to 256 samples."""
+    a training step of ``cfg.batch`` and an evaluation pass of up to 256 samples.
+    ``drawn_pixels``: channel-pixels of the generated data (drawn about 2**20 pixels
+    at a time in float32 arrays, 24 bytes each at the peak)."""
     return training_memory(graph, analyzer, batch=cfg.batch, optimizer=cfg.optimizer,
-                           eval_batch=min(max(cfg.batch, 256), val_samples), data=data_size)
+                           eval_batch=min(max(cfg.batch, 256), val_samples), data=data_size,
+                           data_work=24 * drawn_pixels)
 
 
 def torch_state(state) -> dict[str, torch.Tensor]:
@@ -100,13 +104,16 @@ def train(graph, data="shapes", config: TrainConfig | None = None, *, weights=No
             raise RuntimeGraphError.from_issues(analysis.errors)
         task, k, _input_id, output_id, (c, h, w) = graph_task(g, analysis)
         limit = default_memory_limit() if memory_limit is None else int(memory_limit)
+        drawn = 0
         if isinstance(data, TrainData):
             size, val = data.train_x.nbytes + data.val_x.nbytes, len(data.val_x)
         else:
             size, val = data_bytes(data, c, h, w, cfg.samples), 256
             if data in BUILT_IN:
                 val = shapes_split_sizes(cfg.samples)[1]
-        check_memory(training_bytes(g, an, cfg, size, val), limit,
+                drawn = c * min(sum(shapes_split_sizes(cfg.samples)) * h * w,
+                                max(h * w, 1 << 20))
+        check_memory(training_bytes(g, an, cfg, size, val, drawn), limit,
                      f"training (batch {cfg.batch}, data included)")
         if isinstance(data, TrainData):
             if data.task != task or len(data.classes) != k:
