@@ -83,7 +83,8 @@ class MemoryLimitDialog(QDialog):
         layout = QVBoxLayout(self)
         for widget in (text, self.use_default, self.gib, buttons):
             layout.addWidget(widget)
-        self.resize(420, self.sizeHint().height())
+        text.setMinimumWidth(400)
+        layout.setSizeConstraint(QVBoxLayout.SizeConstraint.SetFixedSize)
 
     def limit(self) -> int | None:
         """The limit the dialog shows (bytes), None for the default."""

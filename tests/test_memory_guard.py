@@ -169,7 +169,7 @@ CASES = [
     ("deform 3x256x256 k9 run", deform_graph(256), "run", {}),
     ("deform 3x256x256 k9 modulated run", deform_graph(256, modulated=True), "run", {}),
     ("deform 3x128x128 k9 train b2", deform_graph(128, out=5), "train",
-     {"data": "shapes-seg", "batch": 2, "samples": 8}),
+     {"data": "shapes-seg", "batch": 2, "samples": 4}),
     ("shapes_deformable train b16", load_graph(
         EXAMPLES / "shapes_deformable.convgraph.json").to_dict(), "train",
      {"data": "shapes", "batch": 16, "samples": 64}),
@@ -241,3 +241,31 @@ def test_the_limit_comes_from_the_environment(monkeypatch):
     for bad in ("", "lots", "-1G", "0", "5 parsecs"):
         with pytest.raises(ValueError, match="is not a size"):
             parse_size(bad)
+
+
+@pytest.mark.gui
+def test_the_limit_set_in_the_designer_travels_to_the_engine(new_panel, qtbot, monkeypatch,
+                                                              tmp_path):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    from designer.document import Document
+    from designer.settings_dialog import MemoryLimitDialog, memory_limit_setting
+
+    dialog = MemoryLimitDialog()
+    qtbot.addWidget(dialog)
+    assert dialog.use_default.isChecked() and not dialog.gib.isEnabled()
+    assert memory_limit_setting() is None
+    dialog.use_default.setChecked(False)
+    dialog.gib.setValue(0.25)
+    dialog.accept()
+    assert memory_limit_setting() == 256 << 20
+    win, panel = new_panel()
+    panel.set_document(Document(Graph.from_dict(deform_graph(256))))
+    assert not panel.run_blocking(timeout_s=120)
+    reason = panel.run_failure()
+    assert "limit of 256.0 MiB" in reason and "dconv (DeformConv2d) dominates" in reason
+    dialog = MemoryLimitDialog()
+    qtbot.addWidget(dialog)
+    dialog.use_default.setChecked(True)
+    dialog.accept()
+    assert memory_limit_setting() is None
+    panel.dialog.close()

@@ -60,10 +60,10 @@ class MemoryLimitError(MemoryError):
         self.limit = int(limit)
         self.what = what
         self.detail = detail
-        where = f" ({detail})" if detail else ""
-        self.message = (f"{what} needs about {format_bytes(self.estimate)}{where}, above "
-                        f"the limit of {format_bytes(self.limit)}: reduce the input size, "
-                        f"the channels or the batch, or raise the limit (Edit > Settings, "
+        where = f": {detail}" if detail else ""
+        self.message = (f"{what} needs about {format_bytes(self.estimate)}, above the limit "
+                        f"of {format_bytes(self.limit)}{where}. Reduce the input size, the "
+                        f"channels or the batch, or raise the limit (Edit > Memory Limit…, "
                         f"or CONVCANVAS_MEMORY_LIMIT)")
         super().__init__(self.message)
 

@@ -190,21 +190,21 @@ class MemoryEstimate:
     phase: str = "run"
 
     def describe(self) -> str:
-        """One clause naming the node that dominates, e.g. ``dconv (DeformConv2d)
-        dominates with 7.1 GiB (output and working memory); at the peak, other tensors
-        12.0 MiB; weights 8.0 MiB``."""
+        """One line naming the node that dominates, e.g. ``dconv (DeformConv2d)
+        dominates with 7.1 GiB of output and working memory; other tensors 12.0 MiB;
+        weights and fixed costs 8.2 MiB``."""
         fixed = ("weights and fixed costs" if self.phase == "run" else
                  "weights, gradients, optimizer state, data and fixed costs")
         fixed = f"{fixed} {format_bytes(self.fixed)}"
         if self.phase == "data":
-            return f"making the data {format_bytes(self.own)}; {fixed}"
+            return f"making the data takes {format_bytes(self.own)}; {fixed}"
         if self.dominant is None:
             return fixed
         where = "" if self.phase == "run" else f" in the {self.phase} pass"
         others = self.total - self.fixed - self.dominant_bytes
         return (f"{self.dominant} ({self.dominant_type}) dominates with "
-                f"{format_bytes(self.dominant_bytes)}{where} (its output and working "
-                f"memory), other tensors {format_bytes(others)}, {fixed}")
+                f"{format_bytes(self.dominant_bytes)} of output and working memory{where}; "
+                f"other tensors {format_bytes(others)}; {fixed}")
 
 
 def _steps(graph, analyzer):
