@@ -8,7 +8,8 @@ fresh process (the method is in ``tests/test_memory_guard.py``'s docstring: the
 high-water mark of the resident memory, reset after a warm-up). Prints one row per case:
 estimate, measured peak, their ratio, and the node that dominates the estimate; then
 the range of the ratios and the load. The estimate must stay within 2x both ways (for
-a peak under the 8 MiB fixed allowance of every estimate: within that allowance).
+a peak under the 8 MiB fixed allowance of every estimate: the estimate less that
+allowance at most 2x the peak).
 
 Usage: ``python bench/memory.py [--quick]`` (``--quick``: the issue's cases only).
 """
@@ -80,7 +81,7 @@ def main(argv=None) -> int:
     load = Path("/proc/loadavg").read_text().split()[:3]
     print(f"\n{len(todo)} cases in {time.perf_counter() - t0:.0f} s; estimate / measured "
           f"from {min(ratios):.2f} to {max(ratios):.2f} where the peak is 8 MiB or more "
-          f"(the guard keeps 0.5-2; smaller cases within the 8 MiB allowance: "
+          f"(the guard keeps 0.5-2; smaller cases: estimate less the 8 MiB allowance <= 2x: "
           f"{'yes' if ok else 'NO'}); load {' '.join(load)}")
     return 0 if ok else 1
 
