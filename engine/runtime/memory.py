@@ -243,18 +243,31 @@ def _forward(steps, batch: int, keep_all: bool, kept_field: str | None):
         types[nid] = typ
         for src in sources:
             last[src] = i
-    held, live, best = {}, 0, _NO_PEAK
-    for i, (nid, typ, _ins, out, m, sources) in enumerate(steps):
-        own = batch * (out + m.work)
-        if own + live > best[0]:
-            best = _peak(own + live, live, own, nid, typ, held, types)
-        held[nid] = batch * (out + (getattr(m, kept_field) if kept_field else 0))
-        live += held[nid]
-        if not keep_all:
-            for src in sources:
-                if last.get(src) == i and src in held:
-                    live -= held.pop(src)
-    return best
+
+    def walk(stop):
+        """Step through the pass; at step ``stop`` return what is held; else the peak
+        ``(total, step)``."""
+        held, live, best = {}, 0, (0, -1)
+        for i, (nid, _typ, _ins, out, m, sources) in enumerate(steps):
+            own = batch * (out + m.work)
+            if i == stop:
+                return held, live, own
+            if own + live > best[0]:
+                best = (own + live, i)
+            held[nid] = batch * (out + (getattr(m, kept_field) if kept_field else 0))
+            live += held[nid]
+            if not keep_all:
+                for src in sources:
+                    if last.get(src) == i and src in held:
+                        live -= held.pop(src)
+        return best
+
+    total, at = walk(None)
+    if at < 0:
+        return _NO_PEAK
+    held, live, own = walk(at)  # once more, to the peak: who holds what (linear time)
+    nid, typ = steps[at][0], steps[at][1]
+    return _peak(total, live, own, nid, typ, held, types)
 
 
 def _backward(steps, batch: int):
@@ -263,13 +276,18 @@ def _backward(steps, batch: int):
     working memory."""
     held = {nid: batch * (out + m.saved) for nid, _t, _i, out, m, _s in steps}
     types = {nid: typ for nid, typ, *_rest in steps}
-    live, best = sum(held.values()), _NO_PEAK
-    for nid, typ, ins, out, m, _sources in reversed(steps):
+    live, best = sum(held.values()), (0, -1, 0, 0)
+    for i in range(len(steps) - 1, -1, -1):
+        nid, _typ, ins, out, m, _sources = steps[i]
         own = batch * (out + ins + m.back)
         if own + live > best[0]:
-            best = _peak(own + live, live, own, nid, typ, held, types)
-        live -= held.pop(nid)
-    return best
+            best = (own + live, i, live, own)
+        live -= held[nid]
+    total, at, live, own = best
+    if at < 0:
+        return _NO_PEAK
+    reached = {nid: held[nid] for nid, *_rest in steps[:at + 1]}
+    return _peak(total, live, own, steps[at][0], steps[at][1], reached, types)
 
 
 #: what any run or training needs besides its tensors (decoding the image, the result's
