@@ -37,6 +37,7 @@ bench: setup
 	$(BIN)/python bench/grade.py
 	$(BIN)/python bench/import.py
 	$(BIN)/python bench/train.py
+	$(BIN)/python bench/memory.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/panel.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/startup.py
 

@@ -190,3 +190,66 @@ def test_engine_process_close_does_not_wait_for_a_hung_request(monkeypatch):
         assert errors and "stopped unexpectedly" in str(errors[0])
     finally:
         proc.close(timeout_s=1.0)
+
+
+# -- a job just after the idle engine process died (issue 17, item 9) ----------------------
+def _kill_unseen(proc, monkeypatch):
+    """Kill the idle child and keep the client from seeing it end: its socket is closed,
+    but ``poll()`` says it runs, as in the few milliseconds before the operating system
+    reports a death (waitid with WNOWAIT waits for it without reaping it)."""
+    import os
+    import signal
+
+    pid = proc.pid
+    os.kill(pid, signal.SIGKILL)
+    os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
+    monkeypatch.setattr(proc._proc, "poll", lambda: None)
+
+
+def test_a_request_just_after_the_idle_engine_died_goes_to_a_new_one(monkeypatch):
+    from designer.panel.engine_runtime import again_after_restart
+    from engine.runtime.remote import EngineProcess, EngineRestarted, RemoteRuntime
+
+    proc = EngineProcess()
+    try:
+        rt = RemoteRuntime(proc)
+        graph = small_graph().to_dict()
+        remote = rt.Session(graph, 0)
+        first = proc.pid
+        _kill_unseen(proc, monkeypatch)
+        assert remote.alive  # the client cannot know yet
+        # building a model is sent again to a new process
+        assert len(rt.Session(graph, 0).run(None).activations) == 8
+        assert proc.pid != first
+        # a session of the dead process: nothing ran, the caller builds it again
+        remote = rt.Session(graph, 0)
+        _kill_unseen(proc, monkeypatch)
+        with pytest.raises(EngineRestarted, match="before it took the request"):
+            remote.run(None)
+        assert not remote.alive
+        held = {"session": rt.Session(graph, 0)}
+        _kill_unseen(proc, monkeypatch)
+
+        def job():  # what the designer's controller does (designer.panel.controller._ready)
+            if not held["session"].alive:
+                held["session"] = rt.Session(graph, 0)
+            return held["session"].run(None)
+        assert len(again_after_restart(job).activations) == 8
+    finally:
+        proc.close()
+
+
+@pytest.mark.gui
+def test_a_designer_run_just_after_the_idle_engine_died_restarts_it(new_panel, monkeypatch):
+    from designer.panel.engine_runtime import runtime
+
+    from .panel_helpers import _document
+
+    win, panel = new_panel()
+    panel.set_document(_document())
+    assert panel.run_blocking(timeout_s=120) and panel.run_state == "done"
+    proc = runtime().process
+    first = proc.pid
+    _kill_unseen(proc, monkeypatch)
+    assert panel.run_blocking(timeout_s=120), panel.run_failure()
+    assert panel.run_state == "done" and proc.pid != first

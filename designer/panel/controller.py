@@ -23,7 +23,9 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
+from ..settings_dialog import memory_limit_setting
 from .engine_runtime import (
+    again_after_restart,
     load_runtime_here,
     preload_torch_libraries,
     runtime,
@@ -110,6 +112,7 @@ class RunController(QObject):
         self._session = None
         self._session_spec: SessionSpec | None = None
         self._session_token = -1
+        self._session_limit: int | None = None  # the memory limit it was built with
 
     # -- state -------------------------------------------------------------------------
     @property
@@ -212,7 +215,8 @@ class RunController(QObject):
                 self._notes(spec)
                 handler(*args)
             return call
-        self.jobs.submit(name, lambda ctx: job(ctx, spec), on_done=done,
+        self.jobs.submit(name, lambda ctx: again_after_restart(lambda: job(ctx, spec)),
+                         on_done=done,
                          on_fail=then(on_fail or self._fail(name)),
                          on_cancel=then(on_cancel or (lambda: self.cancelled.emit(name))))
         return True
@@ -414,12 +418,14 @@ class RunController(QObject):
             ctx.progress(0, 1, "loading PyTorch")
         rt = runtime()
         want = SessionSpec(spec.key, spec.seed, spec.weights, spec.weights_gen)
+        limit = memory_limit_setting()  # Edit > Memory Limit…
         if self._session is None or self._session_spec != want or \
-                not getattr(self._session, "alive", True):
+                not getattr(self._session, "alive", True) or self._session_limit != limit:
             if ctx.name in ("run", "fit"):
                 ctx.progress(0, 1, "building the model")
             self._drop_session()
-            session = rt.Session(spec.graph, spec.seed)
+            session = rt.Session(spec.graph, spec.seed, memory_limit=limit)
+            self._session_limit = limit
             loaded = None
             if spec.weights is not None:
                 try:

@@ -21,7 +21,7 @@ import threading
 from pathlib import Path
 
 __all__ = ["runtime", "runtime_loaded", "use_engine_process", "load_runtime_here",
-           "preload_torch_libraries", "TORCH_LIBRARIES"]
+           "preload_torch_libraries", "again_after_restart", "TORCH_LIBRARIES"]
 
 #: torch's shared libraries, in dependency order (``torch/lib``; the ones present are loaded)
 TORCH_LIBRARIES = ("libgomp.so.1", "libc10.so", "libtorch_cpu.so", "libtorch.so", "libshm.so",
@@ -57,6 +57,24 @@ def runtime():
 
             _remote = RemoteRuntime()
         return _remote
+
+
+def again_after_restart(job):
+    """``job()``, once more if the engine process had stopped, idle, before it took a request.
+
+    Such a process (killed between two jobs, or a moment before this one, before
+    the operating system reported its end) held the job's session, which is
+    gone; nothing of the job ran in it (the process acknowledges every request
+    before it works on it). The second try builds the session again in a new
+    process (the controller sees it is no longer alive). A process that stops
+    while it works on a request is not retried: the job fails with why.
+    """
+    from engine.runtime.remote import EngineRestarted  # torch-free
+
+    try:
+        return job()
+    except EngineRestarted:
+        return job()
 
 
 def runtime_loaded() -> bool:

@@ -135,6 +135,9 @@ class WindowActions:
         m.addSeparator()
         self.select_all = self._act(m, "Select &All", w.scene.select_all, Key.SelectAll,
                                     "Select every node")
+        m.addSeparator()
+        self.memory_limit = self._act(m, "&Memory Limit…", self._memory_limit,
+                                      tip="The memory a run or a training may use")
 
     def _view(self) -> None:
         w, m = self.w, self.view_menu
@@ -169,6 +172,11 @@ class WindowActions:
         self.about = self._act(m, "&About ConvCanvas",
                                lambda: QMessageBox.about(w, "About ConvCanvas", ABOUT))
         self.about.setIcon(family_icon("Convolution"))
+
+    def _memory_limit(self) -> None:
+        from designer.settings_dialog import MemoryLimitDialog
+
+        MemoryLimitDialog(self.w).exec()
 
     def _explain_layer(self) -> None:
         from designer.mechanism.sandbox import SandboxDialog  # brings numpy: on first use

@@ -15,6 +15,7 @@ from functools import lru_cache
 from math import prod
 from typing import Any, ClassVar, NamedTuple
 
+from .memory import Memory
 from .schema import Param, ParamError
 
 Shape = tuple[int, ...]
@@ -263,6 +264,10 @@ class LayerKind:
                   out: Shape) -> str:
         """Python expression of the forward step in exported code."""
         return f"self.{attr}({', '.join(args)})"
+
+    def memory(self, p: dict[str, Any], ins: Inputs, out: Shape) -> Memory:
+        """Bytes per sample beyond the inputs and the output (:mod:`.memory`); none here."""
+        return Memory()
 
     def call_kwargs(self, p: dict[str, Any], ins: Inputs, out: Shape) -> dict[str, Any]:
         """Extra keyword arguments of the module call at run time."""

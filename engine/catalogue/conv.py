@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from math import prod
 
+from . import memory as mem
 from .base import (
     AXES,
     Cost,
@@ -133,6 +134,9 @@ class ConvNd(LayerKind):
         w = cout * (cin // g) * k
         return Cost(w + (cout if p["bias"] else 0), cout * prod(out[1:]) * (cin // g) * k)
 
+    def memory(self, p, ins, out):
+        return mem.conv_memory(self.dims, ins.x, out, p["groups"], p["kernel_size"])
+
     def rf_ops(self, p, ins, out):
         return window_ops(p["kernel_size"], p["stride"], self.pads(p), p["dilation"])
 
@@ -240,6 +244,9 @@ class ConvTransposeNd(LayerKind):
         return Cost(cin * (cout // g) * k + (cout if p["bias"] else 0),
                     cin * prod(ins.x[1:]) * (cout // g) * k)
 
+    def memory(self, p, ins, out):
+        return mem.transposed_memory(ins.x, out, p["kernel_size"])
+
     def rf_ops(self, p, ins, out):
         return tuple((("tconv", k, s, pd, d),) for k, s, pd, d in zip(
             p["kernel_size"], p["stride"], p["padding"], p["dilation"], strict=True))
@@ -309,6 +316,9 @@ class DepthwiseSeparableConv2d(LayerKind):
         params = mid * k + (mid if b else 0) + cout * mid + (cout if b else 0)
         return Cost(params, mid * hw * k + cout * hw * mid)
 
+    def memory(self, p, ins, out):
+        return mem.separable_memory((ins.x[0] * p["depth_multiplier"], *out[1:]), ins.x, out)
+
     def rf_ops(self, p, ins, out):
         pads = pads2d(p)
         return window_ops(p["kernel_size"], p["stride"], pads, p["dilation"])
@@ -357,6 +367,9 @@ class SpatiallySeparableConv2d(LayerKind):
         mid_hw = out[1] * ins.x[2]  # after the k×1 conv: H_out × W_in
         params = cout * cin * kh + cout * cout * kw_ + (2 * cout if b else 0)
         return Cost(params, cout * mid_hw * cin * kh + cout * prod(out[1:]) * cout * kw_)
+
+    def memory(self, p, ins, out):
+        return mem.separable_memory((out[0], out[1], ins.x[2]), ins.x, out)
 
     def rf_ops(self, p, ins, out):
         pads = pads2d(p)
@@ -424,6 +437,10 @@ class DeformConv2d(LayerKind):
         params = cout * (cin // g) * k + (cout if p["bias"] else 0) + coff * cin * k + coff
         macs = cout * hw * (cin // g) * k + coff * hw * cin * k + cin * hw * k * 4
         return Cost(params, macs)
+
+    def memory(self, p, ins, out):
+        return mem.deform_memory(ins.x, out, p["kernel_size"], p["offset_groups"],
+                                 p["modulated"])
 
     def rf_ops(self, p, ins, out):
         pads = pads2d(p)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from math import prod
 
+from . import memory as mem
 from .base import AXES, Cost, Ctor, LayerError, LayerKind, fmt_shape, kw, spatial
 from .common import MAX_CH, MAX_PIX, global_ops
 from .opaque import Opaque
@@ -120,6 +121,9 @@ class Dropout(LayerKind):
 
     def summary(self, p):
         return f"p {p['p']:g}"
+
+    def memory(self, p, ins, out):
+        return mem.mask_memory(out)
 
     def ctor(self, p, ins, out, *, feeds_unpool=False):
         return Ctor("nn.Dropout", (p["p"],) if p["p"] != 0.5 else ())

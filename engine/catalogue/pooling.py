@@ -17,6 +17,7 @@ from __future__ import annotations
 from fractions import Fraction
 from functools import lru_cache
 
+from . import memory as mem
 from .base import (
     AXES,
     Ctor,
@@ -96,6 +97,9 @@ class Pool(LayerKind):
                for n, kk, ss, pd, d, ax in zip(sizes, k, s, p["padding"], dil,
                                                AXES[self.dims], strict=True)]
         return (ins.x[0], *out)
+
+    def memory(self, p, ins, out):
+        return mem.indices_memory(out) if self.op == "Max" else mem.Memory()
 
     def rf_ops(self, p, ins, out):
         k, s, dil = self.geometry(p)

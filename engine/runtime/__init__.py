@@ -21,6 +21,7 @@ from ..lazy import lazy_attributes
 _WHERE = {
     "build_model": "build", "GraphModule": "build", "graph_info": "build",
     "run_trace": "build", "default_memory_limit": "memory", "estimate_bytes": "memory",
+    "estimate_memory": "memory", "training_memory": "memory",
     "RuntimeGraphError": "errors", "MemoryLimitError": "errors", "WeightsError": "errors",
     "ImageError": "errors", "RunCancelled": "errors",
     "load_image": "images", "mosaic": "images", "save_png": "images",

@@ -45,7 +45,13 @@ from ..analysis import Analyzer
 from ..export import INDICES, refusal, returns_indices
 from ..graph import Graph, GraphEditError
 from .errors import RuntimeGraphError
-from .memory import check_memory, default_memory_limit, estimate_bytes, tune_allocator
+from .memory import (
+    check_memory,
+    default_memory_limit,
+    estimate_bytes,
+    estimate_memory,
+    tune_allocator,
+)
 
 __all__ = ["GraphModule", "GraphInfo", "Trace", "build_model", "run_trace", "graph_info",
            "estimate_bytes", "default_memory_limit", "check_memory", "feeds_unpool",
@@ -316,8 +322,8 @@ def build_model(graph, seed: int = 0, analyzer: Analyzer | None = None, *,
         message names it and its op, :func:`engine.export.refusal`) or a node id
         clashes with a torch module attribute.
     MemoryLimitError
-        The estimated memory of a run (activations x 2 + weights) is above the
-        limit.
+        The estimated memory of a capturing run (:func:`.memory.estimate_memory`:
+        per node from the catalogue, weights included) is above the limit.
     """
     tune_allocator()
     graph = as_graph(graph)
@@ -330,7 +336,7 @@ def build_model(graph, seed: int = 0, analyzer: Analyzer | None = None, *,
         why = refusal(graph)
         if why:  # a node without a module (an imported Opaque operation)
             raise RuntimeGraphError(why)
-        estimate = check_memory(result, memory_limit, "building the graph")
+        estimate = check_memory(estimate_memory(graph, an), memory_limit, "running the graph")
         order = graph.topo_order()
         outcomes = {nid: an.outcome(nid) for nid in order}
     finally:

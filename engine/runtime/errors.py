@@ -49,19 +49,26 @@ class MemoryLimitError(MemoryError):
     ----------
     estimate, limit : int
         Bytes.
+    detail : str
+        Where the estimate peaks: the node that dominates (see
+        :meth:`engine.runtime.memory.MemoryEstimate.describe`).
     """
 
-    def __init__(self, estimate: int, limit: int, what: str = "running the graph"):
+    def __init__(self, estimate: int, limit: int, what: str = "running the graph",
+                 detail: str = ""):
         self.estimate = int(estimate)
         self.limit = int(limit)
         self.what = what
-        self.message = (f"{what} needs about {format_bytes(self.estimate)} "
-                        f"(activations x2 + weights), above the limit of "
-                        f"{format_bytes(self.limit)}: reduce the input size or the channels")
+        self.detail = detail
+        where = f": {detail}" if detail else ""
+        self.message = (f"{what} needs about {format_bytes(self.estimate)}, above the limit "
+                        f"of {format_bytes(self.limit)}{where}. Reduce the input size, the "
+                        f"channels or the batch, or raise the limit (Edit > Memory Limit…, "
+                        f"or CONVCANVAS_MEMORY_LIMIT)")
         super().__init__(self.message)
 
     def __reduce__(self):  # pickled from the engine process (the default passes args)
-        return type(self), (self.estimate, self.limit, self.what)
+        return type(self), (self.estimate, self.limit, self.what, self.detail)
 
 
 class WeightsError(ValueError):

@@ -64,6 +64,7 @@ def serve(conn: Connection) -> None:
         if kind == "drop":  # not answered
             sessions.pop(message[1], None)
             continue
+        send(conn, ("taken",))  # the client knows from this that the request reached us
         try:
             if rt is None:
                 raise broken

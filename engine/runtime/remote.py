@@ -36,8 +36,8 @@ from . import images
 from .errors import ImageError, MemoryLimitError, RunCancelled, RuntimeGraphError, WeightsError
 from .wire import recv, send
 
-__all__ = ["EngineProcess", "EngineProcessError", "RemoteRuntime", "RemoteSession",
-           "available", "shared_process", "torch_thread_defaults"]
+__all__ = ["EngineProcess", "EngineProcessError", "EngineRestarted", "RemoteRuntime",
+           "RemoteSession", "available", "shared_process", "torch_thread_defaults"]
 
 #: socket buffer size asked for (the kernel may cap it: net.core.wmem_max/rmem_max)
 SOCKET_BUFFER = 4 << 20
@@ -45,6 +45,15 @@ SOCKET_BUFFER = 4 << 20
 
 class EngineProcessError(RuntimeError):
     """The engine process could not start or stopped unexpectedly."""
+
+
+class EngineRestarted(EngineProcessError):
+    """The engine process had stopped, idle, before it took a request of a session.
+
+    Nothing of the request ran; the process is started again by the next request,
+    but the session it held is gone: build it again and repeat the request
+    (the designer's jobs do, :func:`designer.panel.engine_runtime.again_after_restart`).
+    """
 
 
 def torch_thread_defaults() -> dict[str, str]:
@@ -83,6 +92,7 @@ class EngineProcess:
         self.ready = False  # the running child has answered (it has loaded torch)
         self._ids = itertools.count(1)
         self._drops: list[tuple[int, int]] = []  # sessions to free (see drop_session)
+        self._closing = False  # close() is killing the child: a request must not restart it
 
     @property
     def alive(self) -> bool:
@@ -146,14 +156,17 @@ class EngineProcess:
         and closing goes on.
         """
         if not self._lock.acquire(timeout=timeout_s):
+            self._closing = True
             proc = self._proc
             if proc is not None and proc.poll() is None:
                 proc.kill()
             if not self._lock.acquire(timeout=timeout_s):
+                self._closing = False
                 return
         try:
             self._close_locked(timeout_s)
         finally:
+            self._closing = False
             self._lock.release()
 
     def _close_locked(self, timeout_s: float) -> None:
@@ -185,41 +198,82 @@ class EngineProcess:
         return EngineProcessError(f"the engine process stopped unexpectedly ({how}); "
                                   "the next job starts a new one")
 
-    def request(self, message: tuple, callback: Callable | None = None) -> Any:
-        """Send one request and wait for its answer, calling ``callback`` on progress."""
+    def request(self, message: tuple, callback: Callable | None = None, *,
+                generation: int | None = None) -> Any:
+        """Send one request and wait for its answer, calling ``callback`` on progress.
+
+        The child acknowledges every request (``"taken"``) before it works on it.
+        If it had stopped while idle (a working process that died before it took
+        the request: between two jobs, or a moment before this one), a request of
+        no session (building one, a function) is sent once more to a new process;
+        one of a session (``generation``: the process generation that holds it)
+        raises :class:`EngineRestarted`, as it does when the process was restarted
+        since that session was built.
+        """
         with self._lock:
-            self.start()
-            self._send_drops()
-            conn = self._conn
-            pending: BaseException | None = None
-            # only the connection's own errors mean the process died: an error the
-            # engine answers with (a file it could not write is an OSError too) is
-            # raised after the exchange, and the process and its sessions live on
-            try:
-                send(conn, message)
-                while True:
-                    kind, *rest = recv(conn)
-                    if kind != "progress":
-                        break
-                    if callback is not None and pending is None:
-                        try:
-                            callback(*rest[0])
-                        except BaseException as exc:  # noqa: BLE001 - re-raised below
-                            pending = exc
-                            send(conn, ("cancel",))
-            except (EOFError, OSError) as exc:
-                if pending is not None:
-                    raise pending from None
-                raise self._died() from exc
+            for attempt in (0, 1):
+                self.start()
+                if generation is not None and generation != self.generation:
+                    raise EngineRestarted("the engine process that held this model had "
+                                          "stopped; it was started again: build the model "
+                                          "again")
+                was_ready = self.ready
+                answer = self._exchange(message, callback)
+                if answer is not None:
+                    break
+                # the child had stopped before it took the request
+                died = self._died()
+                if self._closing:
+                    raise died
+                if generation is not None and was_ready:
+                    raise EngineRestarted("the engine process stopped unexpectedly before it "
+                                          "took the request; the next request starts a new "
+                                          "one: build the model again")
+                if attempt or not was_ready:  # a child that never answered: no retry
+                    raise died
+            kind, rest = answer
             self.ready = True
-            if pending is not None:
-                raise pending
             if kind == "ok":
                 return rest[0]
             exc, tb = rest
             if tb:
                 exc.add_note(f"in the engine process (pid {self.pid}):\n{tb}")
             raise exc
+
+    def _exchange(self, message: tuple, callback: Callable | None):
+        """Send ``message``; ``(kind, rest)`` of the answer, or None if the child had
+        stopped before it took the request (lock held)."""
+        self._send_drops()
+        conn = self._conn
+        pending: BaseException | None = None
+        taken = False
+        # only the connection's own errors mean the process died: an error the
+        # engine answers with (a file it could not write is an OSError too) is
+        # raised after the exchange, and the process and its sessions live on
+        try:
+            send(conn, message)
+            while True:
+                kind, *rest = recv(conn)
+                if kind == "taken":
+                    taken = self.ready = True
+                    continue
+                if kind != "progress":
+                    break
+                if callback is not None and pending is None:
+                    try:
+                        callback(*rest[0])
+                    except BaseException as exc:  # noqa: BLE001 - re-raised below
+                        pending = exc
+                        send(conn, ("cancel",))
+        except (EOFError, OSError) as exc:
+            if pending is not None:
+                raise pending from None
+            if not taken:
+                return None
+            raise self._died() from exc
+        if pending is not None:
+            raise pending
+        return kind, rest
 
     def new_session(self, graph, seed: int, memory_limit: int | None) -> tuple[int, int]:
         """Build a Session in the child; ``(session id, generation)``."""
@@ -300,7 +354,8 @@ class RemoteSession:
             raise EngineProcessError("the engine process that held this model stopped; "
                                      "build it again")
         return self.process.request(("call", self.sid, method, args, kwargs,
-                                     callback is not None), callback)
+                                     callback is not None), callback,
+                                    generation=self.generation)
 
     def run(self, image=None, callback=None, *, capture: bool = True,
             keep_input: bool = False):

@@ -35,7 +35,7 @@ from .arrays import numpy_view0 as _np0
 from .build import as_graph, build_model, check_memory, graph_info, run_trace, split_offsets
 from .errors import RunCancelled, WeightsError
 from .inputs import DEFAULT_IMAGE, LUMA, prepare_input, uses_image
-from .memory import keep_freed_heap
+from .memory import estimate_memory, keep_freed_heap
 from .results import FitResult, LazyStats, NodeStats, RunResult, node_stats
 from .weights import atomic_torch_save, check_state, load_state_dict_file
 
@@ -76,6 +76,7 @@ class Session:
         try:
             self.analysis = an.result()
             self.model = build_model(self.graph, self.seed, an, memory_limit=memory_limit)
+            self.estimate = estimate_memory(self.graph, an)
         finally:
             an.close()
         self.info = graph_info(self.model)
@@ -158,7 +159,7 @@ class Session:
         -------
         RunResult
         """
-        estimate = check_memory(self.analysis, self.memory_limit)
+        estimate = check_memory(self.estimate, self.memory_limit)
         if capture:
             keep_freed_heap(2 * self.analysis.activation_bytes)
         if image is not None or not keep_input or self._inputs is None:

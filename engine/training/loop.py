@@ -22,22 +22,29 @@ import torch
 
 from ..analysis import Analyzer
 from ..runtime.build import as_graph, build_model
-from ..runtime.errors import MemoryLimitError, RunCancelled, RuntimeGraphError
-from ..runtime.memory import default_memory_limit
+from ..runtime.errors import RunCancelled, RuntimeGraphError
+from ..runtime.memory import check_memory, default_memory_limit, training_memory
 from ..runtime.weights import atomic_torch_save, check_state, load_state_dict_file
 from . import core
-from .data import TrainData, data_bytes, load_data
+from .data import BUILT_IN, TrainData, data_bytes, load_data
 from .model_task import graph_task
 from .results import EpochMetrics, Progress, TrainConfig, TrainResult
+from .shapes import shapes_split_sizes
 from .tasks import TaskError
 
 __all__ = ["train", "training_bytes", "save_state_dict", "torch_state"]
 
 
-def training_bytes(analysis, batch: int) -> int:
-    """Memory of one training step: activations of a batch x 3 (values, gradients,
-    saved tensors) and the weights x 4 (weights, gradients, two Adam moments)."""
-    return 3 * int(batch) * int(analysis.activation_bytes) + 16 * int(analysis.total_params)
+def training_bytes(graph, analyzer, cfg, data_size: int = 0, val_samples: int = 256,
+                   drawn_pixels: int = 0):
+    """The :class:`~engine.runtime.memory.MemoryEstimate` of training ``graph`` with
+    ``cfg``: weights, gradients and optimizer state, the data (``data_size`` bytes),
+    a training step of ``cfg.batch`` and an evaluation pass of up to 256 samples.
+    ``drawn_pixels``: channel-pixels of the generated data (drawn about 2**20 pixels
+    at a time in float32 arrays, 24 bytes each at the peak)."""
+    return training_memory(graph, analyzer, batch=cfg.batch, optimizer=cfg.optimizer,
+                           eval_batch=min(max(cfg.batch, 256), val_samples), data=data_size,
+                           data_work=24 * drawn_pixels)
 
 
 def torch_state(state) -> dict[str, torch.Tensor]:
@@ -97,11 +104,17 @@ def train(graph, data="shapes", config: TrainConfig | None = None, *, weights=No
             raise RuntimeGraphError.from_issues(analysis.errors)
         task, k, _input_id, output_id, (c, h, w) = graph_task(g, analysis)
         limit = default_memory_limit() if memory_limit is None else int(memory_limit)
-        need = training_bytes(analysis, cfg.batch)
-        if not isinstance(data, TrainData):
-            need += data_bytes(data, c, h, w, cfg.samples)
-        if need > limit:
-            raise MemoryLimitError(need, limit, f"training (batch {cfg.batch}, data included)")
+        drawn = 0
+        if isinstance(data, TrainData):
+            size, val = data.train_x.nbytes + data.val_x.nbytes, len(data.val_x)
+        else:
+            size, val = data_bytes(data, c, h, w, cfg.samples), 256
+            if data in BUILT_IN:
+                val = shapes_split_sizes(cfg.samples)[1]
+                drawn = c * min(sum(shapes_split_sizes(cfg.samples)) * h * w,
+                                max(h * w, 1 << 20))
+        check_memory(training_bytes(g, an, cfg, size, val, drawn), limit,
+                     f"training (batch {cfg.batch}, data included)")
         if isinstance(data, TrainData):
             if data.task != task or len(data.classes) != k:
                 raise TaskError(f"the data ({data.task}, {len(data.classes)} classes) does "
