@@ -1,0 +1,169 @@
+"""Where the canvas shows nodes and groups when groups are collapsed (pure, no Qt).
+
+The model keeps every node's position; a collapsed group only changes the view.
+Its members are drawn as one card at the top of their band (the median x of
+the members, the smallest y), and the band of height the members took is
+*folded* away like folded code: every y below it moves up by what was removed.
+A band is not folded where another visible card stands beside the group, so
+nothing shown overlaps. :class:`Fold` maps model y to view y and back (a
+monotone, piecewise linear map), :func:`plan_view` works out the whole view.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from statistics import median
+
+from engine import Graph
+
+from . import theme
+
+__all__ = ["Fold", "ViewPlan", "plan_view", "card_of"]
+
+#: room kept above and below a visible card standing beside a folded band
+_KEEP = theme.NODE_H * 0.5 + 24.0
+
+
+class Fold:
+    """Model y ↔ view y with the intervals ``cuts`` (sorted, disjoint) folded away.
+
+    Parameters
+    ----------
+    cuts : list of (a, b)
+        Model intervals ``(a, b]`` that collapse onto ``a``.
+    """
+
+    def __init__(self, cuts: list[tuple[float, float]] | None = None):
+        self.cuts = list(cuts or [])
+        self._starts = [a for a, _ in self.cuts]
+        self._before = []
+        acc = 0.0
+        for a, b in self.cuts:
+            self._before.append(acc)
+            acc += b - a
+
+    def __bool__(self) -> bool:
+        return bool(self.cuts)
+
+    def to_view(self, y: float) -> float:
+        """The view y of model y."""
+        i = bisect_left(self._starts, y)  # cuts starting strictly below y: [0, i)
+        if i == 0:
+            return y
+        a, b = self.cuts[i - 1]
+        return y - self._before[i - 1] - (min(b, y) - a)
+
+    def to_model(self, vy: float) -> float:
+        """A model y shown at view y ``vy`` (the top of a folded interval)."""
+        acc = 0.0
+        for a, b in self.cuts:
+            if vy <= a - acc:
+                break
+            acc += b - a
+        return vy + acc
+
+
+def _merge(cuts: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    out: list[list[float]] = []
+    for a, b in sorted(cuts):
+        if b <= a:
+            continue
+        if out and a <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return [(a, b) for a, b in out]
+
+
+def card_of(graph: Graph) -> dict[str, str]:
+    """``{node id: outermost collapsed group holding it}`` for the hidden nodes."""
+    groups = graph.groups
+    outer: dict[str, str | None] = {}
+
+    def top(gid: str) -> str | None:
+        if gid not in outer:
+            g = groups[gid]
+            above = top(g.parent) if g.parent is not None else None
+            outer[gid] = above if above is not None else (gid if g.collapsed else None)
+        return outer[gid]
+
+    out = {}
+    for gid, g in groups.items():
+        t = top(gid)
+        if t is not None:
+            for n in g.nodes:
+                out[n] = t
+    return out
+
+
+@dataclass
+class ViewPlan:
+    """What the canvas shows: positions, cards and frames.
+
+    Attributes
+    ----------
+    fold : Fold
+        The model ↔ view map of y.
+    node_pos : dict
+        View position of every node (a hidden node: its card's position).
+    hidden : dict
+        Node id → id of the collapsed card that stands for it.
+    cards : dict
+        Id of each shown collapsed group → its view position (card centre).
+    frames : list
+        Ids of the expanded groups shown as frames (no collapsed ancestor),
+        innermost first.
+    """
+
+    fold: Fold
+    node_pos: dict[str, tuple[float, float]] = field(default_factory=dict)
+    hidden: dict[str, str] = field(default_factory=dict)
+    cards: dict[str, tuple[float, float]] = field(default_factory=dict)
+    frames: list[str] = field(default_factory=list)
+
+
+def plan_view(graph: Graph, model_pos: Mapping[str, tuple[float, float]]) -> ViewPlan:
+    """The view of ``graph`` whose nodes stand at ``model_pos`` (every node's centre)."""
+    hidden = card_of(graph)
+    members: dict[str, list[str]] = {}
+    for n, gid in hidden.items():
+        members.setdefault(gid, []).append(n)
+    anchor: dict[str, tuple[float, float]] = {}
+    bands = []
+    for gid, ids in members.items():
+        ys = [model_pos[n][1] for n in ids]
+        anchor[gid] = (median(model_pos[n][0] for n in ids), min(ys))
+        bands.append((min(ys), max(ys)))
+    pinned = sorted([model_pos[n][1] for n in graph.nodes if n not in hidden]
+                    + [a[1] for a in anchor.values()])
+    cuts = []
+    for top, bottom in bands:
+        lo = top
+        for p in pinned[bisect_left(pinned, top + 1e-6):]:
+            if p >= bottom + _KEEP:
+                break
+            cuts.append((lo, p - _KEEP))
+            lo = max(lo, p + _KEEP)
+        cuts.append((lo, bottom))
+    fold = Fold(_merge(cuts))
+    plan = ViewPlan(fold, hidden=hidden)
+    for gid, (x, y) in anchor.items():
+        plan.cards[gid] = (x, fold.to_view(y))
+    for n in graph.nodes:
+        if n in hidden:
+            plan.node_pos[n] = plan.cards[hidden[n]]
+        else:
+            x, y = model_pos[n]
+            plan.node_pos[n] = (x, fold.to_view(y))
+    depth = {}
+    for gid in graph.groups:
+        if not _under_collapsed(graph, gid) and not graph.groups[gid].collapsed:
+            depth[gid] = len(graph.ancestors(gid))
+    plan.frames = sorted(depth, key=lambda g: -depth[g])
+    return plan
+
+
+def _under_collapsed(graph: Graph, gid: str) -> bool:
+    return any(graph.groups[a].collapsed for a in graph.ancestors(gid))
