@@ -5,13 +5,14 @@ Its members are drawn as one card at the top of their band (the median x of
 the members, the smallest y), and the band of height the members took is
 *folded* away like folded code: every y below it moves up by what was removed.
 A band is not folded where another visible card stands beside the group, so
-nothing shown overlaps. :class:`Fold` maps model y to view y and back (a
+nothing shown overlaps. An expanded group's frame gets room for its header above
+its members and for its padding below (the view moves down there). :class:`Fold` maps model y to view y and back (a
 monotone, piecewise linear map), :func:`plan_view` works out the whole view.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from statistics import median
@@ -27,42 +28,80 @@ _KEEP = theme.NODE_H * 0.5 + 24.0
 
 
 class Fold:
-    """Model y ↔ view y with the intervals ``cuts`` (sorted, disjoint) folded away.
+    """Model y ↔ view y: intervals folded away, room let in.
 
     Parameters
     ----------
     cuts : list of (a, b)
-        Model intervals ``(a, b]`` that collapse onto ``a``.
+        Model intervals ``(a, b]`` that collapse onto ``a`` (sorted, disjoint).
+    inserts : list of (y, h)
+        Room of height ``h`` let in just above model ``y`` (a frame's header):
+        every y from there down moves ``h`` further down.
     """
 
-    def __init__(self, cuts: list[tuple[float, float]] | None = None):
+    def __init__(self, cuts: list[tuple[float, float]] | None = None,
+                 inserts: list[tuple[float, float]] | None = None):
         self.cuts = list(cuts or [])
+        self.inserts = sorted(inserts or [])
         self._starts = [a for a, _ in self.cuts]
         self._before = []
         acc = 0.0
         for a, b in self.cuts:
             self._before.append(acc)
             acc += b - a
+        self._at = [y for y, _ in self.inserts]
+        self._room = []
+        acc = 0.0
+        for _, h in self.inserts:
+            acc += h
+            self._room.append(acc)
 
     def __bool__(self) -> bool:
-        return bool(self.cuts)
+        return bool(self.cuts or self.inserts)
 
     def to_view(self, y: float) -> float:
         """The view y of model y."""
         i = bisect_left(self._starts, y)  # cuts starting strictly below y: [0, i)
-        if i == 0:
-            return y
-        a, b = self.cuts[i - 1]
-        return y - self._before[i - 1] - (min(b, y) - a)
+        if i:
+            a, b = self.cuts[i - 1]
+            y2 = y - self._before[i - 1] - (min(b, y) - a)
+        else:
+            y2 = y
+        j = bisect_right(self._at, y)  # room let in at or above y
+        return y2 + (self._room[j - 1] if j else 0.0)
 
     def to_model(self, vy: float) -> float:
         """A model y shown at view y ``vy`` (the top of a folded interval)."""
-        acc = 0.0
-        for a, b in self.cuts:
-            if vy <= a - acc:
-                break
-            acc += b - a
-        return vy + acc
+        if not self:
+            return vy
+        lo, hi = vy - 1e7, vy + 1e7
+        for _ in range(80):  # to_view is monotone: bisect
+            mid = (lo + hi) / 2
+            if self.to_view(mid) < vy:
+                lo = mid
+            else:
+                hi = mid
+        return round(hi, 3)
+
+
+def _subtract(band: tuple[float, float], pinned: list[float]) -> list[tuple[float, float]]:
+    """The parts of ``band`` farther than the keep distance from every pinned y."""
+    parts = [band]
+    for p in pinned:
+        lo, hi = p - _KEEP, p + _KEEP
+        if hi <= band[0] or lo >= band[1]:
+            continue
+        out = []
+        for a, b in parts:
+            if hi <= a or lo >= b:
+                out.append((a, b))
+                continue
+            if lo > a:
+                out.append((a, lo))
+            if hi < b:
+                out.append((hi, b))
+        parts = out
+    return parts
 
 
 def _merge(cuts: list[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -124,30 +163,42 @@ class ViewPlan:
     frames: list[str] = field(default_factory=list)
 
 
-def plan_view(graph: Graph, model_pos: Mapping[str, tuple[float, float]]) -> ViewPlan:
-    """The view of ``graph`` whose nodes stand at ``model_pos`` (every node's centre)."""
+def plan_view(graph: Graph, model_pos: Mapping[str, tuple[float, float]],
+              frame_room: float = 0.0, frame_pad: float = 0.0,
+              label_room: float = 0.0) -> ViewPlan:
+    """The view of ``graph`` whose nodes stand at ``model_pos`` (every node's centre).
+
+    Each expanded group lets in ``frame_room`` above its members (its header)
+    and ``frame_pad`` below them; above the frames that start at one height,
+    ``label_room`` more (for the label of the edge entering them).
+    """
     hidden = card_of(graph)
     members: dict[str, list[str]] = {}
     for n, gid in hidden.items():
         members.setdefault(gid, []).append(n)
     anchor: dict[str, tuple[float, float]] = {}
-    bands = []
+    bands = {}
     for gid, ids in members.items():
         ys = [model_pos[n][1] for n in ids]
         anchor[gid] = (median(model_pos[n][0] for n in ids), min(ys))
-        bands.append((min(ys), max(ys)))
-    pinned = sorted([model_pos[n][1] for n in graph.nodes if n not in hidden]
-                    + [a[1] for a in anchor.values()])
+        bands[gid] = (min(ys), max(ys))
+    shown = sorted([model_pos[n][1] for n in graph.nodes if n not in hidden])
     cuts = []
-    for top, bottom in bands:
-        lo = top
-        for p in pinned[bisect_left(pinned, top + 1e-6):]:
-            if p >= bottom + _KEEP:
-                break
-            cuts.append((lo, p - _KEEP))
-            lo = max(lo, p + _KEEP)
-        cuts.append((lo, bottom))
-    fold = Fold(_merge(cuts))
+    for gid, (top, bottom) in bands.items():
+        pinned = shown + [a[1] for g, a in anchor.items() if g != gid]
+        cuts.extend(_subtract((top, bottom), pinned))
+    frames = [gid for gid in graph.groups
+              if not graph.groups[gid].collapsed and not _under_collapsed(graph, gid)]
+    inserts = []
+    tops = set()
+    for gid in frames:
+        ys = [model_pos[n][1] for n in graph.members(gid)]
+        if ys:  # room for the header above, the frame's padding below
+            inserts.append((min(ys) - 1e-3, frame_room))
+            inserts.append((max(ys) + 1e-3, frame_pad))
+            tops.add(min(ys))
+    inserts += [(y - 1e-3, label_room) for y in tops]  # an edge label above the headers
+    fold = Fold(_merge(cuts), inserts)
     plan = ViewPlan(fold, hidden=hidden)
     for gid, (x, y) in anchor.items():
         plan.cards[gid] = (x, fold.to_view(y))
@@ -157,10 +208,7 @@ def plan_view(graph: Graph, model_pos: Mapping[str, tuple[float, float]]) -> Vie
         else:
             x, y = model_pos[n]
             plan.node_pos[n] = (x, fold.to_view(y))
-    depth = {}
-    for gid in graph.groups:
-        if not _under_collapsed(graph, gid) and not graph.groups[gid].collapsed:
-            depth[gid] = len(graph.ancestors(gid))
+    depth = {gid: len(graph.ancestors(gid)) for gid in frames}
     plan.frames = sorted(depth, key=lambda g: -depth[g])
     return plan
 

@@ -34,7 +34,7 @@ __all__ = ["GroupCardItem", "GroupFrameItem", "CARD_W", "HEADER_H", "facts_lines
 
 #: a collapsed group's card: wider than a node card, as high (its members' ports
 #: sit on its top and bottom edges)
-CARD_W = theme.NODE_W + 96.0
+CARD_W = theme.NODE_W + 28.0
 _H = theme.NODE_H
 _CARD = QRectF(-CARD_W / 2, -_H / 2, CARD_W, _H)
 _BOUNDS = _CARD.adjusted(-9, -9, 14, 14)
@@ -51,17 +51,15 @@ def _shapes(shapes: tuple) -> str:
 
 
 def facts_lines(facts: GroupFacts | None) -> tuple[str, str]:
-    """``(shapes in → out, RF · params · MACs)`` as the card writes them."""
+    """``(shapes in → out · RF, params · MACs)`` as the card writes them."""
     if facts is None:
         return "", ""
     flow = f"{_shapes(facts.in_shapes)} → {_shapes(facts.out_shapes)}"
-    parts = []
     if facts.rf is not None:
-        parts.append(facts.rf.label().split(" · j ")[0])
-    parts.append(f"{fmt_count(facts.params)} params" if facts.params is not None
-                 else "params ?")
-    parts.append(f"{fmt_count(facts.macs)} MACs" if facts.macs is not None else "MACs ?")
-    return flow, " · ".join(parts)
+        flow += " · " + facts.rf.label().split(" · j ")[0]
+    params = f"{fmt_count(facts.params)} params" if facts.params is not None else "params ?"
+    macs = f"{fmt_count(facts.macs)} MACs" if facts.macs is not None else "MACs ?"
+    return flow, f"{params} · {macs}"
 
 
 def _elide(text: str, font_key: tuple, width: float) -> str:

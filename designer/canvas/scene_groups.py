@@ -21,6 +21,7 @@ from designer.commands import MoveNodesCommand
 from designer.group_commands import GroupCommand, SetGroupCommand, UngroupCommand
 from engine.graph.events import GROUP_EVENTS
 
+from . import theme
 from .folding import Fold, ViewPlan, plan_view
 from .group_facts import group_facts
 from .group_item import HEADER_H, GroupCardItem, GroupFrameItem
@@ -29,6 +30,8 @@ __all__ = ["SceneGroups"]
 
 #: room between an expanded frame and what it holds
 _PAD = 14.0
+#: room above frames for the label of the edge that enters them (two text lines)
+_LABEL_ROOM = 30.0
 
 
 class SceneGroups:
@@ -91,7 +94,8 @@ class SceneGroups:
         for nid, node in graph.nodes.items():
             model[nid] = node.pos if node.pos is not None else self._auto_pos.get(
                 nid, (self.nodes[nid].x(), self.nodes[nid].y()))
-        plan = plan_view(graph, model) if graph.groups else None
+        plan = (plan_view(graph, model, _PAD + HEADER_H, _PAD, _LABEL_ROOM) if graph.groups
+                else None)
         self._plan = plan
         hidden = plan.hidden if plan is not None else {}
         # cards
@@ -121,9 +125,17 @@ class SceneGroups:
             if p != item.pos():
                 targets[item] = p
         self.move_cards(targets)
-        # edges inside a card are not shown
-        inner = {e for e in self.edges.values()
-                 if e.edge.src in hidden and hidden.get(e.edge.dst) == hidden[e.edge.src]}
+        # edges inside a card are not shown, nor a second edge from one source to a card
+        inner = set()
+        seen = set()
+        for e in self.edges.values():
+            src, dst = e.edge.src, e.edge.dst
+            if src in hidden and hidden.get(dst) == hidden[src]:
+                inner.add(e)
+            elif dst in hidden:
+                if (src, hidden[dst]) in seen:
+                    inner.add(e)
+                seen.add((src, hidden[dst]))
         for e in self._inner_edges - inner:
             e.setVisible(True)
             e.label.setVisible(bool(e.label.size().width()))
@@ -137,6 +149,21 @@ class SceneGroups:
         for e in self.edges.values():
             if e not in inner:
                 e.place_label()
+
+    def group_obstacles(self, edge, lo: float, hi: float) -> list[QRectF]:
+        """The collapsed cards in the band ``lo..hi`` that ``edge`` must go around."""
+        hidden = self._plan.hidden if self._plan is not None else {}
+        ends = {hidden.get(edge.edge.src), hidden.get(edge.edge.dst)}
+        out = []
+        for gid, card in self.group_cards.items():
+            if gid not in ends and lo - theme.NODE_H <= card.y() <= hi + theme.NODE_H:
+                out.append(card.sceneBoundingRect().adjusted(-2, -2, 2, 2))
+        return out
+
+    def frame_conflict(self, rect: QRectF) -> int:
+        """100 for each expanded group's header that ``rect`` would cover (labels)."""
+        return 100 * sum(1 for f in self.group_frames.values()
+                         if f.header().intersects(rect))
 
     def _layout_frames(self, plan: ViewPlan | None) -> None:
         graph = self.graph
