@@ -27,9 +27,8 @@ from designer.commands import (
 from designer.group_commands import AddGroupCommand
 from engine import CATALOGUE, PRESETS, Edge
 
-from .clip_groups import copied_groups, pasted_groups
-
 from . import theme
+from .clip_groups import copied_groups, pasted_groups
 from .layout import COL, ROW, layered_positions
 
 __all__ = ["CanvasEditor", "NODES_MIME"]

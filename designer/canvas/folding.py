@@ -6,8 +6,9 @@ the members, the smallest y), and the band of height the members took is
 *folded* away like folded code: every y below it moves up by what was removed.
 A band is not folded where another visible card stands beside the group, so
 nothing shown overlaps. An expanded group's frame gets room for its header above
-its members and for its padding below (the view moves down there). :class:`Fold` maps model y to view y and back (a
-monotone, piecewise linear map), :func:`plan_view` works out the whole view.
+its members and for its padding below (the view moves down there). :class:`Fold`
+maps model y to view y and back (monotone, piecewise linear), :func:`plan_view`
+works out the whole view.
 """
 
 from __future__ import annotations

@@ -21,8 +21,8 @@ from .edits import (
     InsertNode,
     MoveNode,
     RenameNode,
-    SetMeta,
     SetGroup,
+    SetMeta,
     SetParams,
 )
 from .errors import GraphEditError

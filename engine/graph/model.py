@@ -40,7 +40,6 @@ from .edits import (
     SetParams,
 )
 from .errors import GraphEditError
-from .groups import GroupStore
 from .events import (
     Changes,
     EdgeAdded,
@@ -52,6 +51,7 @@ from .events import (
     NodeRemoved,
     NodeRenamed,
 )
+from .groups import GroupStore
 from .ids import check_id, fresh_id
 from .values import Edge, Node
 
