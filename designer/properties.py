@@ -77,8 +77,10 @@ class PropertyEditor(QScrollArea):
         self.group_id = None
         self._rebuild()
 
-    def set_group(self, group_id: str) -> None:
-        """Show a group's page (its name, members and figures)."""
+    def set_group(self, group_id: str | None) -> None:
+        """Show a group's page (its name, members and figures); None: the graph's."""
+        if group_id == self.group_id and not self.ids and self.page is not None:
+            return
         self.ids, self.group_id = [], group_id
         self._rebuild()
 

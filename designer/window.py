@@ -299,8 +299,8 @@ class MainWindow(FileActions, DiskWatch, QMainWindow):
 
     def _on_groups_selected(self, group_ids: list) -> None:
         self.menu_actions.update_selection(bool(self.scene.selection_with_groups()))
-        if group_ids and not self.scene.selected_ids():
-            self.properties.set_group(group_ids[0])
+        if not self.scene.selected_ids():
+            self.properties.set_group(group_ids[0] if group_ids else None)
 
     def _on_node_activated(self, node_id: str) -> None:
         self.properties_dock.show()

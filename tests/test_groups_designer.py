@@ -267,3 +267,48 @@ def test_an_imported_model_opens_as_collapsed_stem_stages_and_head(view, tmp_pat
     assert card.facts.params == sum(r.params for r in results) == 4 * (4 * 4 * 9 + 4)
     ys = [scene.group_cards[g].y() for g in ("stem", "layer1", "head")]
     assert ys == sorted(ys) and ys[2] - ys[0] < 4 * 110  # folded: three rows apart
+
+
+def test_delete_a_card_removes_its_members_and_undo_restores(view):
+    graph = three_convs()
+    doc = show(view, graph)
+    scene = view.scene()
+    scene.select_nodes(["c1", "c2"])
+    gid = scene.group_selection()
+    scene.set_collapsed(gid, True)
+    before = dumps(graph)
+    scene.select_group(gid)
+    scene.delete_selection()
+    assert "c1" not in graph.nodes and "c2" not in graph.nodes and not graph.groups
+    assert not scene.group_cards
+    doc.undo_stack.undo()
+    assert dumps(graph) == before and gid in scene.group_cards
+
+
+def test_moving_a_node_below_a_folded_card_keeps_model_coordinates(view):
+    graph = three_convs()
+    show(view, graph)
+    scene = view.scene()
+    scene.select_nodes(["c1", "c2"])
+    gid = scene.group_selection()
+    scene.set_collapsed(gid, True)
+    item = scene.nodes["out"]
+    a = vp(view, item.scenePos())
+    w = view.viewport()
+    QTest.mousePress(w, Qt.MouseButton.LeftButton, Mod.NoModifier, a)
+    for i in range(1, 5):
+        QTest.mouseMove(w, a + QPoint(0, 10 * i))
+    QTest.mouseRelease(w, Qt.MouseButton.LeftButton, Mod.NoModifier, a + QPoint(0, 40))
+    assert graph.nodes["out"].pos == (0.0, 480.0)  # 440 + 40 in the model
+    assert scene.nodes["out"].y() == 480.0 - 110.0  # shown folded
+
+
+def test_focusing_a_hidden_node_selects_its_card(view):
+    graph = three_convs()
+    show(view, graph)
+    scene = view.scene()
+    scene.select_nodes(["c1", "c2"])
+    gid = scene.group_selection()
+    scene.set_collapsed(gid, True)
+    scene.select_node("c2")
+    assert scene.selected_group_ids() == [gid]

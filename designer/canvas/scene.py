@@ -322,9 +322,13 @@ class GraphScene(SceneGroups, SceneGeometry, QGraphicsScene):
         return [it.edge for it in self.selectedItems() if isinstance(it, EdgeItem)]
 
     def select_node(self, node_id: str | None) -> None:
-        """Select only ``node_id`` (None clears) and show it in the views."""
+        """Select only ``node_id`` (None clears) and show it in the views (a node
+        inside a collapsed group: the group's card)."""
         self.select_nodes([node_id] if node_id else [])
         item = self.nodes.get(node_id) if node_id else None
+        if item is not None and not item.isVisible():
+            item = self.card_for(node_id)
+            self.select_group(item.group_id if item is not None else None)
         if item is not None:
             for v in self.views():
                 v.ensureVisible(item, 60, 60)
@@ -387,8 +391,10 @@ class GraphScene(SceneGroups, SceneGeometry, QGraphicsScene):
         self.editor.auto_layout()
 
     def select_all(self) -> None:
-        """Select every node."""
+        """Select every node (and every collapsed group's card)."""
         self.select_nodes(self.nodes)
+        for card in self.group_cards.values():
+            card.setSelected(True)
 
     def item_pos(self, node_id: str) -> tuple[float, float]:
         """A node's model position (or the automatic one), wherever groups show it."""

@@ -274,6 +274,11 @@ class SceneGroups:
         if ok and name.strip():
             self.rename_group(group_id, name.strip())
 
+    def card_for(self, node_id: str) -> GroupCardItem | None:
+        """The collapsed card that stands for ``node_id``, or None when it is shown."""
+        hidden = self._plan.hidden if self._plan is not None else {}
+        return self.group_cards.get(hidden.get(node_id))
+
     def select_group(self, group_id: str | None) -> None:
         """Select only the card or frame of ``group_id``."""
         self.select_nodes([])
