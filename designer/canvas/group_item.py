@@ -50,16 +50,19 @@ def _shapes(shapes: tuple) -> str:
     return ", ".join(shown) + (" …" if len(shapes) > 2 else "")
 
 
-def facts_lines(facts: GroupFacts | None) -> tuple[str, str]:
-    """``(shapes in → out · RF, params · MACs)`` as the card writes them."""
+def facts_lines(facts: GroupFacts | None) -> tuple[str, str, str, str]:
+    """``(shapes in → out, RF, params, MACs)`` as the card writes them."""
     if facts is None:
-        return "", ""
+        return "", "", "", ""
     flow = f"{_shapes(facts.in_shapes)} → {_shapes(facts.out_shapes)}"
-    if facts.rf is not None:
-        flow += " · " + facts.rf.label().split(" · j ")[0]
+    rf = facts.rf.label().split(" · j ")[0] if facts.rf is not None else ""
     params = f"{fmt_count(facts.params)} params" if facts.params is not None else "params ?"
     macs = f"{fmt_count(facts.macs)} MACs" if facts.macs is not None else "MACs ?"
-    return flow, f"{params} · {macs}"
+    return flow, rf, params, macs
+
+
+def _width(text: str, font_key: tuple) -> float:
+    return QFontMetricsF(look.font(*font_key)).horizontalAdvance(text)
 
 
 def _elide(text: str, font_key: tuple, width: float) -> str:
@@ -129,7 +132,7 @@ class GroupCardItem(QGraphicsItem):
         rows = [f"<b>{html.escape(g.name)}</b> &nbsp;<code>{html.escape(g.id)}</code>"]
         if f is not None:
             rows.append(plural(len(f.members), "layer"))
-            flow, _ = facts_lines(f)
+            flow = facts_lines(f)[0]
             rows.append(html.escape(flow))
             if f.rf is not None:
                 rows.append(html.escape(f.rf.label()))
@@ -222,26 +225,34 @@ class GroupCardItem(QGraphicsItem):
         painter.setBrush(look.GROUP)
         painter.drawPath(stripe.intersected(clip))
         left, right = rect.left() + 16, rect.right() - 10
+        width = right - left
+        align_l = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        align_r = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        title = "▸ " + self.group.name
         count = plural(len(f.members), "layer") if f is not None else ""
-        body = look.BODY_TEXT
-        count_w = QFontMetricsF(look.font(*body)).horizontalAdvance(count) + 10
+        count_w = _width(count, look.SMALL_TEXT) + 10 if count else 0.0
+        if _width(title, look.TITLE_TEXT) + count_w > width:
+            count, count_w = "", 0.0  # the name first; the count is in the tooltip
+        top = rect.top() + 5
         painter.setFont(look.font(*look.TITLE_TEXT))
         painter.setPen(look.INK)
-        top = rect.top() + 5
-        painter.drawText(QRectF(left, top, right - left - count_w, 18),
-                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         _elide("▸ " + self.group.name, look.TITLE_TEXT,
-                                right - left - count_w))
-        painter.setFont(look.font(*body))
+        painter.drawText(QRectF(left, top, width - count_w, 18), align_l,
+                         _elide(title, look.TITLE_TEXT, width - count_w))
+        small = look.SMALL_TEXT
+        painter.setFont(look.font(*small))
         painter.setPen(look.INK_FAINT)
-        painter.drawText(QRectF(right - count_w, top, count_w, 18),
-                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, count)
-        flow, figures = facts_lines(f)
-        painter.setPen(look.INK_SOFT)
-        for i, text in enumerate((flow, figures)):
-            painter.drawText(QRectF(left, top + 19 + 17 * i, right - left, 17),
-                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                             _elide(text, body, right - left))
+        if count:
+            painter.drawText(QRectF(right - count_w, top, count_w, 18), align_r, count)
+        flow, rf, params, macs = facts_lines(f)
+        for i, (text, side) in enumerate(((flow, rf), (params, macs))):
+            y = top + 20 + 17 * i
+            side_w = _width(side, small) + 8 if side else 0.0
+            painter.setPen(look.INK_SOFT)
+            painter.drawText(QRectF(left, y, width - side_w, 17), align_l,
+                             _elide(text, small, width - side_w))
+            if side:
+                painter.setPen(look.INK_FAINT if i == 0 else look.INK_SOFT)
+                painter.drawText(QRectF(right - side_w, y, side_w, 17), align_r, side)
 
 
 class GroupFrameItem(QGraphicsItem):

@@ -95,7 +95,7 @@ class GroupPage(QWidget):
             self.name_edit.setText(g.name)
         self.toggle.setText("Expand" if g.collapsed else "Collapse")
         f = group_facts(self.doc.graph, self.doc.result(), self.group_id)
-        flow, _ = facts_lines(f)
+        flow = facts_lines(f)[0]
         rows = self.facts
         rows.set("Id", g.id)
         rows.set("Layers", plural(len(f.members), "layer"))
