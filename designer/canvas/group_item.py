@@ -20,8 +20,8 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QFontMetricsF, QPainter, QPainterPath, QPen
-from PySide6.QtWidgets import QApplication, QGraphicsItem
+from PySide6.QtGui import QFont, QFontMetricsF, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import QApplication, QGraphicsItem, QStyleOptionGraphicsItem
 
 from designer import look
 from designer.look import fmt_count, fmt_count_long, fmt_shape, plural
@@ -29,6 +29,7 @@ from engine.graph import Group
 
 from . import theme
 from .group_facts import GroupFacts
+from .node_item import OVERVIEW_ZOOM
 
 __all__ = ["GroupCardItem", "GroupFrameItem", "CARD_W", "HEADER_H", "facts_lines"]
 
@@ -59,6 +60,20 @@ def facts_lines(facts: GroupFacts | None) -> tuple[str, str, str, str]:
     params = f"{fmt_count(facts.params)} params" if facts.params is not None else "params ?"
     macs = f"{fmt_count(facts.macs)} MACs" if facts.macs is not None else "MACs ?"
     return flow, rf, params, macs
+
+
+def _overview(painter: QPainter, rect: QRectF, text: str, lod: float,
+              align=Qt.AlignmentFlag.AlignVCenter) -> None:
+    """``text`` in a font that stays readable at zoom ``lod``, shrunk to fit ``rect``'s width."""
+    px = min(30.0, 12.0 / max(lod, 0.05))
+    f = look.font(px, QFont.Weight.DemiBold)
+    w = QFontMetricsF(f).horizontalAdvance(text)
+    if w > rect.width():
+        f = look.font(max(px * 0.6, px * rect.width() / w), QFont.Weight.DemiBold)
+    painter.setFont(f)
+    painter.setPen(look.INK if align == Qt.AlignmentFlag.AlignVCenter else look.GROUP)
+    shown = QFontMetricsF(f).elidedText(text, Qt.TextElideMode.ElideRight, rect.width())
+    painter.drawText(rect, Qt.AlignmentFlag.AlignLeft | align, shown)
 
 
 def _width(text: str, font_key: tuple) -> float:
@@ -226,6 +241,11 @@ class GroupCardItem(QGraphicsItem):
         painter.drawPath(stripe.intersected(clip))
         left, right = rect.left() + 16, rect.right() - 10
         width = right - left
+        lod = QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform())
+        if lod < OVERVIEW_ZOOM:  # zoomed out: the name alone, large enough to read
+            _overview(painter, QRectF(left, rect.top(), width, rect.height()),
+                      self.group.name, lod)
+            return
         align_l = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
         align_r = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         title = "▸ " + self.group.name
@@ -346,6 +366,11 @@ class GroupFrameItem(QGraphicsItem):
         painter.setBrush(look.GROUP_FILL)
         painter.drawRoundedRect(self.rect, 10, 10)
         h = self.header()
+        lod = QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform())
+        if lod < OVERVIEW_ZOOM:  # zoomed out: the name, large, on the header's line
+            _overview(painter, QRectF(h.left() + 8, h.bottom() - 40, h.width() - 16, 38),
+                      self.group.name, lod, Qt.AlignmentFlag.AlignBottom)
+            return
         painter.setFont(look.font(*look.TITLE_TEXT))
         painter.setPen(look.GROUP)
         painter.drawText(h.adjusted(12, 0, -_BUTTON - 14, 0),
