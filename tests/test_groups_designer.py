@@ -262,6 +262,8 @@ def test_an_imported_model_opens_as_collapsed_stem_stages_and_head(view, tmp_pat
     scene = view.scene()
     assert set(scene.group_cards) == {"stem", "layer1", "head"}
     assert all(not it.isVisible() for n, it in scene.nodes.items() if n != "x")
+    hidden = [e for e in scene.edges.values() if not e.isVisible()]
+    assert hidden and not any(e.label.isVisible() for e in hidden)
     card = scene.group_cards["layer1"]
     results = [scene.doc.result().nodes[n] for n in loaded.members("layer1")]
     assert card.facts.params == sum(r.params for r in results) == 4 * (4 * 4 * 9 + 4)

@@ -125,12 +125,13 @@ class GraphScene(SceneGroups, SceneGeometry, QGraphicsScene):
                 self._add_edge(e, adjust=False)
             for item in self.nodes.values():
                 item.set_connected_inputs(graph.inputs_of(item.node_id))
+            self.refresh_groups(initial=True)
             self._on_analysis(doc.result())
             for item in self.edges.values():
                 item.adjust()
             for item in self.edges.values():  # again: labels now see every edge
                 item.place_label()
-            self.refresh_groups()
+            self._groups_analysis(doc.result())  # labels of edges inside cards stay hidden
             doc.graphChanged.connect(self._on_graph_event)
             doc.analysisChanged.connect(self._on_analysis)
             doc.graphChanged.connect(self._groups_follow)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QInputDialog
 
 from designer.commands import MoveNodesCommand
 from designer.group_commands import GroupCommand, SetGroupCommand, UngroupCommand
+from engine.graph import EdgeAdded, EdgeRemoved, NodeAdded, NodeMoved, NodeRemoved, NodeRenamed
 from engine.graph.events import GROUP_EVENTS
 
 from . import theme
@@ -28,6 +29,9 @@ from .group_item import HEADER_H, GroupCardItem, GroupFrameItem
 
 __all__ = ["SceneGroups"]
 
+#: events after which the group view is worked out again
+_LAYOUT_EVENTS = (*GROUP_EVENTS, NodeAdded, NodeRemoved, NodeRenamed, NodeMoved, EdgeAdded,
+                  EdgeRemoved)
 #: room between an expanded frame and what it holds
 _PAD = 14.0
 #: room above frames for the label of the edge that enters them (two text lines)
@@ -76,15 +80,21 @@ class SceneGroups:
 
     # -- following the model -------------------------------------------------------------
     def _groups_follow(self, changes) -> None:
-        """After the scene mirrored a batch: redo the group view if it may have changed."""
-        if self.graph is None:
+        """After the scene mirrored a batch: redo the group view if it may have changed
+        (parameter and name changes leave it as it is: the analysis updates the cards)."""
+        if self.graph is None or not (self.graph.groups or self._plan is not None
+                                      or self.group_frames):
             return
-        if self.graph.groups or self._plan is not None or any(
-                isinstance(ev, GROUP_EVENTS) for ev in changes):
+        if any(isinstance(ev, _LAYOUT_EVENTS) for ev in changes):
             self.refresh_groups()
 
-    def refresh_groups(self) -> None:
-        """Work out the view of the groups and show it (cards, frames, positions)."""
+    def refresh_groups(self, initial: bool = False) -> None:
+        """Work out the view of the groups and show it (cards, frames, positions).
+
+        ``initial``: the scene is being built and routes every edge next, so cards
+        are only placed. Otherwise the cards that moved take their edges along
+        and the edges near what changed are re-routed.
+        """
         graph = self.graph
         if graph is None:
             return
@@ -100,18 +110,24 @@ class SceneGroups:
         hidden = plan.hidden if plan is not None else {}
         # cards
         cards = plan.cards if plan is not None else {}
+        changed: list[QRectF] = []
         for gid in list(self.group_cards):
             if gid not in cards:
-                self.removeItem(self.group_cards.pop(gid))
+                card = self.group_cards.pop(gid)
+                changed.append(card.sceneBoundingRect())
+                self.removeItem(card)
         result = self.doc.result() if self.doc is not None else None
         for gid, (x, y) in cards.items():
             card = self.group_cards.get(gid)
-            if card is None:
+            fresh = card is None
+            if fresh:
                 card = self.group_cards[gid] = GroupCardItem(self, graph.groups[gid])
                 self.addItem(card)
             card.set_group(graph.groups[gid])
             card.set_facts(group_facts(graph, result, gid))
-            card.setPos(QPointF(x, y))
+            if fresh or card.pos() != QPointF(x, y):
+                card.setPos(QPointF(x, y))
+                changed.append(card.sceneBoundingRect())
         # nodes: hidden ones stand under their card
         targets = {}
         for nid, item in self.nodes.items():
@@ -124,7 +140,14 @@ class SceneGroups:
                 item.setVisible(show)
             if p != item.pos():
                 targets[item] = p
-        self.move_cards(targets)
+        if initial:
+            for item, p in targets.items():
+                item.setPos(p)
+            self.cards_changed()
+        else:
+            changed += [self.card_rect(it) for it in targets]
+            self.move_cards(targets)
+            changed += [self.card_rect(it) for it in targets]
         # edges inside a card are not shown, nor a second edge from one source to a card
         inner = set()
         seen = set()
@@ -139,16 +162,15 @@ class SceneGroups:
         for e in self._inner_edges - inner:
             e.setVisible(True)
             e.label.setVisible(bool(e.label.size().width()))
-            e.adjust()
+            if not initial:
+                e.adjust()
         for e in inner:
             e.setVisible(False)
             e.label.setVisible(False)
         self._inner_edges = inner
         self._layout_frames(plan)
-        self.reroute_all()
-        for e in self.edges.values():
-            if e not in inner:
-                e.place_label()
+        if changed and not initial:
+            self._reroute_near(changed)
 
     def group_obstacles(self, edge, lo: float, hi: float) -> list[QRectF]:
         """The collapsed cards in the band ``lo..hi`` that ``edge`` must go around."""
