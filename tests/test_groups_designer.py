@@ -314,3 +314,67 @@ def test_focusing_a_hidden_node_selects_its_card(view):
     scene.set_collapsed(gid, True)
     scene.select_node("c2")
     assert scene.selected_group_ids() == [gid]
+
+
+def group_scene_state(scene) -> dict:
+    """What the canvas shows of a grouped graph: cards, visibility, positions, groups."""
+    nodes = {n: (round(it.x(), 2), round(it.y(), 2), it.isVisible())
+             for n, it in scene.nodes.items()}
+    edges = {(e.src, e.dst, e.port): (it.isVisible(), it.label.isVisible())
+             for e, it in scene.edges.items()}
+    cards = {g: (round(c.x(), 2), round(c.y(), 2), c.group, c.facts)
+             for g, c in scene.group_cards.items()}
+    frames = {g: (f.group, f.rect.getRect()) for g, f in scene.group_frames.items()}
+    return {"nodes": nodes, "edges": edges, "cards": cards, "frames": frames}
+
+
+def test_random_group_commands_keep_the_scene_equal_to_a_fresh_one(view):
+    """Group, ungroup, collapse, expand, rename, delete and move in random order, then
+    undo all and redo all: after each phase the scene equals one built afresh."""
+    import random
+
+    from designer.canvas import GraphScene
+    from designer.commands import MoveNodesCommand, RemoveNodesCommand, push_edit
+    from designer.document import Document
+    from designer.group_commands import GroupCommand, SetGroupCommand, UngroupCommand
+
+    graph = three_convs()
+    for i in range(4):
+        graph.add_node("ReLU", {}, f"r{i}", (220.0, 110.0 * (i + 1)))
+        graph.connect("x" if i == 0 else f"r{i - 1}", f"r{i}")
+    doc = show(view, graph)
+    scene = view.scene()
+    rnd = random.Random(13)
+
+    def fresh():
+        other = GraphScene()
+        other.set_document(Document(graph.copy()))
+        return group_scene_state(other)
+
+    for _ in range(40):
+        ids, gids = list(graph.nodes), list(graph.groups)
+        op = rnd.randrange(6)
+        if op == 0 or not gids:
+            cmd = GroupCommand(graph, rnd.sample(ids, rnd.randint(1, 3)))
+        elif op == 1:
+            cmd = UngroupCommand(graph, rnd.choice(gids))
+        elif op in (2, 3):
+            gid = rnd.choice(gids)
+            cmd = SetGroupCommand(graph, gid, collapsed=not graph.groups[gid].collapsed)
+        elif op == 4 and len(ids) > 3:
+            cmd = RemoveNodesCommand(graph, [rnd.choice(ids)])
+        else:
+            n = rnd.choice(ids)
+            old = graph.nodes[n].pos
+            cmd = MoveNodesCommand(graph, {n: (old, (old[0] + 20, old[1] + 40))})
+        push_edit(doc.undo_stack, cmd)
+        assert group_scene_state(scene) == fresh()
+    steps = doc.undo_stack.index()
+    texts = [doc.undo_stack.text(i) for i in range(steps)]
+    assert sum(t.startswith(("Collapse", "Expand")) for t in texts) >= 5, texts
+    for _ in range(steps):
+        doc.undo_stack.undo()
+    assert group_scene_state(scene) == fresh()
+    for _ in range(steps):
+        doc.undo_stack.redo()
+    assert group_scene_state(scene) == fresh()
