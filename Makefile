@@ -29,6 +29,7 @@ bench: setup
 	$(BIN)/python bench/capture.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/canvas.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/undo.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/groups.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/mechanism.py
 	$(BIN)/python bench/fuzz.py
 	$(BIN)/python bench/grade.py

@@ -160,13 +160,16 @@ class SceneGroups:
                     inner.add(e)
                 seen.add((src, hidden[dst]))
         for e in self._inner_edges - inner:
+            if self.edges.get(e.edge) is not e:
+                continue  # removed from the scene meanwhile
             e.setVisible(True)
             e.label.setVisible(bool(e.label.size().width()))
             if not initial:
                 e.adjust()
-        for e in inner:
+        for e in inner - self._inner_edges:
             e.setVisible(False)
             e.label.setVisible(False)
+            self.note_lane(e, None)  # other edges need not keep clear of it
         self._inner_edges = inner
         self._layout_frames(plan)
         if changed and not initial:
