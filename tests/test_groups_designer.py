@@ -378,3 +378,17 @@ def test_random_group_commands_keep_the_scene_equal_to_a_fresh_one(view):
     for _ in range(steps):
         doc.undo_stack.redo()
     assert group_scene_state(scene) == fresh()
+
+
+def test_fit_shows_the_folded_graph_not_the_hidden_rows(view):
+    graph = three_convs()
+    show(view, graph)
+    scene = view.scene()
+    full = view.graph_rect().height()
+    scene.select_nodes(["c1", "c2", "c3"])
+    gid = scene.group_selection()
+    scene.set_collapsed(gid, True)
+    assert view.graph_rect().height() < full - 2 * 110 + 1
+    card = scene.group_cards[gid].sceneBoundingRect()
+    assert view.graph_rect().contains(card)
+    assert abs(view.graph_rect().left() - card.left()) < 1  # hidden edges' old routes left out

@@ -152,9 +152,13 @@ class GraphView(QGraphicsView):
         for it in scene.nodes.values():
             rect = rect.united(it.sceneBoundingRect())
         for e in scene.edges.values():
+            if not e.isVisible():  # inside a collapsed group
+                continue
             rect = rect.united(e.sceneBoundingRect())
             if e.label.isVisible():
                 rect = rect.united(e.label.sceneBoundingRect())
+        for it in (*scene.group_cards.values(), *scene.group_frames.values()):
+            rect = rect.united(it.sceneBoundingRect())
         return rect
 
     def fit(self, readable: bool = False) -> None:
