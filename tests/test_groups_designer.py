@@ -392,3 +392,29 @@ def test_fit_shows_the_folded_graph_not_the_hidden_rows(view):
     card = scene.group_cards[gid].sceneBoundingRect()
     assert view.graph_rect().contains(card)
     assert abs(view.graph_rect().left() - card.left()) < 1  # hidden edges' old routes left out
+
+
+def test_dragging_a_frame_header_moves_the_group_and_double_click_renames(view, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+
+    graph = three_convs()
+    doc = show(view, graph)
+    scene = view.scene()
+    scene.select_nodes(["c1", "c2"])
+    gid = scene.group_selection()
+    frame = scene.group_frames[gid]
+    h = frame.header()
+    a = vp(view, h.center() - (h.center() - h.topLeft()) * 0.5)
+    w = view.viewport()
+    QTest.mousePress(w, Qt.MouseButton.LeftButton, Mod.NoModifier, a)
+    for i in range(1, 5):
+        QTest.mouseMove(w, a + QPoint(0, 0) + QPoint(-30 * i, 0))
+    QTest.mouseRelease(w, Qt.MouseButton.LeftButton, Mod.NoModifier, a + QPoint(-120, 0))
+    assert graph.nodes["c1"].pos == (-120.0, 110.0) and graph.nodes["c2"].pos == (-120.0, 220.0)
+    assert graph.nodes["c3"].pos == (0.0, 330.0)
+    assert doc.undo_stack.undoText() == f"Move {gid}"
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("renamed", True))
+    frame = scene.group_frames[gid]
+    QTest.mouseDClick(w, Qt.MouseButton.LeftButton, Mod.NoModifier,
+                      vp(view, frame.header().center() - QPoint(40, 0)))
+    assert graph.groups[gid].name == "renamed"

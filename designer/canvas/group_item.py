@@ -8,8 +8,8 @@ it moves its members; a double-click expands it.
 
 :class:`GroupFrameItem` is an expanded group: a labelled frame drawn behind its
 members, with a collapse button in its header. Only the header takes the
-mouse, so a rubber band can start inside the frame. A double-click on the
-header renames the group.
+mouse, so a rubber band can start inside the frame. Dragging the header moves the
+group; a double-click on it renames the group.
 
 Both only show the model; edits go through the scene's group operations
 (:class:`~designer.canvas.scene_groups.SceneGroups`).
@@ -293,6 +293,8 @@ class GroupFrameItem(QGraphicsItem):
         self.ops = scene_groups
         self.group = group
         self.rect = QRectF()
+        self._press: QPointF | None = None
+        self._shown = QPointF()  # how far a drag has moved the frame so far
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, True)
         self.setZValue(-1.0 + 0.01 * depth)
 
@@ -336,8 +338,8 @@ class GroupFrameItem(QGraphicsItem):
     def toolTip(self) -> str:  # noqa: N802 (Qt API)
         """The name and what the header does."""
         return (f"<b>{html.escape(self.group.name)}</b><br>"
-                + look.span("Click − to collapse; double-click the name to rename",
-                            look.INK_FAINT))
+                + look.span("Click − to collapse; drag to move; double-click the name to "
+                            "rename", look.INK_FAINT))
 
     def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt API)
         """The button collapses the group; elsewhere the header selects it."""
@@ -349,6 +351,27 @@ class GroupFrameItem(QGraphicsItem):
         if not event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
             self.scene().clearSelection()
         self.setSelected(True)
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._press, self._shown = event.scenePos(), QPointF()
+        event.accept()
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        """Drag the whole group by its header (on the grid)."""
+        if self._press is None:
+            return
+        d = event.scenePos() - self._press
+        if self._shown.isNull() and d.manhattanLength() < QApplication.startDragDistance():
+            return
+        target = QPointF(self.ops.snap(d.x()), self.ops.snap(d.y()))
+        if target != self._shown:
+            self.ops.drag_frame(self, target - self._shown)
+            self._shown = target
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        """Move the group's members in the model by how far the frame went."""
+        press, self._press = self._press, None
+        if press is not None and not self._shown.isNull():
+            self.ops.drop_card(self, self._shown)
         event.accept()
 
     def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802 (Qt API)

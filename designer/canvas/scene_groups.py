@@ -311,6 +311,23 @@ class SceneGroups:
         if item is not None:
             item.setSelected(True)
 
+    def fill_group_menu(self, menu, item) -> None:
+        """The context menu of a group's card or frame (selected first)."""
+        if not item.isSelected():
+            self.select_group(item.group_id)
+        gid, name = item.group_id, item.group.name
+        collapsed = self.graph.groups[gid].collapsed
+        menu.addAction(f"Expand {name}" if collapsed else f"Collapse {name}",
+                       lambda: self.set_collapsed(gid, not collapsed))
+        menu.addAction("Rename…", lambda: self.ask_rename(gid))
+        menu.addAction(f"Ungroup {name}", self.ungroup_selection)
+        menu.addSeparator()
+        menu.addAction(f"Cut {name}", self.cut)
+        menu.addAction(f"Copy {name}", self.copy)
+        menu.addAction(f"Duplicate {name}", self.duplicate)
+        menu.addSeparator()
+        menu.addAction(f"Delete {name} and its nodes", self.delete_selection)
+
     # -- dragging a card -------------------------------------------------------------------
     def drag_card(self, card: GroupCardItem, delta: QPointF) -> None:
         """Show ``card`` (and its hidden members) moved by ``delta`` from where it was."""
@@ -324,8 +341,23 @@ class SceneGroups:
         self.move_cards({self.nodes[n]: self.nodes[n].pos() + step
                          for n, g in hidden.items() if g == card.group_id})
 
-    def drop_card(self, card: GroupCardItem, delta: QPointF) -> None:
-        """Move the card's members in the model by ``delta`` (one undo step)."""
+    def drag_frame(self, frame: GroupFrameItem, step: QPointF) -> None:
+        """Show an expanded group, all it holds included, moved by ``step`` more."""
+        gid = frame.group_id
+        graph = self.graph
+        inside = [g for g in graph.groups if gid in graph.ancestors(g)]
+        self.move_cards({self.nodes[n]: self.nodes[n].pos() + step
+                         for n in graph.members(gid)})
+        for g in inside:
+            if g in self.group_cards:
+                self.group_cards[g].moveBy(step.x(), step.y())
+            if g in self.group_frames:
+                self.group_frames[g].set_rect(self.group_frames[g].rect.translated(step))
+        frame.set_rect(frame.rect.translated(step))
+
+    def drop_card(self, card, delta: QPointF) -> None:
+        """Move the members of a card's (or frame's) group in the model by ``delta``
+        (one undo step)."""
         graph = self.graph
         moves = {}
         for n in graph.members(card.group_id):
