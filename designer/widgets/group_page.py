@@ -41,7 +41,7 @@ class GroupPage(QWidget):
         self.name_edit.editingFinished.connect(self._commit_name)
         form.addRow("Name", self.name_edit)
         self.error = QLabel(self)
-        self.error.setObjectName("error")
+        self.error.setObjectName("fieldError")
         self.error.setWordWrap(True)
         self.error.hide()
         outer.addWidget(self.error)
