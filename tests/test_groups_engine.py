@@ -287,3 +287,16 @@ def test_random_group_edits_and_deletes_undo_exactly(ops):
         g.apply_all(reversed(undo.pop()))
         texts.pop()
         assert file_text(g) == texts[-1]
+
+
+def test_add_groups_keeps_the_list_order_after_existing_groups():
+    g = chain()
+    g.group(["c0"], "first")
+    g.add_groups([{"id": "in", "name": "i", "nodes": ["c2"], "parent": "out",
+                   "collapsed": True},
+                  {"id": "out", "name": "o", "nodes": ["c3"], "parent": None,
+                   "collapsed": True}])
+    assert list(g.groups) == ["group1", "in", "out"]
+    with pytest.raises(GraphEditError, match="unknown node 'zz'"):
+        g.add_groups([{"id": "ok", "nodes": ["c4"]}, {"id": "bad", "nodes": ["zz"]}])
+    assert list(g.groups) == ["group1", "in", "out"]  # nothing added

@@ -276,6 +276,34 @@ class GroupStore:
         self._pending.append(GroupChanged(old, new))
 
     # -- edits made of primitives ------------------------------------------------------
+    def add_groups(self, items) -> None:
+        """Add graph-format.md ``groups`` dicts (a file's, an import's), in their order.
+
+        A parent may come after its subgroup in the list. One batch; the first
+        problem raises :class:`GraphEditError` naming the group (nothing is added).
+        """
+        if not isinstance(items, list):
+            raise GraphEditError('"groups" must be a list', None, "groups")
+        groups = [group_from_dict(item, i) for i, item in enumerate(items)]
+        ids = [gr.id for gr in groups]
+        for gr in groups:
+            if ids.count(gr.id) > 1:
+                raise GraphEditError(f"duplicate group id {gr.id!r}", None, "groups")
+        rank = {gid: i for i, gid in enumerate(ids)}
+        base = len(self._groups)
+        with self.batch():
+            pending, done = list(groups), []
+            while pending:  # parents first; what is left has an unknown parent or a cycle
+                ready = [gr for gr in pending if gr.parent is None or gr.parent in self._groups
+                         or not isinstance(gr.parent, str) or gr.parent not in ids]
+                if not ready:
+                    _refuse_cycle(pending)
+                for gr in ready:  # at its place in the list's order
+                    at = base + sum(1 for d in done if rank[d] < rank[gr.id])
+                    self.apply(InsertGroup(gr, at))
+                    done.append(gr.id)
+                pending = [gr for gr in pending if gr not in ready]
+
     def leave_group(self, node_id: str) -> list:
         """The edits that take ``node_id`` out of its group (none when it has none).
 
@@ -373,3 +401,15 @@ def _common(homes: list[str | None], store: GroupStore) -> str | None:
         if all(g in c for c in chains[1:]):
             return g
     return None
+
+
+def _refuse_cycle(pending: list[Group]) -> None:
+    """Raise for the parent cycle among ``pending`` (each one's parent is pending too)."""
+    parent = {gr.id: gr.parent for gr in pending}
+    chain = [pending[0].id]
+    while parent[chain[-1]] not in chain:
+        chain.append(parent[chain[-1]])
+    chain.append(parent[chain[-1]])
+    start = chain.index(chain[-1])
+    raise GraphEditError(f"group {chain[start]!r}: parent {chain[start + 1]!r} makes a cycle ("
+                         + " → ".join(chain[start:]) + ")", None, "groups")

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from .checks import check_meta
 from .errors import GraphEditError
-from .groups import InsertGroup, group_from_dict, group_to_dict
+from .groups import group_to_dict
 
 if TYPE_CHECKING:
     from .model import Graph
@@ -70,42 +70,9 @@ def graph_from_dict(cls: type[Graph], data: Mapping[str, Any]) -> Graph:
             if not isinstance(e, Mapping):
                 raise GraphEditError(f"edge #{i} must be an object")
             g.connect(e.get("from"), e.get("to"), e.get("port", 0))
-        _read_groups(g, data.get("groups", []))
+        g.add_groups(data.get("groups", []))
     g.forget_history()  # building is not an edit anyone replays
     return g
-
-
-def _read_groups(g: Graph, items) -> None:
-    """Add the file's groups; a parent may come after its subgroup in the list."""
-    if not isinstance(items, list):
-        raise GraphEditError('"groups" must be a list', None, "groups")
-    groups = [group_from_dict(item, i) for i, item in enumerate(items)]
-    ids = [gr.id for gr in groups]
-    for gr in groups:
-        if ids.count(gr.id) > 1:
-            raise GraphEditError(f"duplicate group id {gr.id!r}", None, "groups")
-    pending = list(groups)
-    while pending:  # parents first; what is left has an unknown parent or a cycle
-        ready = [gr for gr in pending if gr.parent is None or gr.parent in g.groups
-                 or not isinstance(gr.parent, str) or gr.parent not in ids]
-        if not ready:
-            _refuse_cycle(pending)
-        for gr in ready:
-            g.apply(InsertGroup(gr))
-        pending = [gr for gr in pending if gr not in ready]
-    if list(g.groups) != ids:  # keep the file's order
-        g._groups = {i: g.groups[i] for i in ids}
-
-
-def _refuse_cycle(pending) -> None:
-    parent = {gr.id: gr.parent for gr in pending}
-    chain = [pending[0].id]
-    while chain[-1] in parent and parent[chain[-1]] not in chain:
-        chain.append(parent[chain[-1]])
-    chain.append(parent[chain[-1]])
-    start = chain.index(chain[-1])
-    raise GraphEditError(f"group {chain[start]!r}: parent {chain[start + 1]!r} makes a cycle ("
-                         + " → ".join(chain[start:]) + ")", None, "groups")
 
 
 def _shown(v) -> str:
