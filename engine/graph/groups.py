@@ -91,41 +91,41 @@ def check_group(group: Any, groups: Mapping[str, Group], group_of: Mapping[str, 
         raise GraphEditError(f"a group must be a Group, not {type(group).__name__}")
     gid = group.id
     if not isinstance(gid, str) or not gid.strip():
-        raise GraphEditError(f"group id {gid!r} must be non-empty text", None, "groups")
+        raise GraphEditError(f"group id {gid!r} must be non-empty text")
     if len(gid) > MAX_GROUP_ID:
         raise GraphEditError(f"group id {gid[:40]!r}... is longer than {MAX_GROUP_ID} "
-                             "characters", None, "groups")
-    check_text(gid, f"group id {gid!r}", None, "groups")
+                             "characters")
+    check_text(gid, f"group id {gid!r}")
     what = f"group {gid!r}"
-    check_text(group.name, f"{what}: name", None, "groups")
+    check_text(group.name, f"{what}: name")
     if not isinstance(group.collapsed, bool):
         raise GraphEditError(f"{what}: collapsed must be true or false, not "
-                             f"{group.collapsed!r}", None, "groups")
+                             f"{group.collapsed!r}")
     members = group.nodes
     if isinstance(members, str) or not isinstance(members, Sequence):
-        raise GraphEditError(f"{what}: nodes must be a list of node ids", None, "groups")
+        raise GraphEditError(f"{what}: nodes must be a list of node ids")
     seen: set[str] = set()
     for nid in members:
         if not isinstance(nid, str) or nid not in nodes:
-            raise GraphEditError(f"{what}: unknown node {nid!r}", None, "groups")
+            raise GraphEditError(f"{what}: unknown node {nid!r}")
         if nid in seen:
-            raise GraphEditError(f"{what}: node {nid!r} is listed twice", nid, "groups")
+            raise GraphEditError(f"{what}: node {nid!r} is listed twice", nid)
         seen.add(nid)
         other = group_of.get(nid)
         if other is not None and other != gid:
             raise GraphEditError(f"{what}: node {nid!r} is already in group {other!r} "
-                                 "(a node belongs to at most one group)", nid, "groups")
+                                 "(a node belongs to at most one group)", nid)
     parent = group.parent
     if parent is not None:
         if not isinstance(parent, str) or parent not in groups:
-            raise GraphEditError(f"{what}: unknown parent group {parent!r}", None, "groups")
+            raise GraphEditError(f"{what}: unknown parent group {parent!r}")
         p: str | None = parent
         chain = [gid]
         while p is not None:
             chain.append(p)
             if p == gid:
                 raise GraphEditError(f"{what}: parent {parent!r} makes a cycle ("
-                                     + " → ".join(chain) + ")", None, "groups")
+                                     + " → ".join(chain) + ")")
             p = groups[p].parent
     if isinstance(members, tuple) and all(type(n) is str for n in members):
         return group
@@ -144,17 +144,17 @@ _GROUP_KEYS = {"id", "name", "nodes", "parent", "collapsed"}
 def group_from_dict(item: Any, index: int) -> Group:
     """A group value from a file's ``groups[index]`` (shape checks only, naming the group)."""
     if not isinstance(item, Mapping):
-        raise GraphEditError(f"group #{index} must be an object", None, "groups")
+        raise GraphEditError(f"group #{index} must be an object")
     gid = item.get("id")
     label = f"group {gid!r}" if isinstance(gid, str) else f"group #{index}"
     if not isinstance(gid, str):
-        raise GraphEditError(f"{label}: \"id\" must be a string", None, "groups")
+        raise GraphEditError(f"{label}: \"id\" must be a string")
     extra = sorted(set(item) - _GROUP_KEYS)
     if extra:
-        raise GraphEditError(f"{label}: unknown key {extra[0]!r}", None, "groups")
+        raise GraphEditError(f"{label}: unknown key {extra[0]!r}")
     nodes = item.get("nodes", [])
     if not isinstance(nodes, list):
-        raise GraphEditError(f"{label}: \"nodes\" must be a list of node ids", None, "groups")
+        raise GraphEditError(f"{label}: \"nodes\" must be a list of node ids")
     name = item.get("name", gid)
     collapsed = item.get("collapsed", False)
     return Group(gid, name, tuple(nodes), item.get("parent"), collapsed)
@@ -214,7 +214,7 @@ class GroupStore:
     # -- primitives (called by the edits) ----------------------------------------------
     def _insert_group(self, group: Group, index: int | None) -> None:
         if getattr(group, "id", None) in self._groups:
-            raise GraphEditError(f"duplicate group id {group.id!r}", None, "groups")
+            raise GraphEditError(f"duplicate group id {group.id!r}")
         group = check_group(group, self._groups, self._group_of, self._nodes)
         if index is None or index >= len(self._groups):
             self._groups[group.id] = group
@@ -231,8 +231,7 @@ class GroupStore:
         kids = self.subgroups(group_id)
         if kids:
             raise GraphEditError(f"group {group_id!r} still holds groups "
-                                 f"{', '.join(map(repr, kids))}: move them out first",
-                                 None, "groups")
+                                 f"{', '.join(map(repr, kids))}: move them out first")
         index = list(self._groups).index(group_id)
         del self._groups[group_id]
         for nid in group.nodes:
@@ -256,7 +255,7 @@ class GroupStore:
         try:
             return self._groups[group_id]
         except (KeyError, TypeError):
-            raise GraphEditError(f"no group {group_id!r}", None, "groups") from None
+            raise GraphEditError(f"no group {group_id!r}") from None
 
     def _refuse_grouped(self, node_id: str) -> None:
         gid = self._group_of.get(node_id)
@@ -283,12 +282,12 @@ class GroupStore:
         problem raises :class:`GraphEditError` naming the group (nothing is added).
         """
         if not isinstance(items, list):
-            raise GraphEditError('"groups" must be a list', None, "groups")
+            raise GraphEditError('"groups" must be a list')
         groups = [group_from_dict(item, i) for i, item in enumerate(items)]
         ids = [gr.id for gr in groups]
         for gr in groups:
             if ids.count(gr.id) > 1:
-                raise GraphEditError(f"duplicate group id {gr.id!r}", None, "groups")
+                raise GraphEditError(f"duplicate group id {gr.id!r}")
         rank = {gid: i for i, gid in enumerate(ids)}
         base = len(self._groups)
         with self.batch():
@@ -412,4 +411,4 @@ def _refuse_cycle(pending: list[Group]) -> None:
     chain.append(parent[chain[-1]])
     start = chain.index(chain[-1])
     raise GraphEditError(f"group {chain[start]!r}: parent {chain[start + 1]!r} makes a cycle ("
-                         + " → ".join(chain[start:]) + ")", None, "groups")
+                         + " → ".join(chain[start:]) + ")")
