@@ -281,9 +281,9 @@ class SceneGroups:
 
     def set_collapsed(self, group_id: str, collapsed: bool) -> None:
         """Collapse or expand a group (one undo step)."""
-        self.editor.push(SetGroupCommand(self.graph, group_id, collapsed=collapsed))
-        if not collapsed:
-            self.select_nodes(self.graph.members(group_id))
+        if self.editor.push(SetGroupCommand(self.graph, group_id,
+                                            collapsed=collapsed)) is None:
+            self.select_group(group_id)  # its card, or its frame (the group's page)
 
     def rename_group(self, group_id: str, name: str) -> str | None:
         """Rename a group; returns the refusal message or None."""
