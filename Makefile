@@ -32,6 +32,7 @@ bench: setup
 	$(BIN)/python bench/capture.py --graph bench/graphs/resnet50.convgraph.json --threads 1
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/canvas.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/undo.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/groups.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/mechanism.py
 	$(BIN)/python bench/fuzz.py
 	$(BIN)/python bench/grade.py

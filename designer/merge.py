@@ -36,9 +36,11 @@ from engine.graph import (
     DeleteNode,
     Disconnect,
     Edit,
+    InsertGroup,
     InsertNode,
     MoveNode,
     RenameNode,
+    SetGroup,
     SetMeta,
     SetParams,
 )
@@ -169,6 +171,9 @@ class ReplayCommand(GraphCommand):
                 return SetParams(node_id, edit.params)  # the engine names the problem
             merged = _three_way(dict(before.params), dict(edit.params), dict(node.params))
             return SetParams.of(node_id, merged)
+        if isinstance(edit, (InsertGroup, SetGroup)):  # members follow renamed nodes
+            nodes = tuple(self._id(n) for n in edit.group.nodes)
+            return replace(edit, group=replace(edit.group, nodes=nodes))
         if isinstance(edit, SetMeta) and isinstance(before, SetMeta):
             name = edit.name if edit.name != before.name else graph.name
             text = (edit.description if edit.description != before.description

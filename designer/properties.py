@@ -23,6 +23,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QScrollArea, QWidget
 
 from designer.widgets.graph_page import GraphPage
+from designer.widgets.group_page import GroupPage
 from designer.widgets.node_page import NodePage
 from designer.widgets.selection_page import SelectionPage
 
@@ -44,6 +45,7 @@ class PropertyEditor(QScrollArea):
         self.doc = None
         self.ids: list[str] = []
         self.page: QWidget | None = None
+        self.group_id: str | None = None
         self.setMinimumWidth(300)
 
     def set_document(self, doc) -> None:
@@ -72,6 +74,14 @@ class PropertyEditor(QScrollArea):
         self.ids = list(ids)
         if same_page:
             return
+        self.group_id = None
+        self._rebuild()
+
+    def set_group(self, group_id: str | None) -> None:
+        """Show a group's page (its name, members and figures); None: the graph's."""
+        if group_id == self.group_id and not self.ids and self.page is not None:
+            return
+        self.ids, self.group_id = [], group_id
         self._rebuild()
 
     def _rebuild(self) -> None:
@@ -81,6 +91,8 @@ class PropertyEditor(QScrollArea):
             old.deleteLater()
         if self.doc is None:
             self.page = QWidget()
+        elif self.group_id is not None and self.group_id in self.doc.graph.groups:
+            self.page = GroupPage(self.doc, self.group_id)
         elif len(self.ids) == 1:
             self.page = NodePage(self.doc, self.ids[0])
         elif self.ids:

@@ -102,6 +102,7 @@ class MainWindow(FileActions, DiskWatch, QMainWindow):
         self.menu_actions = WindowActions(self)
 
         self.scene.selectionChangedIds.connect(self._on_selection)
+        self.scene.groupsSelected.connect(self._on_groups_selected)
         self.scene.nodeActivated.connect(self._on_node_activated)
         self.scene.message.connect(self.show_message)
         self.problems.nodeRequested.connect(self.focus_node)
@@ -295,6 +296,11 @@ class MainWindow(FileActions, DiskWatch, QMainWindow):
         self.menu_actions.update_selection(bool(ids))
         if self.panel is not None and len(ids) == 1:
             self.panel.select_node(ids[0])
+
+    def _on_groups_selected(self, group_ids: list) -> None:
+        self.menu_actions.update_selection(bool(self.scene.selection_with_groups()))
+        if not self.scene.selected_ids():
+            self.properties.set_group(group_ids[0] if group_ids else None)
 
     def _on_node_activated(self, node_id: str) -> None:
         self.properties_dock.show()

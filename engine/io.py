@@ -233,6 +233,7 @@ def graph_from_dict(data: Any, path: str | None = None) -> Graph:
     edges = data.get("edges", [])
     _need(isinstance(nodes, list), '"nodes" must be a list', path)
     _need(isinstance(edges, list), '"edges" must be a list', path)
+    _need(isinstance(data.get("groups", []), list), '"groups" must be a list', path)
     for i, n in enumerate(nodes):  # the plain case at a glance, else each check in turn
         if not (type(n) is dict and n.keys() <= NODE_KEYS and type(n.get("id")) is str
                 and "type" in n and type(n.get("params", _EMPTY)) is dict):
@@ -270,18 +271,18 @@ def dumps(graph: Graph) -> str:
     """The file text: one line per node and per edge, for readable diffs."""
     data = graph.to_dict()
     lines = ["{"]
-    head = [k for k in data if k not in ("nodes", "edges")]
+    lists = [k for k in ("nodes", "edges", "groups") if k in data]  # groups: when any
+    head = [k for k in data if k not in lists]
     for k in head:
         lines.append(f"  {json.dumps(k)}: {json.dumps(data[k], ensure_ascii=False)},")
-    for key in ("nodes", "edges"):
-        items = data[key]
-        lines.append(f'  "{key}": [' + ("" if items else "]" + ("," if key == "nodes"
-                                                                  else "")))
+    for key in lists:
+        items, more = data[key], "," if key != lists[-1] else ""
+        lines.append(f'  "{key}": [' + ("" if items else "]" + more))
         for i, item in enumerate(items):
             comma = "," if i < len(items) - 1 else ""
             lines.append(f"    {json.dumps(item, ensure_ascii=False)}{comma}")
         if items:
-            lines.append("  ]" + ("," if key == "nodes" else ""))
+            lines.append("  ]" + more)
     lines.append("}")
     return "\n".join(lines) + "\n"
 

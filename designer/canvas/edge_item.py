@@ -250,7 +250,12 @@ class EdgeItem(QGraphicsItem):
 
     # -- geometry --------------------------------------------------------------
     def adjust(self) -> None:
-        """Recompute the path after a move of either end (or of a card in the way)."""
+        """Recompute the path after a move of either end (or of a card in the way).
+
+        A hidden edge (inside a collapsed group) is not routed: it is when shown.
+        """
+        if not self.isVisible():
+            return
         p0 = self.src.output_anchor()
         p1 = self.dst.input_anchor(self.edge.port)
         scene = self.scene()

@@ -24,9 +24,11 @@ from designer.commands import (
     fresh_id,
     push_edit,
 )
+from designer.group_commands import AddGroupCommand
 from engine import CATALOGUE, PRESETS, Edge
 
 from . import theme
+from .clip_groups import copied_groups, pasted_groups
 from .layout import COL, ROW, layered_positions
 
 __all__ = ["CanvasEditor", "NODES_MIME"]
@@ -120,7 +122,8 @@ class CanvasEditor:
                           "pos": [x, y]})
         edges = [{"from": e.src, "to": e.dst, "port": e.port} for e in graph.edges
                  if e.src in chosen and e.dst in chosen]
-        return {"format": "convcanvas-nodes", "nodes": nodes, "edges": edges}
+        return {"format": "convcanvas-nodes", "nodes": nodes, "edges": edges,
+                "groups": copied_groups(graph, chosen)}
 
     def copy(self, node_ids: list[str]) -> None:
         """Put :meth:`payload` of ``node_ids`` on the clipboard.
@@ -206,7 +209,9 @@ class CanvasEditor:
                           (snap(x + offset.x()), snap(y + offset.y())))
             for e in edges:
                 macro.add(ConnectCommand, ids[e["from"]], ids[e["to"]], int(e.get("port", 0)))
-        except (KeyError, TypeError, ValueError):
+            for group in pasted_groups(graph, data.get("groups") or [], ids):
+                macro.add(AddGroupCommand, group)
+        except (KeyError, TypeError, ValueError, AttributeError):
             self.scene.message.emit("The clipboard content is not valid")
             return []
         if self.push(macro) is not None:

@@ -61,7 +61,9 @@ class SceneGeometry:
         """Obstacles (cards in the band between ``p0`` and ``p1``) and others' lanes."""
         lo, hi = min(p0.y(), p1.y()) - 40, max(p0.y(), p1.y()) + 40
         obstacles = [self.card_rect(it) for it in self.cards_in(lo, hi)
-                     if it is not edge.src and it is not edge.dst]
+                     if it is not edge.src and it is not edge.dst and it.isVisible()]
+        if self.group_cards:
+            obstacles += self.group_obstacles(edge, lo, hi)
         lanes = [lane for e, lane in self._lanes.items() if e is not edge]
         return obstacles, lanes
 
@@ -87,6 +89,8 @@ class SceneGeometry:
                 card.setTop(card.top() - 18)  # slot names above the ports
             if card.intersects(rect):
                 score += 100
+        if self.group_frames:
+            score += self.frame_conflict(rect)
         src, dst = edge.src, edge.dst
         top, bottom = rect.top() - 30, rect.bottom() + 30
         others = {*src.edges_out, *src.edges_in, *dst.edges_in, *dst.edges_out}

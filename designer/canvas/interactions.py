@@ -350,7 +350,7 @@ class MoveInteraction(Interaction):
         for it, p in self.start.items():
             new = it.pos()
             if new != p:
-                moves[it.node_id] = (graph.nodes[it.node_id].pos, (new.x(), new.y()))
+                moves[it.node_id] = (graph.nodes[it.node_id].pos, self.scene.model_point(new))
         if moves:
             error = self.scene.editor.push(MoveNodesCommand(graph, moves), quiet=True)
             if error is not None:

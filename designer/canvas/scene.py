@@ -38,10 +38,11 @@ from .layout import layered_positions
 from .node_item import NodeItem
 from .port_item import PortItem
 from .routing import Lane
+from .scene_groups import SceneGroups
 
 __all__ = ["GraphScene"]
 
-class GraphScene(SceneGeometry, QGraphicsScene):
+class GraphScene(SceneGroups, SceneGeometry, QGraphicsScene):
     """The canvas of one document.
 
     Signals
@@ -52,11 +53,14 @@ class GraphScene(SceneGeometry, QGraphicsScene):
         A node was double-clicked (open its properties).
     message(str)
         Transient text for the status bar (why an edit was refused, ...).
+    groupsSelected(list)
+        Ids of the selected group cards and frames (:class:`SceneGroups`).
     """
 
     selectionChangedIds = Signal(list)
     nodeActivated = Signal(str)
     message = Signal(str)
+    groupsSelected = Signal(list)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -77,6 +81,7 @@ class GraphScene(SceneGeometry, QGraphicsScene):
         self._reroute_timer.setInterval(0)
         self._reroute_timer.timeout.connect(self.flush)
         self.editor = CanvasEditor(self)
+        self._init_groups()
         self.setSceneRect(QRectF(-50000, -50000, 100000, 100000))
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
         self.setBackgroundBrush(look.BACKGROUND)
@@ -87,7 +92,9 @@ class GraphScene(SceneGeometry, QGraphicsScene):
         """Show ``doc`` (a Document, or None for an empty canvas); rebuilds every item."""
         if self.doc is not None:
             for sig, slot in ((self.doc.graphChanged, self._on_graph_event),
-                              (self.doc.analysisChanged, self._on_analysis)):
+                              (self.doc.analysisChanged, self._on_analysis),
+                              (self.doc.graphChanged, self._groups_follow),
+                              (self.doc.analysisChanged, self._groups_analysis)):
                 try:
                     sig.disconnect(slot)
                 except (RuntimeError, TypeError):
@@ -96,6 +103,7 @@ class GraphScene(SceneGeometry, QGraphicsScene):
         self._building = True
         try:
             self.clear()
+            self._clear_groups()
             self._cards = None
             self._pending = []
             self._dirty_edges = set()
@@ -117,13 +125,17 @@ class GraphScene(SceneGeometry, QGraphicsScene):
                 self._add_edge(e, adjust=False)
             for item in self.nodes.values():
                 item.set_connected_inputs(graph.inputs_of(item.node_id))
+            self.refresh_groups(initial=True)
             self._on_analysis(doc.result())
             for item in self.edges.values():
                 item.adjust()
             for item in self.edges.values():  # again: labels now see every edge
                 item.place_label()
+            self._groups_analysis(doc.result())  # labels of edges inside cards stay hidden
             doc.graphChanged.connect(self._on_graph_event)
             doc.analysisChanged.connect(self._on_analysis)
+            doc.graphChanged.connect(self._groups_follow)
+            doc.analysisChanged.connect(self._groups_analysis)
         finally:
             self._building = False
         self._on_selection()
@@ -176,7 +188,8 @@ class GraphScene(SceneGeometry, QGraphicsScene):
             return
         item.set_node(node)
         self._ports_changed(item)
-        pos = QPointF(*(node.pos if node.pos is not None else self._position_for(node_id)))
+        pos = QPointF(*self.view_point(node_id, node.pos if node.pos is not None
+                                       else self._position_for(node_id)))
         if old_rect is None and pos == item.pos():
             return
         rects = [item.sceneBoundingRect()] if old_rect is None else [old_rect]
@@ -191,7 +204,7 @@ class GraphScene(SceneGeometry, QGraphicsScene):
     def _add_node(self, node) -> NodeItem:
         item = NodeItem(node)
         pos = node.pos if node.pos is not None else self._position_for(node.id)
-        item.setPos(QPointF(*pos))
+        item.setPos(QPointF(*self.view_point(node.id, pos)))
         self.addItem(item)
         self.nodes[node.id] = item
         self._cards = None
@@ -310,9 +323,13 @@ class GraphScene(SceneGeometry, QGraphicsScene):
         return [it.edge for it in self.selectedItems() if isinstance(it, EdgeItem)]
 
     def select_node(self, node_id: str | None) -> None:
-        """Select only ``node_id`` (None clears) and show it in the views."""
+        """Select only ``node_id`` (None clears) and show it in the views (a node
+        inside a collapsed group: the group's card)."""
         self.select_nodes([node_id] if node_id else [])
         item = self.nodes.get(node_id) if node_id else None
+        if item is not None and not item.isVisible():
+            item = self.card_for(node_id)
+            self.select_group(item.group_id if item is not None else None)
         if item is not None:
             for v in self.views():
                 v.ensureVisible(item, 60, 60)
@@ -345,19 +362,21 @@ class GraphScene(SceneGeometry, QGraphicsScene):
         if ids != self._last_selection:
             self._last_selection = ids
             self.selectionChangedIds.emit(ids)
+        if self.group_cards or self.group_frames:
+            self.groupsSelected.emit(self.selected_group_ids())
 
     # -- edits (see CanvasEditor) --------------------------------------------------------
     def delete_selection(self) -> None:
         """Delete the selected nodes and edges (one undo step)."""
-        self.editor.delete(self.selected_ids(), self.selected_edges())
+        self.editor.delete(self.selection_with_groups(), self.selected_edges())
 
     def copy(self) -> None:
-        """Copy the selected nodes to the clipboard."""
-        self.editor.copy(self.selected_ids())
+        """Copy the selected nodes (and groups) to the clipboard."""
+        self.editor.copy(self.selection_with_groups())
 
     def cut(self) -> None:
         """Copy the selected nodes, then delete the selection."""
-        self.editor.copy(self.selected_ids())
+        self.editor.copy(self.selection_with_groups())
         self.delete_selection()
 
     def paste(self, at: QPointF | None = None) -> None:
@@ -366,18 +385,22 @@ class GraphScene(SceneGeometry, QGraphicsScene):
 
     def duplicate(self) -> None:
         """Duplicate the selected nodes, offset down-right."""
-        self.editor.duplicate(self.selected_ids())
+        self.editor.duplicate(self.selection_with_groups())
 
     def auto_layout(self) -> None:
         """Lay out the whole graph in layers (one undo step)."""
         self.editor.auto_layout()
 
     def select_all(self) -> None:
-        """Select every node."""
+        """Select every node (and every collapsed group's card)."""
         self.select_nodes(self.nodes)
+        for card in self.group_cards.values():
+            card.setSelected(True)
 
     def item_pos(self, node_id: str) -> tuple[float, float]:
-        """Where a node is shown (its model position, or the automatic one)."""
+        """A node's model position (or the automatic one), wherever groups show it."""
+        if self._plan is not None:
+            return self.model_pos_of(node_id)
         p = self.nodes[node_id].pos()
         return (p.x(), p.y())
 
@@ -444,7 +467,7 @@ class GraphScene(SceneGeometry, QGraphicsScene):
 
     def helpEvent(self, event) -> None:  # noqa: N802 (Qt API)
         """Tooltips of cards, ports and edges are built when asked for."""
-        item = self.item_at(event.scenePos())
+        item = self.item_at(event.scenePos()) or self.group_at(event.scenePos())
         if item is None:
             QToolTip.hideText()
             return

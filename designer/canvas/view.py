@@ -152,9 +152,13 @@ class GraphView(QGraphicsView):
         for it in scene.nodes.values():
             rect = rect.united(it.sceneBoundingRect())
         for e in scene.edges.values():
+            if not e.isVisible():  # inside a collapsed group
+                continue
             rect = rect.united(e.sceneBoundingRect())
             if e.label.isVisible():
                 rect = rect.united(e.label.sceneBoundingRect())
+        for it in (*scene.group_cards.values(), *scene.group_frames.values()):
+            rect = rect.united(it.sceneBoundingRect())
         return rect
 
     def fit(self, readable: bool = False) -> None:
@@ -381,7 +385,10 @@ class GraphView(QGraphicsView):
         item = scene.item_at(pos)
         item = item.node if isinstance(item, PortItem) else item
         menu = QMenu(self)
-        if isinstance(item, NodeItem):
+        group = scene.group_at(pos) if not isinstance(item, NodeItem) else None
+        if group is not None:
+            scene.fill_group_menu(menu, group)
+        elif isinstance(item, NodeItem):
             if not item.isSelected():
                 scene.select_nodes([item.node_id])
             n = len(scene.selected_ids())
@@ -392,6 +399,7 @@ class GraphView(QGraphicsView):
             menu.addAction(f"Cut {what}", scene.cut)
             menu.addAction(f"Copy {what}", scene.copy)
             menu.addAction(f"Duplicate {what}", scene.duplicate)
+            menu.addAction(f"Group {what}", scene.group_selection)
             menu.addSeparator()
             menu.addAction(f"Delete {what}", scene.delete_selection)
         elif isinstance(item, EdgeItem):

@@ -27,7 +27,7 @@ __all__ = ["FAMILY_COLORS", "family_color", "kind_color", "ERROR", "WARNING", "O
            "CARD_BORDER", "CARD_HOVER", "EDGE", "EDGE_HOVER", "EDGE_DIM", "BACKGROUND",
            "GRID_DOT", "LABEL_BG", "LABEL_BORDER", "SHADOW", "MARK", "REGION", "FOOTPRINT",
            "SAMPLE", "ERF", "NEUTRAL", "BAR_POSITIVE", "BAR_NEGATIVE", "BAR_SELECTED", "CODE_LIGHT",
-           "CODE_DARK", "css", "span", "with_alpha"]
+           "CODE_DARK", "GROUP", "GROUP_FILL", "css", "span", "with_alpha"]
 
 #: one colour per ``engine.FAMILIES`` entry, saturated enough for white glyphs
 FAMILY_COLORS: dict[str, str] = {
@@ -88,6 +88,8 @@ GRID_DOT = QColor("#d9dee7")
 LABEL_BG = QColor(255, 255, 255, 225)
 LABEL_BORDER = QColor("#dfe3ea")
 SHADOW = QColor(15, 23, 42, 22)
+GROUP = QColor("#5b6b8c")  # a group's card stripe, frame border and title
+GROUP_FILL = QColor(91, 107, 140, 16)  # inside an expanded group's frame
 
 # -- marks over pictures and plots (engine panel) -------------------------------------------
 MARK = QColor("#ff3d00")  # the chosen channel and output pixel

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import QMessageBox, QTabWidget, QVBoxLayout, QWidget
 
 from designer.look import ERROR, plural, span
 from designer.mechanism.tab import MechanismTab
-from engine.graph import NodeMoved
 
 from . import fmt
 from .code_tab import CodeTab
@@ -354,8 +353,8 @@ class EnginePanel(QWidget):
 
     # -- changes -----------------------------------------------------------------------------
     def _graph_changed(self, changes) -> None:
-        # moving nodes changes nothing the engine sees: skip the work (drags emit a lot)
-        if all(isinstance(event, NodeMoved) for event in changes):
+        # moving nodes or changing groups changes nothing the engine sees: skip the work
+        if changes.visual_only():
             return
         if self.node_id is not None and self.node_id not in self.doc.graph.nodes:
             self.node_id = None

@@ -133,6 +133,12 @@ class WindowActions:
                                 "Delete the selected nodes and edges (Backspace on the "
                                 "canvas too)")
         m.addSeparator()
+        self.group = self._act(m, "&Group", w.scene.group_selection, "Ctrl+G",
+                               "Make a named group of the selected nodes (one card when "
+                               "collapsed)")
+        self.ungroup = self._act(m, "U&ngroup", w.scene.ungroup_selection, "Ctrl+Shift+G",
+                                 "Dissolve the selected group (its nodes stay)")
+        m.addSeparator()
         self.select_all = self._act(m, "Select &All", w.scene.select_all, Key.SelectAll,
                                     "Select every node")
         m.addSeparator()

@@ -33,8 +33,9 @@ class SelectionPage(QWidget):
         form = form_layout()
         outer.addLayout(form)
         self.facts = FactRows(form, self)
-        hint = QLabel("Ctrl+D duplicates the selection, Del removes it, Ctrl+C / Ctrl+V "
-                      "copy it (with the edges between the copied nodes).", self)
+        hint = QLabel("Ctrl+G groups the selection, Ctrl+D duplicates it, Del removes it, "
+                      "Ctrl+C / Ctrl+V copy it (with the edges between the copied nodes).",
+                      self)
         hint.setWordWrap(True)
         hint.setObjectName("muted")
         outer.addWidget(hint)

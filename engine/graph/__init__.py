@@ -4,6 +4,7 @@ Owns the state of one design and nothing else (no analysis, no Qt, no torch):
 
 * :mod:`.values`: the immutable :class:`Node` and :class:`Edge`;
 * :mod:`.edits`: the eight primitive edits, each with an exact inverse;
+* :mod:`.groups`: :class:`Group` (graph-format.md ``groups``) and its three edits;
 * :mod:`.events`: what a subscriber is told, one :class:`Changes` per batch;
 * :mod:`.model`: :class:`Graph`, which validates, applies and announces edits;
 * :mod:`.checks`, :mod:`.ids`: the validation rules; :mod:`.serial`: the file dict.
@@ -12,12 +13,15 @@ Owns the state of one design and nothing else (no analysis, no Qt, no torch):
 from .checks import clean_params
 from .edits import (
     Connect,
+    DeleteGroup,
     DeleteNode,
     Disconnect,
     Edit,
+    InsertGroup,
     InsertNode,
     MoveNode,
     RenameNode,
+    SetGroup,
     SetMeta,
     SetParams,
 )
@@ -27,6 +31,9 @@ from .events import (
     EdgeAdded,
     EdgeRemoved,
     GraphEvent,
+    GroupAdded,
+    GroupChanged,
+    GroupRemoved,
     MetaChanged,
     NodeAdded,
     NodeChanged,
@@ -34,6 +41,7 @@ from .events import (
     NodeRemoved,
     NodeRenamed,
 )
+from .groups import Group
 from .ids import ID_RE, RESERVED_IDS, check_id
 from .model import Graph
 from .values import Edge, Node
@@ -42,4 +50,5 @@ __all__ = ["Graph", "Node", "Edge", "GraphEditError", "check_id", "RESERVED_IDS"
            "NodeAdded", "NodeRemoved", "NodeChanged", "NodeMoved", "NodeRenamed",
            "EdgeAdded", "EdgeRemoved", "MetaChanged", "GraphEvent", "Changes",
            "Edit", "InsertNode", "DeleteNode", "Connect", "Disconnect", "SetParams",
-           "MoveNode", "RenameNode", "SetMeta", "clean_params"]
+           "MoveNode", "RenameNode", "SetMeta", "clean_params", "Group", "InsertGroup",
+           "DeleteGroup", "SetGroup", "GroupAdded", "GroupRemoved", "GroupChanged"]

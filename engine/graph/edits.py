@@ -1,9 +1,10 @@
 """Primitive edits: small values that change a graph and give back their inverse.
 
 Every change of a :class:`~engine.graph.model.Graph` is one of these eight
-primitives. ``graph.apply(edit)`` validates and applies it and returns the
-edit that undoes it exactly, orders included (node order, edge order, the
-order of explicit parameters), so an undo step is just the list of inverses
+primitives, or one of the three group edits of :mod:`.groups` (re-exported
+here). ``graph.apply(edit)`` validates and applies it and returns the edit
+that undoes it exactly, orders included (node order, edge order, the order of
+explicit parameters), so an undo step is just the list of inverses
 applied in reverse::
 
     inverses = [graph.apply(e) for e in edits]
@@ -21,13 +22,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .groups import DeleteGroup, InsertGroup, SetGroup
 from .values import Edge, Node
 
 if TYPE_CHECKING:
     from .model import Graph
 
 __all__ = ["Edit", "InsertNode", "DeleteNode", "Connect", "Disconnect", "SetParams",
-           "MoveNode", "RenameNode", "SetMeta"]
+           "MoveNode", "RenameNode", "SetMeta", "InsertGroup", "DeleteGroup", "SetGroup"]
 
 
 @dataclass(frozen=True)
@@ -129,4 +131,4 @@ class SetMeta:
 
 
 Edit = (InsertNode | DeleteNode | Connect | Disconnect | SetParams | MoveNode | RenameNode
-        | SetMeta)
+        | SetMeta | InsertGroup | DeleteGroup | SetGroup)

@@ -8,11 +8,16 @@ one user action to every subscriber at once, as one :class:`Changes`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .values import Edge, Node
 
+if TYPE_CHECKING:
+    from .groups import Group
+
 __all__ = ["NodeAdded", "NodeRemoved", "NodeChanged", "NodeMoved", "NodeRenamed",
-           "EdgeAdded", "EdgeRemoved", "MetaChanged", "GraphEvent", "Changes"]
+           "EdgeAdded", "EdgeRemoved", "MetaChanged", "GroupAdded", "GroupRemoved",
+           "GroupChanged", "GraphEvent", "Changes"]
 
 
 @dataclass(frozen=True)
@@ -83,10 +88,32 @@ class MetaChanged:
     description: str
 
 
+@dataclass(frozen=True)
+class GroupAdded:
+    """A group was added: ``group`` (:class:`~engine.graph.groups.Group`)."""
+
+    group: Group
+
+
+@dataclass(frozen=True)
+class GroupRemoved:
+    """A group was removed: ``group`` is its last value (its nodes are free)."""
+
+    group: Group
+
+
+@dataclass(frozen=True)
+class GroupChanged:
+    """A group's name, nodes, parent or collapsed state changed (``old``, ``new``)."""
+
+    old: Group
+    new: Group
+
+
+GROUP_EVENTS = (GroupAdded, GroupRemoved, GroupChanged)
+
 GraphEvent = (NodeAdded | NodeRemoved | NodeChanged | NodeMoved | NodeRenamed | EdgeAdded
-              | EdgeRemoved | MetaChanged)
-
-
+              | EdgeRemoved | MetaChanged | GroupAdded | GroupRemoved | GroupChanged)
 
 
 @dataclass(frozen=True)
@@ -110,3 +137,7 @@ class Changes:
         """Whether nodes or edges came or went (not only values, moves or names)."""
         return any(isinstance(e, (NodeAdded, NodeRemoved, EdgeAdded, EdgeRemoved,
                                   NodeRenamed)) for e in self.events)
+
+    def visual_only(self) -> bool:
+        """Whether only positions and groups changed (nothing the analysis or a run sees)."""
+        return all(isinstance(e, (NodeMoved, *GROUP_EVENTS)) for e in self.events)

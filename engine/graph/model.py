@@ -51,6 +51,7 @@ from .events import (
     NodeRemoved,
     NodeRenamed,
 )
+from .groups import GroupStore
 from .ids import check_id, fresh_id
 from .topo import TopoIndex
 from .values import Edge, Node
@@ -84,7 +85,7 @@ class _Batch:
             g._deliver()
 
 
-class Graph:
+class Graph(GroupStore):
     """A validated DAG of layers with batched change notification.
 
     Examples
@@ -116,6 +117,7 @@ class Graph:
         #: counts the batches that changed something
         self.revision = 0
         self._journal: deque[Changes] = deque(maxlen=JOURNAL)
+        self._init_groups()
 
     # -- observation ---------------------------------------------------------
     def subscribe(self, callback: Callable[[Changes], None]) -> Callable[[], None]:
@@ -287,6 +289,7 @@ class Graph:
         node = self.node(node_id)
         if self._in[node_id] or self._out[node_id]:
             raise GraphEditError(f"{node_id} still has edges: disconnect them first", node_id)
+        self._refuse_grouped(node_id)
         index = list(self._nodes).index(node_id)
         del self._nodes[node_id], self._in[node_id], self._out[node_id]
         self._pending.append(NodeRemoved(node))
@@ -358,6 +361,7 @@ class Graph:
         for key, e in self._edges.items():
             self._out[e.src][(e.dst, e.port)] = self._edges[key]
         self._pending.append(NodeRenamed(old_id, new_id))
+        self._rename_in_groups(old_id, new_id)
 
     def _set_meta(self, name: str, description: str) -> None:
         check_meta(name, description)
@@ -386,10 +390,11 @@ class Graph:
         self.apply(InsertNode(node, index))
 
     def removal(self, node_id: str) -> list[Edit]:
-        """The primitive edits that remove ``node_id``: its edges (last first), then it."""
+        """The primitive edits that remove ``node_id``: its edges (last first), its
+        group membership (:meth:`leave_group`), then it."""
         self.node(node_id)
         return [*(Disconnect(e) for e in reversed(self.edges_of(node_id))),
-                DeleteNode(node_id)]
+                *self.leave_group(node_id), DeleteNode(node_id)]
 
     def remove_node(self, node_id: str) -> tuple[Node, list[Edge]]:
         """Remove a node and its edges (one batch); returns them."""

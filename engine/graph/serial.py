@@ -2,8 +2,9 @@
 
 Only the model's contents are written: ``format``, ``version``, ``name``,
 ``description`` (when set), ``nodes`` (in order, explicit parameters only,
-positions rounded to 2 decimals) and ``edges`` (in order, ``port`` only when
-not 0).
+positions rounded to 2 decimals), ``edges`` (in order, ``port`` only when
+not 0) and ``groups`` (in order; the key only when there are groups, so a
+file without groups reads and writes as before).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from .checks import check_meta, check_type, cycle_error
 from .errors import GraphEditError
+from .groups import group_to_dict
 from .topo import first_cycle_edge
 from .values import Edge, Node
 
@@ -44,6 +46,8 @@ def graph_to_dict(graph: Graph) -> dict[str, Any]:
         data["description"] = graph.description
     data["nodes"] = nodes
     data["edges"] = edges
+    if graph.groups:
+        data["groups"] = [group_to_dict(g) for g in graph.groups.values()]
     return data
 
 
@@ -79,6 +83,7 @@ def _graph_from_dict(cls: type[Graph], data: Mapping[str, Any]) -> Graph:
             g._insert_node(Node(nid, item["type"], item.get("params") or {}, item.get("pos")),
                            None)
         _read_edges(g, data.get("edges", []))
+        g.add_groups(data.get("groups", []))
     g.forget_history()  # building is not an edit anyone replays
     return g
 
