@@ -4,13 +4,16 @@
 exercises most of the canvas: plain conv/BN/ReLU stages, residual blocks
 (``Add``), two-branch blocks (``Concat``) and dilated convs. Every conv keeps
 the spatial size (padding), so the net stays valid for any ``n``.
+:func:`make_fan_graph` builds the 237-node graph with one 63-way fan of issue 16.
+``bench/make_graphs.py`` writes both to ``bench/graphs/`` so that every bench
+measures the same files.
 """
 
 from __future__ import annotations
 
 from engine import Graph
 
-__all__ = ["make_chain_graph"]
+__all__ = ["make_chain_graph", "make_fan_graph"]
 
 ROW, COL = 120.0, 230.0
 
@@ -123,3 +126,39 @@ def _two_branch(b: _Builder, cur: str, c: int) -> str | None:
     b.g.connect(right, cat, 1)
     b.next_row()
     return cat
+
+
+def make_fan_graph(ways: int = 63, tail: int = 43, channels: int = 8, size: int = 32) -> Graph:
+    """A stem, one hub feeding ``ways`` conv/BN/ReLU branches, one Concat, then a tail.
+
+    With the defaults: 4 stem nodes + 63 × 3 branch nodes + 1 Concat + 43 tail
+    nodes = 237 nodes, the hub (``hub``) with 63 outgoing edges and the Concat
+    with 63 incoming ones (the 63-way fan of issue 16).
+    """
+    g = Graph(f"Generated {ways}-way fan")
+    b = _Builder(g, 4 + 3 * ways + 1 + tail)
+    cur = b.add("Input", {"channels": 3, "height": size, "width": size})
+    b.next_row()
+    cur = _stage(b, cur, channels)
+    hub = "hub"
+    g.rename(cur, hub)
+    ends = []
+    first = b.row
+    for i in range(ways):
+        x = (i - (ways - 1) / 2) * COL
+        src = hub
+        for type_name, params in (("Conv2d", {"out_channels": channels, "kernel_size": 1}),
+                                  ("BatchNorm2d", {}), ("ReLU", {})):
+            src = b.add(type_name, params, src, x=x)
+            b.next_row()
+        ends.append(src)
+        b.row = first
+    b.row = first + 3
+    cat = b.add("Concat", {})
+    for port, end in enumerate(ends):
+        g.connect(end, cat, port)
+    b.next_row()
+    cur = cat
+    while not b.full():
+        cur = _stage(b, cur, channels) or cur
+    return g
