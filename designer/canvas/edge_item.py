@@ -8,6 +8,7 @@ The label shows what flows along the edge: the source's output shape
 
 from __future__ import annotations
 
+import itertools
 from functools import lru_cache
 
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -39,6 +40,7 @@ _RF_FONT = look.BODY_TEXT
 
 
 _RF_LABELS: dict[tuple, str] = {}
+_SERIALS = itertools.count()
 
 
 def _rf_label(rf) -> str:
@@ -201,6 +203,8 @@ class EdgeItem(QGraphicsItem):
 
     def __init__(self, edge: Edge, src, dst):
         super().__init__()
+        #: creation order (a stable order for sets of edges)
+        self.serial = next(_SERIALS)
         self.edge = edge
         self.src = src
         self.dst = dst
@@ -275,6 +279,10 @@ class EdgeItem(QGraphicsItem):
         stroker.setWidth(12)
         self._shape = stroker.createStroke(r.path)
         self._bounds = r.path.boundingRect().adjusted(-8, -8, 8, 8)
+        if scene is not None and hasattr(scene, "note_edge"):
+            scene.note_edge(self)
+            if getattr(scene, "_building", False):
+                return  # the scene places every label once all routes are known
         self.place_label()
 
     def shift(self, d: QPointF) -> None:
@@ -298,6 +306,10 @@ class EdgeItem(QGraphicsItem):
         self._shape.translate(d)
         self._bounds.translate(d)
         self.label.moveBy(dx, dy)
+        scene = self.scene()
+        if scene is not None and hasattr(scene, "note_edge"):
+            scene.note_edge(self)
+            scene.note_label(self)
 
     def place_label(self) -> None:
         """Put the label beside the path, clear of cards, other labels and edges."""
@@ -316,6 +328,8 @@ class EdgeItem(QGraphicsItem):
             if best is None or score < best[0]:
                 best = (score, pos)
         self.label.setPos(best[1])
+        if check and hasattr(scene, "note_label"):
+            scene.note_label(self)
 
     def _label_spots(self, size):
         """Label positions beside the curve, best first.

@@ -16,9 +16,17 @@ from . import theme
 from .edge_item import EdgeItem
 from .node_item import NodeItem
 
-__all__ = ["SceneGeometry", "CARD_MARGIN"]
+__all__ = ["SceneGeometry", "CARD_MARGIN", "ON_CARD", "ON_LABEL"]
 
 CARD_MARGIN = 8.0
+#: what a label covering a card costs (:meth:`SceneGeometry.label_conflict`)
+ON_CARD = 10000
+#: what a label covering another label costs (more than any number of crossings)
+ON_LABEL = 100
+
+
+def _serial(edge: EdgeItem) -> int:
+    return edge.serial
 
 
 class SceneGeometry:
@@ -58,47 +66,69 @@ class SceneGeometry:
                     e.adjust()
 
     def route_context(self, edge: EdgeItem, p0: QPointF, p1: QPointF):
-        """Obstacles (cards in the band between ``p0`` and ``p1``) and others' lanes."""
+        """Obstacles (cards in the band between ``p0`` and ``p1``) and the lanes
+        of other edges whose vertical run overlaps that band (the only ones a
+        lane there can cross or must keep its distance from)."""
         lo, hi = min(p0.y(), p1.y()) - 40, max(p0.y(), p1.y()) + 40
         obstacles = [self.card_rect(it) for it in self.cards_in(lo, hi)
                      if it is not edge.src and it is not edge.dst]
-        lanes = [lane for e, lane in self._lanes.items() if e is not edge]
+        lanes = [self._lanes[e] for e in self._lane_index.near(0.0, lo, 0.0, hi)
+                 if e is not edge]
         return obstacles, lanes
 
     def note_lane(self, edge: EdgeItem, lane) -> None:
         """Record the lane ``edge`` takes (None: it takes none), for other edges' routing."""
         if lane is None:
             self._lanes.pop(edge, None)
+            self._lane_index.discard(edge)
         else:
             self._lanes[edge] = lane
+            self._lane_index.put(edge, (0.0, lane.lo, 0.0, lane.hi))
+
+    def note_edge(self, edge: EdgeItem) -> None:
+        """File ``edge``'s bounds (after a route or a shift) for nearness queries."""
+        b = edge.boundingRect()
+        self._edge_index.put(edge, (b.left(), b.top(), b.right(), b.bottom()))
+
+    def note_label(self, edge: EdgeItem) -> None:
+        """File ``edge``'s label where it now is (or forget it while it shows nothing)."""
+        lab = edge.label
+        if lab.isVisible() and not lab.boundingRect().isEmpty():
+            p, size = lab.pos(), lab.size()
+            self._label_index.put(edge, (p.x(), p.y(), p.x() + size.width(),
+                                         p.y() + size.height()))
+        else:
+            self._label_index.discard(edge)
+
+    def forget_edge(self, edge: EdgeItem) -> None:
+        """Drop ``edge`` from every index (it leaves the scene)."""
+        self.note_lane(edge, None)
+        self._edge_index.discard(edge)
+        self._label_index.discard(edge)
 
     def label_conflict(self, rect: QRectF, edge: EdgeItem) -> int:
         """How badly a label at ``rect`` would sit: 0 is a free spot.
 
-        Covering a card (or the slot names above it) costs 100, another label
-        10, crossing an edge 1. Only nearby edges are looked at: those sharing
-        an end with ``edge`` (fan-in, fan-out) and the lanes, which are the only
-        ones that can pass a label's spot.
+        Covering a card (or the slot names above it) costs :data:`ON_CARD`,
+        another label :data:`ON_LABEL`, crossing an edge 1 each. Only what is
+        near ``rect`` is looked at (the label and edge indexes), so placing
+        every label of a graph takes time proportional to the graph.
         """
+        l, t, r, b = rect.left(), rect.top(), rect.right(), rect.bottom()
         score = 0
-        for it in self.cards_in(rect.top() - 20, rect.bottom() + 20):
-            card = self.card_rect(it, 2)
-            if it.kind.slots:
-                card.setTop(card.top() - 18)  # slot names above the ports
-            if card.intersects(rect):
-                score += 100
-        src, dst = edge.src, edge.dst
-        top, bottom = rect.top() - 30, rect.bottom() + 30
-        others = {*src.edges_out, *src.edges_in, *dst.edges_in, *dst.edges_out}
-        others.update(e for e, ln in self._lanes.items() if ln.lo <= bottom and ln.hi >= top)
-        others.discard(edge)
-        for e in others:
-            if not e.isVisible() or e.route is None:
-                continue
-            lab = e.label
-            if lab.isVisible() and QRectF(lab.pos(), lab.size()).intersects(rect):
-                score += 10
-            if e.route.crosses(rect):
+        hw, hh = theme.NODE_W / 2 + 2, theme.NODE_H / 2 + 2
+        for it in self.cards_in(t - 20, b + 20):
+            p = it.pos()
+            cl, cr = p.x() - hw, p.x() + hw
+            ct, cb = p.y() - hh - (18 if it.kind.slots else 0), p.y() + hh
+            if cl < r and cr > l and ct < b and cb > t:
+                score += ON_CARD
+        for e in self._label_index.near(l, t, r, b):
+            if e is not edge:
+                score += ON_LABEL
+        for e in self._edge_index.near(l, t, r, b):
+            if e is not edge and e.route is not None and e.isVisible() and \
+                    e.route.crosses(rect):
                 score += 1
         return score
 
@@ -137,18 +167,14 @@ class SceneGeometry:
         dirty, self._dirty_edges = self._dirty_edges, set()
         if not rects and not dirty:
             return
-        edges = list(self.edges.values())
-        if len(rects) > 24:  # a big edit (auto-layout, undo of one): all of them
-            targets = edges
+        if len(rects) > max(24, len(self.edges) // 4):  # auto-layout: all of them
+            targets = list(self.edges.values())
         else:
-            targets = []
-            for e in edges:
-                if e in dirty:
-                    targets.append(e)
-                    continue
-                near = e.boundingRect().adjusted(-60, -60, 60, 60)
-                if any(near.intersects(r) for r in rects):
-                    targets.append(e)
+            found = set(dirty)
+            for rc in rects:
+                found.update(self._edge_index.near(rc.left() - 60, rc.top() - 60,
+                                                   rc.right() + 60, rc.bottom() + 60))
+            targets = sorted((e for e in found if e.scene() is self), key=_serial)
         for e in targets:
             e.adjust()
         if len(targets) > 1:

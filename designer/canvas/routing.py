@@ -10,7 +10,9 @@ the lanes other edges already use.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from math import inf
 
 from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QPainterPath
@@ -75,7 +77,49 @@ class Route:
                         max(y0, y1) >= t:
                     return True
             return False
-        return any(l <= x <= r and t <= y <= b for x, y in self.samples)
+        return _hits(self.samples, l, t, r, b)
+
+
+def _hits(pts, l: float, t: float, r: float, b: float) -> bool:
+    """Whether any of the curve points ``pts`` lies in ``(l, t, r, b)``.
+
+    The curves have vertical tangents at both ends, so their x runs
+    monotonically from one end to the other: the points inside ``l..r`` are
+    found by bisection and only their y is tested.
+    """
+    if not pts:
+        return False
+    x_first, x_last = pts[0][0], pts[-1][0]
+    if x_first <= x_last:
+        if x_last < l or x_first > r:
+            return False
+        i = bisect_left(pts, (l, -inf))
+        j = bisect_right(pts, (r, inf))
+        run = pts[i:j]
+    else:
+        if x_first < l or x_last > r:
+            return False
+        n = len(pts)
+        keys = _Reversed(pts)
+        i = n - bisect_right(keys, r)
+        j = n - bisect_left(keys, l)
+        run = pts[i:j]
+    return any(t <= y <= b for _x, y in run)
+
+
+class _Reversed:
+    """The x of ``pts`` seen backwards (for bisecting a decreasing run)."""
+
+    __slots__ = ("pts", "n")
+
+    def __init__(self, pts):
+        self.pts, self.n = pts, len(pts)
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, k: int) -> float:
+        return self.pts[self.n - 1 - k][0]
 
 
 def curve_handle(p0: QPointF, p1: QPointF) -> float:
@@ -129,9 +173,7 @@ def _blocked(p0: QPointF, p1: QPointF, obstacles: list[QRectF],
         return []
     length = abs(p1.y() - p0.y()) + abs(p1.x() - p0.x())
     pts = bezier_points(p0, p1, max(8, int(length / 12)), handles)
-    boxes = [(r, r.left(), r.top(), r.right(), r.bottom()) for r in near]
-    return [r for r, left, top, right, bottom in boxes
-            if any(left <= x <= right and top <= y <= bottom for x, y in pts)]
+    return [r for r in near if _hits(pts, r.left(), r.top(), r.right(), r.bottom())]
 
 
 def _crossings(x: float, x0: float, ya: float, x1: float, yb: float,

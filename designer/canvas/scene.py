@@ -38,6 +38,7 @@ from .layout import layered_positions
 from .node_item import NodeItem
 from .port_item import PortItem
 from .routing import Lane
+from .spatial import SpatialGrid
 
 __all__ = ["GraphScene"]
 
@@ -64,6 +65,9 @@ class GraphScene(SceneGeometry, QGraphicsScene):
         self.nodes: dict[str, NodeItem] = {}
         self.edges: dict[Edge, EdgeItem] = {}
         self._lanes: dict[EdgeItem, Lane] = {}
+        self._lane_index = SpatialGrid(240.0)  # lanes by their vertical run (x ignored)
+        self._edge_index = SpatialGrid()  # edges by their bounds
+        self._label_index = SpatialGrid()  # shown labels by their rectangles
         self._auto_pos: dict[str, tuple[float, float]] = {}
         self._interaction: Interaction | None = None
         self._last_selection: list[str] = []
@@ -104,6 +108,8 @@ class GraphScene(SceneGeometry, QGraphicsScene):
             self.nodes.clear()
             self.edges.clear()
             self._lanes.clear()
+            for index in (self._lane_index, self._edge_index, self._label_index):
+                index.clear()
             self._auto_pos = {}
             self.doc = doc
             if doc is None:
@@ -118,9 +124,10 @@ class GraphScene(SceneGeometry, QGraphicsScene):
             for item in self.nodes.values():
                 item.set_connected_inputs(graph.inputs_of(item.node_id))
             self._on_analysis(doc.result())
-            for item in self.edges.values():
+            for item in self.edges.values():  # every route first (labels wait: _building)
                 item.adjust()
-            for item in self.edges.values():  # again: labels now see every edge
+            self._building = False  # labels now see every route
+            for item in self.edges.values():
                 item.place_label()
             doc.graphChanged.connect(self._on_graph_event)
             doc.analysisChanged.connect(self._on_analysis)
@@ -261,7 +268,7 @@ class GraphScene(SceneGeometry, QGraphicsScene):
         if item.dst.edges_in.count(item):
             item.dst.edges_in.remove(item)
         item.src.output_port.set_connected(bool(item.src.edges_out))
-        self._lanes.pop(item, None)
+        self.forget_edge(item)
         self.removeItem(item.label)
         self.removeItem(item)
 
