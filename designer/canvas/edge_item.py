@@ -120,8 +120,8 @@ class EdgeLabelItem(QGraphicsItem):
     def __init__(self, edge: EdgeItem):
         super().__init__()
         self.edge = edge
-        self.shape_text = ""
-        self.rf_text = ""
+        self._shape_text = ""
+        self._rf_text = ""
         self._st: tuple | None = None
         self._rect = QRectF()
         self._size = (0.0, 0.0)
@@ -130,11 +130,23 @@ class EdgeLabelItem(QGraphicsItem):
         self.setZValue(1)
         self.setVisible(False)
 
+    @property
+    def shape_text(self) -> str:
+        """The first line (the output shape), up to date with the analysis."""
+        self.edge.freshen()
+        return self._shape_text
+
+    @property
+    def rf_text(self) -> str:
+        """The second line (the receptive field), up to date with the analysis."""
+        self.edge.freshen()
+        return self._rf_text
+
     def set_texts(self, shape: str, rf: str) -> bool:
         """Set the texts; returns True when the label's size changed."""
-        if shape == self.shape_text and rf == self.rf_text:
+        if shape == self._shape_text and rf == self._rf_text:
             return False
-        self.shape_text, self.rf_text = shape, rf
+        self._shape_text, self._rf_text = shape, rf
         self._st = None
         size = _label_size(shape, rf)
         resized = size != self._size
@@ -158,7 +170,7 @@ class EdgeLabelItem(QGraphicsItem):
 
     def _layout(self) -> tuple:
         out = []
-        for text, f in ((self.shape_text, _SHAPE_FONT), (self.rf_text, _RF_FONT)):
+        for text, f in ((self._shape_text, _SHAPE_FONT), (self._rf_text, _RF_FONT)):
             if not text:
                 continue
             st = QStaticText(text)
@@ -211,7 +223,8 @@ class EdgeItem(QGraphicsItem):
         self.route: Route | None = None
         self.highlight = False  # a palette drag hovers it
         self.live = True  # False: no tensor flows (upstream error): dashed
-        self._key: tuple | None = ()  # _label_key of the result shown (() before any)
+        self._key: tuple | None = ()  # _label_key of the latest result (() before any)
+        self._shown: NodeResult | None = None  # the source's result the label shows
         self._path = QPainterPath()
         self._shape = QPainterPath()
         self._arrow = QPolygonF()
@@ -224,7 +237,12 @@ class EdgeItem(QGraphicsItem):
 
     # -- model ---------------------------------------------------------------------
     def set_result(self, result: NodeResult | None) -> None:
-        """Label from the source's analysis result (unchanged key: nothing to do)."""
+        """Label from the source's analysis result (unchanged key: nothing to do).
+
+        The scene calls this only for labels in sight; the others show the
+        source card's result when they come into sight (:meth:`freshen`).
+        """
+        self._shown = result
         key = _label_key(result)
         if key == self._key:
             return
@@ -233,6 +251,20 @@ class EdgeItem(QGraphicsItem):
         if live != self.live:
             self.live = live
             self.update()
+        self._show(result)
+
+    def freshen(self) -> None:
+        """Show the source card's latest result if the label shows an older one."""
+        result = self.src.result
+        if result is not self._shown:
+            self.set_result(result)
+
+    @property
+    def stale(self) -> bool:
+        """Whether the label shows an older result than its source card's."""
+        return self.src.result is not self._shown
+
+    def _show(self, result: NodeResult | None) -> None:
         shape, rf = edge_label_texts(result)
         if self.label.set_texts(shape, rf) and self.route is not None:
             self.place_label()

@@ -32,6 +32,7 @@ from engine.graph import (
 
 from .edge_item import EdgeItem
 from .editor import CanvasEditor
+from .freshness import LazyLabels
 from .geometry import SceneGeometry
 from .interactions import Interaction, start_interaction
 from .layout import layered_positions
@@ -42,7 +43,7 @@ from .spatial import SpatialGrid
 
 __all__ = ["GraphScene"]
 
-class GraphScene(SceneGeometry, QGraphicsScene):
+class GraphScene(SceneGeometry, LazyLabels, QGraphicsScene):
     """The canvas of one document.
 
     Signals
@@ -76,6 +77,7 @@ class GraphScene(SceneGeometry, QGraphicsScene):
         self._cards: tuple[list[float], list[NodeItem]] | None = None  # sorted by y
         self._pending: list[QRectF] = []
         self._dirty_edges: set[EdgeItem] = set()
+        self._init_lazy()
         self._reroute_timer = QTimer(self)
         self._reroute_timer.setSingleShot(True)
         self._reroute_timer.setInterval(0)
@@ -293,16 +295,16 @@ class GraphScene(SceneGeometry, QGraphicsScene):
             if w.node is not None:
                 warn[w.node].append(w)
         nodes = result.nodes
+        changed = []
         for nid, item in self.nodes.items():
             r = nodes.get(nid)
             ws = tuple(warn[nid]) if nid in warn else ()
             if r is item.result and ws == item.warnings:
                 continue
-            new_result = r is not item.result
+            if r is not item.result:
+                changed.append(item)
             item.set_result(r, ws)
-            if new_result:
-                for e in item.edges_out:
-                    e.set_result(r)
+        self.mirror_labels(changed)  # the edge labels in sight; the others when seen
 
     # -- selection ---------------------------------------------------------------------
     def selected_ids(self) -> list[str]:

@@ -90,6 +90,7 @@ class GraphView(QGraphicsView):
         self._space = False
         self._drop_edge: EdgeItem | None = None
         self._dots: dict[tuple[int, int], QPolygonF] = {}
+        self._revealed: tuple | None = None  # (label epoch, rect, zoom) last revealed
 
     # -- API for the window -------------------------------------------------------------
     def graph_scene(self) -> GraphScene:
@@ -196,6 +197,16 @@ class GraphView(QGraphicsView):
         self.set_zoom(self.zoom() * factor, anchor)
 
     # -- painting ------------------------------------------------------------------------
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        """Bring the labels about to be seen up to date (:meth:`GraphScene.reveal`), then paint."""
+        scene = self.scene()
+        rect = self.mapToScene(self.viewport().rect()).boundingRect()
+        seen = (scene.label_epoch, rect.getRect(), self.zoom())
+        if seen != self._revealed:
+            self._revealed = seen
+            scene.reveal(rect, self.zoom())
+        super().paintEvent(event)
+
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
         """Fill the background and draw the dot grid.
 

@@ -1,0 +1,92 @@
+"""Edge labels that update when they are seen: the canvas draws only what is visible.
+
+An edit upstream of a long chain changes the shape or receptive field on every
+edge below it. Relabelling thousands of edges nobody sees would make each edit
+O(graph). An edge label shows its source card's analysis result; the card
+always holds the latest one. :class:`LazyLabels` (a mixin of
+:class:`~designer.canvas.scene.GraphScene`) relabels at once only the edges in
+sight of a shown view when many cards changed; every other label is *stale*
+(:attr:`EdgeItem.stale`) until it comes into sight: each view calls
+:meth:`LazyLabels.reveal` before it paints, and reading a label's texts
+freshens it first (:attr:`EdgeLabelItem.shape_text`), so no reader sees an
+old label. Without a shown view every label follows at once.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, Qt
+
+from .edge_item import LABEL_MIN_ZOOM, EdgeItem
+
+__all__ = ["LazyLabels", "REVEAL_MARGIN"]
+
+#: how far beyond a view's edges (scene units) labels are kept up to date
+REVEAL_MARGIN = 200.0
+
+
+def _serial(edge: EdgeItem) -> int:
+    return edge.serial
+
+
+class LazyLabels:
+    """Which edge labels follow the analysis at once, and the others when seen (a mixin)."""
+
+    #: up to this many changed cards, every label below them is updated at once
+    EAGER = 64
+
+    def _init_lazy(self) -> None:
+        #: counts the analyses that left labels behind (views reveal again after one)
+        self.label_epoch = 0
+
+    def _sight(self) -> list[tuple[float, float, float, float]] | None:
+        """Where the shown views look (grown by :data:`REVEAL_MARGIN`); None: none shown."""
+        views = [v for v in self.views() if v.isVisible()]
+        if not views:
+            return None
+        rects = []
+        m = REVEAL_MARGIN
+        for v in views:
+            if v.transform().m11() < LABEL_MIN_ZOOM:
+                continue  # an overview: labels are not drawn there
+            r = v.mapToScene(v.viewport().rect()).boundingRect()
+            rects.append((r.left() - m, r.top() - m, r.right() + m, r.bottom() + m))
+        return rects
+
+    def mirror_labels(self, changed: list) -> None:
+        """The cards in ``changed`` have new results: relabel the edges leaving them.
+
+        A few cards: every edge at once. Many (an edit upstream of a long
+        chain): only the edges in sight; the others follow when seen.
+        """
+        sight = None if self._building or len(changed) <= self.EAGER else self._sight()
+        if sight is None:
+            for item in changed:
+                for e in item.edges_out:
+                    e.freshen()
+            return
+        self.label_epoch += 1
+        for rect in sight:
+            for e in sorted(self._edge_index.near(*rect), key=_serial):
+                e.freshen()
+
+    def reveal(self, rect: QRectF, zoom: float) -> None:
+        """Bring the labels of the edges in or near ``rect`` up to date (a view about
+        to paint it); nothing below :data:`LABEL_MIN_ZOOM`, where labels are not drawn."""
+        if zoom < LABEL_MIN_ZOOM:
+            return
+        m = REVEAL_MARGIN
+        near = self._edge_index.near(rect.left() - m, rect.top() - m,
+                                     rect.right() + m, rect.bottom() + m)
+        for e in sorted((e for e in near if e.stale), key=_serial):
+            e.freshen()
+
+    def freshen_all(self) -> None:
+        """Bring every label up to date (before rendering the whole scene to a picture)."""
+        for e in self.edges.values():
+            e.freshen()
+
+    def render(self, painter, target=QRectF(), source=QRectF(),  # noqa: B008
+               mode=Qt.AspectRatioMode.KeepAspectRatio) -> None:
+        """``QGraphicsScene.render`` with every label up to date first."""
+        self.freshen_all()
+        super().render(painter, target, source, mode)
