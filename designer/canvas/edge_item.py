@@ -102,6 +102,25 @@ def _label_size(shape: str, rf: str) -> tuple[float, float]:
     return (w + 2 * pad_x, h + 2 * pad_y) if w else (0.0, 0.0)
 
 
+#: what a label on another label costs (``GraphScene.label_conflict``)
+ON_LABEL = 100
+
+
+@lru_cache(maxsize=64)
+def _ring_offsets(w: float, h: float) -> tuple[tuple[float, float], ...]:
+    """Offsets of the spots around a crowded one, nearest first (a 7 × 17 grid)."""
+    steps = [(i * (w + 6), j * (h + 3)) for i in range(-3, 4) for j in range(-8, 9)
+             if i or j]
+    return tuple(sorted(steps, key=lambda d: (abs(d[0]) / w + abs(d[1]) / h, d)))
+
+
+def _farther(pos: QPointF, size):
+    """Spots around ``pos`` for a label of ``size`` whose usual spots are all taken."""
+    x, y = pos.x(), pos.y()
+    for dx, dy in _ring_offsets(size.width(), size.height()):
+        yield QPointF(x + dx, y + dy)
+
+
 class EdgeLabelItem(QGraphicsItem):
     """The label of an edge: shape on the first line, receptive field below.
 
@@ -359,6 +378,13 @@ class EdgeItem(QGraphicsItem):
                 break
             if best is None or score < best[0]:
                 best = (score, pos)
+        if check and best[0] >= ON_LABEL:  # on a card or a label: look further out
+            for pos in _farther(best[1], size):
+                score = scene.label_conflict(QRectF(pos, size), self)
+                if score < best[0]:
+                    best = (score, pos)
+                    if score < ON_LABEL:
+                        break
         self.label.setPos(best[1])
         if check and hasattr(scene, "note_label"):
             scene.note_label(self)

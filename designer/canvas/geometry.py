@@ -12,7 +12,7 @@ from bisect import bisect_left, bisect_right
 
 from PySide6.QtCore import QPointF, QRectF
 
-from . import theme
+from . import edge_item, theme
 from .edge_item import EdgeItem
 from .node_item import NodeItem
 
@@ -22,7 +22,7 @@ CARD_MARGIN = 8.0
 #: what a label covering a card costs (:meth:`SceneGeometry.label_conflict`)
 ON_CARD = 10000
 #: what a label covering another label costs (more than any number of crossings)
-ON_LABEL = 100
+ON_LABEL = edge_item.ON_LABEL
 
 
 def _serial(edge: EdgeItem) -> int:

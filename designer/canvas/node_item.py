@@ -28,6 +28,7 @@ from engine import Issue, Node, NodeResult
 
 from . import theme
 from .port_item import PortItem
+from .stub_item import OutputStubItem
 
 __all__ = ["NodeItem"]
 
@@ -89,6 +90,8 @@ class NodeItem(QGraphicsItem):
         self.output_port.setPos(0, _H / 2)
         self.input_ports: list[PortItem] = []
         self.set_connected_inputs({})
+        #: the output stub, made when the card first shows an output with no edge
+        self.stub: OutputStubItem | None = None
 
     # -- identity ------------------------------------------------------------------------
     @property
@@ -121,6 +124,8 @@ class NodeItem(QGraphicsItem):
         self.result = result
         self.error = result.error if result is not None else None
         self.warnings = warnings
+        if not self.edges_out or self.stub is not None:
+            self.sync_stub()
         face = (None if result is None else
                 (result.summary, result.params,
                  result.shape if self.kind.max_inputs == 0 else None),
@@ -130,6 +135,18 @@ class NodeItem(QGraphicsItem):
         self._face = face
         self._texts = None
         self.update()
+
+    def sync_stub(self) -> None:
+        """Show the output stub while no edge leaves the card (its output has no label)."""
+        if self.edges_out:
+            if self.stub is not None and self.stub.isVisible():
+                self.stub.setVisible(False)
+            return
+        if self.stub is None:
+            if self.result is None or self.result.shape is None:
+                return
+            self.stub = OutputStubItem(self)
+        self.stub.show_result(self.result)
 
     def set_connected_inputs(self, sources: dict[int, str]) -> None:
         """Input slots from ``{port: source id}``: merges show one free slot more."""

@@ -255,6 +255,7 @@ class GraphScene(SceneGeometry, LazyLabels, QGraphicsScene):
         src.edges_out.append(item)
         dst.edges_in.append(item)
         src.output_port.set_connected(True)
+        src.sync_stub()
         item.set_result(src.result)
         if adjust:
             item.adjust()
@@ -270,6 +271,7 @@ class GraphScene(SceneGeometry, LazyLabels, QGraphicsScene):
         if item.dst.edges_in.count(item):
             item.dst.edges_in.remove(item)
         item.src.output_port.set_connected(bool(item.src.edges_out))
+        item.src.sync_stub()
         self.forget_edge(item)
         self.removeItem(item.label)
         self.removeItem(item)

@@ -38,6 +38,8 @@ __all__ = ["GraphView"]
 MIN_ZOOM, MAX_ZOOM = 0.1, 4.0
 #: the smallest zoom at which a card's text is readable (opening a document)
 READABLE_ZOOM = theme.READABLE_ZOOM
+#: the smallest zoom a document is fitted at when it opens (else it shows its start)
+FIT_MIN_ZOOM = theme.FIT_MIN_ZOOM
 
 
 class GraphView(QGraphicsView):
@@ -152,6 +154,8 @@ class GraphView(QGraphicsView):
         scene = self.scene()
         for it in scene.nodes.values():
             rect = rect.united(it.sceneBoundingRect())
+            if it.stub is not None and it.stub.isVisible():
+                rect = rect.united(it.stub.label_rect())
         for e in scene.edges.values():
             rect = rect.united(e.sceneBoundingRect())
             if e.label.isVisible():
@@ -161,8 +165,10 @@ class GraphView(QGraphicsView):
     def fit(self, readable: bool = False) -> None:
         """Fit the whole graph in the view (at most 100 %).
 
-        With ``readable``, never zoom out below :data:`READABLE_ZOOM`: a graph too
-        tall for that shows its top part, centred horizontally.
+        With ``readable`` (opening a document), a graph that fits at
+        :data:`FIT_MIN_ZOOM` or more is fitted whole; a larger one opens at
+        :data:`READABLE_ZOOM` showing its start: its top, centred when it is
+        narrower than the view, else its left edge.
         """
         if not self.scene().nodes:
             self.set_zoom(1.0)
@@ -171,13 +177,14 @@ class GraphView(QGraphicsView):
         rect = self.graph_rect().adjusted(-40, -40, 40, 40)
         vw, vh = self.viewport().width(), self.viewport().height()
         z = min(vw / rect.width(), vh / rect.height(), 1.0)
-        z = max(z, READABLE_ZOOM if readable else MIN_ZOOM)
+        if readable and z < FIT_MIN_ZOOM:
+            z = READABLE_ZOOM
+        z = max(z, MIN_ZOOM)
         self.set_zoom(z)
-        view_h = vh / z
-        if rect.height() <= view_h:
-            self.centerOn(rect.center())
-        else:  # top-aligned
-            self.centerOn(rect.center().x(), rect.top() + view_h / 2)
+        view_w, view_h = vw / z, vh / z
+        x = rect.center().x() if rect.width() <= view_w else rect.left() + view_w / 2
+        y = rect.center().y() if rect.height() <= view_h else rect.top() + view_h / 2
+        self.centerOn(x, y)
         self.zoomChanged.emit(self.zoom())
 
     def set_zoom(self, z: float, anchor: QPointF | None = None) -> None:
