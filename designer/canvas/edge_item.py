@@ -378,7 +378,7 @@ class EdgeItem(QGraphicsItem):
                 break
             if best is None or score < best[0]:
                 best = (score, pos)
-        if check and best[0] >= ON_LABEL:  # on a card or a label: look further out
+        if check and best[0] >= ON_LABEL and not size.isEmpty():  # crowded: look farther
             for pos in _farther(best[1], size):
                 score = scene.label_conflict(QRectF(pos, size), self)
                 if score < best[0]:
