@@ -28,6 +28,7 @@ from designer.document import LAYER_MIME
 
 from . import theme
 from .edge_item import EdgeItem
+from .fitting import fit, graph_rect
 from .editor import NODES_MIME
 from .node_item import NodeItem
 from .port_item import PortItem
@@ -35,7 +36,7 @@ from .scene import GraphScene
 
 __all__ = ["GraphView"]
 
-MIN_ZOOM, MAX_ZOOM = 0.1, 4.0
+MIN_ZOOM, MAX_ZOOM = theme.MIN_ZOOM, theme.MAX_ZOOM
 #: the smallest zoom at which a card's text is readable (opening a document)
 READABLE_ZOOM = theme.READABLE_ZOOM
 #: the smallest zoom a document is fitted at when it opens (else it shows its start)
@@ -150,41 +151,16 @@ class GraphView(QGraphicsView):
 
     def graph_rect(self) -> QRectF:
         """Bounding rectangle of the cards, edges and labels (scene units)."""
-        rect = QRectF()
-        scene = self.scene()
-        for it in scene.nodes.values():
-            rect = rect.united(it.sceneBoundingRect())
-            if it.stub is not None and it.stub.isVisible():
-                rect = rect.united(it.stub.label_rect())
-        for e in scene.edges.values():
-            rect = rect.united(e.sceneBoundingRect())
-            if e.label.isVisible():
-                rect = rect.united(e.label.sceneBoundingRect())
-        return rect
+        return graph_rect(self.scene())
 
     def fit(self, readable: bool = False) -> None:
-        """Fit the whole graph in the view (at most 100 %).
+        """Fit the whole graph in the view (at most 100 %); see :func:`fitting.fit`.
 
         With ``readable`` (opening a document), a graph that fits at
         :data:`FIT_MIN_ZOOM` or more is fitted whole; a larger one opens at
-        :data:`READABLE_ZOOM` showing its start: its top, centred when it is
-        narrower than the view, else its left edge.
+        :data:`READABLE_ZOOM` showing its start.
         """
-        if not self.scene().nodes:
-            self.set_zoom(1.0)
-            self.centerOn(0, 0)
-            return
-        rect = self.graph_rect().adjusted(-40, -40, 40, 40)
-        vw, vh = self.viewport().width(), self.viewport().height()
-        z = min(vw / rect.width(), vh / rect.height(), 1.0)
-        if readable and z < FIT_MIN_ZOOM:
-            z = READABLE_ZOOM
-        z = max(z, MIN_ZOOM)
-        self.set_zoom(z)
-        view_w, view_h = vw / z, vh / z
-        x = rect.center().x() if rect.width() <= view_w else rect.left() + view_w / 2
-        y = rect.center().y() if rect.height() <= view_h else rect.top() + view_h / 2
-        self.centerOn(x, y)
+        fit(self, readable)
         self.zoomChanged.emit(self.zoom())
 
     def set_zoom(self, z: float, anchor: QPointF | None = None) -> None:
