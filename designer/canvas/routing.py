@@ -93,18 +93,21 @@ def _hits(pts, l: float, t: float, r: float, b: float) -> bool:
     if x_first <= x_last:
         if x_last < l or x_first > r:
             return False
-        i = bisect_left(pts, (l, -inf))
-        j = bisect_right(pts, (r, inf))
+        i = bisect_left(pts, (l - _EPS, -inf))
+        j = bisect_right(pts, (r + _EPS, inf))
         run = pts[i:j]
     else:
         if x_first < l or x_last > r:
             return False
         n = len(pts)
         keys = _Reversed(pts)
-        i = n - bisect_right(keys, r)
-        j = n - bisect_left(keys, l)
+        i = n - bisect_right(keys, r + _EPS)
+        j = n - bisect_left(keys, l - _EPS)
         run = pts[i:j]
-    return any(t <= y <= b for _x, y in run)
+    return any(l <= x <= r and t <= y <= b for x, y in run)
+
+
+_EPS = 1e-6  # x is monotonic up to rounding
 
 
 class _Reversed:

@@ -1,0 +1,81 @@
+"""Correctness of the canvas' speed-ups: the spatial index, curve hit tests by
+bisection, and edge labels that follow the analysis when seen.
+
+Runs offscreen (``QT_QPA_PLATFORM=offscreen``). Speed itself is measured by
+``bench/canvas.py`` and ``bench/undo.py``, not here.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+pytest.importorskip("pytestqt")
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from PySide6.QtCore import QPointF  # noqa: E402
+
+from bench.graphs import make_chain_graph  # noqa: E402
+from designer.canvas.edge_item import edge_label_texts  # noqa: E402
+from designer.canvas.routing import _hits, bezier_points  # noqa: E402
+from designer.canvas.spatial import SpatialGrid  # noqa: E402
+from designer.commands import SetParamsCommand, push_edit  # noqa: E402
+from designer.document import Document  # noqa: E402
+
+coord = st.floats(-900, 900, allow_nan=False)
+size = st.floats(0, 400, allow_nan=False)
+
+
+@given(st.lists(st.tuples(coord, coord, size, size), max_size=30), coord, coord, size, size)
+def test_spatial_grid_finds_exactly_the_rectangles_that_meet(rects, l, t, w, h):
+    grid = SpatialGrid(100.0)
+    for k, (x, y, rw, rh) in enumerate(rects):
+        grid.put(k, (x, y, x + rw, y + rh))
+    grid.put("gone", (l, t, l + 1, t + 1))
+    grid.discard("gone")
+    r, b = l + w, t + h
+    want = {k for k, (x, y, rw, rh) in enumerate(rects)
+            if x <= r and x + rw >= l and y <= b and y + rh >= t}  # touching counts
+    assert set(grid.near(l, t, r, b)) == want
+
+
+@given(coord, coord, coord, coord, st.integers(6, 60), coord, coord, size, size)
+def test_curve_hit_test_by_bisection_equals_testing_every_point(x0, y0, x1, y1, n, l, t, w, h):
+    pts = bezier_points(QPointF(x0, y0), QPointF(x1, y1), n)
+    r, b = l + w, t + h
+    assert _hits(pts, l, t, r, b) == any(l <= x <= r and t <= y <= b for x, y in pts)
+
+
+def test_labels_out_of_sight_follow_when_seen_or_read(view, qtbot):
+    doc = Document(make_chain_graph(300))
+    view.set_document(doc)
+    scene = view.graph_scene()
+    qtbot.wait(10)
+    conv = next(n for n, node in doc.graph.nodes.items() if node.type == "Conv2d")
+    assert push_edit(doc.undo_stack, SetParamsCommand(doc.graph, conv, {"kernel_size": 5},
+                                                      mergeable=False)) is None
+    shown = view.mapToScene(view.viewport().rect()).boundingRect()
+    near = [e for e in scene.edges.values() if e.sceneBoundingRect().intersects(shown)]
+    far = [e for e in scene.edges.values() if e.y() > shown.bottom() + 1000 or
+           e.sceneBoundingRect().top() > shown.bottom() + 1000]
+    assert near and far
+    assert not any(e.stale for e in near)  # in sight: relabelled at once
+    assert sum(e.stale for e in far) > len(far) // 2  # out of sight: they wait
+    e = far[-1]
+    assert e.label.shape_text == edge_label_texts(e.src.result)[0]  # reading freshens
+    assert not e.stale
+    view.centerOn(scene.nodes[far[0].edge.dst])
+    view.viewport().repaint()  # the view reveals what it is about to paint
+    assert not far[0].stale
+    scene.freshen_all()
+    assert not any(e.stale for e in scene.edges.values())
+    for e in scene.edges.values():
+        assert (e.label._shape_text, e.label._rf_text) == edge_label_texts(e.src.result)
