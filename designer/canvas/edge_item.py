@@ -261,6 +261,9 @@ class EdgeItem(QGraphicsItem):
         The scene calls this only for labels in sight; the others show the
         source card's result when they come into sight (:meth:`freshen`).
         """
+        self._label_from(result, place=True)
+
+    def _label_from(self, result: NodeResult | None, place: bool) -> None:
         self._shown = result
         key = _label_key(result)
         if key == self._key:
@@ -270,7 +273,9 @@ class EdgeItem(QGraphicsItem):
         if live != self.live:
             self.live = live
             self.update()
-        self._show(result)
+        shape, rf = edge_label_texts(result)
+        if self.label.set_texts(shape, rf) and place and self.route is not None:
+            self.place_label()
 
     def freshen(self) -> None:
         """Show the source card's latest result if the label shows an older one."""
@@ -282,11 +287,6 @@ class EdgeItem(QGraphicsItem):
     def stale(self) -> bool:
         """Whether the label shows an older result than its source card's."""
         return self.src.result is not self._shown
-
-    def _show(self, result: NodeResult | None) -> None:
-        shape, rf = edge_label_texts(result)
-        if self.label.set_texts(shape, rf) and self.route is not None:
-            self.place_label()
 
     def toolTip(self) -> str:  # noqa: N802 (Qt API; see GraphScene.helpEvent)
         """Plain text: ``src → dst`` (slot for multi-input targets), label texts, a hint."""
@@ -330,6 +330,8 @@ class EdgeItem(QGraphicsItem):
         stroker.setWidth(12)
         self._shape = stroker.createStroke(r.path)
         self._bounds = r.path.boundingRect().adjusted(-8, -8, 8, 8)
+        if self.stale:  # first route of an edge left unrouted out of sight
+            self._label_from(self.src.result, place=False)
         if scene is not None and hasattr(scene, "note_edge"):
             scene.note_edge(self)
             if getattr(scene, "_building", False):

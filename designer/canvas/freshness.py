@@ -33,8 +33,12 @@ class LazyLabels:
 
     #: up to this many changed cards, every label below them is updated at once
     EAGER = 64
+    #: a document with this many edges or more, opened in a view, routes and labels
+    #: only the edges in sight; the others when they come into sight
+    LAZY_EDGES = 200
 
     def _init_lazy(self) -> None:
+        self._lazy = False
         #: counts the analyses that left labels behind (views reveal again after one)
         self.label_epoch = 0
 
@@ -58,6 +62,8 @@ class LazyLabels:
         A few cards: every edge at once. Many (an edit upstream of a long
         chain): only the edges in sight; the others follow when seen.
         """
+        if self._building and self._lazy:
+            return  # each edge is labelled when it is first routed
         sight = None if self._building or len(changed) <= self.EAGER else self._sight()
         if sight is None:
             for item in changed:
@@ -70,18 +76,27 @@ class LazyLabels:
                 e.freshen()
 
     def reveal(self, rect: QRectF, zoom: float) -> None:
-        """Bring the labels of the edges in or near ``rect`` up to date (a view about
-        to paint it); nothing below :data:`LABEL_MIN_ZOOM`, where labels are not drawn."""
+        """Route the edges in or near ``rect`` that wait for it and bring their labels
+        up to date (a view about to paint ``rect``). Labels are left alone below
+        :data:`LABEL_MIN_ZOOM`, where they are not drawn."""
+        m = REVEAL_MARGIN
+        if len(self._unrouted):
+            pending = self._unrouted.near(rect.left() - m, rect.top() - m,
+                                          rect.right() + m, rect.bottom() + m)
+            for e in sorted(pending, key=_serial):
+                e.adjust()
         if zoom < LABEL_MIN_ZOOM:
             return
-        m = REVEAL_MARGIN
         near = self._edge_index.near(rect.left() - m, rect.top() - m,
                                      rect.right() + m, rect.bottom() + m)
         for e in sorted((e for e in near if e.stale), key=_serial):
             e.freshen()
 
     def freshen_all(self) -> None:
-        """Bring every label up to date (before rendering the whole scene to a picture)."""
+        """Route every edge and bring every label up to date (before rendering the
+        whole scene to a picture)."""
+        for e in sorted(self._unrouted.keys(), key=_serial):
+            e.adjust()
         for e in self.edges.values():
             e.freshen()
 

@@ -89,6 +89,13 @@ class SceneGeometry:
         """File ``edge``'s bounds (after a route or a shift) for nearness queries."""
         b = edge.boundingRect()
         self._edge_index.put(edge, (b.left(), b.top(), b.right(), b.bottom()))
+        self._unrouted.discard(edge)
+
+    def note_unrouted(self, edge: EdgeItem) -> None:
+        """File an edge left unrouted by where its ends are (routed when seen)."""
+        a, b = edge.src.pos(), edge.dst.pos()
+        self._unrouted.put(edge, (min(a.x(), b.x()) - 260, min(a.y(), b.y()) - 60,
+                                  max(a.x(), b.x()) + 260, max(a.y(), b.y()) + 60))
 
     def note_label(self, edge: EdgeItem) -> None:
         """File ``edge``'s label where it now is (or forget it while it shows nothing)."""
@@ -105,6 +112,7 @@ class SceneGeometry:
         self.note_lane(edge, None)
         self._edge_index.discard(edge)
         self._label_index.discard(edge)
+        self._unrouted.discard(edge)
 
     def label_conflict(self, rect: QRectF, edge: EdgeItem) -> int:
         """How badly a label at ``rect`` would sit: 0 is a free spot.

@@ -69,6 +69,7 @@ class GraphScene(SceneGeometry, LazyLabels, QGraphicsScene):
         self._lane_index = SpatialGrid(240.0)  # lanes by their vertical run (x ignored)
         self._edge_index = SpatialGrid()  # edges by their bounds
         self._label_index = SpatialGrid()  # shown labels by their rectangles
+        self._unrouted = SpatialGrid(400.0)  # edges not routed yet, by their ends
         self._auto_pos: dict[str, tuple[float, float]] = {}
         self._interaction: Interaction | None = None
         self._last_selection: list[str] = []
@@ -110,7 +111,8 @@ class GraphScene(SceneGeometry, LazyLabels, QGraphicsScene):
             self.nodes.clear()
             self.edges.clear()
             self._lanes.clear()
-            for index in (self._lane_index, self._edge_index, self._label_index):
+            for index in (self._lane_index, self._edge_index, self._label_index,
+                          self._unrouted):
                 index.clear()
             self._auto_pos = {}
             self.doc = doc
@@ -125,12 +127,18 @@ class GraphScene(SceneGeometry, LazyLabels, QGraphicsScene):
                 self._add_edge(e, adjust=False)
             for item in self.nodes.values():
                 item.set_connected_inputs(graph.inputs_of(item.node_id))
+            self._lazy = bool(self.views()) and len(self.edges) >= self.LAZY_EDGES
+            self.label_epoch += 1  # the views reveal what they show afresh
             self._on_analysis(doc.result())
-            for item in self.edges.values():  # every route first (labels wait: _building)
-                item.adjust()
-            self._building = False  # labels now see every route
-            for item in self.edges.values():
-                item.place_label()
+            if self._lazy:  # routes and labels follow when seen (LazyLabels.reveal)
+                for item in self.edges.values():
+                    self.note_unrouted(item)
+            else:
+                for item in self.edges.values():  # routes first (labels wait: _building)
+                    item.adjust()
+                self._building = False  # labels now see every route
+                for item in self.edges.values():
+                    item.place_label()
             doc.graphChanged.connect(self._on_graph_event)
             doc.analysisChanged.connect(self._on_analysis)
         finally:

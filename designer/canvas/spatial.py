@@ -35,6 +35,10 @@ class SpatialGrid:
     def __contains__(self, key) -> bool:
         return key in self._where
 
+    def keys(self) -> list:
+        """Every key filed."""
+        return list(self._where)
+
     def clear(self) -> None:
         """Forget every key."""
         self._cells.clear()
