@@ -318,6 +318,8 @@ class EdgeItem(QGraphicsItem):
         r = route(p0, p1, obstacles, lanes, (src_rect.adjusted(6, 6, -6, -6),
                                                dst_rect.adjusted(6, 6, -6, -6)))
         self.prepareGeometryChange()
+        if self.route is None and not self.isVisible():
+            self.setVisible(True)  # left hidden until first routed (GraphScene.note_unrouted)
         self.route = r
         if scene is not None and hasattr(scene, "note_lane"):
             scene.note_lane(self, r.lane)

@@ -92,7 +92,12 @@ class SceneGeometry:
         self._unrouted.discard(edge)
 
     def note_unrouted(self, edge: EdgeItem) -> None:
-        """File an edge left unrouted by where its ends are (routed when seen)."""
+        """File an edge left unrouted by where its ends are (routed when seen).
+
+        It is hidden until then: Qt would paint an item with empty bounds on
+        every repaint.
+        """
+        edge.setVisible(False)
         a, b = edge.src.pos(), edge.dst.pos()
         self._unrouted.put(edge, (min(a.x(), b.x()) - 260, min(a.y(), b.y()) - 60,
                                   max(a.x(), b.x()) + 260, max(a.y(), b.y()) + 60))
