@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from functools import lru_cache
 from math import inf
 
 from PySide6.QtCore import QPointF, QRectF
@@ -141,13 +142,20 @@ def bezier_points(p0: QPointF, p1: QPointF, n: int,
     h0, h1 = handles or (curve_handle(p0, p1),) * 2
     x0, y0, x3, y3 = p0.x(), p0.y(), p1.x(), p1.y()
     y1, y2 = y0 + h0, y3 - h1
+    return [(ab * x0 + cd * x3, a * y0 + b * y1 + c * y2 + d * y3)
+            for ab, cd, a, b, c, d in _basis(n)]
+
+
+@lru_cache(maxsize=256)
+def _basis(n: int) -> tuple[tuple[float, ...], ...]:
+    """The cubic Bernstein weights at ``t = i / n`` (with a + b and c + d), i = 0..n."""
     out = []
     for i in range(n + 1):
         t = i / n
         u = 1 - t
         a, b, c, d = u * u * u, 3 * u * u * t, 3 * u * t * t, t * t * t
-        out.append(((a + b) * x0 + (c + d) * x3, a * y0 + b * y1 + c * y2 + d * y3))
-    return out
+        out.append((a + b, c + d, a, b, c, d))
+    return tuple(out)
 
 
 def _curve(p0: QPointF, p1: QPointF, handles: tuple[float, float]) -> QPainterPath:
@@ -166,17 +174,24 @@ def _handles(p0: QPointF, p1: QPointF):
         yield h, 16.0
 
 
-def _blocked(p0: QPointF, p1: QPointF, obstacles: list[QRectF],
-             handles: tuple[float, float] | None = None) -> list[QRectF]:
-    if not obstacles:
-        return []
-    lo, hi = min(p0.y(), p1.y()), max(p0.y(), p1.y())
-    near = [r for r in obstacles if r.bottom() >= lo and r.top() <= hi]
-    if not near:
-        return []
+#: scene units of curve (|dx| + |dy|) between two hit-test samples
+SAMPLE_STEP = 16.0
+
+
+def _samples(p0: QPointF, p1: QPointF, handles: tuple[float, float]):
+    """Hit-test points of a curve, about every :data:`SAMPLE_STEP` units."""
     length = abs(p1.y() - p0.y()) + abs(p1.x() - p0.x())
-    pts = bezier_points(p0, p1, max(8, int(length / 12)), handles)
-    return [r for r in near if _hits(pts, r.left(), r.top(), r.right(), r.bottom())]
+    return tuple(bezier_points(p0, p1, max(8, int(length / SAMPLE_STEP)), handles))
+
+
+def _blocked(pts, p0: QPointF, p1: QPointF, obstacles: list[QRectF]) -> bool:
+    """Whether the curve through ``pts`` crosses any of ``obstacles``."""
+    if not obstacles:
+        return False
+    lo, hi = min(p0.y(), p1.y()), max(p0.y(), p1.y())
+    xl, xr = min(p0.x(), p1.x()), max(p0.x(), p1.x())
+    return any(_hits(pts, r.left(), r.top(), r.right(), r.bottom()) for r in obstacles
+               if r.bottom() >= lo and r.top() <= hi and r.right() >= xl and r.left() <= xr)
 
 
 def _crossings(x: float, x0: float, ya: float, x1: float, yb: float,
@@ -282,10 +297,9 @@ def route(p0: QPointF, p1: QPointF, obstacles: list[QRectF], lanes: list[Lane],
     forward = p1.y() - p0.y() > 2 * TURN
     if forward:
         for handles in _handles(p0, p1):
-            if not _blocked(p0, p1, obstacles, handles):
+            samples = _samples(p0, p1, handles)
+            if not _blocked(samples, p0, p1, obstacles):
                 path = _curve(p0, p1, handles)
-                n = max(6, int((abs(p1.y() - p0.y()) + abs(p1.x() - p0.x())) / 10))
-                samples = tuple(bezier_points(p0, p1, n, handles))
                 return Route(path, path.pointAtPercent(0.5), None, 1, samples)
     lane, side = _lane(p0, p1, obstacles + ([] if forward else list(bounds)), lanes)
     path = _lane_path(p0, p1, lane.x, lane.ya, lane.yb)
