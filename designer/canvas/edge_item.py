@@ -376,7 +376,8 @@ class EdgeItem(QGraphicsItem):
         check = scene is not None and hasattr(scene, "label_conflict")
         best = None
         for pos in self._label_spots(size):
-            score = scene.label_conflict(QRectF(pos, size), self) if check else 0
+            score = scene.label_conflict(QRectF(pos, size), self,
+                                         None if best is None else best[0]) if check else 0
             if score == 0:
                 best = (0, pos)
                 break
@@ -384,7 +385,7 @@ class EdgeItem(QGraphicsItem):
                 best = (score, pos)
         if check and best[0] >= ON_LABEL and not size.isEmpty():  # crowded: look farther
             for pos in _farther(best[1], size):
-                score = scene.label_conflict(QRectF(pos, size), self)
+                score = scene.label_conflict(QRectF(pos, size), self, best[0])
                 if score < best[0]:
                     best = (score, pos)
                     if score < ON_LABEL:

@@ -119,13 +119,14 @@ class SceneGeometry:
         self._label_index.discard(edge)
         self._unrouted.discard(edge)
 
-    def label_conflict(self, rect: QRectF, edge: EdgeItem) -> int:
+    def label_conflict(self, rect: QRectF, edge: EdgeItem, bound: int | None = None) -> int:
         """How badly a label at ``rect`` would sit: 0 is a free spot.
 
         Covering a card (or the slot names above it) costs :data:`ON_CARD`,
         another label :data:`ON_LABEL`, crossing an edge 1 each. Only what is
         near ``rect`` is looked at (the label and edge indexes), so placing
-        every label of a graph takes time proportional to the graph.
+        every label of a graph takes time proportional to the graph. With
+        ``bound``, counting stops once the score reaches it (a worse spot).
         """
         l, t, r, b = rect.left(), rect.top(), rect.right(), rect.bottom()
         score = 0
@@ -139,10 +140,14 @@ class SceneGeometry:
         for e in self._label_index.near(l, t, r, b):
             if e is not edge:
                 score += ON_LABEL
+        if bound is not None and score >= bound:
+            return score
         for e in self._edge_index.near(l, t, r, b):
             if e is not edge and e.route is not None and e.isVisible() and \
                     e.route.crosses(rect):
                 score += 1
+                if bound is not None and score >= bound:
+                    return score
         return score
 
     @staticmethod

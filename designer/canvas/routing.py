@@ -179,9 +179,12 @@ SAMPLE_STEP = 16.0
 
 
 def _samples(p0: QPointF, p1: QPointF, handles: tuple[float, float]):
-    """Hit-test points of a curve, about every :data:`SAMPLE_STEP` units."""
+    """Hit-test points of a curve, about every :data:`SAMPLE_STEP` units, by increasing x."""
     length = abs(p1.y() - p0.y()) + abs(p1.x() - p0.x())
-    return tuple(bezier_points(p0, p1, max(8, int(length / SAMPLE_STEP)), handles))
+    pts = bezier_points(p0, p1, max(8, int(length / SAMPLE_STEP)), handles)
+    if pts[0][0] > pts[-1][0]:
+        pts.reverse()
+    return tuple(pts)
 
 
 def _blocked(pts, p0: QPointF, p1: QPointF, obstacles: list[QRectF]) -> bool:
