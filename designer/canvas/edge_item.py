@@ -236,6 +236,8 @@ class EdgeItem(QGraphicsItem):
         super().__init__()
         #: creation order (a stable order for sets of edges)
         self.serial = next(_SERIALS)
+        #: the scene's route counter when last routed or shifted (GraphScene.flush)
+        self.routed_seq = 0
         self.edge = edge
         self.src = src
         self.dst = dst
@@ -251,6 +253,7 @@ class EdgeItem(QGraphicsItem):
         self.label = EdgeLabelItem(self)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, True)
         self.setAcceptHoverEvents(True)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption, True)
         self._hover = False
         self.setZValue(0)
 
@@ -463,10 +466,13 @@ class EdgeItem(QGraphicsItem):
         """
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         selected = self.isSelected()
+        path = self._path
+        if self.route is not None and self._bounds.width() > 1200:  # a long curve
+            path = self.route.part_in(option.exposedRect.adjusted(-20, 0, 20, 0)) or path
         if self.highlight:
             painter.setPen(QPen(look.with_alpha(look.ACCENT, 50), 9, Qt.PenStyle.SolidLine,
                                 Qt.PenCapStyle.RoundCap))
-            painter.drawPath(self._path)
+            painter.drawPath(path)
         if self.highlight or selected:
             color, width = look.ACCENT, 2.2
         elif self._hover:
@@ -479,7 +485,7 @@ class EdgeItem(QGraphicsItem):
             pen.setStyle(Qt.PenStyle.DashLine)
         painter.setPen(pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawPath(self._path)
+        painter.drawPath(path)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(color)
         painter.drawPolygon(self._arrow)

@@ -90,6 +90,8 @@ class SceneGeometry:
         b = edge.boundingRect()
         self._edge_index.put(edge, (b.left(), b.top(), b.right(), b.bottom()))
         self._unrouted.discard(edge)
+        self._route_seq += 1
+        edge.routed_seq = self._route_seq
 
     def note_unrouted(self, edge: EdgeItem) -> None:
         """File an edge left unrouted by where its ends are (routed when seen).
@@ -174,7 +176,8 @@ class SceneGeometry:
         """
         if self._building:
             return
-        self._pending.extend(rects)
+        self._route_seq += 1
+        self._pending.extend((r, self._route_seq) for r in rects)
         if not self._reroute_timer.isActive():
             self._reroute_timer.start()
 
@@ -189,9 +192,10 @@ class SceneGeometry:
             targets = list(self.edges.values())
         else:
             found = set(dirty)
-            for rc in rects:
-                found.update(self._edge_index.near(rc.left() - 60, rc.top() - 60,
-                                                   rc.right() + 60, rc.bottom() + 60))
+            for rc, seq in rects:  # not those routed since (they saw the card there)
+                found.update(e for e in self._edge_index.near(
+                    rc.left() - 60, rc.top() - 60, rc.right() + 60, rc.bottom() + 60)
+                    if e.routed_seq < seq)
             targets = sorted((e for e in found if e.scene() is self), key=_serial)
         for e in targets:
             e.adjust()

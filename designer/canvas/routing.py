@@ -81,6 +81,67 @@ class Route:
         return _hits(self.samples, l, t, r, b)
 
 
+    def part_in(self, rect: QRectF) -> QPainterPath | None:
+        """The piece of a long curve over ``rect``'s x range (None: draw the whole path).
+
+        A curve runs monotonically in x, so the piece is one cubic: the
+        parameters where x enters and leaves ``rect`` are found by bisection
+        and the curve is cut there (de Casteljau). Drawing a curve of
+        thousands of units of which a view shows a few hundred costs that much less.
+        """
+        if self.lane is not None or self.path.elementCount() != 4:
+            return None
+        pts = [self.path.elementAt(i) for i in range(4)]
+        xs = [p.x for p in pts]
+        lo, hi = min(xs[0], xs[3]), max(xs[0], xs[3])
+        l, r = max(rect.left(), lo), min(rect.right(), hi)
+        if hi - lo < 2 * rect.width() or l >= r:
+            return None
+        ta, tb = _t_at(xs, l), _t_at(xs, r)
+        ta, tb = min(ta, tb), max(ta, tb)
+        p = _cut([(q.x, q.y) for q in pts], max(0.0, ta - 0.01), min(1.0, tb + 0.01))
+        path = QPainterPath(QPointF(*p[0]))
+        path.cubicTo(QPointF(*p[1]), QPointF(*p[2]), QPointF(*p[3]))
+        return path
+
+
+def _x_at(xs, t: float) -> float:
+    u = 1 - t
+    return u * u * u * xs[0] + 3 * u * u * t * xs[1] + 3 * u * t * t * xs[2] + t * t * t * xs[3]
+
+
+def _t_at(xs, x: float) -> float:
+    """The parameter where the x-monotone cubic with control xs reaches ``x``."""
+    a, b = 0.0, 1.0
+    rising = xs[3] >= xs[0]
+    for _ in range(30):
+        m = (a + b) / 2
+        if (_x_at(xs, m) < x) == rising:
+            a = m
+        else:
+            b = m
+    return (a + b) / 2
+
+
+def _split(p, t: float):
+    """De Casteljau: the control points of the cubic ``p`` before and after ``t``."""
+    def lerp(a, b):
+        return (a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t)
+    ab, bc, cd = lerp(p[0], p[1]), lerp(p[1], p[2]), lerp(p[2], p[3])
+    abc, bcd = lerp(ab, bc), lerp(bc, cd)
+    mid = lerp(abc, bcd)
+    return [p[0], ab, abc, mid], [mid, bcd, cd, p[3]]
+
+
+def _cut(p, ta: float, tb: float):
+    """Control points of the cubic ``p`` between parameters ``ta`` < ``tb``."""
+    head, _ = _split(p, tb)
+    if tb <= 0:
+        return head
+    _, piece = _split(head, ta / tb)
+    return piece
+
+
 def _hits(pts, l: float, t: float, r: float, b: float) -> bool:
     """Whether any of the curve points ``pts`` lies in ``(l, t, r, b)``.
 

@@ -76,7 +76,8 @@ class GraphScene(SceneGeometry, LazyLabels, QGraphicsScene):
         self._selected_edges: set[EdgeItem] = set()
         self._building = False
         self._cards: tuple[list[float], list[NodeItem]] | None = None  # sorted by y
-        self._pending: list[QRectF] = []
+        self._pending: list[tuple[QRectF, int]] = []  # (rect, _route_seq when noted)
+        self._route_seq = 0  # counts card changes and routes (GraphScene.flush)
         self._dirty_edges: set[EdgeItem] = set()
         self._init_lazy()
         self._reroute_timer = QTimer(self)
