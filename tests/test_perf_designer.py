@@ -80,3 +80,28 @@ def test_edges_out_of_sight_are_routed_and_labelled_when_seen_or_read(view, qtbo
     assert all(e.route is not None and not e.stale for e in scene.edges.values())
     for e in scene.edges.values():
         assert (e.label._shape_text, e.label._rf_text) == edge_label_texts(e.src.result)
+
+
+def test_card_index_follows_adds_moves_and_removes(qapp):
+    from designer.canvas import GraphScene
+    from designer.commands import AddNodeCommand, MoveNodesCommand, RemoveNodesCommand
+
+    doc = Document(make_chain_graph(40))
+    scene = GraphScene()
+    scene.set_document(doc)
+    scene.cards_in(0, 1)  # the index exists: edits now update it in place
+    g = doc.graph
+    ids = list(g.nodes)
+    steps = [AddNodeCommand(g, "ReLU", {}, "extra", (500, 130)),
+             MoveNodesCommand(g, {ids[3]: (g.nodes[ids[3]].pos, (900, 2000))}),
+             MoveNodesCommand(g, {"extra": ((500, 130), (500, -400))}),
+             RemoveNodesCommand(g, [ids[7]])]
+    for cmd in steps:
+        assert push_edit(doc.undo_stack, cmd) is None
+        expect = sorted(scene.nodes.values(), key=lambda it: it.y())
+        got = scene.cards_in(-1e9, 1e9)
+        assert [it.y() for it in got] == [it.y() for it in expect]
+        assert set(got) == set(scene.nodes.values())
+    while doc.undo_stack.canUndo():
+        doc.undo_stack.undo()
+        assert set(scene.cards_in(-1e9, 1e9)) == set(scene.nodes.values())

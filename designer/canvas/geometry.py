@@ -40,10 +40,38 @@ class SceneGeometry:
         """Cards whose rectangle reaches into the band ``lo <= y <= hi``."""
         if self._cards is None:
             items = sorted(self.nodes.values(), key=lambda it: it.y())
-            self._cards = ([it.y() for it in items], items)
+            ys = [it.y() for it in items]
+            for it, y in zip(items, ys, strict=True):
+                it.indexed_y = y
+            self._cards = (ys, items)
         ys, items = self._cards
         half = theme.NODE_H / 2 + CARD_MARGIN
         return items[bisect_left(ys, lo - half):bisect_right(ys, hi + half)]
+
+    def index_card(self, item: NodeItem) -> None:
+        """File a card that came or moved into the card index (kept sorted by height)."""
+        if self._cards is None:
+            return
+        ys, items = self._cards
+        y = item.y()
+        i = bisect_right(ys, y)
+        ys.insert(i, y)
+        items.insert(i, item)
+        item.indexed_y = y
+
+    def unindex_card(self, item: NodeItem) -> None:
+        """Take a card that goes or is about to move out of the card index."""
+        if self._cards is None:
+            return
+        ys, items = self._cards
+        i = bisect_left(ys, getattr(item, "indexed_y", item.y()))
+        while i < len(items) and items[i] is not item:
+            i += 1
+        if i == len(items):
+            self._cards = None  # not found: rebuilt on the next query
+            return
+        del ys[i]
+        del items[i]
 
     def move_cards(self, targets: dict[NodeItem, QPointF]) -> None:
         """Move several cards at once (a drag): edges among them just translate."""

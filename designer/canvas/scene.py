@@ -199,8 +199,9 @@ class GraphScene(SceneGeometry, LazyLabels, QGraphicsScene):
             return
         rects = [item.sceneBoundingRect()] if old_rect is None else [old_rect]
         if pos != item.pos():
+            self.unindex_card(item)
             item.setPos(pos)
-            self._cards = None
+            self.index_card(item)
         rects.append(item.sceneBoundingRect())
         self._dirty_edges.update(item.edges_in)
         self._dirty_edges.update(item.edges_out)
@@ -212,7 +213,7 @@ class GraphScene(SceneGeometry, LazyLabels, QGraphicsScene):
         item.setPos(QPointF(*pos))
         self.addItem(item)
         self.nodes[node.id] = item
-        self._cards = None
+        self.index_card(item)
         return item
 
     def _position_for(self, node_id: str) -> tuple[float, float]:
@@ -235,8 +236,8 @@ class GraphScene(SceneGeometry, LazyLabels, QGraphicsScene):
         item = self.nodes.pop(node_id, None)
         if item is not None:
             rect = item.sceneBoundingRect()
+            self.unindex_card(item)
             self.removeItem(item)
-            self._cards = None
             self._reroute_near([rect])
 
     def _on_renamed(self, old: str, new: str) -> None:
