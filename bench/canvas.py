@@ -55,11 +55,11 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from bench.designer_graphs import make_branching_graph  # noqa: E402
 from bench.graphs import make_chain_graph  # noqa: E402
-from engine import load_graph  # noqa: E402
 from designer.canvas import GraphScene, GraphView  # noqa: E402
 from designer.canvas.view import READABLE_ZOOM  # noqa: E402
 from designer.commands import SetParamsCommand, push_edit  # noqa: E402
 from designer.document import Document  # noqa: E402
+from engine import load_graph  # noqa: E402
 
 N = 300
 #: the clock of every figure: wall time, or the main thread's CPU time (--cpu)

@@ -28,8 +28,8 @@ from designer.document import LAYER_MIME
 
 from . import theme
 from .edge_item import EdgeItem
-from .fitting import fit, graph_rect
 from .editor import NODES_MIME
+from .fitting import fit, graph_rect
 from .node_item import NodeItem
 from .port_item import PortItem
 from .scene import GraphScene
