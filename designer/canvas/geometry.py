@@ -161,12 +161,17 @@ class SceneGeometry:
         l, t, r, b = rect.left(), rect.top(), rect.right(), rect.bottom()
         score = 0
         hw, hh = theme.NODE_W / 2 + 2, theme.NODE_H / 2 + 2
-        for it in self.cards_in(t - 20, b + 20):
+        for it in self.cards_in(t - 90, b + 20):  # 90: output stubs hang below cards
             p = it.pos()
             cl, cr = p.x() - hw, p.x() + hw
             ct, cb = p.y() - hh - (18 if it.kind.slots else 0), p.y() + hh
             if cl < r and cr > l and ct < b and cb > t:
                 score += ON_CARD
+            stub = it.stub
+            if stub is not None and stub.isVisible():
+                sr = stub.label_rect()
+                if sr.left() < r and sr.right() > l and sr.top() < b and sr.bottom() > t:
+                    score += ON_LABEL
         for e in self._label_index.near(l, t, r, b):
             if e is not edge:
                 score += ON_LABEL
