@@ -105,3 +105,27 @@ def test_card_index_follows_adds_moves_and_removes(qapp):
     while doc.undo_stack.canUndo():
         doc.undo_stack.undo()
         assert set(scene.cards_in(-1e9, 1e9)) == set(scene.nodes.values())
+
+
+def test_auto_layout_of_a_big_document_routes_what_is_seen(view, qtbot):
+    doc = Document(make_chain_graph(300))
+    view.set_document(doc)
+    scene = view.graph_scene()
+    qtbot.wait(10)
+    view.auto_layout()  # one undo step moving every card, then fit (zoomed out)
+    scene.flush()
+    view.set_zoom(1.0)
+    view.centerOn(scene.nodes[next(iter(doc.graph.nodes))])
+    view.viewport().repaint()
+    shown = view.mapToScene(view.viewport().rect()).boundingRect()
+    for e in scene.edges.values():
+        if shown.contains(e.src.pos()) and shown.contains(e.dst.pos()):
+            assert e.route is not None and e.isVisible()
+            assert e.route.path.pointAtPercent(0.0) == e.src.output_anchor()
+            assert e.route.path.pointAtPercent(1.0) == e.dst.input_anchor(e.edge.port)
+        elif e.route is None:
+            assert not e.isVisible() and not e.label.isVisible()
+    doc.undo_stack.undo()
+    scene.freshen_all()
+    for e in scene.edges.values():
+        assert e.isVisible() and e.route.path.pointAtPercent(0.0) == e.src.output_anchor()

@@ -321,8 +321,9 @@ class EdgeItem(QGraphicsItem):
         r = route(p0, p1, obstacles, lanes, (src_rect.adjusted(6, 6, -6, -6),
                                                dst_rect.adjusted(6, 6, -6, -6)))
         self.prepareGeometryChange()
-        if self.route is None and not self.isVisible():
-            self.setVisible(True)  # left hidden until first routed (GraphScene.note_unrouted)
+        if self.route is None and not self.isVisible():  # left unrouted out of sight
+            self.setVisible(True)
+            self.label.setVisible(not self.label.boundingRect().isEmpty())
         self.route = r
         if scene is not None and hasattr(scene, "note_lane"):
             scene.note_lane(self, r.lane)

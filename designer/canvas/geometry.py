@@ -29,6 +29,15 @@ def _serial(edge: EdgeItem) -> int:
     return edge.serial
 
 
+def _in_sight(edge: EdgeItem, sight) -> bool:
+    """Whether either end of ``edge`` lies in one of the ``sight`` rectangles."""
+    for p in (edge.src.pos(), edge.dst.pos()):
+        x, y = p.x(), p.y()
+        if any(l <= x <= r and t <= y <= b for l, t, r, b in sight):
+            return True
+    return False
+
+
 class SceneGeometry:
     """Card index, edge routing context, label placement and re-routing (a mixin)."""
 
@@ -124,10 +133,18 @@ class SceneGeometry:
     def note_unrouted(self, edge: EdgeItem) -> None:
         """File an edge left unrouted by where its ends are (routed when seen).
 
-        It is hidden until then: Qt would paint an item with empty bounds on
-        every repaint.
+        It is hidden until then (and its label): Qt would paint an item with
+        empty bounds on every repaint. A routed edge given back (after a big
+        move) forgets its route.
         """
         edge.setVisible(False)
+        edge.label.setVisible(False)
+        if edge.route is not None:
+            edge.prepareGeometryChange()
+            edge.route = None
+            self.note_lane(edge, None)
+            self._edge_index.discard(edge)
+            self._label_index.discard(edge)
         a, b = edge.src.pos(), edge.dst.pos()
         self._unrouted.put(edge, (min(a.x(), b.x()) - 260, min(a.y(), b.y()) - 60,
                                   max(a.x(), b.x()) + 260, max(a.y(), b.y()) + 60))
@@ -223,6 +240,14 @@ class SceneGeometry:
             return
         if len(rects) > max(24, len(self.edges) // 4):  # auto-layout: all of them
             targets = list(self.edges.values())
+            sight = self._sight() if self._lazy else None
+            if sight is not None:  # a big document: those in sight, the rest when seen
+                targets = [e for e in targets if _in_sight(e, sight)]
+                seen = set(targets)
+                for e in self.edges.values():
+                    if e not in seen:
+                        self.note_unrouted(e)
+                self.label_epoch += 1
         else:
             found = set(dirty)
             for rc, seq in rects:  # not those routed since (they saw the card there)
