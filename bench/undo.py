@@ -96,7 +96,7 @@ def main() -> int:
             degree[e.dst] += 1
         hub = max(degree, key=degree.get)
         assert push_edit(doc.undo_stack, RemoveNodesCommand(graph, [hub])) is None
-        scene.flush()
+        scene.flush_due()
         counts = {"notes": 0, "events": 0, "analyses": 0}
 
         def on_graph(changes, counts=counts):
@@ -121,7 +121,7 @@ def main() -> int:
             t = clock()
             doc.undo_stack.undo()
             t1 = clock()
-            scene.flush()
+            scene.flush_due()
             app.processEvents()  # the view paints what changed
             t2 = clock()
             undo_ms.append((t2 - t) * 1000)
@@ -131,7 +131,7 @@ def main() -> int:
                 first = (dict(counts), new, len(redrawn))
             t = clock()
             doc.undo_stack.redo()
-            scene.flush()
+            scene.flush_due()
             app.processEvents()
             redo_ms.append((clock() - t) * 1000)
             cards = dict(scene.nodes)

@@ -113,7 +113,7 @@ def test_auto_layout_of_a_big_document_routes_what_is_seen(view, qtbot):
     scene = view.graph_scene()
     qtbot.wait(10)
     view.auto_layout()  # one undo step moving every card, then fit (zoomed out)
-    scene.flush()
+    scene.flush_due()  # what the event loop runs next
     view.set_zoom(1.0)
     view.centerOn(scene.nodes[next(iter(doc.graph.nodes))])
     view.viewport().repaint()
@@ -126,6 +126,6 @@ def test_auto_layout_of_a_big_document_routes_what_is_seen(view, qtbot):
         elif e.route is None:
             assert not e.isVisible() and not e.label.isVisible()
     doc.undo_stack.undo()
-    scene.freshen_all()
+    scene.flush()  # everything, as before an export
     for e in scene.edges.values():
         assert e.isVisible() and e.route.path.pointAtPercent(0.0) == e.src.output_anchor()

@@ -232,7 +232,13 @@ class SceneGeometry:
             self._reroute_timer.start()
 
     def flush(self) -> None:
-        """Run pending re-routing now (tests and benchmarks)."""
+        """Run pending re-routing now, and route and label every edge left for
+        later (before reading or exporting the whole scene; tests)."""
+        self.flush_due()
+        self.freshen_all()
+
+    def flush_due(self) -> None:
+        """Run pending re-routing now (once per event-loop turn after an edit)."""
         self._reroute_timer.stop()
         rects, self._pending = self._pending, []
         dirty, self._dirty_edges = self._dirty_edges, set()

@@ -83,7 +83,7 @@ class GraphScene(SceneGeometry, LazyLabels, QGraphicsScene):
         self._reroute_timer = QTimer(self)
         self._reroute_timer.setSingleShot(True)
         self._reroute_timer.setInterval(0)
-        self._reroute_timer.timeout.connect(self.flush)
+        self._reroute_timer.timeout.connect(self.flush_due)
         self.editor = CanvasEditor(self)
         self.setSceneRect(QRectF(-50000, -50000, 100000, 100000))
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
