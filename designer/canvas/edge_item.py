@@ -28,7 +28,7 @@ from designer.look import fmt_shape
 from engine import Edge, NodeResult
 
 from . import theme
-from .routing import Lane, Route, route
+from .routing import Lane, Route, route, spots_around
 
 __all__ = ["EdgeItem", "EdgeLabelItem", "edge_label_texts"]
 
@@ -104,21 +104,6 @@ def _label_size(shape: str, rf: str) -> tuple[float, float]:
 
 #: what a label on another label costs (``GraphScene.label_conflict``)
 ON_LABEL = 100
-
-
-@lru_cache(maxsize=64)
-def _ring_offsets(w: float, h: float) -> tuple[tuple[float, float], ...]:
-    """Offsets of the spots around a crowded one, nearest first (a 7 × 17 grid)."""
-    steps = [(i * (w + 6), j * (h + 3)) for i in range(-3, 4) for j in range(-8, 9)
-             if i or j]
-    return tuple(sorted(steps, key=lambda d: (abs(d[0]) / w + abs(d[1]) / h, d)))
-
-
-def _farther(pos: QPointF, size):
-    """Spots around ``pos`` for a label of ``size`` whose usual spots are all taken."""
-    x, y = pos.x(), pos.y()
-    for dx, dy in _ring_offsets(size.width(), size.height()):
-        yield QPointF(x + dx, y + dy)
 
 
 class EdgeLabelItem(QGraphicsItem):
@@ -279,6 +264,8 @@ class EdgeItem(QGraphicsItem):
         shape, rf = edge_label_texts(result)
         if self.label.set_texts(shape, rf) and place and self.route is not None:
             self.place_label()
+        if self.route is None and self.label.isVisible():
+            self.label.setVisible(False)  # shown once routed (no spot before)
 
     def freshen(self) -> None:
         """Show the source card's latest result if the label shows an older one."""
@@ -321,8 +308,7 @@ class EdgeItem(QGraphicsItem):
         r = route(p0, p1, obstacles, lanes, (src_rect.adjusted(6, 6, -6, -6),
                                                dst_rect.adjusted(6, 6, -6, -6)))
         self.prepareGeometryChange()
-        if self.route is None and not self.isVisible():  # left unrouted out of sight
-            self.setVisible(True)
+        if self.route is None:  # first route (or left unrouted out of sight)
             self.label.setVisible(not self.label.boundingRect().isEmpty())
         self.route = r
         if scene is not None and hasattr(scene, "note_lane"):
@@ -343,6 +329,15 @@ class EdgeItem(QGraphicsItem):
             if getattr(scene, "_building", False):
                 return  # the scene places every label once all routes are known
         self.place_label()
+
+    def unroute(self) -> None:
+        """Forget the path until the next :meth:`adjust` (an edge left for later)."""
+        self.prepareGeometryChange()
+        self.route = None
+        self._path, self._shape, self._arrow = QPainterPath(), QPainterPath(), QPolygonF()
+        p = self.src.output_anchor()
+        self._bounds = QRectF(p.x(), p.y(), 1.0, 1.0)
+        self.label.setVisible(False)
 
     def shift(self, d: QPointF) -> None:
         """Translate the whole edge (both its cards moved by ``d``)."""
@@ -388,7 +383,7 @@ class EdgeItem(QGraphicsItem):
             if best is None or score < best[0]:
                 best = (score, pos)
         if check and best[0] >= ON_LABEL and not size.isEmpty():  # crowded: look farther
-            for pos in _farther(best[1], size):
+            for pos in spots_around(best[1], size):
                 score = scene.label_conflict(QRectF(pos, size), self, best[0])
                 if score < best[0]:
                     best = (score, pos)

@@ -133,18 +133,16 @@ class SceneGeometry:
     def note_unrouted(self, edge: EdgeItem) -> None:
         """File an edge left unrouted by where its ends are (routed when seen).
 
-        It is hidden until then (and its label): Qt would paint an item with
-        empty bounds on every repaint. A routed edge given back (after a big
-        move) forgets its route.
+        Until then it has no path and a one-unit bounding box at its source's
+        port (Qt would paint an item with empty bounds on every repaint), and
+        its label is hidden. A routed edge given back (after a big move)
+        forgets its route.
         """
-        edge.setVisible(False)
-        edge.label.setVisible(False)
         if edge.route is not None:
-            edge.prepareGeometryChange()
-            edge.route = None
             self.note_lane(edge, None)
             self._edge_index.discard(edge)
             self._label_index.discard(edge)
+        edge.unroute()
         a, b = edge.src.pos(), edge.dst.pos()
         self._unrouted.put(edge, (min(a.x(), b.x()) - 260, min(a.y(), b.y()) - 60,
                                   max(a.x(), b.x()) + 260, max(a.y(), b.y()) + 60))

@@ -18,7 +18,7 @@ from math import inf
 from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QPainterPath
 
-__all__ = ["Lane", "Route", "route", "bezier_points", "curve_handle"]
+__all__ = ["Lane", "Route", "route", "bezier_points", "curve_handle", "spots_around"]
 
 #: clearance between a lane and the cards beside it
 LANE_GAP = 22.0
@@ -368,3 +368,18 @@ def route(p0: QPointF, p1: QPointF, obstacles: list[QRectF], lanes: list[Lane],
     lane, side = _lane(p0, p1, obstacles + ([] if forward else list(bounds)), lanes)
     path = _lane_path(p0, p1, lane.x, lane.ya, lane.yb)
     return Route(path, QPointF(lane.x, (lane.ya + lane.yb) / 2), lane, side)
+
+
+@lru_cache(maxsize=64)
+def _ring_offsets(w: float, h: float) -> tuple[tuple[float, float], ...]:
+    """Offsets of the spots around a crowded one, nearest first (a 7 × 17 grid)."""
+    steps = [(i * (w + 6), j * (h + 3)) for i in range(-3, 4) for j in range(-8, 9)
+             if i or j]
+    return tuple(sorted(steps, key=lambda d: (abs(d[0]) / w + abs(d[1]) / h, d)))
+
+
+def spots_around(pos: QPointF, size):
+    """Spots around ``pos`` for a label of ``size`` whose usual spots are all taken."""
+    x, y = pos.x(), pos.y()
+    for dx, dy in _ring_offsets(size.width(), size.height()):
+        yield QPointF(x + dx, y + dy)
