@@ -10,6 +10,13 @@ sight of a shown view when many cards changed; every other label is *stale*
 :meth:`LazyLabels.reveal` before it paints, and reading a label's texts
 freshens it first (:attr:`EdgeLabelItem.shape_text`), so no reader sees an
 old label. Without a shown view every label follows at once.
+
+Routes work the same way for a big document (:data:`LazyLabels.LAZY_EDGES`
+edges or more, opened in a view, or after a big move such as auto-layout): only
+the edges in sight are routed and labelled; the others have no path yet
+(:meth:`EdgeItem.unroute`) and are filed by where their ends are, and
+:meth:`LazyLabels.reveal` routes them when a view is about to paint them.
+``GraphScene.flush`` (before an export, in tests) completes everything.
 """
 
 from __future__ import annotations
