@@ -88,6 +88,7 @@ def main() -> int:
         view.show()
         view.set_document(doc)
         scene = view.graph_scene()
+        flush = getattr(scene, "flush_due", scene.flush)  # older trees: flush
         app.processEvents()
         timer = _SceneShare(doc, scene)
         degree = {n: 0 for n in graph.nodes}
@@ -96,7 +97,7 @@ def main() -> int:
             degree[e.dst] += 1
         hub = max(degree, key=degree.get)
         assert push_edit(doc.undo_stack, RemoveNodesCommand(graph, [hub])) is None
-        scene.flush_due()
+        flush()
         counts = {"notes": 0, "events": 0, "analyses": 0}
 
         def on_graph(changes, counts=counts):
@@ -121,7 +122,7 @@ def main() -> int:
             t = clock()
             doc.undo_stack.undo()
             t1 = clock()
-            scene.flush_due()
+            flush()
             app.processEvents()  # the view paints what changed
             t2 = clock()
             undo_ms.append((t2 - t) * 1000)
@@ -131,7 +132,7 @@ def main() -> int:
                 first = (dict(counts), new, len(redrawn))
             t = clock()
             doc.undo_stack.redo()
-            scene.flush_due()
+            flush()
             app.processEvents()
             redo_ms.append((clock() - t) * 1000)
             cards = dict(scene.nodes)
