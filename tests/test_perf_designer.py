@@ -129,3 +129,27 @@ def test_auto_layout_of_a_big_document_routes_what_is_seen(view, qtbot):
     scene.flush()  # everything, as before an export
     for e in scene.edges.values():
         assert e.isVisible() and e.route.path.pointAtPercent(0.0) == e.src.output_anchor()
+
+
+def test_cards_out_of_sight_repaint_when_seen(view, qtbot):
+    from designer.commands import RemoveNodesCommand
+
+    doc = Document(make_chain_graph(300))
+    view.set_document(doc)
+    scene = view.graph_scene()
+    qtbot.wait(10)
+    first_conv = next(n for n, node in doc.graph.nodes.items() if node.type == "Conv2d")
+    assert push_edit(doc.undo_stack, RemoveNodesCommand(doc.graph, [first_conv])) is None
+    shown = view.mapToScene(view.viewport().rect()).boundingRect()
+    cards = [it for it in scene.nodes.values() if it.result is not None]
+    assert all(it.result.shape is None for it in cards if it.edges_in)  # cut off
+    near = [it for it in cards if shown.contains(it.pos())]
+    far = [it for it in cards if it.y() > shown.bottom() + 1000]
+    assert near and far
+    assert not any(it.face_waits for it in near)  # repainted at once
+    assert all(it.face_waits for it in far)  # they wait for sight
+    view.centerOn(far[0])
+    view.viewport().repaint()
+    assert not far[0].face_waits
+    scene.flush()
+    assert not any(it.face_waits for it in scene.nodes.values())

@@ -35,6 +35,12 @@ def _serial(edge: EdgeItem) -> int:
     return edge.serial
 
 
+def _card_in(item, rects) -> bool:
+    p = item.pos()
+    x, y = p.x(), p.y()
+    return any(l <= x <= r and t <= y <= b for l, t, r, b in rects)
+
+
 class LazyLabels:
     """Which edge labels follow the analysis at once, and the others when seen (a mixin)."""
 
@@ -49,29 +55,44 @@ class LazyLabels:
         #: counts the analyses that left labels behind (views reveal again after one)
         self.label_epoch = 0
 
-    def _sight(self) -> list[tuple[float, float, float, float]] | None:
-        """Where the shown views look (grown by :data:`REVEAL_MARGIN`); None: none shown."""
+    def _sight(self, labels: bool = True) -> list[tuple[float, float, float, float]] | None:
+        """Where the shown views look (grown by :data:`REVEAL_MARGIN`); None: none shown.
+
+        With ``labels``, views zoomed out below :data:`LABEL_MIN_ZOOM` (where
+        labels are not drawn) do not count.
+        """
         views = [v for v in self.views() if v.isVisible()]
         if not views:
             return None
         rects = []
         m = REVEAL_MARGIN
         for v in views:
-            if v.transform().m11() < LABEL_MIN_ZOOM:
+            if labels and v.transform().m11() < LABEL_MIN_ZOOM:
                 continue  # an overview: labels are not drawn there
             r = v.mapToScene(v.viewport().rect()).boundingRect()
             rects.append((r.left() - m, r.top() - m, r.right() + m, r.bottom() + m))
         return rects
 
-    def mirror_labels(self, changed: list) -> None:
-        """The cards in ``changed`` have new results: relabel the edges leaving them.
+    def mirror_results(self, news: list) -> None:
+        """Show new ``(card, result, warnings)``: the cards and the labels of the
+        edges leaving them.
 
-        A few cards: every edge at once. Many (an edit upstream of a long
-        chain): only the edges in sight; the others follow when seen.
+        A few cards: every card and label at once. Many (an edit upstream of a
+        long chain): every card holds its result at once, but only those in
+        sight repaint and only the labels in sight follow; the others when seen.
         """
+        if self._building:
+            cards = [] if self._lazy else None  # a new card is painted afresh anyway
+        else:
+            cards = None if len(news) <= self.EAGER else self._sight(labels=False)
+        changed = []
+        for item, r, ws in news:
+            if r is not item.result:
+                changed.append(item)
+            item.set_result(r, ws, cards is None or _card_in(item, cards))
         if self._building and self._lazy:
             return  # each edge is labelled when it is first routed
-        sight = None if self._building or len(changed) <= self.EAGER else self._sight()
+        sight = None if cards is None else self._sight()
         if sight is None:
             for item in changed:
                 for e in item.edges_out:
@@ -83,10 +104,15 @@ class LazyLabels:
                 e.freshen()
 
     def reveal(self, rect: QRectF, zoom: float) -> None:
-        """Route the edges in or near ``rect`` that wait for it and bring their labels
-        up to date (a view about to paint ``rect``). Labels are left alone below
-        :data:`LABEL_MIN_ZOOM`, where they are not drawn."""
+        """Repaint the cards in or near ``rect`` whose look changed out of sight, route
+        the edges there that wait for it and bring their labels up to date (a view
+        about to paint ``rect``). Labels are left alone below :data:`LABEL_MIN_ZOOM`,
+        where they are not drawn."""
         m = REVEAL_MARGIN
+        l, r = rect.left() - m, rect.right() + m
+        for it in self.cards_in(rect.top() - m, rect.bottom() + m):
+            if it.face_waits and l <= it.x() <= r:
+                it.show_face()
         if len(self._unrouted):
             pending = self._unrouted.near(rect.left() - m, rect.top() - m,
                                           rect.right() + m, rect.bottom() + m)
@@ -100,8 +126,11 @@ class LazyLabels:
             e.freshen()
 
     def freshen_all(self) -> None:
-        """Route every edge and bring every label up to date (before rendering the
-        whole scene to a picture)."""
+        """Route every edge and bring every card and label up to date (before
+        rendering the whole scene to a picture)."""
+        for it in self.nodes.values():
+            if it.face_waits:
+                it.show_face()
         for e in sorted(self._unrouted.keys(), key=_serial):
             e.adjust()
         for e in self.edges.values():

@@ -82,6 +82,8 @@ class NodeItem(QGraphicsItem):
         self._hover = False
         self._texts: tuple | None = None  # laid out on first paint after a change
         self._face: tuple | None = None  # what the card shows (see set_result)
+        #: the look changed out of sight: repaint when seen (GraphScene.reveal)
+        self.face_waits = False
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, True)
         self.setAcceptHoverEvents(True)
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
@@ -113,13 +115,15 @@ class NodeItem(QGraphicsItem):
             self._texts = None
             self.update()
 
-    def set_result(self, result: NodeResult | None, warnings: tuple[Issue, ...]) -> None:
+    def set_result(self, result: NodeResult | None, warnings: tuple[Issue, ...],
+                   shown: bool = True) -> None:
         """Show a new analysis result (repainted only when the card changes).
 
         Only a change of what the card shows (key parameters, parameter count,
         error or warning state) repaints it: an edit upstream usually changes
         the shape and receptive field of every node below, which the edge
-        labels show, not the cards.
+        labels show, not the cards. A card out of sight (``shown`` False)
+        repaints when the view is about to show it (:meth:`show_face`).
         """
         self.result = result
         self.error = result.error if result is not None else None
@@ -134,6 +138,14 @@ class NodeItem(QGraphicsItem):
             return
         self._face = face
         self._texts = None
+        if shown:
+            self.update()
+        else:
+            self.face_waits = True
+
+    def show_face(self) -> None:
+        """Repaint a card whose look changed while out of sight."""
+        self.face_waits = False
         self.update()
 
     def sync_stub(self) -> None:

@@ -307,16 +307,13 @@ class GraphScene(SceneGeometry, LazyLabels, QGraphicsScene):
             if w.node is not None:
                 warn[w.node].append(w)
         nodes = result.nodes
-        changed = []
+        news = []
         for nid, item in self.nodes.items():
             r = nodes.get(nid)
             ws = tuple(warn[nid]) if nid in warn else ()
-            if r is item.result and ws == item.warnings:
-                continue
-            if r is not item.result:
-                changed.append(item)
-            item.set_result(r, ws)
-        self.mirror_labels(changed)  # the edge labels in sight; the others when seen
+            if r is not item.result or ws != item.warnings:
+                news.append((item, r, ws))
+        self.mirror_results(news)  # cards and labels in sight; the others when seen
 
     # -- selection ---------------------------------------------------------------------
     def selected_ids(self) -> list[str]:
