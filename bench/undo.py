@@ -187,10 +187,10 @@ def _count_redraws(scene) -> set:
     if getattr(original, "counting", False):
         return seen
 
-    def counting(item, result, warnings, _original=original):
+    def counting(item, result, warnings, *more):
         if result is not item.result or warnings != item.warnings:
             seen.add(item.node_id)
-        return _original(item, result, warnings)
+        return original(item, result, warnings, *more)
 
     counting.counting = True
     NodeItem.set_result = counting

@@ -35,10 +35,6 @@ def _serial(edge: EdgeItem) -> int:
     return edge.serial
 
 
-def _card_in(item, rects) -> bool:
-    p = item.pos()
-    x, y = p.x(), p.y()
-    return any(l <= x <= r and t <= y <= b for l, t, r, b in rects)
 
 
 class LazyLabels:
@@ -73,6 +69,13 @@ class LazyLabels:
             rects.append((r.left() - m, r.top() - m, r.right() + m, r.bottom() + m))
         return rects
 
+    def _cards_seen(self, rects) -> set:
+        """The cards whose centre lies in one of ``rects``."""
+        seen = set()
+        for l, t, r, b in rects:
+            seen.update(it for it in self.cards_in(t, b) if l <= it.x() <= r)
+        return seen
+
     def mirror_results(self, news: list) -> None:
         """Show new ``(card, result, warnings)``: the cards and the labels of the
         edges leaving them.
@@ -85,11 +88,12 @@ class LazyLabels:
             cards = [] if self._lazy else None  # a new card is painted afresh anyway
         else:
             cards = None if len(news) <= self.EAGER else self._sight(labels=False)
+        seen = None if cards is None else self._cards_seen(cards)
         changed = []
         for item, r, ws in news:
             if r is not item.result:
                 changed.append(item)
-            item.set_result(r, ws, cards is None or _card_in(item, cards))
+            item.set_result(r, ws, seen is None or item in seen)
         if self._building and self._lazy:
             return  # each edge is labelled when it is first routed
         sight = None if cards is None else self._sight()
