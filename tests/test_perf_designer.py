@@ -102,6 +102,9 @@ def test_card_index_follows_adds_moves_and_removes(qapp):
         got = scene.cards_in(-1e9, 1e9)
         assert [it.y() for it in got] == [it.y() for it in expect]
         assert set(got) == set(scene.nodes.values())
+        for it in scene.nodes.values():  # the x filter sees where each card is now
+            p = it.pos()
+            assert it in scene.cards_near(p.x(), p.y(), p.x(), p.y(), 0.0)
     while doc.undo_stack.canUndo():
         doc.undo_stack.undo()
         assert set(scene.cards_in(-1e9, 1e9)) == set(scene.nodes.values())

@@ -45,34 +45,51 @@ class SceneGeometry:
         """A card moved: the card index is rebuilt on the next query."""
         self._cards = None
 
-    def cards_in(self, lo: float, hi: float) -> list[NodeItem]:
-        """Cards whose rectangle reaches into the band ``lo <= y <= hi``."""
+    def _card_index(self) -> tuple[list[float], list[NodeItem], list[float]]:
+        """``(ys, cards, xs)``: every card sorted by height (built on first use)."""
         if self._cards is None:
             items = sorted(self.nodes.values(), key=lambda it: it.y())
-            ys = [it.y() for it in items]
-            for it, y in zip(items, ys, strict=True):
-                it.indexed_y = y
-            self._cards = (ys, items)
-        ys, items = self._cards
+            ys, xs = [], []
+            for it in items:
+                p = it.pos()
+                it.indexed_y = p.y()
+                ys.append(p.y())
+                xs.append(p.x())
+            self._cards = (ys, items, xs)
+        return self._cards
+
+    def cards_in(self, lo: float, hi: float) -> list[NodeItem]:
+        """Cards whose rectangle reaches into the band ``lo <= y <= hi``."""
+        ys, items, _xs = self._card_index()
         half = theme.NODE_H / 2 + CARD_MARGIN
         return items[bisect_left(ys, lo - half):bisect_right(ys, hi + half)]
+
+    def cards_near(self, l: float, t: float, r: float, b: float,
+                   reach: float) -> list[NodeItem]:
+        """Cards in the band ``t..b`` whose centre is within ``reach`` of ``l..r`` in x."""
+        ys, items, xs = self._card_index()
+        half = theme.NODE_H / 2 + CARD_MARGIN
+        i, j = bisect_left(ys, t - half), bisect_right(ys, b + half)
+        lo, hi = l - reach, r + reach
+        return [items[k] for k in range(i, j) if lo <= xs[k] <= hi]
 
     def index_card(self, item: NodeItem) -> None:
         """File a card that came or moved into the card index (kept sorted by height)."""
         if self._cards is None:
             return
-        ys, items = self._cards
-        y = item.y()
-        i = bisect_right(ys, y)
-        ys.insert(i, y)
+        ys, items, xs = self._cards
+        p = item.pos()
+        i = bisect_right(ys, p.y())
+        ys.insert(i, p.y())
         items.insert(i, item)
-        item.indexed_y = y
+        xs.insert(i, p.x())
+        item.indexed_y = p.y()
 
     def unindex_card(self, item: NodeItem) -> None:
         """Take a card that goes or is about to move out of the card index."""
         if self._cards is None:
             return
-        ys, items = self._cards
+        ys, items, xs = self._cards
         i = bisect_left(ys, getattr(item, "indexed_y", item.y()))
         while i < len(items) and items[i] is not item:
             i += 1
@@ -81,6 +98,7 @@ class SceneGeometry:
             return
         del ys[i]
         del items[i]
+        del xs[i]
 
     def move_cards(self, targets: dict[NodeItem, QPointF]) -> None:
         """Move several cards at once (a drag): edges among them just translate."""
@@ -176,7 +194,8 @@ class SceneGeometry:
         l, t, r, b = rect.left(), rect.top(), rect.right(), rect.bottom()
         score = 0
         hw, hh = theme.NODE_W / 2 + 2, theme.NODE_H / 2 + 2
-        for it in self.cards_in(t - 90, b + 20):  # 90: output stubs hang below cards
+        # 90 and 250: output stubs hang below cards, their labels right of centre
+        for it in self.cards_near(l, t - 90, r, b + 20, 250.0):
             p = it.pos()
             cl, cr = p.x() - hw, p.x() + hw
             ct, cb = p.y() - hh - (18 if it.kind.slots else 0), p.y() + hh

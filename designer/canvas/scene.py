@@ -75,7 +75,7 @@ class GraphScene(SceneGeometry, LazyLabels, QGraphicsScene):
         self._last_selection: list[str] = []
         self._selected_edges: set[EdgeItem] = set()
         self._building = False
-        self._cards: tuple[list[float], list[NodeItem]] | None = None  # sorted by y
+        self._cards: tuple | None = None  # (ys, cards, xs) sorted by y (SceneGeometry)
         self._pending: list[tuple[QRectF, int]] = []  # (rect, _route_seq when noted)
         self._route_seq = 0  # counts card changes and routes (GraphScene.flush)
         self._dirty_edges: set[EdgeItem] = set()
