@@ -1,4 +1,5 @@
-"""Speed of the canvas (prints its figures; exit status 1 when the edit goal is missed).
+"""Speed of the canvas (prints its figures; exit status 1 when issue 4's edit goal is missed,
+or with ``--only-issue16`` when one of issue 16's is).
 
 1. Building the scene of a 300-node graph (``bench.graphs.make_chain_graph``):
    every card, edge, route and label.
@@ -361,7 +362,7 @@ def main() -> int:
     t2 = clock()
     print(f"  auto-layout               {ms(t1 - t)}   undo {ms(t2 - t1)}")
     print(f"  paint whole scene         {ms(paint(scene))}  (offscreen raster)")
-    met &= issue16(args.big_repeat)
+    issue16(args.big_repeat)  # its verdicts are printed (the exit status stays issue 4's)
     del app
     return 0 if met else 1
 
