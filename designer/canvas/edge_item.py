@@ -8,6 +8,7 @@ The label shows what flows along the edge: the source's output shape
 
 from __future__ import annotations
 
+import itertools
 from functools import lru_cache
 
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -27,7 +28,7 @@ from designer.look import fmt_shape
 from engine import Edge, NodeResult
 
 from . import theme
-from .routing import Lane, Route, route
+from .routing import Lane, Route, route, spots_around
 
 __all__ = ["EdgeItem", "EdgeLabelItem", "edge_label_texts"]
 
@@ -39,6 +40,7 @@ _RF_FONT = look.BODY_TEXT
 
 
 _RF_LABELS: dict[tuple, str] = {}
+_SERIALS = itertools.count()
 
 
 def _rf_label(rf) -> str:
@@ -100,6 +102,10 @@ def _label_size(shape: str, rf: str) -> tuple[float, float]:
     return (w + 2 * pad_x, h + 2 * pad_y) if w else (0.0, 0.0)
 
 
+#: what a label on another label costs (``GraphScene.label_conflict``)
+ON_LABEL = 100
+
+
 class EdgeLabelItem(QGraphicsItem):
     """The label of an edge: shape on the first line, receptive field below.
 
@@ -118,8 +124,8 @@ class EdgeLabelItem(QGraphicsItem):
     def __init__(self, edge: EdgeItem):
         super().__init__()
         self.edge = edge
-        self.shape_text = ""
-        self.rf_text = ""
+        self._shape_text = ""
+        self._rf_text = ""
         self._st: tuple | None = None
         self._rect = QRectF()
         self._size = (0.0, 0.0)
@@ -128,11 +134,23 @@ class EdgeLabelItem(QGraphicsItem):
         self.setZValue(1)
         self.setVisible(False)
 
+    @property
+    def shape_text(self) -> str:
+        """The first line (the output shape), up to date with the analysis."""
+        self.edge.freshen()
+        return self._shape_text
+
+    @property
+    def rf_text(self) -> str:
+        """The second line (the receptive field), up to date with the analysis."""
+        self.edge.freshen()
+        return self._rf_text
+
     def set_texts(self, shape: str, rf: str) -> bool:
         """Set the texts; returns True when the label's size changed."""
-        if shape == self.shape_text and rf == self.rf_text:
+        if shape == self._shape_text and rf == self._rf_text:
             return False
-        self.shape_text, self.rf_text = shape, rf
+        self._shape_text, self._rf_text = shape, rf
         self._st = None
         size = _label_size(shape, rf)
         resized = size != self._size
@@ -156,7 +174,7 @@ class EdgeLabelItem(QGraphicsItem):
 
     def _layout(self) -> tuple:
         out = []
-        for text, f in ((self.shape_text, _SHAPE_FONT), (self.rf_text, _RF_FONT)):
+        for text, f in ((self._shape_text, _SHAPE_FONT), (self._rf_text, _RF_FONT)):
             if not text:
                 continue
             st = QStaticText(text)
@@ -201,13 +219,18 @@ class EdgeItem(QGraphicsItem):
 
     def __init__(self, edge: Edge, src, dst):
         super().__init__()
+        #: creation order (a stable order for sets of edges)
+        self.serial = next(_SERIALS)
+        #: the scene's route counter when last routed or shifted (GraphScene.flush)
+        self.routed_seq = 0
         self.edge = edge
         self.src = src
         self.dst = dst
         self.route: Route | None = None
         self.highlight = False  # a palette drag hovers it
         self.live = True  # False: no tensor flows (upstream error): dashed
-        self._key: tuple | None = ()  # _label_key of the result shown (() before any)
+        self._key: tuple | None = ()  # _label_key of the latest result (() before any)
+        self._shown: NodeResult | None = None  # the source's result the label shows
         self._path = QPainterPath()
         self._shape = QPainterPath()
         self._arrow = QPolygonF()
@@ -215,12 +238,21 @@ class EdgeItem(QGraphicsItem):
         self.label = EdgeLabelItem(self)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, True)
         self.setAcceptHoverEvents(True)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption, True)
         self._hover = False
         self.setZValue(0)
 
     # -- model ---------------------------------------------------------------------
     def set_result(self, result: NodeResult | None) -> None:
-        """Label from the source's analysis result (unchanged key: nothing to do)."""
+        """Label from the source's analysis result (unchanged key: nothing to do).
+
+        The scene calls this only for labels in sight; the others show the
+        source card's result when they come into sight (:meth:`freshen`).
+        """
+        self._label_from(result, place=True)
+
+    def _label_from(self, result: NodeResult | None, place: bool) -> None:
+        self._shown = result
         key = _label_key(result)
         if key == self._key:
             return
@@ -230,8 +262,21 @@ class EdgeItem(QGraphicsItem):
             self.live = live
             self.update()
         shape, rf = edge_label_texts(result)
-        if self.label.set_texts(shape, rf) and self.route is not None:
+        if self.label.set_texts(shape, rf) and place and self.route is not None:
             self.place_label()
+        if self.route is None and self.label.isVisible():
+            self.label.setVisible(False)  # shown once routed (no spot before)
+
+    def freshen(self) -> None:
+        """Show the source card's latest result if the label shows an older one."""
+        result = self.src.result
+        if result is not self._shown:
+            self.set_result(result)
+
+    @property
+    def stale(self) -> bool:
+        """Whether the label shows an older result than its source card's."""
+        return self.src.result is not self._shown
 
     def toolTip(self) -> str:  # noqa: N802 (Qt API; see GraphScene.helpEvent)
         """Plain text: ``src → dst`` (slot for multi-input targets), label texts, a hint."""
@@ -268,6 +313,8 @@ class EdgeItem(QGraphicsItem):
         r = route(p0, p1, obstacles, lanes, (src_rect.adjusted(6, 6, -6, -6),
                                                dst_rect.adjusted(6, 6, -6, -6)))
         self.prepareGeometryChange()
+        if self.route is None:  # first route (or left unrouted out of sight)
+            self.label.setVisible(not self.label.boundingRect().isEmpty())
         self.route = r
         if scene is not None and hasattr(scene, "note_lane"):
             scene.note_lane(self, r.lane)
@@ -280,7 +327,22 @@ class EdgeItem(QGraphicsItem):
         stroker.setWidth(12)
         self._shape = stroker.createStroke(r.path)
         self._bounds = r.path.boundingRect().adjusted(-8, -8, 8, 8)
+        if self.stale:  # first route of an edge left unrouted out of sight
+            self._label_from(self.src.result, place=False)
+        if scene is not None and hasattr(scene, "note_edge"):
+            scene.note_edge(self)
+            if getattr(scene, "_building", False):
+                return  # the scene places every label once all routes are known
         self.place_label()
+
+    def unroute(self) -> None:
+        """Forget the path until the next :meth:`adjust` (an edge left for later)."""
+        self.prepareGeometryChange()
+        self.route = None
+        self._path, self._shape, self._arrow = QPainterPath(), QPainterPath(), QPolygonF()
+        p = self.src.output_anchor()
+        self._bounds = QRectF(p.x(), p.y(), 1.0, 1.0)
+        self.label.setVisible(False)
 
     def shift(self, d: QPointF) -> None:
         """Translate the whole edge (both its cards moved by ``d``)."""
@@ -303,6 +365,10 @@ class EdgeItem(QGraphicsItem):
         self._shape.translate(d)
         self._bounds.translate(d)
         self.label.moveBy(dx, dy)
+        scene = self.scene()
+        if scene is not None and hasattr(scene, "note_edge"):
+            scene.note_edge(self)
+            scene.note_label(self)
 
     def place_label(self) -> None:
         """Put the label beside the path, clear of cards, other labels and edges."""
@@ -314,13 +380,23 @@ class EdgeItem(QGraphicsItem):
         check = scene is not None and hasattr(scene, "label_conflict")
         best = None
         for pos in self._label_spots(size):
-            score = scene.label_conflict(QRectF(pos, size), self) if check else 0
+            score = scene.label_conflict(QRectF(pos, size), self,
+                                         None if best is None else best[0]) if check else 0
             if score == 0:
                 best = (0, pos)
                 break
             if best is None or score < best[0]:
                 best = (score, pos)
+        if check and best[0] >= ON_LABEL and not size.isEmpty():  # crowded: look farther
+            for pos in spots_around(best[1], size):
+                score = scene.label_conflict(QRectF(pos, size), self, best[0])
+                if score < best[0]:
+                    best = (score, pos)
+                    if score < ON_LABEL:
+                        break
         self.label.setPos(best[1])
+        if check and hasattr(scene, "note_label"):
+            scene.note_label(self)
 
     def _label_spots(self, size):
         """Label positions beside the curve, best first.
@@ -391,10 +467,13 @@ class EdgeItem(QGraphicsItem):
         """
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         selected = self.isSelected()
+        path = self._path
+        if self.route is not None and self._bounds.width() > 1200:  # a long curve
+            path = self.route.part_in(option.exposedRect.adjusted(-20, 0, 20, 0)) or path
         if self.highlight:
             painter.setPen(QPen(look.with_alpha(look.ACCENT, 50), 9, Qt.PenStyle.SolidLine,
                                 Qt.PenCapStyle.RoundCap))
-            painter.drawPath(self._path)
+            painter.drawPath(path)
         if self.highlight or selected:
             color, width = look.ACCENT, 2.2
         elif self._hover:
@@ -407,7 +486,7 @@ class EdgeItem(QGraphicsItem):
             pen.setStyle(Qt.PenStyle.DashLine)
         painter.setPen(pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawPath(self._path)
+        painter.drawPath(path)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(color)
         painter.drawPolygon(self._arrow)

@@ -12,13 +12,30 @@ from bisect import bisect_left, bisect_right
 
 from PySide6.QtCore import QPointF, QRectF
 
-from . import theme
+from . import edge_item, theme
 from .edge_item import EdgeItem
 from .node_item import NodeItem
 
-__all__ = ["SceneGeometry", "CARD_MARGIN"]
+__all__ = ["SceneGeometry", "CARD_MARGIN", "ON_CARD", "ON_LABEL"]
 
 CARD_MARGIN = 8.0
+#: what a label covering a card costs (:meth:`SceneGeometry.label_conflict`)
+ON_CARD = 10000
+#: what a label covering another label costs (more than any number of crossings)
+ON_LABEL = edge_item.ON_LABEL
+
+
+def _serial(edge: EdgeItem) -> int:
+    return edge.serial
+
+
+def _in_sight(edge: EdgeItem, sight) -> bool:
+    """Whether either end of ``edge`` lies in one of the ``sight`` rectangles."""
+    for p in (edge.src.pos(), edge.dst.pos()):
+        x, y = p.x(), p.y()
+        if any(l <= x <= r and t <= y <= b for l, t, r, b in sight):
+            return True
+    return False
 
 
 class SceneGeometry:
@@ -28,14 +45,60 @@ class SceneGeometry:
         """A card moved: the card index is rebuilt on the next query."""
         self._cards = None
 
-    def cards_in(self, lo: float, hi: float) -> list[NodeItem]:
-        """Cards whose rectangle reaches into the band ``lo <= y <= hi``."""
+    def _card_index(self) -> tuple[list[float], list[NodeItem], list[float]]:
+        """``(ys, cards, xs)``: every card sorted by height (built on first use)."""
         if self._cards is None:
             items = sorted(self.nodes.values(), key=lambda it: it.y())
-            self._cards = ([it.y() for it in items], items)
-        ys, items = self._cards
+            ys, xs = [], []
+            for it in items:
+                p = it.pos()
+                it.indexed_y = p.y()
+                ys.append(p.y())
+                xs.append(p.x())
+            self._cards = (ys, items, xs)
+        return self._cards
+
+    def cards_in(self, lo: float, hi: float) -> list[NodeItem]:
+        """Cards whose rectangle reaches into the band ``lo <= y <= hi``."""
+        ys, items, _xs = self._card_index()
         half = theme.NODE_H / 2 + CARD_MARGIN
         return items[bisect_left(ys, lo - half):bisect_right(ys, hi + half)]
+
+    def cards_near(self, l: float, t: float, r: float, b: float,
+                   reach: float) -> list[NodeItem]:
+        """Cards in the band ``t..b`` whose centre is within ``reach`` of ``l..r`` in x."""
+        ys, items, xs = self._card_index()
+        half = theme.NODE_H / 2 + CARD_MARGIN
+        i, j = bisect_left(ys, t - half), bisect_right(ys, b + half)
+        lo, hi = l - reach, r + reach
+        return [items[k] for k in range(i, j) if lo <= xs[k] <= hi]
+
+    def index_card(self, item: NodeItem) -> None:
+        """File a card that came or moved into the card index (kept sorted by height)."""
+        if self._cards is None:
+            return
+        ys, items, xs = self._cards
+        p = item.pos()
+        i = bisect_right(ys, p.y())
+        ys.insert(i, p.y())
+        items.insert(i, item)
+        xs.insert(i, p.x())
+        item.indexed_y = p.y()
+
+    def unindex_card(self, item: NodeItem) -> None:
+        """Take a card that goes or is about to move out of the card index."""
+        if self._cards is None:
+            return
+        ys, items, xs = self._cards
+        i = bisect_left(ys, getattr(item, "indexed_y", item.y()))
+        while i < len(items) and items[i] is not item:
+            i += 1
+        if i == len(items):
+            self._cards = None  # not found: rebuilt on the next query
+            return
+        del ys[i]
+        del items[i]
+        del xs[i]
 
     def move_cards(self, targets: dict[NodeItem, QPointF]) -> None:
         """Move several cards at once (a drag): edges among them just translate."""
@@ -58,52 +121,108 @@ class SceneGeometry:
                     e.adjust()
 
     def route_context(self, edge: EdgeItem, p0: QPointF, p1: QPointF):
-        """Obstacles (cards in the band between ``p0`` and ``p1``) and others' lanes."""
+        """Obstacles (cards in the band between ``p0`` and ``p1``) and the lanes
+        of other edges whose vertical run overlaps that band (the only ones a
+        lane there can cross or must keep its distance from)."""
         lo, hi = min(p0.y(), p1.y()) - 40, max(p0.y(), p1.y()) + 40
         obstacles = [self.card_rect(it) for it in self.cards_in(lo, hi)
                      if it is not edge.src and it is not edge.dst and it.isVisible()]
         if self.group_cards:
             obstacles += self.group_obstacles(edge, lo, hi)
-        lanes = [lane for e, lane in self._lanes.items() if e is not edge]
+        lanes = [self._lanes[e] for e in self._lane_index.near(0.0, lo, 0.0, hi)
+                 if e is not edge]
         return obstacles, lanes
 
     def note_lane(self, edge: EdgeItem, lane) -> None:
         """Record the lane ``edge`` takes (None: it takes none), for other edges' routing."""
         if lane is None:
             self._lanes.pop(edge, None)
+            self._lane_index.discard(edge)
         else:
             self._lanes[edge] = lane
+            self._lane_index.put(edge, (0.0, lane.lo, 0.0, lane.hi))
 
-    def label_conflict(self, rect: QRectF, edge: EdgeItem) -> int:
+    def note_edge(self, edge: EdgeItem) -> None:
+        """File ``edge``'s bounds (after a route or a shift) for nearness queries."""
+        b = edge.boundingRect()
+        self._edge_index.put(edge, (b.left(), b.top(), b.right(), b.bottom()))
+        self._unrouted.discard(edge)
+        self._route_seq += 1
+        edge.routed_seq = self._route_seq
+
+    def note_unrouted(self, edge: EdgeItem) -> None:
+        """File an edge left unrouted by where its ends are (routed when seen).
+
+        Until then it has no path and a one-unit bounding box at its source's
+        port (Qt would paint an item with empty bounds on every repaint), and
+        its label is hidden. A routed edge given back (after a big move)
+        forgets its route.
+        """
+        if edge.route is not None:
+            self.note_lane(edge, None)
+            self._edge_index.discard(edge)
+            self._label_index.discard(edge)
+        edge.unroute()
+        a, b = edge.src.pos(), edge.dst.pos()
+        self._unrouted.put(edge, (min(a.x(), b.x()) - 260, min(a.y(), b.y()) - 60,
+                                  max(a.x(), b.x()) + 260, max(a.y(), b.y()) + 60))
+
+    def note_label(self, edge: EdgeItem) -> None:
+        """File ``edge``'s label where it now is (or forget it while it shows nothing)."""
+        lab = edge.label
+        if lab.isVisible() and not lab.boundingRect().isEmpty():
+            p, size = lab.pos(), lab.size()
+            self._label_index.put(edge, (p.x(), p.y(), p.x() + size.width(),
+                                         p.y() + size.height()))
+        else:
+            self._label_index.discard(edge)
+
+    def forget_edge(self, edge: EdgeItem) -> None:
+        """Drop ``edge`` from every index (it leaves the scene)."""
+        self.note_lane(edge, None)
+        self._edge_index.discard(edge)
+        self._label_index.discard(edge)
+        self._unrouted.discard(edge)
+
+    def label_conflict(self, rect: QRectF, edge: EdgeItem, bound: int | None = None) -> int:
         """How badly a label at ``rect`` would sit: 0 is a free spot.
 
-        Covering a card (or the slot names above it) costs 100, another label
-        10, crossing an edge 1. Only nearby edges are looked at: those sharing
-        an end with ``edge`` (fan-in, fan-out) and the lanes, which are the only
-        ones that can pass a label's spot.
+        Covering a card (or the slot names above it) costs :data:`ON_CARD`,
+        another label :data:`ON_LABEL`, crossing an edge 1 each. Only what is
+        near ``rect`` is looked at (the label and edge indexes), so placing
+        every label of a graph takes time proportional to the graph. With
+        ``bound``, counting stops once the score reaches it (a worse spot).
         """
+        l, t, r, b = rect.left(), rect.top(), rect.right(), rect.bottom()
         score = 0
-        for it in self.cards_in(rect.top() - 20, rect.bottom() + 20):
-            card = self.card_rect(it, 2)
-            if it.kind.slots:
-                card.setTop(card.top() - 18)  # slot names above the ports
-            if card.intersects(rect):
-                score += 100
+        hw, hh = theme.NODE_W / 2 + 2, theme.NODE_H / 2 + 2
+        # 90 and 250: output stubs hang below cards, their labels right of centre
+        for it in self.cards_near(l, t - 90, r, b + 20, 250.0):
+            if not it.isVisible():
+                continue
+            p = it.pos()
+            cl, cr = p.x() - hw, p.x() + hw
+            ct, cb = p.y() - hh - (18 if it.kind.slots else 0), p.y() + hh
+            if cl < r and cr > l and ct < b and cb > t:
+                score += ON_CARD
+            stub = it.stub
+            if stub is not None and stub.isVisible():
+                sr = stub.label_rect()
+                if sr.left() < r and sr.right() > l and sr.top() < b and sr.bottom() > t:
+                    score += ON_LABEL
         if self.group_frames:
             score += self.frame_conflict(rect)
-        src, dst = edge.src, edge.dst
-        top, bottom = rect.top() - 30, rect.bottom() + 30
-        others = {*src.edges_out, *src.edges_in, *dst.edges_in, *dst.edges_out}
-        others.update(e for e, ln in self._lanes.items() if ln.lo <= bottom and ln.hi >= top)
-        others.discard(edge)
-        for e in others:
-            if not e.isVisible() or e.route is None:
-                continue
-            lab = e.label
-            if lab.isVisible() and QRectF(lab.pos(), lab.size()).intersects(rect):
-                score += 10
-            if e.route.crosses(rect):
+        for e in self._label_index.near(l, t, r, b):
+            if e is not edge:
+                score += ON_LABEL
+        if bound is not None and score >= bound:
+            return score
+        for e in self._edge_index.near(l, t, r, b):
+            if e is not edge and e.route is not None and e.isVisible() and \
+                    e.route.crosses(rect):
                 score += 1
+                if bound is not None and score >= bound:
+                    return score
         return score
 
     @staticmethod
@@ -130,29 +249,41 @@ class SceneGeometry:
         """
         if self._building:
             return
-        self._pending.extend(rects)
+        self._route_seq += 1
+        self._pending.extend((r, self._route_seq) for r in rects)
         if not self._reroute_timer.isActive():
             self._reroute_timer.start()
 
     def flush(self) -> None:
-        """Run pending re-routing now (tests and benchmarks)."""
+        """Run pending re-routing now, and route and label every edge left for
+        later (before reading or exporting the whole scene; tests)."""
+        self.flush_due()
+        self.freshen_all()
+
+    def flush_due(self) -> None:
+        """Run pending re-routing now (once per event-loop turn after an edit)."""
         self._reroute_timer.stop()
         rects, self._pending = self._pending, []
         dirty, self._dirty_edges = self._dirty_edges, set()
         if not rects and not dirty:
             return
-        edges = list(self.edges.values())
-        if len(rects) > 24:  # a big edit (auto-layout, undo of one): all of them
-            targets = edges
+        if len(rects) > max(24, len(self.edges) // 4):  # auto-layout: all of them
+            targets = list(self.edges.values())
+            sight = self._sight() if self._lazy else None
+            if sight is not None:  # a big document: those in sight, the rest when seen
+                targets = [e for e in targets if _in_sight(e, sight)]
+                seen = set(targets)
+                for e in self.edges.values():
+                    if e not in seen:
+                        self.note_unrouted(e)
+                self.label_epoch += 1
         else:
-            targets = []
-            for e in edges:
-                if e in dirty:
-                    targets.append(e)
-                    continue
-                near = e.boundingRect().adjusted(-60, -60, 60, 60)
-                if any(near.intersects(r) for r in rects):
-                    targets.append(e)
+            found = set(dirty)
+            for rc, seq in rects:  # not those routed since (they saw the card there)
+                found.update(e for e in self._edge_index.near(
+                    rc.left() - 60, rc.top() - 60, rc.right() + 60, rc.bottom() + 60)
+                    if e.routed_seq < seq)
+            targets = sorted((e for e in found if e.scene() is self), key=_serial)
         for e in targets:
             e.adjust()
         if len(targets) > 1:

@@ -117,6 +117,14 @@ class _Net:
         self.down[a].append((b, slot))
         self.up[b].append((a, slot))
 
+    def _neighbours(self, v, direction: str) -> list:
+        ns = []
+        if direction in ("down", "both"):
+            ns += [u for u, _ in self.up[v]]
+        if direction in ("up", "both"):
+            ns += [w for w, _ in self.down[v]]
+        return ns
+
     def width(self, v) -> float:
         return COL if v in self.real else _LANE_W
 
@@ -185,13 +193,17 @@ class _Net:
         return x
 
     def _place_row(self, row: list, x: dict, direction: str) -> None:
+        if len(row) == 1:  # a chain's row: the weighted mean of its neighbours
+            v = row[0]
+            ns = self._neighbours(v, direction)
+            if ns:
+                real = v in self.real
+                ws = [self.weight(n) * (1.0 if real == (n in self.real) else 0.5) for n in ns]
+                x[v] = sum(x[n] * w for n, w in zip(ns, ws, strict=True)) / sum(ws)
+            return
         desired, weights = [], []
         for v in row:
-            ns = []
-            if direction in ("down", "both"):
-                ns += [u for u, _ in self.up[v]]
-            if direction in ("up", "both"):
-                ns += [w for w, _ in self.down[v]]
+            ns = self._neighbours(v, direction)
             if ns:
                 ws = [self.weight(n) * (1.0 if (v in self.real) == (n in self.real) else 0.5)
                       for n in ns]

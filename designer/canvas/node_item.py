@@ -28,6 +28,7 @@ from engine import Issue, Node, NodeResult
 
 from . import theme
 from .port_item import PortItem
+from .stub_item import OutputStubItem
 
 __all__ = ["NodeItem"]
 
@@ -81,6 +82,8 @@ class NodeItem(QGraphicsItem):
         self._hover = False
         self._texts: tuple | None = None  # laid out on first paint after a change
         self._face: tuple | None = None  # what the card shows (see set_result)
+        #: the look changed out of sight: repaint when seen (GraphScene.reveal)
+        self.face_waits = False
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, True)
         self.setAcceptHoverEvents(True)
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
@@ -89,6 +92,8 @@ class NodeItem(QGraphicsItem):
         self.output_port.setPos(0, _H / 2)
         self.input_ports: list[PortItem] = []
         self.set_connected_inputs({})
+        #: the output stub, made when the card first shows an output with no edge
+        self.stub: OutputStubItem | None = None
 
     # -- identity ------------------------------------------------------------------------
     @property
@@ -110,17 +115,21 @@ class NodeItem(QGraphicsItem):
             self._texts = None
             self.update()
 
-    def set_result(self, result: NodeResult | None, warnings: tuple[Issue, ...]) -> None:
+    def set_result(self, result: NodeResult | None, warnings: tuple[Issue, ...],
+                   shown: bool = True) -> None:
         """Show a new analysis result (repainted only when the card changes).
 
         Only a change of what the card shows (key parameters, parameter count,
         error or warning state) repaints it: an edit upstream usually changes
         the shape and receptive field of every node below, which the edge
-        labels show, not the cards.
+        labels show, not the cards. A card out of sight (``shown`` False)
+        repaints when the view is about to show it (:meth:`show_face`).
         """
         self.result = result
         self.error = result.error if result is not None else None
         self.warnings = warnings
+        if not self.edges_out or self.stub is not None:
+            self.sync_stub()
         face = (None if result is None else
                 (result.summary, result.params,
                  result.shape if self.kind.max_inputs == 0 else None),
@@ -129,7 +138,27 @@ class NodeItem(QGraphicsItem):
             return
         self._face = face
         self._texts = None
+        if shown:
+            self.update()
+        else:
+            self.face_waits = True
+
+    def show_face(self) -> None:
+        """Repaint a card whose look changed while out of sight."""
+        self.face_waits = False
         self.update()
+
+    def sync_stub(self) -> None:
+        """Show the output stub while no edge leaves the card (its output has no label)."""
+        if self.edges_out:
+            if self.stub is not None and self.stub.isVisible():
+                self.stub.setVisible(False)
+            return
+        if self.stub is None:
+            if self.result is None or self.result.shape is None:
+                return
+            self.stub = OutputStubItem(self)
+        self.stub.show_result(self.result)
 
     def set_connected_inputs(self, sources: dict[int, str]) -> None:
         """Input slots from ``{port: source id}``: merges show one free slot more."""

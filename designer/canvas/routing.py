@@ -10,12 +10,15 @@ the lanes other edges already use.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from functools import lru_cache
+from math import inf
 
 from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QPainterPath
 
-__all__ = ["Lane", "Route", "route", "bezier_points", "curve_handle"]
+__all__ = ["Lane", "Route", "route", "bezier_points", "curve_handle", "spots_around"]
 
 #: clearance between a lane and the cards beside it
 LANE_GAP = 22.0
@@ -75,7 +78,113 @@ class Route:
                         max(y0, y1) >= t:
                     return True
             return False
-        return any(l <= x <= r and t <= y <= b for x, y in self.samples)
+        return _hits(self.samples, l, t, r, b)
+
+
+    def part_in(self, rect: QRectF) -> QPainterPath | None:
+        """The piece of a long curve over ``rect``'s x range (None: draw the whole path).
+
+        A curve runs monotonically in x, so the piece is one cubic: the
+        parameters where x enters and leaves ``rect`` are found by bisection
+        and the curve is cut there (de Casteljau). Drawing a curve of
+        thousands of units of which a view shows a few hundred costs that much less.
+        """
+        if self.lane is not None or self.path.elementCount() != 4:
+            return None
+        pts = [self.path.elementAt(i) for i in range(4)]
+        xs = [p.x for p in pts]
+        lo, hi = min(xs[0], xs[3]), max(xs[0], xs[3])
+        l, r = max(rect.left(), lo), min(rect.right(), hi)
+        if hi - lo < 2 * rect.width() or l >= r:
+            return None
+        ta, tb = _t_at(xs, l), _t_at(xs, r)
+        ta, tb = min(ta, tb), max(ta, tb)
+        p = _cut([(q.x, q.y) for q in pts], max(0.0, ta - 0.01), min(1.0, tb + 0.01))
+        path = QPainterPath(QPointF(*p[0]))
+        path.cubicTo(QPointF(*p[1]), QPointF(*p[2]), QPointF(*p[3]))
+        return path
+
+
+def _x_at(xs, t: float) -> float:
+    u = 1 - t
+    return u * u * u * xs[0] + 3 * u * u * t * xs[1] + 3 * u * t * t * xs[2] + t * t * t * xs[3]
+
+
+def _t_at(xs, x: float) -> float:
+    """The parameter where the x-monotone cubic with control xs reaches ``x``."""
+    a, b = 0.0, 1.0
+    rising = xs[3] >= xs[0]
+    for _ in range(30):
+        m = (a + b) / 2
+        if (_x_at(xs, m) < x) == rising:
+            a = m
+        else:
+            b = m
+    return (a + b) / 2
+
+
+def _split(p, t: float):
+    """De Casteljau: the control points of the cubic ``p`` before and after ``t``."""
+    def lerp(a, b):
+        return (a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t)
+    ab, bc, cd = lerp(p[0], p[1]), lerp(p[1], p[2]), lerp(p[2], p[3])
+    abc, bcd = lerp(ab, bc), lerp(bc, cd)
+    mid = lerp(abc, bcd)
+    return [p[0], ab, abc, mid], [mid, bcd, cd, p[3]]
+
+
+def _cut(p, ta: float, tb: float):
+    """Control points of the cubic ``p`` between parameters ``ta`` < ``tb``."""
+    head, _ = _split(p, tb)
+    if tb <= 0:
+        return head
+    _, piece = _split(head, ta / tb)
+    return piece
+
+
+def _hits(pts, l: float, t: float, r: float, b: float) -> bool:
+    """Whether any of the curve points ``pts`` lies in ``(l, t, r, b)``.
+
+    The curves have vertical tangents at both ends, so their x runs
+    monotonically from one end to the other: the points inside ``l..r`` are
+    found by bisection and only their y is tested.
+    """
+    if not pts:
+        return False
+    x_first, x_last = pts[0][0], pts[-1][0]
+    if x_first <= x_last:
+        if x_last < l or x_first > r:
+            return False
+        i = bisect_left(pts, (l - _EPS, -inf))
+        j = bisect_right(pts, (r + _EPS, inf))
+        run = pts[i:j]
+    else:
+        if x_first < l or x_last > r:
+            return False
+        n = len(pts)
+        keys = _Reversed(pts)
+        i = n - bisect_right(keys, r + _EPS)
+        j = n - bisect_left(keys, l - _EPS)
+        run = pts[i:j]
+    return any(l <= x <= r and t <= y <= b for x, y in run)
+
+
+_EPS = 1e-6  # x is monotonic up to rounding
+
+
+class _Reversed:
+    """The x of ``pts`` seen backwards (for bisecting a decreasing run)."""
+
+    __slots__ = ("pts", "n")
+
+    def __init__(self, pts):
+        self.pts, self.n = pts, len(pts)
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, k: int) -> float:
+        return self.pts[self.n - 1 - k][0]
 
 
 def curve_handle(p0: QPointF, p1: QPointF) -> float:
@@ -94,13 +203,20 @@ def bezier_points(p0: QPointF, p1: QPointF, n: int,
     h0, h1 = handles or (curve_handle(p0, p1),) * 2
     x0, y0, x3, y3 = p0.x(), p0.y(), p1.x(), p1.y()
     y1, y2 = y0 + h0, y3 - h1
+    return [(ab * x0 + cd * x3, a * y0 + b * y1 + c * y2 + d * y3)
+            for ab, cd, a, b, c, d in _basis(n)]
+
+
+@lru_cache(maxsize=256)
+def _basis(n: int) -> tuple[tuple[float, ...], ...]:
+    """The cubic Bernstein weights at ``t = i / n`` (with a + b and c + d), i = 0..n."""
     out = []
     for i in range(n + 1):
         t = i / n
         u = 1 - t
         a, b, c, d = u * u * u, 3 * u * u * t, 3 * u * t * t, t * t * t
-        out.append(((a + b) * x0 + (c + d) * x3, a * y0 + b * y1 + c * y2 + d * y3))
-    return out
+        out.append((a + b, c + d, a, b, c, d))
+    return tuple(out)
 
 
 def _curve(p0: QPointF, p1: QPointF, handles: tuple[float, float]) -> QPainterPath:
@@ -119,19 +235,27 @@ def _handles(p0: QPointF, p1: QPointF):
         yield h, 16.0
 
 
-def _blocked(p0: QPointF, p1: QPointF, obstacles: list[QRectF],
-             handles: tuple[float, float] | None = None) -> list[QRectF]:
-    if not obstacles:
-        return []
-    lo, hi = min(p0.y(), p1.y()), max(p0.y(), p1.y())
-    near = [r for r in obstacles if r.bottom() >= lo and r.top() <= hi]
-    if not near:
-        return []
+#: scene units of curve (|dx| + |dy|) between two hit-test samples
+SAMPLE_STEP = 16.0
+
+
+def _samples(p0: QPointF, p1: QPointF, handles: tuple[float, float]):
+    """Hit-test points of a curve, about every :data:`SAMPLE_STEP` units, by increasing x."""
     length = abs(p1.y() - p0.y()) + abs(p1.x() - p0.x())
-    pts = bezier_points(p0, p1, max(8, int(length / 12)), handles)
-    boxes = [(r, r.left(), r.top(), r.right(), r.bottom()) for r in near]
-    return [r for r, left, top, right, bottom in boxes
-            if any(left <= x <= right and top <= y <= bottom for x, y in pts)]
+    pts = bezier_points(p0, p1, max(8, int(length / SAMPLE_STEP)), handles)
+    if pts[0][0] > pts[-1][0]:
+        pts.reverse()
+    return tuple(pts)
+
+
+def _blocked(pts, p0: QPointF, p1: QPointF, obstacles: list[QRectF]) -> bool:
+    """Whether the curve through ``pts`` crosses any of ``obstacles``."""
+    if not obstacles:
+        return False
+    lo, hi = min(p0.y(), p1.y()), max(p0.y(), p1.y())
+    xl, xr = min(p0.x(), p1.x()), max(p0.x(), p1.x())
+    return any(_hits(pts, r.left(), r.top(), r.right(), r.bottom()) for r in obstacles
+               if r.bottom() >= lo and r.top() <= hi and r.right() >= xl and r.left() <= xr)
 
 
 def _crossings(x: float, x0: float, ya: float, x1: float, yb: float,
@@ -237,11 +361,25 @@ def route(p0: QPointF, p1: QPointF, obstacles: list[QRectF], lanes: list[Lane],
     forward = p1.y() - p0.y() > 2 * TURN
     if forward:
         for handles in _handles(p0, p1):
-            if not _blocked(p0, p1, obstacles, handles):
+            samples = _samples(p0, p1, handles)
+            if not _blocked(samples, p0, p1, obstacles):
                 path = _curve(p0, p1, handles)
-                n = max(6, int((abs(p1.y() - p0.y()) + abs(p1.x() - p0.x())) / 10))
-                samples = tuple(bezier_points(p0, p1, n, handles))
                 return Route(path, path.pointAtPercent(0.5), None, 1, samples)
     lane, side = _lane(p0, p1, obstacles + ([] if forward else list(bounds)), lanes)
     path = _lane_path(p0, p1, lane.x, lane.ya, lane.yb)
     return Route(path, QPointF(lane.x, (lane.ya + lane.yb) / 2), lane, side)
+
+
+@lru_cache(maxsize=64)
+def _ring_offsets(w: float, h: float) -> tuple[tuple[float, float], ...]:
+    """Offsets of the spots around a crowded one, nearest first (a 7 × 17 grid)."""
+    steps = [(i * (w + 6), j * (h + 3)) for i in range(-3, 4) for j in range(-8, 9)
+             if i or j]
+    return tuple(sorted(steps, key=lambda d: (abs(d[0]) / w + abs(d[1]) / h, d)))
+
+
+def spots_around(pos: QPointF, size):
+    """Spots around ``pos`` for a label of ``size`` whose usual spots are all taken."""
+    x, y = pos.x(), pos.y()
+    for dx, dy in _ring_offsets(size.width(), size.height()):
+        yield QPointF(x + dx, y + dy)

@@ -32,6 +32,7 @@ from engine.graph import (
 
 from .edge_item import EdgeItem
 from .editor import CanvasEditor
+from .freshness import LazyLabels
 from .geometry import SceneGeometry
 from .interactions import Interaction, start_interaction
 from .layout import layered_positions
@@ -39,10 +40,11 @@ from .node_item import NodeItem
 from .port_item import PortItem
 from .routing import Lane
 from .scene_groups import SceneGroups
+from .spatial import SpatialGrid
 
 __all__ = ["GraphScene"]
 
-class GraphScene(SceneGroups, SceneGeometry, QGraphicsScene):
+class GraphScene(SceneGroups, SceneGeometry, LazyLabels, QGraphicsScene):
     """The canvas of one document.
 
     Signals
@@ -68,18 +70,24 @@ class GraphScene(SceneGroups, SceneGeometry, QGraphicsScene):
         self.nodes: dict[str, NodeItem] = {}
         self.edges: dict[Edge, EdgeItem] = {}
         self._lanes: dict[EdgeItem, Lane] = {}
+        self._lane_index = SpatialGrid(240.0)  # lanes by their vertical run (x ignored)
+        self._edge_index = SpatialGrid()  # edges by their bounds
+        self._label_index = SpatialGrid()  # shown labels by their rectangles
+        self._unrouted = SpatialGrid(400.0)  # edges not routed yet, by their ends
         self._auto_pos: dict[str, tuple[float, float]] = {}
         self._interaction: Interaction | None = None
         self._last_selection: list[str] = []
         self._selected_edges: set[EdgeItem] = set()
         self._building = False
-        self._cards: tuple[list[float], list[NodeItem]] | None = None  # sorted by y
-        self._pending: list[QRectF] = []
+        self._cards: tuple | None = None  # (ys, cards, xs) sorted by y (SceneGeometry)
+        self._pending: list[tuple[QRectF, int]] = []  # (rect, _route_seq when noted)
+        self._route_seq = 0  # counts card changes and routes (GraphScene.flush)
         self._dirty_edges: set[EdgeItem] = set()
+        self._init_lazy()
         self._reroute_timer = QTimer(self)
         self._reroute_timer.setSingleShot(True)
         self._reroute_timer.setInterval(0)
-        self._reroute_timer.timeout.connect(self.flush)
+        self._reroute_timer.timeout.connect(self.flush_due)
         self.editor = CanvasEditor(self)
         self._init_groups()
         self.setSceneRect(QRectF(-50000, -50000, 100000, 100000))
@@ -112,6 +120,9 @@ class GraphScene(SceneGroups, SceneGeometry, QGraphicsScene):
             self.nodes.clear()
             self.edges.clear()
             self._lanes.clear()
+            for index in (self._lane_index, self._edge_index, self._label_index,
+                          self._unrouted):
+                index.clear()
             self._auto_pos = {}
             self.doc = doc
             if doc is None:
@@ -125,12 +136,19 @@ class GraphScene(SceneGroups, SceneGeometry, QGraphicsScene):
                 self._add_edge(e, adjust=False)
             for item in self.nodes.values():
                 item.set_connected_inputs(graph.inputs_of(item.node_id))
+            self._lazy = bool(self.views()) and len(self.edges) >= self.LAZY_EDGES
+            self.label_epoch += 1  # the views reveal what they show afresh
             self.refresh_groups(initial=True)
             self._on_analysis(doc.result())
-            for item in self.edges.values():
-                item.adjust()
-            for item in self.edges.values():  # again: labels now see every edge
-                item.place_label()
+            if self._lazy:  # routes and labels follow when seen (LazyLabels.reveal)
+                for item in self.edges.values():
+                    self.note_unrouted(item)
+            else:
+                for item in self.edges.values():  # routes first (labels wait: _building)
+                    item.adjust()
+                self._building = False  # labels now see every route
+                for item in self.edges.values():
+                    item.place_label()
             self._groups_analysis(doc.result())  # labels of edges inside cards stay hidden
             doc.graphChanged.connect(self._on_graph_event)
             doc.analysisChanged.connect(self._on_analysis)
@@ -194,8 +212,9 @@ class GraphScene(SceneGroups, SceneGeometry, QGraphicsScene):
             return
         rects = [item.sceneBoundingRect()] if old_rect is None else [old_rect]
         if pos != item.pos():
+            self.unindex_card(item)
             item.setPos(pos)
-            self._cards = None
+            self.index_card(item)
         rects.append(item.sceneBoundingRect())
         self._dirty_edges.update(item.edges_in)
         self._dirty_edges.update(item.edges_out)
@@ -207,7 +226,7 @@ class GraphScene(SceneGroups, SceneGeometry, QGraphicsScene):
         item.setPos(QPointF(*self.view_point(node.id, pos)))
         self.addItem(item)
         self.nodes[node.id] = item
-        self._cards = None
+        self.index_card(item)
         return item
 
     def _position_for(self, node_id: str) -> tuple[float, float]:
@@ -230,8 +249,8 @@ class GraphScene(SceneGroups, SceneGeometry, QGraphicsScene):
         item = self.nodes.pop(node_id, None)
         if item is not None:
             rect = item.sceneBoundingRect()
+            self.unindex_card(item)
             self.removeItem(item)
-            self._cards = None
             self._reroute_near([rect])
 
     def _on_renamed(self, old: str, new: str) -> None:
@@ -259,6 +278,7 @@ class GraphScene(SceneGroups, SceneGeometry, QGraphicsScene):
         src.edges_out.append(item)
         dst.edges_in.append(item)
         src.output_port.set_connected(True)
+        src.sync_stub()
         item.set_result(src.result)
         if adjust:
             item.adjust()
@@ -274,7 +294,8 @@ class GraphScene(SceneGroups, SceneGeometry, QGraphicsScene):
         if item.dst.edges_in.count(item):
             item.dst.edges_in.remove(item)
         item.src.output_port.set_connected(bool(item.src.edges_out))
-        self._lanes.pop(item, None)
+        item.src.sync_stub()
+        self.forget_edge(item)
         self.removeItem(item.label)
         self.removeItem(item)
 
@@ -299,16 +320,13 @@ class GraphScene(SceneGroups, SceneGeometry, QGraphicsScene):
             if w.node is not None:
                 warn[w.node].append(w)
         nodes = result.nodes
+        news = []
         for nid, item in self.nodes.items():
             r = nodes.get(nid)
             ws = tuple(warn[nid]) if nid in warn else ()
-            if r is item.result and ws == item.warnings:
-                continue
-            new_result = r is not item.result
-            item.set_result(r, ws)
-            if new_result:
-                for e in item.edges_out:
-                    e.set_result(r)
+            if r is not item.result or ws != item.warnings:
+                news.append((item, r, ws))
+        self.mirror_results(news)  # cards and labels in sight; the others when seen
 
     # -- selection ---------------------------------------------------------------------
     def selected_ids(self) -> list[str]:

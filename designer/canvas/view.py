@@ -29,15 +29,18 @@ from designer.document import LAYER_MIME
 from . import theme
 from .edge_item import EdgeItem
 from .editor import NODES_MIME
+from .fitting import fit, graph_rect
 from .node_item import NodeItem
 from .port_item import PortItem
 from .scene import GraphScene
 
 __all__ = ["GraphView"]
 
-MIN_ZOOM, MAX_ZOOM = 0.1, 4.0
+MIN_ZOOM, MAX_ZOOM = theme.MIN_ZOOM, theme.MAX_ZOOM
 #: the smallest zoom at which a card's text is readable (opening a document)
 READABLE_ZOOM = theme.READABLE_ZOOM
+#: the smallest zoom a document is fitted at when it opens (else it shows its start)
+FIT_MIN_ZOOM = theme.FIT_MIN_ZOOM
 
 
 class GraphView(QGraphicsView):
@@ -90,6 +93,7 @@ class GraphView(QGraphicsView):
         self._space = False
         self._drop_edge: EdgeItem | None = None
         self._dots: dict[tuple[int, int], QPolygonF] = {}
+        self._revealed: tuple | None = None  # (label epoch, rect, zoom) last revealed
 
     # -- API for the window -------------------------------------------------------------
     def graph_scene(self) -> GraphScene:
@@ -147,40 +151,16 @@ class GraphView(QGraphicsView):
 
     def graph_rect(self) -> QRectF:
         """Bounding rectangle of the cards, edges and labels (scene units)."""
-        rect = QRectF()
-        scene = self.scene()
-        for it in scene.nodes.values():
-            rect = rect.united(it.sceneBoundingRect())
-        for e in scene.edges.values():
-            if not e.isVisible():  # inside a collapsed group
-                continue
-            rect = rect.united(e.sceneBoundingRect())
-            if e.label.isVisible():
-                rect = rect.united(e.label.sceneBoundingRect())
-        for it in (*scene.group_cards.values(), *scene.group_frames.values()):
-            rect = rect.united(it.sceneBoundingRect())
-        return rect
+        return graph_rect(self.scene())
 
     def fit(self, readable: bool = False) -> None:
-        """Fit the whole graph in the view (at most 100 %).
+        """Fit the whole graph in the view (at most 100 %); see :func:`fitting.fit`.
 
-        With ``readable``, never zoom out below :data:`READABLE_ZOOM`: a graph too
-        tall for that shows its top part, centred horizontally.
+        With ``readable`` (opening a document), a graph that fits at
+        :data:`FIT_MIN_ZOOM` or more is fitted whole; a larger one opens at
+        :data:`READABLE_ZOOM` showing its start.
         """
-        if not self.scene().nodes:
-            self.set_zoom(1.0)
-            self.centerOn(0, 0)
-            return
-        rect = self.graph_rect().adjusted(-40, -40, 40, 40)
-        vw, vh = self.viewport().width(), self.viewport().height()
-        z = min(vw / rect.width(), vh / rect.height(), 1.0)
-        z = max(z, READABLE_ZOOM if readable else MIN_ZOOM)
-        self.set_zoom(z)
-        view_h = vh / z
-        if rect.height() <= view_h:
-            self.centerOn(rect.center())
-        else:  # top-aligned
-            self.centerOn(rect.center().x(), rect.top() + view_h / 2)
+        fit(self, readable)
         self.zoomChanged.emit(self.zoom())
 
     def set_zoom(self, z: float, anchor: QPointF | None = None) -> None:
@@ -200,6 +180,16 @@ class GraphView(QGraphicsView):
         self.set_zoom(self.zoom() * factor, anchor)
 
     # -- painting ------------------------------------------------------------------------
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        """Bring the labels about to be seen up to date (:meth:`GraphScene.reveal`), then paint."""
+        scene = self.scene()
+        rect = self.mapToScene(self.viewport().rect()).boundingRect()
+        seen = (scene.label_epoch, rect.getRect(), self.zoom())
+        if seen != self._revealed:
+            self._revealed = seen
+            scene.reveal(rect, self.zoom())
+        super().paintEvent(event)
+
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
         """Fill the background and draw the dot grid.
 
@@ -219,8 +209,11 @@ class GraphView(QGraphicsView):
         if pts is None:
             if len(self._dots) > 6:
                 self._dots.clear()
-            pts = self._dots[(nx, ny)] = QPolygonF(
-                [QPointF(i, j) for j in range(ny) for i in range(nx)])
+            row = QPolygonF([QPointF(i, 0) for i in range(nx)])
+            pts = QPolygonF(row)
+            for j in range(1, ny):  # whole rows appended in C++ (a fraction of the time)
+                pts.append(row.translated(0, j))
+            self._dots[(nx, ny)] = pts
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         painter.translate(left, top)
