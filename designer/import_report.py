@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from designer.look import ERROR, INK_FAINT, OK, WARNING, span
+from engine.catalogue.interchange import T
 
 __all__ = ["ImportReportDialog", "summary_html", "STATUS_COLORS"]
 
@@ -50,7 +51,7 @@ def summary_html(report: dict) -> str:
     opaque = report.get("opaque_nodes", [])
     if opaque:
         names = ", ".join(f"<b>{_esc(n)}</b>" for n in opaque)
-        parts.append(f"<p>{span('Opaque', ERROR)}: {names}. These operations have no "
+        parts.append(f"<p>{span(T.opaque, ERROR)}: {names}. These operations have no "
                      "graph type: they keep their traced shape so that analysis goes on "
                      "around them, but Run and Export refuse the graph until they are "
                      "replaced.</p>")
