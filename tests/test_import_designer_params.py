@@ -63,8 +63,8 @@ def test_sizes_editor_follows_the_value_and_the_input(qtbot):
     seen = []
     editor.committed.connect(seen.append)
     editor.set_value(9)
-    sizes.axes_button.click()  # by hand: D × H × W
-    assert sizes.axes == 3 and seen == [9]
+    editor.follow_input((3, 4, 16, 16))
+    assert sizes.axes == 3 and sizes.value() == 9 and not seen
     assert param.validate((4, 6, 8)) == (4, 6, 8)
 
 

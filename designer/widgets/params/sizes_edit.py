@@ -1,16 +1,14 @@
 """A size that is a pair for 2D and a triple for 3D (Upsample's ``size``).
 
 The axes follow the node's input (``follow_input``: a ``[C, D, H, W]`` input gives
-D × H × W) and the value shown (a triple shows three axes); a small button switches
-between H × W and D × H × W by hand. Each axis is a :class:`~.tuple_edit.TupleEdit`'s
-spin box with its link toggle.
+D × H × W) and the value shown (a triple shows three axes), so the row never needs a
+switch of its own (the property dock is narrow). Each axis is a
+:class:`~.tuple_edit.TupleEdit`'s spin box with its link toggle.
 """
 
 from __future__ import annotations
 
 import dataclasses
-
-from PySide6.QtWidgets import QToolButton
 
 from .base import ParamEditor, row_layout
 from .tuple_edit import TupleEdit
@@ -25,12 +23,8 @@ class SizesEdit(ParamEditor):
         super().__init__(param, parent)
         self.lengths = tuple(getattr(param, "lengths", (param.n,)))
         self._lay = row_layout(self)
-        self.axes_button = QToolButton(self)
-        self.axes_button.setAutoRaise(True)
-        self.axes_button.clicked.connect(self._toggle)
         self.inner: TupleEdit | None = None
         self._build(param.n)
-        self._lay.addWidget(self.axes_button)
 
     @property
     def axes(self) -> int:
@@ -49,9 +43,6 @@ class SizesEdit(ParamEditor):
                 self.inner.set_value(value)
         else:
             self._lay.insertWidget(0, self.inner, 1)
-        self.axes_button.setText("3D" if n == 3 else "2D")
-        self.axes_button.setToolTip(f"{'D × H × W' if n == 3 else 'H × W'}: click for "
-                                    f"{'H × W' if n == 3 else 'D × H × W'}")
 
     def set_axes(self, n: int) -> None:
         """Show ``n`` axes (one of the parameter's lengths); nothing is emitted."""
@@ -62,12 +53,6 @@ class SizesEdit(ParamEditor):
         """Take the number of axes from the input shape ``[C, H, W]`` / ``[C, D, H, W]``."""
         if shape is not None and len(shape) - 1 in self.lengths:
             self.set_axes(len(shape) - 1)
-
-    def _toggle(self) -> None:
-        others = [n for n in self.lengths if n != self.axes]
-        if others:
-            self._build(others[0])
-            self.committed.emit(self.inner.value())
 
     def set_value(self, value):
         """Show ``value`` (an int, a pair or a triple: its length sets the axes)."""
