@@ -116,7 +116,19 @@ def test_import_opens_a_new_unsaved_document_with_the_models_weights(engine_wind
     sess = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
     (onnx_out,) = sess.run(None, {"input": np.asarray(x, dtype=np.float32)})
     assert np.abs(onnx_out - want).max() <= 1e-4
+    # and that ONNX file imports back (its own input shape): a run gives the same output
     doc.undo_stack.setClean()
+    first_weights = ctl.weights_path
+    _import(engine_window, qtbot, str(out), shape=None)
+    graph = engine_window.doc.graph
+    assert engine_window.doc is not doc and ctl.weights_path != first_weights
+    assert engine_window.import_report_dialog.report["traced_with"] == "onnx"
+    assert engine_window.panel.run()
+    assert ctl.jobs.wait(120)
+    (last,) = [n for n in graph.nodes if not graph.successors(n)]
+    back = np.asarray(ctl.result.activations[last])
+    assert np.abs(back.reshape(want.shape) - want).max() <= 1e-4
+    engine_window.doc.undo_stack.setClean()
 
 
 def test_opaque_operations_are_named_in_the_report(engine_window, qtbot, net_file):
@@ -166,6 +178,20 @@ def test_a_failed_import_says_why_and_changes_nothing(engine_window, qtbot, net_
     assert "unchanged" in box.text()
     assert engine_window.doc is old and list(old.graph.nodes) == nodes
     assert engine_window.panel.controller.weights_path is None
+
+
+def test_a_cancelled_import_changes_nothing(engine_window, qtbot, net_file):
+    from designer.interchange_actions import import_folder
+
+    old = engine_window.doc
+    files = set(import_folder().glob("*.pt"))
+    assert engine_window.start_import(f"{net_file}:Net", (3, 32, 32))
+    engine_window.import_progress.cancel()  # the dialog's Cancel button
+    assert engine_window.panel.controller.jobs.wait(120)
+    assert engine_window.doc is old
+    assert "Import cancelled" in engine_window.statusBar().currentMessage()
+    assert engine_window.panel.controller.weights_path is None
+    assert set(import_folder().glob("*.pt")) == files  # its weights file is gone
 
 
 def test_a_shape_that_does_not_fit_is_named(engine_window, qtbot, net_file):

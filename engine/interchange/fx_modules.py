@@ -21,7 +21,8 @@ __all__ = ["MODULES", "NNLIB_LEAVES", "conv_params", "bn_params", "pool_params"]
 
 
 def _state(mod: nn.Module) -> dict:
-    return {k: v.detach().clone() for k, v in mod.state_dict().items()}
+    """The module's state dict, detached (``import_model`` copies every weight once)."""
+    return {k: v.detach() for k, v in mod.state_dict().items()}
 
 
 def _x(ctx: Ctx, a: Args):
