@@ -186,7 +186,9 @@ def test_a_cancelled_import_changes_nothing(engine_window, qtbot, net_file):
     old = engine_window.doc
     files = set(import_folder().glob("*.pt"))
     assert engine_window.start_import(f"{net_file}:Net", (3, 32, 32))
-    engine_window.import_progress.cancel()  # the dialog's Cancel button
+    from PySide6.QtWidgets import QPushButton
+
+    engine_window.import_progress.findChild(QPushButton).click()  # the dialog's Cancel
     assert engine_window.panel.controller.jobs.wait(120)
     assert engine_window.doc is old
     assert "Import cancelled" in engine_window.statusBar().currentMessage()
