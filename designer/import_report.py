@@ -59,6 +59,9 @@ def summary_html(report: dict) -> str:
         parts.append(f"<p>{span('Every operation maps to a graph type.', OK)} The "
                      "imported weights are the engine's current weights: Run shows the "
                      "model's own maps.</p>")
+    parts.append("<p>The weights live in a temporary file for this session: keep them "
+                 "with Save .pt… in the Engine panel's Weights tab, and the graph with "
+                 "File → Save.</p>")
     return "".join(parts)
 
 
