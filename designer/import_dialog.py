@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from designer.look import ERROR, INK_FAINT, css
 from engine.import_cli import parse_shape
 
-__all__ = ["ImportDialog", "module_names", "DEFAULT_SHAPE", "MODEL_FILTER"]
+__all__ = ["ImportDialog", "module_names", "split_source", "DEFAULT_SHAPE", "MODEL_FILTER"]
 
 #: the input shape offered for Python sources (C,H,W without the batch)
 DEFAULT_SHAPE = "3,224,224"
@@ -51,6 +51,14 @@ def module_names(path) -> list[str]:
     classes = [n.name for n in tree.body if isinstance(n, ast.ClassDef)]
     functions = [n.name for n in tree.body if isinstance(n, ast.FunctionDef)]
     return [n for n in classes + functions if not n.startswith("_")]
+
+
+def split_source(text: str) -> tuple[str, str]:
+    """``("FILE.py", "NAME")`` for ``FILE.py:NAME``; ``(text, "")`` for any other source."""
+    head, sep, name = text.rpartition(":")
+    if sep and head.lower().endswith(".py"):
+        return head, name
+    return text, ""
 
 
 class ImportDialog(QDialog):
@@ -120,6 +128,12 @@ class ImportDialog(QDialog):
         self.source_edit.setText(str(text))
         if name is not None:
             self.name_combo.setCurrentText(name)
+
+    def restore(self, source: str, shape: str) -> None:
+        """Fill the fields with an earlier import's ``source`` and shape text."""
+        path, name = split_source(source)
+        self.set_source(path, name or None)
+        self.shape_edit.setText(shape)
 
     def kind(self) -> str:
         """``"onnx"``, ``"file"`` (a ``.py``), ``"module"`` (``package.module:NAME``) or ``""``."""

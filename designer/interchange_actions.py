@@ -26,11 +26,16 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QProgressDialog
 
 from designer.document import Document
-from designer.import_dialog import ImportDialog
+from designer.files import settings
+from designer.import_dialog import ImportDialog, split_source
 from designer.import_report import ImportReportDialog
 from engine import Graph, GraphEditError
 
-__all__ = ["InterchangeActions", "import_folder"]
+__all__ = ["InterchangeActions", "import_folder", "LAST_IMPORT_KEY", "LAST_SHAPE_KEY"]
+
+#: settings keys: the last source imported and its input shape (offered again)
+LAST_IMPORT_KEY = "import/last_source"
+LAST_SHAPE_KEY = "import/last_shape"
 
 _folder: Path | None = None
 
@@ -82,11 +87,23 @@ class InterchangeActions:
 
     # -- import ------------------------------------------------------------------------
     def import_model(self) -> bool:
-        """File → Import…: ask for the source and the input shape, then import."""
-        start = str(self.doc.path.parent) if self.doc and self.doc.path else str(Path.home())
+        """File → Import…: ask for the source and the input shape, then import.
+
+        The dialog offers the last source imported (and its shape) again.
+        """
+        store = settings()
+        last = str(store.value(LAST_IMPORT_KEY, "") or "")
+        path = split_source(last)[0]
+        folder = Path(path).parent if path.lower().endswith((".py", ".onnx")) else None
+        start = str(folder) if folder is not None and folder.is_dir() else (
+            str(self.doc.path.parent) if self.doc and self.doc.path else str(Path.home()))
         dialog = ImportDialog(start, self)
+        if last:
+            dialog.restore(last, str(store.value(LAST_SHAPE_KEY, "") or ""))
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return False
+        store.setValue(LAST_IMPORT_KEY, dialog.source())
+        store.setValue(LAST_SHAPE_KEY, dialog.shape_edit.text().strip())
         return self.start_import(dialog.source(), dialog.input_shape())
 
     def start_import(self, source: str, input_shape=None) -> bool:

@@ -243,3 +243,36 @@ def test_import_and_onnx_export_are_in_the_file_menu(window):
 def test_without_the_engine_import_says_why(window):
     assert not window.start_import("x.onnx")
     assert "needs the engine" in window.import_error_box.text()
+
+
+def test_the_menu_action_asks_then_imports_and_offers_the_last_source_again(
+        engine_window, qtbot, net_file, monkeypatch):
+    from PySide6.QtWidgets import QDialog
+
+    from designer.import_dialog import ImportDialog
+
+    seen = []
+
+    def first(dialog):
+        seen.append((dialog.source_edit.text(), dialog.shape_edit.text()))
+        dialog.set_source(str(net_file), "Net")
+        dialog.shape_edit.setText("3,32,32")
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(ImportDialog, "exec", first)
+    old = engine_window.doc
+    assert engine_window.menu_actions.import_model.isEnabled()
+    engine_window.menu_actions.import_model.trigger()
+    assert engine_window.panel.controller.jobs.wait(120)
+    assert engine_window.doc is not old and "layer1_0_conv1" in engine_window.doc.graph.nodes
+    engine_window.doc.undo_stack.setClean()
+
+    def second(dialog):  # the last source, its module name and shape, offered again
+        seen.append((dialog.source(), dialog.shape_edit.text()))
+        return QDialog.DialogCode.Rejected
+
+    monkeypatch.setattr(ImportDialog, "exec", second)
+    doc = engine_window.doc
+    assert engine_window.import_model() is False
+    assert engine_window.doc is doc
+    assert seen == [("", "3,224,224"), (f"{net_file}:Net", "3,32,32")]
