@@ -5,8 +5,10 @@ the name of an ``nn.Module`` class or of a function returning one (``FILE.py:NAM
 or an importable ``package.module:NAME``. For a Python file the names it defines are
 offered, read from its text with :mod:`ast` (the file is not run here: the engine
 process runs it when the import starts, and the dialog says so). The input shape is
-prefilled for Python sources (``3,224,224``) and left to the model for ONNX files (its
-own input shape); :meth:`ImportDialog.check` names what is wrong before anything runs.
+prefilled: ``3,224,224`` for Python sources, the shape an ONNX file declares (read by
+:mod:`engine.interchange.onnx_peek`, without onnx; empty, the model's own, when it
+has symbolic sizes); :meth:`ImportDialog.check` names what is wrong before anything
+runs.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from designer.look import ERROR, INK_FAINT, css
 from engine.import_cli import parse_shape
+from engine.interchange.onnx_peek import shape_text
 
 __all__ = ["ImportDialog", "module_names", "split_source", "DEFAULT_SHAPE", "MODEL_FILTER"]
 
@@ -163,6 +166,9 @@ class ImportDialog(QDialog):
             elif self._kind in ("", "onnx") and not self.shape_edit.text().strip():
                 self.shape_edit.setText(DEFAULT_SHAPE)
             self._kind = kind
+        path = Path(self.source_edit.text().strip())
+        if kind == "onnx" and path.is_file():  # the model's own shape, read from the file
+            self.shape_edit.setText(shape_text(path))
         self.shape_edit.setPlaceholderText("the model's own" if kind == "onnx" else
                                            "the first convolution's channels at 224×224")
         hints = {"onnx": "An ONNX file: leave the shape empty to use the model's own.",

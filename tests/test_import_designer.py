@@ -276,3 +276,41 @@ def test_the_menu_action_asks_then_imports_and_offers_the_last_source_again(
     assert engine_window.import_model() is False
     assert engine_window.doc is doc
     assert seen == [("", "3,224,224"), (f"{net_file}:Net", "3,32,32")]
+
+
+def _onnx_file(path, inputs, with_weight_input=False):
+    """A tiny ONNX model (Relu of the first input) declaring ``inputs``: name -> dims."""
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper, numpy_helper
+
+    values = [helper.make_tensor_value_info(n, TensorProto.FLOAT, list(d))
+              for n, d in inputs.items()]
+    first = next(iter(inputs))
+    inits = []
+    if with_weight_input:  # older exporters list the weights as inputs too
+        inits = [numpy_helper.from_array(np.ones((4, 3, 1, 1), np.float32), "w")]
+        values.append(helper.make_tensor_value_info("w", TensorProto.FLOAT, [4, 3, 1, 1]))
+    graph = helper.make_graph([helper.make_node("Relu", [first], ["y"])], "g", values,
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                              initializer=inits)
+    onnx.save(helper.make_model(graph), str(path))
+    return path
+
+
+def test_the_dialog_prefills_the_shape_an_onnx_file_declares(qtbot, tmp_path):
+    from designer.import_dialog import ImportDialog
+    from engine.interchange.onnx_peek import onnx_input_shapes
+
+    one = _onnx_file(tmp_path / "one.onnx", {"input": ("N", 3, 20, 24)}, True)
+    assert onnx_input_shapes(one) == {"input": ("N", 3, 20, 24)}  # w is a weight
+    two = _onnx_file(tmp_path / "two.onnx", {"a": (1, 3, 8, 8), "b": (1, 3, 8, 8)})
+    symbolic = _onnx_file(tmp_path / "sym.onnx", {"x": (1, 3, "H", "W")})
+    d = ImportDialog(str(tmp_path))
+    qtbot.addWidget(d)
+    d.set_source(str(one))
+    assert d.shape_edit.text() == "3,20,24" and d.input_shape() == (3, 20, 24)
+    for other in (two, symbolic, tmp_path / "missing.onnx"):
+        d.set_source(str(other))
+        assert d.shape_edit.text() == ""  # the model's own (or none to read)
+    (tmp_path / "junk.onnx").write_bytes(b"\xff\xff\xff")
+    assert onnx_input_shapes(tmp_path / "junk.onnx") is None
