@@ -105,7 +105,7 @@ def main() -> None:
     import engine.interchange.api  # noqa: F401  (torch and the readers loaded, not timed)
     print(f"load average {_load()}")
     model = deep_resnet()
-    runs = [time_import(model) for _ in range(3)]
+    runs = [time_import(model) for _ in range(7)]
     times = [s for s, _ in runs]
     nodes = runs[0][1]
     print(f"import nn.Module (torch.fx): {nodes} nodes, median {statistics.median(times):.2f} s,"
@@ -115,7 +115,7 @@ def main() -> None:
         proto = torch.onnx.export(model, (torch.zeros(1, *SHAPE),), None, dynamo=True,
                                   input_names=["input"]).model_proto
     data = proto.SerializeToString()
-    times = [time_import(data, None)[0] for _ in range(3)]
+    times = [time_import(data, None)[0] for _ in range(7)]
     print(f"import ONNX: median {statistics.median(times):.2f} s, min {min(times):.2f} s")
     from engine.interchange import export_onnx, import_model
     graph, _g, weights, _r = import_model(model, SHAPE)
@@ -125,7 +125,7 @@ def main() -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
     from resnet50 import ResNet50
     full = ResNet50().eval()
-    runs = [time_import(full, (3, 224, 224)) for _ in range(3)]
+    runs = [time_import(full, (3, 224, 224)) for _ in range(5)]
     times = [s for s, _ in runs]
     print(f"import full-size ResNet-50 (3x224x224, 25.6 M params): {runs[0][1]} nodes, "
           f"median {statistics.median(times):.2f} s, min {min(times):.2f} s")
