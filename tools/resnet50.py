@@ -10,7 +10,8 @@ a torchvision ``resnet50`` state dict loads into it), imported with
     .venv/bin/python main.py --screenshot docs/imported_resnet50.png /tmp/resnet50.convgraph.json
 
 ``--weights-out W.pt`` also writes the (random, seeded) weights under the graph's
-names; ``--torchvision W.pth`` loads a torchvision ``resnet50`` state dict first.
+names; ``--torchvision W.pth`` loads a torchvision ``resnet50`` state dict first;
+``--screenshot OUT.png`` then runs the ``main.py --screenshot`` above (offscreen).
 """
 
 from __future__ import annotations
@@ -89,6 +90,8 @@ def main(argv=None) -> int:
     parser.add_argument("--weights-out", metavar="W.pt")
     parser.add_argument("--torchvision", metavar="W.pth",
                         help="a torchvision resnet50 state dict to load first")
+    parser.add_argument("--screenshot", metavar="OUT.png",
+                        help="then save the designer's window on the graph to OUT.png")
     args = parser.parse_args(argv)
     from engine.interchange.api import import_model
     from engine.interchange.files import write_graph
@@ -106,6 +109,17 @@ def main(argv=None) -> int:
         atomic_torch_save(weights, args.weights_out)
     print(f"{report.summary()}; {len(groups)} groups; wrote {args.output} "
           f"({time.perf_counter() - start:.1f} s)")
+    if args.screenshot:
+        import os
+        import subprocess
+        env = dict(os.environ)
+        env.setdefault("QT_QPA_PLATFORM", "offscreen")
+        main_py = Path(__file__).resolve().parents[1] / "main.py"
+        done = subprocess.run([sys.executable, str(main_py), "--screenshot", args.screenshot,
+                               args.output], env=env, check=False)
+        if done.returncode:
+            return done.returncode
+        print(f"wrote {args.screenshot}")
     return report.exit_code
 
 
