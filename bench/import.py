@@ -4,7 +4,10 @@ Imports a ResNet-101-style network written in plain torch (bottleneck blocks 3, 
 3; narrow, on a 3×32×32 input, so that the figure is the import's own work: tracing,
 mapping, folding, analysis check, ids, groups, layout), a graph of about 350 nodes.
 Goal: under 5 s for a model of 200+ nodes. Also times the ONNX path (the same model
-exported by torch, then imported) and the ONNX export of the imported graph.
+exported by torch, then imported), the ONNX export of the imported graph, and a
+full-size ResNet-50 (``tools/resnet50.py``: widths 64 to 2048, 3×224×224, 25.6 M
+parameters: the trace's own forward pass and the weight copies count there). The load
+average is printed before and after.
 
 Run: ``.venv/bin/python bench/import.py``
 """
@@ -91,10 +94,18 @@ def time_import(source, shape=SHAPE) -> tuple[float, int]:
     return seconds, len(graph.nodes)
 
 
+def _load() -> str:
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "?"
+
+
 def main() -> None:
     import engine.interchange.api  # noqa: F401  (torch and the readers loaded, not timed)
+    print(f"load average {_load()}")
     model = deep_resnet()
-    runs = [time_import(model) for _ in range(3)]
+    runs = [time_import(model) for _ in range(7)]
     times = [s for s, _ in runs]
     nodes = runs[0][1]
     print(f"import nn.Module (torch.fx): {nodes} nodes, median {statistics.median(times):.2f} s,"
@@ -104,13 +115,21 @@ def main() -> None:
         proto = torch.onnx.export(model, (torch.zeros(1, *SHAPE),), None, dynamo=True,
                                   input_names=["input"]).model_proto
     data = proto.SerializeToString()
-    times = [time_import(data, None)[0] for _ in range(3)]
+    times = [time_import(data, None)[0] for _ in range(7)]
     print(f"import ONNX: median {statistics.median(times):.2f} s, min {min(times):.2f} s")
     from engine.interchange import export_onnx, import_model
     graph, _g, weights, _r = import_model(model, SHAPE)
     start = time.perf_counter()
     export_onnx(graph, weights=weights)
     print(f"export ONNX of the imported graph: {time.perf_counter() - start:.2f} s")
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+    from resnet50 import ResNet50
+    full = ResNet50().eval()
+    runs = [time_import(full, (3, 224, 224)) for _ in range(5)]
+    times = [s for s, _ in runs]
+    print(f"import full-size ResNet-50 (3x224x224, 25.6 M params): {runs[0][1]} nodes, "
+          f"median {statistics.median(times):.2f} s, min {min(times):.2f} s")
+    print(f"load average {_load()}")
 
 
 if __name__ == "__main__":

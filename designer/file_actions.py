@@ -26,13 +26,15 @@ from designer.files import (
     GRAPH_SUFFIX,
     fingerprint,
 )
+from designer.interchange_actions import InterchangeActions
 from engine import Graph, GraphFileError, load_graph, save_graph
 
 __all__ = ["FileActions"]
 
 
-class FileActions:
-    """Open, save, export and recover documents (a mixin of the main window)."""
+class FileActions(InterchangeActions):
+    """Open, save, export and recover documents (a mixin of the main window); import
+    and ONNX export are :class:`~designer.interchange_actions.InterchangeActions`'."""
 
     def new_document(self) -> bool:
         """Replace the design with an empty one, after :meth:`maybe_save`.

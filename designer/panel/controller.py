@@ -26,6 +26,7 @@ from PySide6.QtCore import QObject, Signal
 from ..settings_dialog import memory_limit_setting
 from .engine_runtime import (
     again_after_restart,
+    interchange,
     load_runtime_here,
     preload_torch_libraries,
     runtime,
@@ -376,6 +377,43 @@ class RunController(QObject):
         def job(ctx: JobContext, spec: Spec):
             return self._ready(ctx, spec).verify_export(code)
         self._submit("verify", job, on_done, on_fail=on_fail)
+
+    # -- import and ONNX export (engine.interchange.jobs, in the engine process) ----------
+    def import_model(self, source: str, input_shape, weights_path: str | None, on_done,
+                     on_fail, on_cancel=None) -> None:
+        """Import a model in the worker (``interchange().import_model``): plain data back.
+
+        ``on_done(result)`` gets the job's dict (``graph``, ``report``, ``summary``,
+        ``weights_path``); ``on_fail(message, traceback)`` a one-line message naming what
+        is wrong. Nothing of the open document changes here.
+        """
+        def job(ctx: JobContext):
+            if not runtime_loaded():
+                ctx.progress(0, 0, "loading PyTorch")
+            ctx.progress(0, 0, f"importing {source}")
+            return interchange().import_model(source, input_shape, weights_path)
+        self.jobs.submit("import", job, on_done=on_done, on_fail=on_fail,
+                         on_cancel=on_cancel or (lambda: self.cancelled.emit("import")))
+
+    def use_imported_weights(self, path: str) -> None:
+        """Make the weights file an import wrote the current weights (the next run loads it)."""
+        self.weights_path = str(path)
+        self.fitted.clear()
+        self.inputs = None
+        self.weightsChanged.emit(self.weights_text())
+
+    def export_onnx(self, path: str, on_done, on_fail) -> bool:
+        """Write the current graph with the current weights (file or seed) to ONNX.
+
+        Offsets fitted in the session are not part of a weights file: the export uses
+        the file or the seed's weights (the caller says so).
+        """
+        def job(ctx: JobContext, spec: Spec):
+            if not runtime_loaded():
+                ctx.progress(0, 0, "loading PyTorch")
+            ctx.progress(0, 0, "exporting ONNX")
+            return interchange().export_onnx(spec.graph, str(path), spec.weights, spec.seed)
+        return self._submit("export onnx", job, on_done, on_fail=on_fail)
 
     # -- worker side ----------------------------------------------------------------------
     def _fail(self, job: str):

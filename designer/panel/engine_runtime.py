@@ -21,7 +21,8 @@ import threading
 from pathlib import Path
 
 __all__ = ["runtime", "runtime_loaded", "use_engine_process", "load_runtime_here",
-           "preload_torch_libraries", "again_after_restart", "TORCH_LIBRARIES"]
+           "preload_torch_libraries", "again_after_restart", "TORCH_LIBRARIES",
+           "interchange"]
 
 #: torch's shared libraries, in dependency order (``torch/lib``; the ones present are loaded)
 TORCH_LIBRARIES = ("libgomp.so.1", "libc10.so", "libtorch_cpu.so", "libtorch.so", "libshm.so",
@@ -75,6 +76,21 @@ def again_after_restart(job):
         return job()
     except EngineRestarted:
         return job()
+
+
+def interchange():
+    """What runs the import and ONNX-export jobs (``import_model``, ``export_onnx``).
+
+    The engine process's :class:`~engine.runtime.process.RemoteRuntime`, or, without
+    one, :mod:`engine.interchange.jobs` itself with torch loaded in this process as
+    :func:`load_runtime_here` loads it. Call it from the worker thread.
+    """
+    rt = runtime()
+    if use_engine_process():
+        return rt
+    from engine.interchange import jobs
+
+    return jobs
 
 
 def runtime_loaded() -> bool:

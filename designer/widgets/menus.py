@@ -77,6 +77,9 @@ class WindowActions:
         self.examples_menu.setToolTipsVisible(True)
         self.recent_menu = m.addMenu("Open &Recent")
         self.refresh_recent()
+        self.import_model = self._act(m, "&Import…", w.import_model, "Ctrl+I",
+                                      "Open an ONNX file or a PyTorch nn.Module as a new "
+                                      "graph, with its weights")
         m.addSeparator()
         self.open_assignment = self._act(m, "Open A&ssignment…", w.labs.open_assignment,
                                          tip="Grade the design live against a rubric")
@@ -90,6 +93,9 @@ class WindowActions:
         m.addSeparator()
         self.export = self._act(m, "Export &PyTorch…", w.export_pytorch, "Ctrl+E",
                                 "Write standalone PyTorch code for this graph")
+        self.export_onnx = self._act(m, "Export O&NNX…", w.export_onnx, "Ctrl+Shift+E",
+                                     "Write an ONNX model of this graph with the current "
+                                     "weights (in the engine process)")
         m.addSeparator()
         self.quit = self._act(m, "&Quit", w.close, "Ctrl+Q", "Close ConvCanvas")
 

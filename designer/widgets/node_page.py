@@ -161,6 +161,10 @@ class NodePage(QWidget):
         except KeyError:
             pass
         ins = outcome.ins if outcome is not None else None
+        for field in self.fields.values():  # a size's axes follow the input (2D or 3D)
+            follow = getattr(field.editor, "follow_input", None)
+            if follow is not None:
+                follow(ins.x if ins is not None and ins.shapes else None)
         summary = res.summary if res is not None else ""
         self.subtitle.setText(" · ".join(x for x in (self.kind.family, node.type if
                                                      node.type != self.kind.title else "",

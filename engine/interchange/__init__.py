@@ -8,10 +8,13 @@ the source's weights under the graph's names, and the ONNX export of a graph.
 
 Modules: :mod:`.ir` (the intermediate form), :mod:`.params`, :mod:`.fold`,
 :mod:`.naming`, :mod:`.groups`, :mod:`.layout`, :mod:`.report`, :mod:`.assemble`,
-:mod:`.files` (torch-free, checked by import-linter); :mod:`.fx_reader` with
+:mod:`.files`, :mod:`.onnx_peek` (torch-free, checked by import-linter); :mod:`.fx_reader` with
 :mod:`.fx_ctx`, :mod:`.fx_ops`, :mod:`.fx_modules`, :mod:`.fx_slices` (torch);
 :mod:`.onnx_reader` with :mod:`.onnx_ops`, :mod:`.onnx_ops2` (onnx, numpy; never torch);
-:mod:`.onnx_export` (torch, onnx, onnxscript); :mod:`.api` (``import_model``).
+:mod:`.onnx_export` (torch, onnx, onnxscript); :mod:`.api` (``import_model``);
+:mod:`.jobs` (the import and ONNX-export jobs the designer asks the engine process for:
+plain data in and out, torch loaded only when one runs). Which source operation becomes
+which type is the catalogue's table (:mod:`engine.catalogue.interchange`).
 
 The designer calls, in the engine process (it imports torch)::
 

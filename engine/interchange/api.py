@@ -15,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn as nn
 
@@ -106,14 +107,19 @@ def _shapes(input_shape, model):
 
 
 def _to_torch(weights: dict) -> dict[str, torch.Tensor]:
+    """Tensors of their own (float32, contiguous): copied exactly once here (the readers
+    hand over the source's tensors and arrays as they are)."""
     out = {}
     for k, v in weights.items():
-        t = v if isinstance(v, torch.Tensor) else torch.from_numpy(v.copy())
+        if isinstance(v, torch.Tensor):
+            t, own = v.detach(), False
+        else:
+            t, own = torch.from_numpy(np.array(v, copy=True)), True
         if k.endswith("num_batches_tracked"):
-            t = t.to(torch.long).reshape(())
-        elif t.is_floating_point():
-            t = t.to(torch.float32)
-        out[k] = t.detach().clone().contiguous()
+            t, own = t.to(torch.long).reshape(()), own or t.dtype != torch.long
+        elif t.is_floating_point() and t.dtype != torch.float32:
+            t, own = t.to(torch.float32), True
+        out[k] = t.contiguous() if own else t.clone(memory_format=torch.contiguous_format)
     return out
 
 

@@ -11,6 +11,7 @@ graph is never wrong silently), then groups (:mod:`.groups`) and positions
 from __future__ import annotations
 
 from ..analysis import Analyzer
+from ..catalogue.interchange import T
 from ..graph import Graph, GraphEditError
 from .fold import _opaque_params, fold_all
 from .groups import make_groups
@@ -37,7 +38,7 @@ def _build(net: Net, ids: dict[str, str], pos=None) -> Graph:
 def _to_opaque(net: Net, key: str, why: str) -> None:
     op = net.ops[key]
     count = op.param_count or sum(_numel(w) for w in op.weights.values())
-    net.ops[key] = Op(key, "Opaque", _opaque_params(op.type, Op(
+    net.ops[key] = Op(key, T.opaque, _opaque_params(op.type, Op(
         key, op.type, {}, [], op.shape, param_count=count)), op.inputs, op.shape,
         path=op.path, hint=op.hint, owned=op.owned, param_count=count)
     net.mark(key, "opaque", why)
@@ -69,7 +70,7 @@ def _verify(net: Net, ids: dict[str, str]) -> Graph:
         for key, op in net.ops.items():
             node = result.nodes.get(ids[key])
             err = [e.message for e in result.errors if e.node == ids[key]]
-            if op.type != "Opaque" and (err or node is None or node.shape is not None and
+            if op.type != T.opaque and (err or node is None or node.shape is not None and
                                         tuple(node.shape) != tuple(op.shape)):
                 if node is not None and node.shape is None and not err:
                     continue  # downstream of an error: judged at its source
@@ -95,10 +96,10 @@ def assemble(net: Net, source: str, how: str, classes: dict[str, str] | None = N
         graph.move(nid, xy)
     graph.forget_history()
     groups = make_groups(net, ids, classes)
-    weights = {f"{ids[k]}.{name}": w for k, op in net.ops.items() if op.type != "Opaque"
+    weights = {f"{ids[k]}.{name}": w for k, op in net.ops.items() if op.type != T.opaque
                for name, w in op.weights.items()}
     report = Report(source, how, nodes=len(net.ops),
-                    opaque_nodes=[ids[k] for k, op in net.ops.items() if op.type == "Opaque"])
+                    opaque_nodes=[ids[k] for k, op in net.ops.items() if op.type == T.opaque])
     for rec in net.records:
         report.operations.append({"source": rec.source, "op": rec.op, "status": rec.status,
                                   "node": ids.get(rec.key), "note": rec.note})

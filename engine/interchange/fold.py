@@ -16,6 +16,7 @@ for is merged into the ops that read it.
 
 from __future__ import annotations
 
+from ..catalogue.interchange import T
 from .ir import Net, Op
 
 __all__ = ["fold_all", "se_reduction", "settle"]
@@ -32,8 +33,8 @@ def se_reduction(channels: int, hidden: int, prefer: int = 16) -> int | None:
 def fold_all(net: Net) -> None:
     """Every fold, then :func:`settle`."""
     _fold_se(net)
-    _fold_pairs(net, "depthwise", "pointwise", _ds_params, "DepthwiseSeparableConv2d")
-    _fold_pairs(net, "conv_h", "conv_w", _ss_params, "SpatiallySeparableConv2d")
+    _fold_pairs(net, "depthwise", "pointwise", _ds_params, T.depthwise_separable)
+    _fold_pairs(net, "conv_h", "conv_w", _ss_params, T.spatially_separable)
     _fold_shuffle(net)
     settle(net)
 
@@ -50,14 +51,14 @@ def _single(net: Net, cons: dict, key: str, type_: str | tuple) -> Op | None:
 
 def _is_1x1(op: Op) -> bool:
     p = op.params
-    return (op.type == "Conv2d" and p.get("kernel_size", 3) in (1, [1, 1])
+    return (op.type == T.conv2d and p.get("kernel_size", 3) in (1, [1, 1])
             and p.get("stride", 1) in (1, [1, 1]) and p.get("padding", 0) in (0, [0, 0])
             and p.get("dilation", 1) in (1, [1, 1]) and p.get("groups", 1) == 1
             and p.get("bias", True) and p.get("padding_mode", "zeros") == "zeros")
 
 
 def _dense(op: Op | None) -> bool:
-    return op is not None and (_is_1x1(op) or op.type == "Linear" and op.params.get(
+    return op is not None and (_is_1x1(op) or op.type == T.linear and op.params.get(
         "bias", True))
 
 
@@ -99,19 +100,19 @@ def _se_chain(net, cons, x, g):
     if op is not None:
         chain.append(op)
         g = op.inputs[0]
-    sig = _single(net, cons, g, "Sigmoid")
-    fc2 = sig and _single(net, cons, sig.inputs[0], ("Conv2d", "Linear"))
-    act = fc2 and _single(net, cons, fc2.inputs[0], "ReLU")
-    fc1 = act and _single(net, cons, act.inputs[0], ("Conv2d", "Linear"))
+    sig = _single(net, cons, g, T.sigmoid)
+    fc2 = sig and _single(net, cons, sig.inputs[0], (T.conv2d, T.linear))
+    act = fc2 and _single(net, cons, fc2.inputs[0], T.relu)
+    fc1 = act and _single(net, cons, act.inputs[0], (T.conv2d, T.linear))
     if not (_dense(fc1) and _dense(fc2) and fc1.type == fc2.type):
         return None
     src = fc1.inputs[0]
-    flat = _single(net, cons, src, "Flatten")
+    flat = _single(net, cons, src, T.flatten)
     if flat is not None:
         chain.append(flat)
         src = flat.inputs[0]
     pool = net.ops.get(src)
-    if pool is None or pool.type != "AdaptiveAvgPool2d" or pool.params.get(
+    if pool is None or pool.type != T.global_pool2d or pool.params.get(
             "output_size") not in (1, [1, 1]) or pool.inputs[0] != x:
         return None
     if len(cons[src]) != 1 or src in net.outputs:
@@ -133,7 +134,7 @@ def _apply_se(net: Net, mul: Op, x: str, chain: list[Op]) -> None:
     prefix = _prefix([op.path for op in chain] + [mul.path])
     owned = _owned(net, prefix, members) and all(
         op.path != prefix for op in (fc1, fc2) if op.owned)
-    new = Op(mul.key, "SqueezeExcitation", {"reduction": se_reduction(c, hidden)}, [x],
+    new = Op(mul.key, T.se, {"reduction": se_reduction(c, hidden)}, [x],
              mul.shape, path=prefix if owned else mul.path, hint="se", weights=weights,
              owned=owned)
     net.ops[mul.key] = new
@@ -144,7 +145,7 @@ def _apply_se(net: Net, mul: Op, x: str, chain: list[Op]) -> None:
 def _ds_params(a: Op, b: Op, net: Net) -> dict | None:
     cin = net.ops[a.inputs[0]].shape[0]
     pa = a.params
-    if a.type != "Conv2d" or pa.get("groups", 1) != cin or not _is_1x1_like(b, pa):
+    if a.type != T.conv2d or pa.get("groups", 1) != cin or not _is_1x1_like(b, pa):
         return None
     p = {k: v for k, v in pa.items() if k in ("kernel_size", "stride", "padding", "dilation")}
     p["out_channels"] = b.params["out_channels"]
@@ -163,7 +164,7 @@ def _is_1x1_like(b: Op, pa: dict) -> bool:
 
 
 def _ss_params(a: Op, b: Op, net: Net) -> dict | None:
-    if a.type != "Conv2d" or b.type != "Conv2d":
+    if a.type != T.conv2d or b.type != T.conv2d:
         return None
     pa, pb = a.params, b.params
 
@@ -236,7 +237,7 @@ def _fold_shuffle(net: Net) -> None:
         r2 = net.ops[t_cons[0]] if len(t_cons) == 1 else None
         if r2 is None or r2.type not in ("~reshape",) or r2.shape != src:
             continue
-        net.ops[r2.key] = Op(r2.key, "ChannelShuffle", {"groups": g}, list(r1.inputs), src,
+        net.ops[r2.key] = Op(r2.key, T.channel_shuffle, {"groups": g}, list(r1.inputs), src,
                              path=r2.path, hint="shuffle")
         net.mark(r2.key, "folded", "view-transpose-view channel shuffle")
         net.fold([r1.key, t.key], r2.key, "view-transpose-view channel shuffle")
@@ -251,7 +252,7 @@ def settle(net: Net) -> None:
         what = {"~reshape": "reshape", "~transpose": "transpose",
                 "~bmul": "broadcast multiply"}.get(op.type, op.type[1:])
         if 1 <= len(op.shape) <= 4:
-            net.ops[key] = Op(key, "Opaque", _opaque_params(what, op), op.inputs, op.shape,
+            net.ops[key] = Op(key, T.opaque, _opaque_params(what, op), op.inputs, op.shape,
                               path=op.path, hint=op.hint)
             net.mark(key, "opaque", f"{what} that no type expresses")
             continue
@@ -262,7 +263,7 @@ def settle(net: Net) -> None:
             ins = list(dict.fromkeys(ins))
             label = f"{what} + {reader.params.get('op') or reader.type}"
             wide = not 1 <= len(reader.shape) <= 4  # still no shape: merge on
-            net.ops[c] = Op(c, "~" + label if wide else "Opaque",
+            net.ops[c] = Op(c, "~" + label if wide else T.opaque,
                             _opaque_params(label, reader), ins, reader.shape,
                             path=reader.path, hint=reader.hint,
                             param_count=reader.param_count)

@@ -13,6 +13,7 @@ import math
 import torch
 import torch.fx as fx
 
+from ..catalogue.interchange import T
 from .ir import Net, Op
 from .params import compact
 
@@ -169,7 +170,7 @@ class Ctx:
                         owned=node.op == "call_module" or path is not None))
         if final:
             self.alias[node] = key
-            self.net.record(node.name, self.label, "opaque" if type_ == "Opaque" else "mapped",
+            self.net.record(node.name, self.label, "opaque" if type_ == T.opaque else "mapped",
                             key, note)
         return key
 
@@ -198,7 +199,7 @@ class Ctx:
         shape = tuple(max(1, int(s)) for s in shape) or (1,)
         what = label if index is None else f"{label}[{index}]"
         self.node = node
-        self.emit("Opaque", {"op": what[:200], "shape": list(shape), "params": int(params),
+        self.emit(T.opaque, {"op": what[:200], "shape": list(shape), "params": int(params),
                              "macs": 0}, inputs, shape=shape, param_count=params)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
+from ..catalogue.interchange import NNLIB_STRUCTURE, T, module_type, ranked
 from .fold import se_reduction
 from .fx_ctx import Args, Ctx, is_finite
 from .params import bn_params, compact, conv_params, pool_params
@@ -20,7 +21,8 @@ __all__ = ["MODULES", "NNLIB_LEAVES", "conv_params", "bn_params", "pool_params"]
 
 
 def _state(mod: nn.Module) -> dict:
-    return {k: v.detach().clone() for k, v in mod.state_dict().items()}
+    """The module's state dict, detached (``import_model`` copies every weight once)."""
+    return {k: v.detach() for k, v in mod.state_dict().items()}
 
 
 def _x(ctx: Ctx, a: Args):
@@ -38,8 +40,8 @@ def _conv(ctx, mod, a):
                     mod.dilation, mod.groups, mod.bias is not None,
                     mod.output_padding if transposed else None,
                     "zeros" if transposed else mod.padding_mode)
-    kind = f"ConvTranspose{dims}d" if transposed else f"Conv{dims}d"
-    ctx.emit(kind, p, [_x(ctx, a)], weights=_state(mod))
+    ctx.emit(ranked("conv_transpose" if transposed else "conv", dims), p, [_x(ctx, a)],
+             weights=_state(mod))
 
 
 def _bn(ctx, mod, a):
@@ -47,42 +49,40 @@ def _bn(ctx, mod, a):
     if _x(ctx, a) is None or not dims or not mod.affine or not mod.track_running_stats:
         return False
     note = "" if mod.momentum is not None else "momentum None (cumulative) taken as 0.1"
-    ctx.emit(f"BatchNorm{dims}d", bn_params(mod.eps, mod.momentum), [_x(ctx, a)],
+    ctx.emit(ranked("batch_norm", dims), bn_params(mod.eps, mod.momentum), [_x(ctx, a)],
              weights=_state(mod), note=note)
 
 
 def _linear(ctx, mod, a):
     if _x(ctx, a) is None or a.tv().dim() != 2:
         return False
-    ctx.emit("Linear", {"out_features": mod.out_features, "bias": mod.bias is not None},
+    ctx.emit(T.linear, {"out_features": mod.out_features, "bias": mod.bias is not None},
              [_x(ctx, a)], weights=_state(mod))
 
 
-def _act(type_):
-    def handle(ctx, mod, a):
-        if _x(ctx, a) is None:
-            return False
-        ctx.emit(type_, {}, [_x(ctx, a)])
-    return handle
+def _act(ctx, mod, a):
+    if _x(ctx, a) is None:
+        return False
+    ctx.emit(module_type(mod), {}, [_x(ctx, a)])
 
 
 def _hardtanh(ctx, mod, a):
     if _x(ctx, a) is None or (mod.min_val, mod.max_val) != (0.0, 6.0):
         return False
-    ctx.emit("ReLU6", {}, [_x(ctx, a)])
+    ctx.emit(module_type(mod), {}, [_x(ctx, a)])
 
 
 def _leaky(ctx, mod, a):
     s = mod.negative_slope
     if _x(ctx, a) is None or not 0 <= s <= 1:
         return False
-    ctx.emit("LeakyReLU", {} if s == 0.01 else {"negative_slope": float(s)}, [_x(ctx, a)])
+    ctx.emit(module_type(mod), {} if s == 0.01 else {"negative_slope": float(s)}, [_x(ctx, a)])
 
 
 def _gelu(ctx, mod, a):
     if _x(ctx, a) is None or mod.approximate != "none":
         return False
-    ctx.emit("GELU", {}, [_x(ctx, a)])
+    ctx.emit(module_type(mod), {}, [_x(ctx, a)])
 
 
 def _softmax(ctx, mod, a):
@@ -90,7 +90,7 @@ def _softmax(ctx, mod, a):
     d = mod.dim if mod.dim is None or mod.dim >= 0 else mod.dim + r
     if r not in (2, 4, 5) or d != 1:
         return False
-    ctx.emit("Softmax", {}, [_x(ctx, a)])
+    ctx.emit(module_type(mod), {}, [_x(ctx, a)])
 
 
 def _pool(ctx, mod, a):
@@ -104,7 +104,7 @@ def _pool(ctx, mod, a):
     p = pool_params(_seq(mod.kernel_size, dims), _seq(mod.stride, dims),
                     _seq(mod.padding, dims),
                     _seq(mod.dilation, dims) if op == "Max" else None, mod.ceil_mode)
-    ctx.emit(f"{op}Pool{dims}d", p, [_x(ctx, a)])
+    ctx.emit(ranked("max_pool" if op == "Max" else "avg_pool", dims), p, [_x(ctx, a)])
 
 
 def _seq(v, n):
@@ -118,7 +118,7 @@ def _adaptive(ctx, mod, a):
     size = _seq(mod.output_size, dims)
     if _x(ctx, a) is None or None in size:
         return False
-    ctx.emit(f"AdaptiveAvgPool{dims}d", {"output_size": compact(size)}, [_x(ctx, a)])
+    ctx.emit(ranked("adaptive_avg_pool", dims), {"output_size": compact(size)}, [_x(ctx, a)])
 
 
 def _upsample(ctx, mod, a):
@@ -138,14 +138,14 @@ def _pad(mode):
         value = float(getattr(mod, "value", 0.0))
         if mode == "constant" and value != 0.0:
             p["value"] = value if is_finite(value) else ("-inf" if value < 0 else "inf")
-        ctx.emit("Pad2d", p, [_x(ctx, a)])
+        ctx.emit(module_type(mod), p, [_x(ctx, a)])
     return handle
 
 
 def _dropout(ctx, mod, a):
     if _x(ctx, a) is None:
         return False
-    ctx.emit("Dropout", {} if mod.p == 0.5 else {"p": float(mod.p)}, [_x(ctx, a)])
+    ctx.emit(module_type(mod), {} if mod.p == 0.5 else {"p": float(mod.p)}, [_x(ctx, a)])
 
 
 def _identity(ctx, mod, a):
@@ -164,7 +164,7 @@ def _flatten(ctx, mod, a):
 def _shuffle(ctx, mod, a):
     if _x(ctx, a) is None:
         return False
-    ctx.emit("ChannelShuffle", {"groups": int(mod.groups)}, [_x(ctx, a)])
+    ctx.emit(module_type(mod), {"groups": int(mod.groups)}, [_x(ctx, a)])
 
 
 # -- the modules of engine.nnlib's names (exported code defines them) -------------------
@@ -172,7 +172,7 @@ def _se(ctx, mod, a):
     r = se_reduction(mod.fc1.in_channels, mod.fc1.out_channels)
     if _x(ctx, a) is None or r is None:
         return False
-    ctx.emit("SqueezeExcitation", {"reduction": r}, [_x(ctx, a)], weights=_state(mod))
+    ctx.emit(T.se, {"reduction": r}, [_x(ctx, a)], weights=_state(mod))
 
 
 def _dsconv(ctx, mod, a):
@@ -184,7 +184,7 @@ def _dsconv(ctx, mod, a):
     mult = dw.out_channels // dw.in_channels
     if mult != 1:
         p["depth_multiplier"] = mult
-    ctx.emit("DepthwiseSeparableConv2d", p, [_x(ctx, a)], weights=_state(mod))
+    ctx.emit(T.depthwise_separable, p, [_x(ctx, a)], weights=_state(mod))
 
 
 def _ssconv(ctx, mod, a):
@@ -193,7 +193,7 @@ def _ssconv(ctx, mod, a):
     p = conv_params(cw.out_channels, (ch.kernel_size[0], cw.kernel_size[1]),
                     (ch.stride[0], cw.stride[1]), pad, (ch.dilation[0], cw.dilation[1]), 1,
                     ch.bias is not None)
-    ctx.emit("SpatiallySeparableConv2d", p, [_x(ctx, a)], weights=_state(mod))
+    ctx.emit(T.spatially_separable, p, [_x(ctx, a)], weights=_state(mod))
 
 
 def _deform(ctx, mod, a):
@@ -204,7 +204,7 @@ def _deform(ctx, mod, a):
         p["offset_groups"] = mod.offset_groups
     if mod.modulated:
         p["modulated"] = True
-    ctx.emit("DeformConv2d", p, [_x(ctx, a)], weights=_state(mod))
+    ctx.emit(T.deform_conv, p, [_x(ctx, a)], weights=_state(mod))
 
 
 def _crop(ctx, mod, a):
@@ -214,12 +214,12 @@ def _crop(ctx, mod, a):
         p["size"] = compact(mod.size)
     if mod.offset is not None:
         p["offset"] = list(mod.offset)
-    ctx.emit("Crop2d", p, keys)
+    ctx.emit(T.crop, p, keys)
 
 
 def _slice(ctx, mod, a):
     p = {"start": mod.start} if mod.stop is None else {"start": mod.start, "stop": mod.stop}
-    ctx.emit("ChannelSlice", p, [_x(ctx, a)])
+    ctx.emit(T.channel_slice, p, [_x(ctx, a)])
 
 
 def _has(*names):
@@ -227,21 +227,13 @@ def _has(*names):
 
 
 #: class names of engine.nnlib whose modules stay leaves, when they have its structure
-NNLIB_LEAVES = {
-    "SqueezeExcitation": _has("fc1", "fc2", "gate", "act"),
-    "DepthwiseSeparableConv2d": _has("depthwise", "pointwise"),
-    "SpatiallySeparableConv2d": _has("conv_h", "conv_w"),
-    "DeformConv2d": _has("offset_conv", "weight", "offset_groups", "modulated", "pre_pad"),
-    "Crop2d": _has("size", "offset"),
-    "ChannelSlice": _has("start", "stop"),
-}
+NNLIB_LEAVES = {name: _has(*attrs) for name, attrs in NNLIB_STRUCTURE.items()}
 
 #: (class or engine.nnlib class name, handler), first match wins
 MODULES = (
     (nn.modules.conv._ConvNd, _conv), ((nn.BatchNorm2d, nn.BatchNorm3d), _bn),
-    (nn.Linear, _linear), (nn.ReLU6, _act("ReLU6")), (nn.ReLU, _act("ReLU")),
-    (nn.Sigmoid, _act("Sigmoid")), (nn.Tanh, _act("Tanh")), (nn.SiLU, _act("SiLU")),
-    (nn.Hardswish, _act("Hardswish")), (nn.Hardsigmoid, _act("Hardsigmoid")),
+    (nn.Linear, _linear),
+    ((nn.ReLU6, nn.ReLU, nn.Sigmoid, nn.Tanh, nn.SiLU, nn.Hardswish, nn.Hardsigmoid), _act),
     (nn.Hardtanh, _hardtanh), (nn.LeakyReLU, _leaky), (nn.GELU, _gelu),
     (nn.Softmax, _softmax),
     ((nn.MaxPool2d, nn.MaxPool3d, nn.AvgPool2d, nn.AvgPool3d), _pool),
@@ -251,9 +243,8 @@ MODULES = (
     (nn.CircularPad2d, _pad("circular")),
     ((nn.Dropout, nn.Dropout2d, nn.Dropout3d), _dropout), (nn.Identity, _identity),
     (nn.Flatten, _flatten), (nn.ChannelShuffle, _shuffle),
-    ("SqueezeExcitation", _se), ("DepthwiseSeparableConv2d", _dsconv),
-    ("SpatiallySeparableConv2d", _ssconv), ("DeformConv2d", _deform), ("Crop2d", _crop),
-    ("ChannelSlice", _slice),
+    (T.se, _se), (T.depthwise_separable, _dsconv), (T.spatially_separable, _ssconv),
+    (T.deform_conv, _deform), (T.crop, _crop), (T.channel_slice, _slice),
 )
 
 _ = torch  # the handlers receive torch tensors

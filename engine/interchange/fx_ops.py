@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import torch
 
+from ..catalogue.interchange import FUNCTIONS as FUNCTION_TYPES
+from ..catalogue.interchange import T, ranked
 from .fx_ctx import Args, Ctx, is_finite
 from .fx_modules import MODULES, NNLIB_LEAVES
 from .fx_slices import aten_slice, getitem, split
@@ -27,8 +29,6 @@ METHOD_ALIASES = {"concat": "cat", "concatenate": "cat", "_softmax": "softmax",
                   "_adaptive_avg_pool2d": "adaptive_avg_pool2d"}
 
 IDENTITY = ("contiguous", "clone", "detach", "alias", "lift_fresh_copy", "_assert_tensor_metadata")
-SIMPLE = {"relu": "ReLU", "relu6": "ReLU6", "sigmoid": "Sigmoid", "tanh": "Tanh",
-          "silu": "SiLU", "hardswish": "Hardswish", "hardsigmoid": "Hardsigmoid"}
 
 
 def _dim(d, rank):
@@ -65,9 +65,9 @@ def _hardtanh(ctx, a):
     if x is None:
         return False
     if lo == 0 and hi == 6:
-        return ctx.emit("ReLU6", {}, [x])
+        return ctx.emit(T.relu6, {}, [x])
     if lo == 0 and hi is None:
-        return ctx.emit("ReLU", {}, [x])
+        return ctx.emit(T.relu, {}, [x])
     return False
 
 
@@ -75,20 +75,20 @@ def _leaky(ctx, a):
     slope = a.v("negative_slope", 0.01)
     if a.t() is None or not is_finite(slope) or not 0 <= slope <= 1:
         return False
-    ctx.emit("LeakyReLU", {"negative_slope": float(slope)}, [a.t()])
+    ctx.emit(T.leaky_relu, {"negative_slope": float(slope)}, [a.t()])
 
 
 def _gelu(ctx, a):
     if a.t() is None or a.v("approximate", "none") != "none":
         return False
-    ctx.emit("GELU", {}, [a.t()])
+    ctx.emit(T.gelu, {}, [a.t()])
 
 
 def _softmax(ctx, a):
     v = a.tv()
     if a.t() is None or v.dim() not in (2, 4, 5) or _dim(a.v("dim"), v.dim()) != 1:
         return False
-    ctx.emit("Softmax", {}, [a.t()])
+    ctx.emit(T.softmax, {}, [a.t()])
 
 
 def _merge(type_, pending):
@@ -115,7 +115,7 @@ def _cat(ctx, a):
         return False
     if len(keys) == 1:
         return ctx.same(tensors[0])
-    ctx.emit("Concat", {}, keys)
+    ctx.emit(T.concat, {}, keys)
 
 
 def _reshape(ctx, a):
@@ -125,7 +125,7 @@ def _reshape(ctx, a):
     if out.shape == v.shape:
         return ctx.same(a.raw["input"])
     if out.dim() == 2:
-        return ctx.emit("Flatten", {}, [x])
+        return ctx.emit(T.flatten, {}, [x])
     ctx.emit("~reshape", {}, [x], attrs={"shape": tuple(out.shape[1:])})
 
 
@@ -162,19 +162,19 @@ def _mean(ctx, a):
     dims = sorted(_dim(d, r) for d in dims)
     if r not in (4, 5) or dims != list(range(2, r)):
         return False
-    kind = f"AdaptiveAvgPool{r - 2}d"
+    kind = ranked("adaptive_avg_pool", r - 2)
     if a.v("keepdim", False):
         return ctx.emit(kind, {"output_size": 1}, [a.t()])
     gap = ctx.emit(kind, {"output_size": 1}, [a.t()], key=ctx.node.name + "__pool",
                    shape=(v.shape[1],) + (1,) * (r - 2), final=False)
-    ctx.emit("Flatten", {}, [gap])
+    ctx.emit(T.flatten, {}, [gap])
 
 
 def _adaptive(ctx, a):
     v, size = a.tv(), a.v("output_size")
     if a.t() is None or size is None or (isinstance(size, (list, tuple)) and None in size):
         return False
-    ctx.emit(f"AdaptiveAvgPool{v.dim() - 2}d", {"output_size": compact(size)}, [a.t()])
+    ctx.emit(ranked("adaptive_avg_pool", v.dim() - 2), {"output_size": compact(size)}, [a.t()])
 
 
 def _pool(op):
@@ -185,14 +185,14 @@ def _pool(op):
             return False
         p = pool_params(a.v("kernel_size"), a.v("stride"), a.v("padding", 0),
                         a.v("dilation", 1) if op == "Max" else None, a.v("ceil_mode", False))
-        ctx.emit(f"{op}Pool2d", p, [a.t()])
+        ctx.emit(ranked("max_pool" if op == "Max" else "avg_pool", 2), p, [a.t()])
     return handle
 
 
 def _max_pool_tuple(ctx, a):  # aten max_pool2d_with_indices: values only
     p = pool_params(a.v("kernel_size"), a.v("stride"), a.v("padding", 0), a.v("dilation", 1),
                     a.v("ceil_mode", False))
-    key = ctx.emit("MaxPool2d", p, [a.t()], shape=ctx.out()[0].shape[1:])
+    key = ctx.emit(ranked("max_pool", 2), p, [a.t()], shape=ctx.out()[0].shape[1:])
     ctx.tuples[ctx.node] = {0: key}
 
 
@@ -211,7 +211,7 @@ def upsample(ctx, x, v, out, mode, align, scale):
         p["scale_factor"] = float(scales[0])
     else:
         p["size"] = compact(list(outs))
-    ctx.emit("Upsample", p, [x])
+    ctx.emit(T.upsample, p, [x])
 
 
 def _interpolate(ctx, a):
@@ -244,7 +244,7 @@ def _pad(ctx, a):
         p["mode"] = mode
     elif value != 0.0:
         p["value"] = value if is_finite(value) else ("-inf" if value < 0 else "inf")
-    ctx.emit("Pad2d", p, [a.t()])
+    ctx.emit(T.pad, p, [a.t()])
 
 
 def _weights(ctx, a, names):
@@ -271,7 +271,7 @@ def _conv(ctx, a, transposed=False):
                     a.v("dilation", 1), groups, "bias" in w,
                     a.v("output_padding", 0) if transposed else None)
     dims = weight.dim() - 2
-    kind = f"ConvTranspose{dims}d" if transposed else f"Conv{dims}d"
+    kind = ranked("conv_transpose" if transposed else "conv", dims)
     ctx.emit(kind, p, [a.t()], weights=w, path=ctx.param_path(a.raw["weight"]))
 
 
@@ -283,7 +283,7 @@ def _linear(ctx, a):
     w = _weights(ctx, a, (("weight", "weight"), ("bias", "bias")))
     if a.t() is None or not w or a.tv().dim() != 2:
         return False
-    ctx.emit("Linear", {"out_features": int(w["weight"].shape[0]), "bias": "bias" in w},
+    ctx.emit(T.linear, {"out_features": int(w["weight"].shape[0]), "bias": "bias" in w},
              [a.t()], weights=w, path=ctx.param_path(a.raw["weight"]))
 
 
@@ -297,7 +297,7 @@ def _batch_norm(ctx, a, tuple_out=False):
     nbt = _find(ctx, path + ".num_batches_tracked")
     w["num_batches_tracked"] = nbt if nbt is not None else torch.tensor(0)
     p = bn_params(a.v("eps", 1e-5), a.v("momentum", 0.1))
-    key = ctx.emit(f"BatchNorm{v.dim() - 2}d", p, [a.t()], weights=w, path=path,
+    key = ctx.emit(ranked("batch_norm", v.dim() - 2), p, [a.t()], weights=w, path=path,
                    shape=v.shape[1:])
     if tuple_out:
         ctx.tuples[ctx.node] = {0: key}
@@ -316,20 +316,20 @@ def _dropout(ctx, a):
     p = a.v("p", 0.5)
     if a.t() is None or not is_finite(p) or not 0 <= p <= 1:
         return False
-    ctx.emit("Dropout", {"p": float(p)}, [a.t()])
+    ctx.emit(T.dropout, {"p": float(p)}, [a.t()])
 
 
 def _shuffle(ctx, a):
     if a.t() is None:
         return False
-    ctx.emit("ChannelShuffle", {"groups": int(a.v("groups"))}, [a.t()])
+    ctx.emit(T.channel_shuffle, {"groups": int(a.v("groups"))}, [a.t()])
 
 
 FUNCTIONS = {
-    **{k: _unary(t) for k, t in SIMPLE.items()},
+    **{k: _unary(t) for k, t in FUNCTION_TYPES.items()},
     **{k: _identity for k in IDENTITY}, "to": _to, "float": _to, "type_as": _to,
     "hardtanh": _hardtanh, "clamp": _hardtanh, "leaky_relu": _leaky, "gelu": _gelu,
-    "softmax": _softmax, "add": _merge("Add", False), "mul": _merge("Multiply", True),
+    "softmax": _softmax, "add": _merge(T.add, False), "mul": _merge(T.multiply, True),
     "cat": _cat, "view": _reshape, "reshape": _reshape, "_unsafe_view": _reshape,
     "flatten": _flatten, "transpose": _transpose, "permute": _transpose,
     "chunk": split, "split": split, "split_with_sizes": split, "getitem": getitem,

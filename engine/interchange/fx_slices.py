@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import torch
 
+from ..catalogue.interchange import T
 from .fx_ctx import nodes_in
 from .params import compact
 
@@ -45,7 +46,7 @@ def getitem(ctx, a):
             start, stop = entry[2][index]
             full = ctx.net.ops[entry[1]].shape[0]
             params = {"start": start} if stop == full else {"start": start, "stop": stop}
-            return ctx.emit("ChannelSlice", params, [entry[1]])
+            return ctx.emit(T.channel_slice, params, [entry[1]])
         _tag, label, inputs, params = entry
         return ctx.opaque_node(ctx.node, label, params, inputs, index)
     if not isinstance(ctx.values.get(src), torch.Tensor):
@@ -72,7 +73,7 @@ def _slice_tensor(ctx, src, index, raw=None):
     spatial_cut = any(b[:2] != (0, n) for b, n in zip(bounds[2:], v.shape[2:], strict=True))
     if (c0, c1) != (0, v.shape[1]):
         params = {"start": c0} if c1 == v.shape[1] else {"start": c0, "stop": c1}
-        key = ctx.emit("ChannelSlice", params, [key], final=not spatial_cut,
+        key = ctx.emit(T.channel_slice, params, [key], final=not spatial_cut,
                        key=ctx.node.name + ("__slice" if spatial_cut else ""),
                        shape=(c1 - c0, *v.shape[2:]))
     if not spatial_cut:
@@ -86,7 +87,7 @@ def _slice_tensor(ctx, src, index, raw=None):
     params = {} if ref else {"size": compact([h, w])}
     if not centred:
         params["offset"] = [t, lft]
-    ctx.emit("Crop2d", params, [key] + ([ref] if ref else []))
+    ctx.emit(T.crop, params, [key] + ([ref] if ref else []))
 
 
 def _reference(ctx, raw, size, src) -> str | None:

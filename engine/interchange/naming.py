@@ -14,6 +14,7 @@ import keyword
 import re
 
 from ..catalogue import CATALOGUE
+from ..catalogue.interchange import T
 from ..graph import RESERVED_IDS, GraphEditError, check_id
 from .ir import Net
 
@@ -68,7 +69,7 @@ def assign_ids(net: Net) -> dict[str, str]:
             base, numbered = clean_id(op.path), False
         else:
             stem = _stem(op.type)
-            if op.type == "Opaque":  # named by what it computes: sin1, layer1_0_sin1
+            if op.type == T.opaque:  # named by what it computes: sin1, layer1_0_sin1
                 stem = re.sub(r"(_\d+)+$", "", clean_id(op.hint, "opaque")) or "opaque"
             base = clean_id(f"{op.path}_{stem}" if op.path else stem, "node")
             if not stem.endswith("_") and base[-1].isdigit():

@@ -24,6 +24,7 @@ from pathlib import Path
 import torch
 
 from ..atomic import atomic_write
+from ..catalogue.interchange import T, module_type
 from ..runtime.build import build_model, graph_info
 from ..runtime.errors import MemoryLimitError, RuntimeGraphError
 from ..runtime.weights import check_state, load_state_dict_file
@@ -111,7 +112,7 @@ def export_onnx(graph, path=None, *, weights=None, seed: int = 0):
         model.load_state_dict(state, strict=True)
     deform = False
     for module in model.modules():
-        if type(module).__name__ == "DeformConv2d" and hasattr(module, "offset_conv"):
+        if module_type(module) == T.deform_conv and hasattr(module, "offset_conv"):
             module.forward = types.MethodType(_deform_forward, module)
             deform = True
     info = graph_info(model)

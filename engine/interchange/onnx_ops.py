@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from onnx import helper
 
+from ..catalogue.interchange import ONNX_OPS, T, ranked
 from .ir import Net, Op
 from .params import compact, conv_params, pool_params
 
@@ -71,7 +72,7 @@ class Node:
             self.s.alias[out] = key
             self.s.net.record(self.name if j == 0 else f"{self.name}:{j}",
                               f"ONNX {self.p.op_type}",
-                              "opaque" if type_ == "Opaque" else "mapped", key, note)
+                              "opaque" if type_ == T.opaque else "mapped", key, note)
         return key
 
     def same(self, i: int = 0) -> None:
@@ -94,7 +95,7 @@ class Node:
             what = f"ONNX {self.p.op_type}" + (f"[{j}]" if len(self.p.output) > 1 else "")
             if not 1 <= len(shape) <= 4:
                 shape = [int(np.prod(shape))]
-            self.emit("Opaque", {"op": what, "shape": shape, "params": params, "macs": 0},
+            self.emit(T.opaque, {"op": what, "shape": shape, "params": params, "macs": 0},
                       ins, j=j, shape=shape)
             self.s.net.ops[self.s.alias[o]].param_count = params
 
@@ -129,14 +130,14 @@ def _conv(n: Node):
             return False
         padded = (n.shape(0)[1], n.shape(0)[2] + begin[0] + end[0],
                   n.shape(0)[3] + begin[1] + end[1])
-        src = n.emit("Pad2d", {"padding": [begin[1], end[1], begin[0], end[0]]}, [src],
+        src = n.emit(T.pad, {"padding": [begin[1], end[1], begin[0], end[0]]}, [src],
                      key=n.p.output[0] + "__pad", final=False, shape=padded)
         begin = [0] * rank
     group = n.a("group", 1)
     weights = {"weight": w} if b is None else {"weight": w, "bias": b}
     p = conv_params(w.shape[0], w.shape[2:], n.a("strides") or 1, begin,
                     n.a("dilations") or 1, group, b is not None)
-    n.emit(f"Conv{rank}d", p, [src], weights)
+    n.emit(ranked("conv", rank), p, [src], weights)
 
 
 def _conv_t(n: Node):
@@ -154,7 +155,7 @@ def _conv_t(n: Node):
           zip(ins, outs, s, begin, d, w.shape[2:], strict=True)]
     weights = {"weight": w} if b is None else {"weight": w, "bias": b}
     p = conv_params(w.shape[1] * group, w.shape[2:], s, begin, d, group, b is not None, op)
-    n.emit(f"ConvTranspose{rank}d", p, [n.x()], weights)
+    n.emit(ranked("conv_transpose", rank), p, [n.x()], weights)
 
 
 def _gemm(n: Node):
@@ -166,7 +167,7 @@ def _gemm(n: Node):
     weights = {"weight": np.ascontiguousarray(w)}
     if c is not None:
         weights["bias"] = np.broadcast_to(c, (w.shape[0],)).copy()
-    n.emit("Linear", {"out_features": int(w.shape[0]), "bias": c is not None}, [n.x()],
+    n.emit(T.linear, {"out_features": int(w.shape[0]), "bias": c is not None}, [n.x()],
            weights)
 
 
@@ -174,7 +175,7 @@ def _matmul(n: Node):
     w = n.const(1)
     if n.x() is None or w is None or w.ndim != 2 or len(n.shape(0)) != 2:
         return False
-    n.emit("Linear", {"out_features": int(w.shape[1]), "bias": False}, [n.x()],
+    n.emit(T.linear, {"out_features": int(w.shape[1]), "bias": False}, [n.x()],
            {"weight": np.ascontiguousarray(w.T)})
 
 
@@ -193,15 +194,13 @@ def _bn(n: Node):
     names = ("weight", "bias", "running_mean", "running_var")
     weights = dict(zip(names, ws, strict=True))
     weights["num_batches_tracked"] = np.array(0, dtype=np.int64)
-    n.emit(f"BatchNorm{rank}d", p, [n.x()], weights)
+    n.emit(ranked("batch_norm", rank), p, [n.x()], weights)
 
 
-def _unary(type_):
-    def handle(n: Node):
-        if n.x() is None:
-            return False
-        n.emit(type_, {}, [n.x()])
-    return handle
+def _unary(n: Node):
+    if n.x() is None:
+        return False
+    n.emit(ONNX_OPS[n.p.op_type], {}, [n.x()])
 
 
 def _clip(n: Node):
@@ -211,26 +210,26 @@ def _clip(n: Node):
     hi = None if hi is None else float(np.asarray(hi))
     if n.x() is None or lo != 0.0 or hi not in (6.0, None):
         return False
-    n.emit("ReLU6" if hi == 6.0 else "ReLU", {}, [n.x()])
+    n.emit(T.relu6 if hi == 6.0 else T.relu, {}, [n.x()])
 
 
 def _leaky(n: Node):
     slope = float(n.a("alpha", 0.01))
     if n.x() is None or not 0 <= slope <= 1:
         return False
-    n.emit("LeakyReLU", {"negative_slope": slope}, [n.x()])
+    n.emit(ONNX_OPS[n.p.op_type], {"negative_slope": slope}, [n.x()])
 
 
 def _hardsigmoid(n: Node):
     if abs(n.a("alpha", 0.2) - 1 / 6) > 1e-6 or abs(n.a("beta", 0.5) - 0.5) > 1e-6:
         return False
-    return _unary("Hardsigmoid")(n)
+    return _unary(n)
 
 
 def _gelu(n: Node):
     if n.a("approximate", "none") != "none":
         return False
-    return _unary("GELU")(n)
+    return _unary(n)
 
 
 def _softmax(n: Node):
@@ -238,7 +237,7 @@ def _softmax(n: Node):
     axis = n.a("axis", -1)
     if n.x() is None or r not in (2, 4, 5) or (axis + r if axis < 0 else axis) != 1:
         return False
-    n.emit("Softmax", {}, [n.x()])
+    n.emit(ONNX_OPS[n.p.op_type], {}, [n.x()])
 
 
 def _pool(op):
@@ -255,7 +254,7 @@ def _pool(op):
                         bool(n.a("ceil_mode", 0)))
         if op == "Avg" and rank == 3 and any(begin):
             return False
-        n.emit(f"{op}Pool{rank}d", p, [n.x()])
+        n.emit(ranked("max_pool" if op == "Max" else "avg_pool", rank), p, [n.x()])
     return handle
 
 
@@ -263,7 +262,7 @@ def _gap(n: Node):
     rank = len(n.shape(0)) - 2
     if n.x() is None or rank not in (2, 3):
         return False
-    n.emit(f"AdaptiveAvgPool{rank}d", {"output_size": 1}, [n.x()])
+    n.emit(ranked("adaptive_avg_pool", rank), {"output_size": 1}, [n.x()])
 
 
 def _reduce_mean(n: Node):
@@ -274,12 +273,12 @@ def _reduce_mean(n: Node):
     axes = sorted(int(a) + r if a < 0 else int(a) for a in (axes or []))
     if n.x() is None or r not in (4, 5) or axes != list(range(2, r)):
         return False
-    kind = f"AdaptiveAvgPool{r - 2}d"
+    kind = ranked("adaptive_avg_pool", r - 2)
     if n.a("keepdims", 1):
         return n.emit(kind, {"output_size": 1}, [n.x()])
     gap = n.emit(kind, {"output_size": 1}, [n.x()], key=n.p.output[0] + "__pool",
                  final=False, shape=(n.shape(0)[1],) + (1,) * (r - 2))
-    n.emit("Flatten", {}, [gap])
+    n.emit(T.flatten, {}, [gap])
 
 
 def _reshape(n: Node):
@@ -289,7 +288,7 @@ def _reshape(n: Node):
     if out == src:
         return n.same()
     if len(out) == 2:
-        return n.emit("Flatten", {}, [n.x()])
+        return n.emit(T.flatten, {}, [n.x()])
     n.emit("~reshape", {}, [n.x()])
 
 
@@ -309,15 +308,23 @@ def _transpose(n: Node):
     n.s.net.ops[key].attrs["perm"] = tuple(perm)
 
 
-from .onnx_ops2 import MORE  # noqa: E402  (the rest of the table)
+def _linear(n: Node):
+    return _gemm(n) if n.p.op_type == "Gemm" else _matmul(n)
 
+
+from .onnx_ops2 import BY_TYPE, MORE  # noqa: E402  (the rest of the table)
+
+#: the handler of each type that ONNX ops always map to (ONNX_OPS says which op)
+_BY_TYPE = {T.relu: _unary, T.sigmoid: _unary, T.tanh: _unary, T.hardswish: _unary,
+            T.hardsigmoid: _hardsigmoid, T.leaky_relu: _leaky, T.gelu: _gelu,
+            T.softmax: _softmax, T.flatten: _flatten, T.linear: _linear, **BY_TYPE}
+
+#: ONNX op type -> handler: those of ONNX_OPS by their type, then those whose type
+#: depends on the attributes
 HANDLERS = {
-    "Conv": _conv, "ConvTranspose": _conv_t, "Gemm": _gemm, "MatMul": _matmul,
-    "BatchNormalization": _bn, "Relu": _unary("ReLU"), "Sigmoid": _unary("Sigmoid"),
-    "Tanh": _unary("Tanh"), "HardSwish": _unary("Hardswish"), "HardSigmoid": _hardsigmoid,
-    "Clip": _clip, "LeakyRelu": _leaky, "Gelu": _gelu, "Softmax": _softmax,
+    **{op: _BY_TYPE[t] for op, t in ONNX_OPS.items()},
+    "Conv": _conv, "ConvTranspose": _conv_t, "BatchNormalization": _bn, "Clip": _clip,
     "MaxPool": _pool("Max"), "AveragePool": _pool("Avg"), "GlobalAveragePool": _gap,
-    "ReduceMean": _reduce_mean, "Reshape": _reshape, "Flatten": _flatten,
-    "Transpose": _transpose, **MORE,
+    "ReduceMean": _reduce_mean, "Reshape": _reshape, "Transpose": _transpose, **MORE,
 }
 _ = compact

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..catalogue.interchange import ONNX_OPS, T
 from .params import compact
 
-__all__ = ["MORE"]
+__all__ = ["MORE", "BY_TYPE"]
 
 
 def _concat(n):
@@ -23,14 +24,14 @@ def _concat(n):
         return False
     if len(keys) == 1:
         return n.same()
-    n.emit("Concat", {}, keys)
+    n.emit(T.concat, {}, keys)
 
 
 def _bias_add(n, i):
     """Add of a constant bias to the Linear made from a MatMul: it becomes its bias."""
     key, bias = n.x(i), n.const(1 - i)
     op = n.s.net.ops.get(key) if key else None
-    if op is None or op.type != "Linear" or op.params["bias"] or bias is None or \
+    if op is None or op.type != T.linear or op.params["bias"] or bias is None or \
             n.s.readers.get(n.p.input[i], 0) != 1 or op.key in n.s.net.outputs:
         return False
     op.params["bias"] = True
@@ -42,13 +43,13 @@ def _bias_add(n, i):
 def _binary(type_):
     def handle(n):
         a, b = n.x(0), n.x(1)
-        if type_ == "Add" and (a is None) != (b is None):
+        if type_ == T.add and (a is None) != (b is None):
             return _bias_add(n, 0 if a is not None else 1)
         if a is None or b is None:
             return False
         if n.shape(0) == n.shape(1):
             return n.emit(type_, {}, [a, b])
-        if type_ == "Multiply":
+        if type_ == T.multiply:
             return n.emit("~bmul", {}, [a, b])
         return False
     return handle
@@ -65,7 +66,7 @@ def _split(n):
         if o:
             stop = start + size
             p = {"start": start} if stop == src[1] else {"start": start, "stop": stop}
-            n.emit("ChannelSlice", p, [n.x()], j=j)
+            n.emit(T.channel_slice, p, [n.x()], j=j)
         start += size
 
 
@@ -89,7 +90,7 @@ def _slice(n):
     (c0, c1) = bounds[1]
     if (c0, c1) != (0, src[1]):
         p = {"start": c0} if c1 == src[1] else {"start": c0, "stop": c1}
-        key = n.emit("ChannelSlice", p, [key], final=not spatial,
+        key = n.emit(T.channel_slice, p, [key], final=not spatial,
                      key=n.p.output[0] + ("__slice" if spatial else ""),
                      shape=(c1 - c0, *src[2:]))
     if not spatial:
@@ -99,7 +100,7 @@ def _slice(n):
     p = {"size": compact([h, w])}
     if (t, lft) != ((src[2] - h) // 2, (src[3] - w) // 2):
         p["offset"] = [t, lft]
-    n.emit("Crop2d", p, [key])
+    n.emit(T.crop, p, [key])
 
 
 def _pad(n):
@@ -123,7 +124,7 @@ def _pad(n):
         p["mode"] = mode
     elif value != 0.0:
         p["value"] = value if np.isfinite(value) else ("-inf" if value < 0 else "inf")
-    n.emit("Pad2d", p, [n.x()])
+    n.emit(T.pad, p, [n.x()])
 
 
 def _resize(n):
@@ -157,7 +158,7 @@ def _resize(n):
         p["scale_factor"] = int(s) if s.is_integer() else s
     else:
         p["size"] = compact(list(outs))
-    n.emit("Upsample", p, [n.x()])
+    n.emit(T.upsample, p, [n.x()])
 
 
 def _dropout(n):
@@ -165,7 +166,7 @@ def _dropout(n):
     if n.x() is None:
         return False
     ratio = float(np.asarray(ratio)) if ratio is not None else 0.5
-    n.emit("Dropout", {} if ratio == 0.5 else {"p": ratio}, [n.x()])
+    n.emit(T.dropout, {} if ratio == 0.5 else {"p": ratio}, [n.x()])
 
 
 def _identity(n):
@@ -198,7 +199,7 @@ def _deform(n):
         folded.append(sliced.p.output[0])
     if mask_name:
         mkind, sig = _made(n, mask_name)
-        if mkind != "Sigmoid":
+        if ONNX_OPS.get(mkind) != T.sigmoid:
             return False
         skind, msl = _made(n, sig.p.input[0])
         if skind != "Slice" or msl.p.input[0] != conv.p.output[0]:
@@ -232,10 +233,12 @@ def _deform(n):
         p["modulated"] = True
     path = conv.path.rpartition(".")[0] if conv.path.endswith("offset_conv") else n.path
     n.path, n.owned = path, bool(path)
-    key = n.emit("DeformConv2d", p, [n.x()], weights)
+    key = n.emit(T.deform_conv, p, [n.x()], weights)
     net.fold(keys, key, "offset conv of the deformable conv")
 
 
-MORE = {"Concat": _concat, "Add": _binary("Add"), "Mul": _binary("Multiply"),
-        "Split": _split, "Slice": _slice, "Pad": _pad, "Resize": _resize,
-        "Dropout": _dropout, "Identity": _identity, "DeformConv": _deform}
+#: the handler of each type that ONNX ops always map to (catalogue ONNX_OPS)
+BY_TYPE = {T.concat: _concat, T.add: _binary(T.add), T.multiply: _binary(T.multiply),
+           T.pad: _pad, T.upsample: _resize, T.dropout: _dropout, T.deform_conv: _deform}
+#: ONNX op type -> handler, for the ops whose type depends on their attributes
+MORE = {"Split": _split, "Slice": _slice, "Identity": _identity}

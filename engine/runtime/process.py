@@ -27,6 +27,7 @@ from multiprocessing.connection import Connection
 
 from .errors import RunCancelled
 from .remote import (
+    INTERCHANGE_FUNCTIONS,
     EngineProcess,
     EngineProcessError,
     RemoteRuntime,
@@ -74,7 +75,9 @@ def serve(conn: Connection) -> None:
                 value = None
             elif kind == "call":
                 _, sid, method, args, kwargs, with_callback = message
-                if sid is None:
+                if sid is None and method in INTERCHANGE_FUNCTIONS:
+                    fn = _interchange_job(method)
+                elif sid is None:
                     if method not in FUNCTIONS:
                         raise ValueError(f"unknown function {method!r}")
                     fn = functions[method]
@@ -99,6 +102,13 @@ def serve(conn: Connection) -> None:
             send(conn, ("ok", value))
         except (pickle.PicklingError, TypeError, AttributeError) as exc:
             send(conn, ("error", RuntimeError(f"cannot send the result: {exc}"), ""))
+
+
+def _interchange_job(name: str):
+    """An import or ONNX-export job of :mod:`engine.interchange.jobs` (loaded on first use)."""
+    from engine.interchange import jobs
+
+    return getattr(jobs, name)
 
 
 def _portable(exc: BaseException) -> BaseException:

@@ -37,7 +37,11 @@ from .errors import ImageError, MemoryLimitError, RunCancelled, RuntimeGraphErro
 from .wire import recv, send
 
 __all__ = ["EngineProcess", "EngineProcessError", "EngineRestarted", "RemoteRuntime",
-           "RemoteSession", "available", "shared_process", "torch_thread_defaults"]
+           "RemoteSession", "available", "shared_process", "torch_thread_defaults",
+           "INTERCHANGE_FUNCTIONS"]
+
+#: the import and ONNX-export jobs of :mod:`engine.interchange.jobs` a client may call
+INTERCHANGE_FUNCTIONS = frozenset({"import_model", "export_onnx"})
 
 #: socket buffer size asked for (the kernel may cap it: net.core.wmem_max/rmem_max)
 SOCKET_BUFFER = 4 << 20
@@ -435,3 +439,14 @@ class RemoteRuntime:
         """As :func:`~engine.runtime.run.prepare_input`, computed in the engine process."""
         return self.process.request(("call", None, "prepare_input",
                                      (_graph_dict(graph), input_id, image, seed), {}, False))
+
+    def import_model(self, source: str, input_shape=None, weights_path: str | None = None):
+        """As :func:`engine.interchange.jobs.import_model`, run in the engine process."""
+        return self.process.request(("call", None, "import_model",
+                                     (str(source), input_shape, weights_path), {}, False))
+
+    def export_onnx(self, graph, path, weights: str | None = None, seed: int = 0):
+        """As :func:`engine.interchange.jobs.export_onnx`, run in the engine process."""
+        return self.process.request(("call", None, "export_onnx",
+                                     (_graph_dict(graph), str(path), weights, int(seed)), {},
+                                     False))

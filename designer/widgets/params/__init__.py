@@ -14,7 +14,10 @@ the property editor can treat them alike:
 square/cubic kernels), ``padding`` → :class:`PaddingEdit`, nullable parameters
 are wrapped in :class:`NullableEdit` (an "auto" check box), and
 ConvTranspose's ``target_size`` gets :class:`TargetSizeEdit`, which lists the
-reachable output sizes.
+reachable output sizes, a number that may also be ``-inf`` / ``inf`` (Pad2d's
+``value``) gets :class:`PadValueEdit`, and a size that is a pair or a triple
+(Upsample's ``size``) :class:`SizesEdit`, whose axes follow the node's input
+(``follow_input``).
 """
 
 from .base import ParamEditor, param_tooltip
@@ -24,10 +27,12 @@ from .factory import make_editor
 from .float_edit import FloatEdit, FloatSpinBox
 from .int_edit import IntEdit
 from .nullable_edit import NullableEdit
+from .pad_value_edit import PadValueEdit
 from .padding_edit import PaddingEdit
+from .sizes_edit import SizesEdit
 from .target_size_edit import TargetSizeEdit
 from .tuple_edit import TupleEdit
 
 __all__ = ["ParamEditor", "IntEdit", "FloatEdit", "FloatSpinBox", "BoolEdit", "ChoiceEdit",
-           "TupleEdit", "PaddingEdit", "NullableEdit", "TargetSizeEdit", "make_editor",
-           "param_tooltip"]
+           "TupleEdit", "PaddingEdit", "NullableEdit", "TargetSizeEdit", "PadValueEdit",
+           "SizesEdit", "make_editor", "param_tooltip"]

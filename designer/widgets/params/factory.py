@@ -10,8 +10,10 @@ from .choice_edit import ChoiceEdit
 from .float_edit import FloatEdit
 from .int_edit import IntEdit
 from .nullable_edit import NullableEdit
+from .pad_value_edit import PadValueEdit
 from .padding_edit import PaddingEdit
 from .shown_edit import ShownEdit
+from .sizes_edit import SizesEdit
 from .target_size_edit import TargetSizeEdit
 from .tuple_edit import TupleEdit
 
@@ -25,6 +27,8 @@ def make_editor(param, parent: QWidget | None = None) -> ParamEditor:
         return TargetSizeEdit(param, parent)
     if kind == "int":
         editor: ParamEditor = IntEdit(param, parent)
+    elif kind == "float" and getattr(param, "words", ()):
+        editor = PadValueEdit(param, parent)  # a number or -inf / inf (Pad2d's value)
     elif kind == "float":
         editor = FloatEdit(param, parent)
     elif kind == "bool":
@@ -33,6 +37,8 @@ def make_editor(param, parent: QWidget | None = None) -> ParamEditor:
         editor = ChoiceEdit(param, parent)
     elif kind == "padding":
         editor = PaddingEdit(param, parent)
+    elif kind == "tuple" and len(getattr(param, "lengths", ())) > 1:
+        editor = SizesEdit(param, parent)  # a pair or a triple (Upsample's size)
     elif kind == "tuple":
         editor = TupleEdit(param, parent)
     elif kind in ("text", "intlist"):

@@ -57,6 +57,16 @@ class NullableEdit(ParamEditor):
         if self.auto.isChecked() and value is not None:
             self.inner.set_value(value)
 
+    def follow_input(self, shape) -> None:
+        """Pass the node's input shape to the inner editor (if it follows it); while
+        "auto", the inner editor shows the input's own size (what unchecking starts from)."""
+        follow = getattr(self.inner, "follow_input", None)
+        if follow is None:
+            return
+        follow(shape)
+        if self.auto.isChecked() and shape is not None and len(shape) > 1:
+            self.inner.set_value(tuple(shape[1:]))
+
     def value(self):
         """None when "auto" is checked, else the inner editor's value."""
         return None if self.auto.isChecked() else self.inner.value()
