@@ -5,9 +5,9 @@ and restarts it if it died, and :class:`RemoteRuntime` offers what the
 designer's jobs use of :mod:`engine.runtime` (``Session``, ``prepare_input``,
 ``load_image``, the exceptions) with the same signatures. Calls are
 synchronous and serialised (one lock per process). A ``callback`` (progress of
-``Session.run``, ``fit_offsets`` or :meth:`RemoteRuntime.train`) is called in the calling thread for every
-progress message; when it raises, the child is told to cancel (its own
-callback then raises :class:`~engine.runtime.errors.RunCancelled`) and the
+``Session.run``, ``fit_offsets`` or :meth:`RemoteRuntime.train`) is called in
+the calling thread for every progress message; when it raises, the child is told
+to cancel (its own callback then raises :class:`~engine.runtime.errors.RunCancelled`) and the
 callback's exception is raised once the child has stopped.
 
 :class:`RemoteSession` mirrors :class:`~engine.runtime.run.Session` method by
