@@ -35,7 +35,8 @@ class TrainProgress(QWidget):
         self.bar.setTextVisible(True)
         self.bar.setFormat("idle")
         self.eta = QLabel("")
-        self.eta.setMinimumWidth(150)
+        self.eta.setFixedWidth(self.eta.fontMetrics().horizontalAdvance("0:00:00 · about 0:00:00 "
+                                                                        "left "))
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.bar, 1)

@@ -21,9 +21,6 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from designer.panel.engine_runtime import use_engine_process
-from designer.panel.worker import JobContext, JobRunner
-
 __all__ = ["TrainingRun"]
 
 
@@ -51,6 +48,9 @@ class TrainingRun(QObject):
     stateChanged = Signal(str)
 
     def __init__(self, parent=None):
+        # imported here: designer.panel imports this package (its Train tab)
+        from designer.panel.worker import JobRunner
+
         super().__init__(parent)
         self.jobs = JobRunner(self)
         self.state = "idle"
@@ -81,7 +81,9 @@ class TrainingRun(QObject):
         self._pause.clear()
         self._stop.clear()
 
-        def job(ctx: JobContext):
+        def job(_ctx):
+            from designer.panel.engine_runtime import use_engine_process
+
             if not use_engine_process():
                 raise RuntimeError("training needs an engine process (a POSIX system; "
                                    "CONVCANVAS_ENGINE_PROCESS must not be 0)")

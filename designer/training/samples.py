@@ -2,7 +2,7 @@
 
 :class:`SamplesGrid` paints small images (uint8 ``[N, C, H, W]``, scaled
 without smoothing) in as many columns as fit. Under each image: the predicted
-class, green when right and red (with the true class) when wrong; without
+class, green when right and red (the true class below it) when wrong; without
 predictions, the true class (the data preview). For segmentation each tile
 is the image beside its predicted mask (one colour per class, legend below)
 with the share of pixels right.
@@ -21,7 +21,7 @@ from designer import look
 
 __all__ = ["SamplesGrid", "rgb_of", "mask_colors"]
 
-CAPTION = 16  # pixels of text under a tile
+CAPTION = 30  # pixels of text under a tile (two lines)
 GAP = 6
 
 
@@ -99,7 +99,7 @@ class SamplesGrid(QWidget):
                 self.right.append(None)
             else:
                 p, t = int(pred[i]), int(truth[i])
-                self.captions.append(classes[p] if p == t else f"{classes[p]} ✗ ({classes[t]})")
+                self.captions.append(classes[p] if p == t else f"{classes[p]}\ntrue: {classes[t]}")
                 self.right.append(p == t)
             self.tiles.append(tile)
         if task == "segment":
@@ -113,7 +113,7 @@ class SamplesGrid(QWidget):
         n = max(1, len(self.tiles))
         per = len(self.tiles[0]) if self.tiles else 1
         w = self.width()
-        h = self.height() - (CAPTION + GAP if self.legend else 0)
+        h = self.height() - (16 + GAP if self.legend else 0)
         best = (1, 8)
         for cols in range(1, n + 1):
             rows = math.ceil(n / cols)
@@ -141,15 +141,17 @@ class SamplesGrid(QWidget):
                 p.drawImage(QRect(x + j * side, y, side, side), image)
             color = pal.color(pal.ColorRole.Text) if right is None else (
                 look.OK if right else look.ERROR)
-            p.setPen(color)
-            p.drawText(QRect(x, y + side, side * per, CAPTION),
-                       Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter,
-                       p.fontMetrics().elidedText(caption, Qt.TextElideMode.ElideRight,
-                                                  side * per))
-        x, y = 0, self.height() - CAPTION
+            line = p.fontMetrics().height()
+            for n, text in enumerate(caption.split("\n")):
+                p.setPen(color if n == 0 else pal.color(pal.ColorRole.PlaceholderText))
+                p.drawText(QRect(x, y + side + n * line, side * per, line),
+                           Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter,
+                           p.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight,
+                                                      side * per))
+        x, y = 0, self.height() - 16
         for name, color in self.legend:
             p.fillRect(QRect(x, y + 3, 10, 10), color)
             p.setPen(pal.color(pal.ColorRole.Text))
             width = p.fontMetrics().horizontalAdvance(name)
-            p.drawText(x + 14, y + CAPTION - 3, name)
+            p.drawText(x + 14, y + 13, name)
             x += 24 + width

@@ -93,6 +93,9 @@ class TrainTab(QWidget):
         self.status = QLabel("")
         self.status.setWordWrap(True)
         self.status.setTextFormat(Qt.TextFormat.RichText)
+        # two lines, always: a new text repaints the label, not the whole tab's layout
+        self.status.setFixedHeight(2 * self.status.fontMetrics().lineSpacing() + 4)
+        self.status.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.curves = CurvesView()
         self.confusion = ConfusionView()
         self.samples = SamplesGrid()

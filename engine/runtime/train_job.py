@@ -76,7 +76,7 @@ def _predictions(model, ds, n: int) -> dict:
 
 
 def train_in_process(conn, graph, data, config, weights=None, out_dir=None, *,
-                     every_s: float = 0.05, samples: int = 16) -> dict:
+                     every_s: float = 0.1, samples: int = 16) -> dict:
     """Train for a client on ``conn`` (see the module docstring)."""
     from engine.training import save_state_dict, train
 
