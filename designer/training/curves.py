@@ -1,8 +1,8 @@
 """Live training curves (pyqtgraph): loss and accuracy against epochs, train and validation.
 
 :class:`CurvesView` holds two plots side by side. The training loss gets a
-point at every progress report (the epoch's mean so far, at the fraction of
-the epoch done), so the curve moves while an epoch runs; the validation loss
+point at every progress report (the mean over the steps since the last one,
+at the fraction of the epoch done), so the curve moves while an epoch runs; the validation loss
 and both accuracies get one point per epoch. Adding a point only sets the
 data of one curve (a few hundred points at most): cheap enough for the UI
 thread at the rate the engine process reports.
@@ -69,7 +69,10 @@ class CurvesView(QWidget):
         item.setLabel("bottom", "epoch")
         item.setLabel("left", y_label)
         item.showGrid(x=True, y=True, alpha=0.15)
-        item.addLegend(offset=(-8, 8), labelTextColor=text.name())
+        # where the curves seldom go: top right for a falling loss, bottom right for a
+        # rising accuracy
+        item.addLegend(offset=(-8, 8) if title == "loss" else (-8, -8),
+                       labelTextColor=text.name())
         w.setMinimumSize(160, 120)
         return w
 

@@ -14,6 +14,7 @@ run still answers, with the weights it reached (:attr:`finished`).
 
 from __future__ import annotations
 
+import atexit
 import shutil
 import tempfile
 import threading
@@ -91,6 +92,7 @@ class TrainingRun(QObject):
 
             if self._process is None:
                 self._process = EngineProcess()
+                atexit.register(self._process.close)
             return RemoteRuntime(self._process).train(graph, data, config, out,
                                                       weights=weights, callback=self._steer)
         self._set_state("running")

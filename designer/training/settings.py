@@ -64,7 +64,7 @@ class TrainSettings(QWidget):
         self.lr.setDecimals(5)
         self.lr.setRange(1e-5, 1.0)
         self.lr.setSingleStep(1e-4)
-        self.lr.setValue(1e-3)
+        self.lr.setValue(3e-3)
         self.lr.setToolTip("Learning rate")
         self.optimizer = QComboBox()
         self.optimizer.addItem("Adam", "adam")
@@ -73,9 +73,10 @@ class TrainSettings(QWidget):
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setHorizontalSpacing(8)
         grid.setVerticalSpacing(3)
-        rows = ((("Data", self.dataset), ("", self.browse), ("Images", self.samples)),
-                (("Epochs", self.epochs), ("Batch", self.batch), ("Seed", self.seed)),
-                (("Learning rate", self.lr), ("Optimizer", self.optimizer)))
+        rows = ((("Data", self.dataset), ("", self.browse), ("Images", self.samples),
+                 ("Epochs", self.epochs)),
+                (("Batch", self.batch), ("Learning rate", self.lr),
+                 ("Optimizer", self.optimizer), ("Seed", self.seed)))
         for r, row in enumerate(rows):
             for c, (label, widget) in enumerate(row):
                 grid.addWidget(QLabel(label), r, 2 * c)

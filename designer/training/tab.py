@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QTabWidget,
@@ -67,12 +68,16 @@ class TrainTab(QWidget):
         self.last_answer: dict | None = None
         self.error: str | None = None
         self._data_shown: str | None = None
+        self._last_step = (0, 0, 0.0)  # (epoch, step, mean loss) of the last step report
         self._build()
         self.run.report.connect(self._report)
         self.run.finished.connect(self._finished)
         self.run.failed.connect(self._failed)
         self.run.stateChanged.connect(self._state_changed)
         self.settings.dataChanged.connect(lambda _d: self.refresh_preview())
+        self.settings.samples.valueChanged.connect(  # the generated sets' counts
+            lambda _v: self.settings.data() in ("shapes", "shapes-seg") and
+            self.refresh_preview())
 
     def _build(self) -> None:
         self.settings = TrainSettings()
@@ -168,6 +173,7 @@ class TrainTab(QWidget):
         self.error = None
         self.last_answer = None
         self.curves.clear(config.epochs)
+        self._last_step = (0, 0, 0.0)
         self.confusion.clear()
         self.samples.clear("Predictions on validation images appear after the first epoch.")
         self.progress.start()
@@ -218,6 +224,36 @@ class TrainTab(QWidget):
     def _save_dialog(self) -> None:
         self.ask_save()
 
+    def offer_save(self, parent=None) -> bool:
+        """Before quitting: when trained weights are unsaved, ask Save / Discard / Cancel.
+
+        Returns True when the caller may go on (saved, discarded, or nothing to save).
+        """
+        if not self.unsaved:
+            return True
+        button = QMessageBox.StandardButton
+        answer = QMessageBox.question(
+            parent or self, "Unsaved trained weights",
+            "<p>The weights trained in the <b>Train</b> tab are not saved.</p>"
+            "<p>They are lost if you don't save them.</p>",
+            button.Save | button.Discard | button.Cancel, button.Save)
+        if answer == button.Save:
+            return self.ask_save()
+        return answer == button.Discard
+
+    def train_for_screenshot(self, epochs: int, timeout_s: float = 600) -> str | None:
+        """Train with the settings and return once ``epochs`` epochs are done, mid-run
+        (the run has more epochs: ``main.py --screenshot --train-epochs``); None, or why not."""
+        if self.settings.epochs.value() <= epochs:
+            self.settings.epochs.setValue(epochs + 1)
+        if not self.start():
+            return self.status.text()
+        self.run.jobs.wait(timeout_s, until=lambda: len(self.curves.points["val_acc"][0])
+                           >= epochs or not self.run.busy)
+        if len(self.curves.points["val_acc"][0]) < epochs:
+            return self.error or f"fewer than {epochs} epochs within {timeout_s:g} s"
+        return None
+
     def refresh_preview(self) -> None:
         """Read the chosen data set again for the Data page (in the worker thread)."""
         data = self.settings.data()
@@ -251,7 +287,7 @@ class TrainTab(QWidget):
             return
         self.progress.update_from(r)
         if phase == "train" and r["loss"] is not None and r["steps"]:
-            self.curves.add_step(r["epoch"] - 1 + r["step"] / r["steps"], r["loss"])
+            self._step_loss(r)
         elif phase == "epoch":
             m = r["metrics"]
             self.curves.add_epoch(m)
@@ -263,6 +299,17 @@ class TrainTab(QWidget):
             if r.get("weights"):
                 self._trained(r["weights"], f"epoch {m['epoch']}/{r['epochs']}, "
                               f"validation accuracy {100 * m['val_acc']:.1f}%")
+
+    def _step_loss(self, r: dict) -> None:
+        """A point of the training loss over the steps since the last report: the report
+        holds the epoch's mean so far, ``(mean·step − mean₀·step₀) / (step − step₀)``."""
+        epoch0, step0, mean0 = self._last_step
+        if epoch0 != r["epoch"]:
+            step0, mean0 = 0, 0.0
+        if r["step"] > step0:
+            loss = (r["loss"] * r["step"] - mean0 * step0) / (r["step"] - step0)
+            self.curves.add_step(r["epoch"] - 1 + r["step"] / r["steps"], loss)
+        self._last_step = (r["epoch"], r["step"], r["loss"])
 
     @staticmethod
     def _figures(m: dict) -> str:
