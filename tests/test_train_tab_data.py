@@ -86,7 +86,7 @@ def test_predicted_masks_of_segmentation(qapp):
     pred[1] = 0  # the second misses the shape: 12 of 16 pixels right
     grid.set_samples(np.zeros((2, 3, 4, 4), np.uint8), ["background", "a", "b"], truth, pred,
                      task="segment")
-    assert grid.captions == ["100% of pixels right", "75% of pixels right"]
+    assert grid.captions == ["100% right", "75% right"]  # of the pixels
     assert grid.right == [True, False]
     mask = grid.tiles[0][1]  # image, then its mask in the class colours
     assert mask.pixelColor(1, 1) != mask.pixelColor(0, 0)

@@ -82,7 +82,9 @@ class ConfusionView(QWidget):
                     item = QTableWidgetItem()
                     item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                     self.table.setItem(i, j, item)
-                item.setText(look.fmt_count_long(int(m[i, j])))
+                item.setText(look.fmt_count(int(m[i, j])))
+                item.setToolTip(f"{names[i]} predicted as {names[j]}: "
+                                f"{look.fmt_count_long(int(m[i, j]))} {unit}")
                 color = look.with_alpha(look.OK if i == j else look.ERROR,
                                         (20 + 150 * float(share[i, j])) if m[i, j] else 0)
                 item.setBackground(color)

@@ -5,7 +5,7 @@ without smoothing) in as many columns as fit. Under each image: the predicted
 class, green when right and red (the true class below it) when wrong; without
 predictions, the true class (the data preview). For segmentation each tile
 is the image beside its predicted mask (one colour per class, legend below)
-with the share of pixels right.
+with the share of its pixels right.
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ class SamplesGrid(QWidget):
                 tile.append(_qimage(np.ascontiguousarray(lut[np.clip(mask, 0, len(lut) - 1)])))
                 if pred is not None:
                     share = float(np.mean(pred[i] == truth[i]))
-                    self.captions.append(f"{100 * share:.0f}% of pixels right")
+                    self.captions.append(f"{100 * share:.0f}% right")
                     self.right.append(share >= 0.9)
                 else:
                     self.captions.append("true mask")

@@ -69,6 +69,7 @@ class TrainTab(QWidget):
         self.error: str | None = None
         self._data_shown: str | None = None
         self._last_step = (0, 0, 0.0)  # (epoch, step, mean loss) of the last step report
+        self._run_doc = None  # the document of the last run
         self._build()
         self.run.report.connect(self._report)
         self.run.finished.connect(self._finished)
@@ -134,7 +135,10 @@ class TrainTab(QWidget):
 
     # -- the panel's interface -------------------------------------------------------------
     def set_document(self, doc) -> None:
-        """Train ``doc``'s graph (a run in progress goes on with the graph it started with)."""
+        """Train ``doc``'s graph; a run of another document is stopped (its weights stay
+        with the tab, to be saved, but are not given to the new document)."""
+        if doc is not self.doc and self.run.busy:
+            self.run.stop()
         self.doc = doc
         self._data_shown = None
         self._say("")
@@ -170,6 +174,7 @@ class TrainTab(QWidget):
             return False
         if not self.run.start(self.doc.graph.to_dict(), data, config, weights):
             return False
+        self._run_doc = self.doc
         self.error = None
         self.last_answer = None
         self.curves.clear(config.epochs)
@@ -321,7 +326,8 @@ class TrainTab(QWidget):
         self.weights = path
         self.saved = False
         self.save_button.setEnabled(True)
-        self.weightsTrained.emit(path, text)
+        if self.doc is self._run_doc:  # the weights are the design's
+            self.weightsTrained.emit(path, text)
 
     def _finished(self, answer: dict) -> None:
         self.last_answer = answer

@@ -16,6 +16,11 @@ and talks to the client on the request's connection while it trains:
   blocks the training until ``("resume",)``; ``("cancel",)`` stops it (also
   while paused): the weights reached are kept.
 
+The process gives the CPU to the designer first: on its first training it lowers
+its own scheduling priority by :data:`NICE` (``os.nice``; the process only
+trains), so the UI thread, which needs little CPU but needs it at once, is not
+kept waiting by the training threads on a busy machine.
+
 The answer is a dict: ``result`` (the :class:`~engine.training.TrainResult`
 without its weights) and ``weights`` (the path of the last weights written,
 ``out_dir/stopped.pt`` for a run stopped part-way).
@@ -23,6 +28,7 @@ without its weights) and ``weights`` (the path of the last weights written,
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -33,7 +39,11 @@ import torch
 from .errors import RunCancelled
 from .wire import recv, send
 
-__all__ = ["train_in_process", "report_of"]
+__all__ = ["train_in_process", "report_of", "NICE"]
+
+#: how much the training process lowers its priority (``os.nice``), once
+NICE = 5
+_niced = False
 
 
 def report_of(progress, **extra) -> dict:
@@ -80,6 +90,13 @@ def train_in_process(conn, graph, data, config, weights=None, out_dir=None, *,
     """Train for a client on ``conn`` (see the module docstring)."""
     from engine.training import save_state_dict, train
 
+    global _niced
+    if not _niced and hasattr(os, "nice"):
+        try:
+            os.nice(NICE)
+        except OSError:
+            pass
+        _niced = True
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     steering = _Steering(conn)
