@@ -35,6 +35,7 @@ bench: setup
 	$(BIN)/python bench/import.py
 	$(BIN)/python bench/train.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/panel.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/train_ui.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/startup.py
 
 clean:
