@@ -23,6 +23,9 @@ def _tab(new_panel, graph):
 
     win, panel = new_panel()
     panel.set_document(Document(graph))
+    assert panel.train_tab.preview.preview is None  # hidden: the data is not read
+    panel.tabs.setCurrentWidget(panel.train_tab)  # shown: it is
+    _wait(panel, lambda: not panel.train_tab.run.jobs.busy, timeout=30)
     return panel, panel.train_tab
 
 

@@ -43,6 +43,9 @@ from .settings import TrainSettings
 __all__ = ["TrainTab"]
 
 WEIGHTS_FILTER = "PyTorch weights (*.pt *.pth);;All files (*)"
+HINT = ("Choose the data and press <b>Start</b>: after every epoch the weights reached "
+        "become the panel's, so the Maps, Offsets, SE and RF tabs show what the network "
+        "learned.")
 
 
 class TrainTab(QWidget):
@@ -70,6 +73,7 @@ class TrainTab(QWidget):
         self._data_shown: str | None = None
         self._last_step = (0, 0, 0.0)  # (epoch, step, mean loss) of the last step report
         self._run_doc = None  # the document of the last run
+        self._preview_stale = True  # the Data page does not show the chosen data yet
         self._build()
         self.run.report.connect(self._report)
         self.run.finished.connect(self._finished)
@@ -141,7 +145,7 @@ class TrainTab(QWidget):
             self.run.stop()
         self.doc = doc
         self._data_shown = None
-        self._say("")
+        self._say(HINT if doc is not None else "")
         self.refresh_preview()
 
     @property
@@ -260,10 +264,13 @@ class TrainTab(QWidget):
         return None
 
     def refresh_preview(self) -> None:
-        """Read the chosen data set again for the Data page (in the worker thread)."""
+        """Read the chosen data set again for the Data page (in the worker thread; while
+        the tab is hidden, when it is next shown)."""
+        self._preview_stale = True
         data = self.settings.data()
-        if data is None or self.doc is None or self.run.busy:
+        if data is None or self.doc is None or self.run.busy or not self.isVisible():
             return
+        self._preview_stale = False
         try:
             c, h, w = self.input_size()
         except Exception as exc:  # noqa: BLE001 - said on the Data page
@@ -279,6 +286,12 @@ class TrainTab(QWidget):
             self.preview.show_error(str(data), msg))
         if data not in ("shapes", "shapes-seg"):
             self.pages.setCurrentWidget(self.preview)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        """Read the data set for the Data page if it changed while the tab was hidden."""
+        super().showEvent(event)
+        if self._preview_stale:
+            self.refresh_preview()
 
     def shutdown(self) -> None:
         """Stop a run and close its engine process (the trained weights files go too)."""
