@@ -231,9 +231,11 @@ def _screenshot(app, args) -> int:
         from PySide6.QtCore import Qt
 
         panel = window.ensure_panel()
-        panel.tabs.setCurrentWidget(panel.train_tab)  # room for the tab: a tall panel
+        panel.tabs.setCurrentWidget(panel.train_tab)  # room for the tab: a large panel
         window.resizeDocks([window.properties_dock, window.panel_dock], [1, 4 * window.height()],
                            Qt.Orientation.Vertical)
+        window.resizeDocks([window.panel_dock], [window.width() * 3 // 5],
+                           Qt.Orientation.Horizontal)
         problem = panel.train_tab.train_for_screenshot(args.train_epochs)
         if problem:
             return _fail(f"--train-epochs: {problem}")

@@ -50,6 +50,9 @@ class TrainSettings(QWidget):
         for name, label in BUILT_IN:
             self.dataset.addItem(label, name)
         self.dataset.addItem("Folder of class sub-folders…", FOLDER)
+        self.dataset.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.dataset.setMinimumContentsLength(14)
         self.dataset.setToolTip("Generated shapes need no download; a folder holds one "
                                 "sub-folder of .png/.jpg images per class")
         self.browse = QPushButton("Folder…")
@@ -73,15 +76,19 @@ class TrainSettings(QWidget):
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setHorizontalSpacing(8)
         grid.setVerticalSpacing(3)
-        rows = ((("Data", self.dataset), ("", self.browse), ("Images", self.samples),
-                 ("Epochs", self.epochs)),
-                (("Batch", self.batch), ("Learning rate", self.lr),
-                 ("Optimizer", self.optimizer), ("Seed", self.seed)))
-        for r, row in enumerate(rows):
+        # two pairs a row: the tab stays usable in a narrow panel
+        grid.addWidget(QLabel("Data"), 0, 0)
+        grid.addWidget(self.dataset, 0, 1, 1, 2)
+        grid.addWidget(self.browse, 0, 3)
+        rows = ((("Epochs", self.epochs), ("Batch", self.batch)),
+                (("Images", self.samples), ("Seed", self.seed)),
+                (("Learning rate", self.lr), ("Optimizer", self.optimizer)))
+        for r, row in enumerate(rows, 1):
             for c, (label, widget) in enumerate(row):
                 grid.addWidget(QLabel(label), r, 2 * c)
                 grid.addWidget(widget, r, 2 * c + 1)
-        grid.setColumnStretch(1, 2)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
         self.dataset.currentIndexChanged.connect(self._dataset_chosen)
         self.browse.clicked.connect(self._browse)
 

@@ -97,9 +97,9 @@ class TrainTab(QWidget):
         buttons = QHBoxLayout()
         for b in (self.start_button, self.pause_button, self.stop_button):
             buttons.addWidget(b)
-        self.progress = TrainProgress()
-        buttons.addWidget(self.progress, 1)
+        buttons.addStretch(1)
         buttons.addWidget(self.save_button)
+        self.progress = TrainProgress()
         self.status = QLabel("")
         self.status.setWordWrap(True)
         self.status.setTextFormat(Qt.TextFormat.RichText)
@@ -129,6 +129,7 @@ class TrainTab(QWidget):
         lay.setSpacing(4)
         lay.addWidget(self.settings)
         lay.addLayout(buttons)
+        lay.addWidget(self.progress)
         lay.addWidget(self.status)
         lay.addWidget(self.pages, 1)
         self.start_button.clicked.connect(lambda: self.start())
@@ -316,7 +317,7 @@ class TrainTab(QWidget):
             self._say(f"Epoch {m['epoch']}/{r['epochs']}: {self._figures(m)}.")
             if r.get("weights"):
                 self._trained(r["weights"], f"epoch {m['epoch']}/{r['epochs']}, "
-                              f"validation accuracy {100 * m['val_acc']:.1f}%")
+                              f"{100 * m['val_acc']:.1f}% on validation")
 
     def _step_loss(self, r: dict) -> None:
         """A point of the training loss over the steps since the last report: the report
