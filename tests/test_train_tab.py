@@ -117,7 +117,7 @@ def test_pause_resume_curves_confusion_and_the_tabs_refreshed(new_panel, qapp):
 
 
 def test_stop_keeps_the_weights_reached_and_save_writes_a_run_weights_file(
-        new_panel, qapp, tmp_path):
+        new_panel, qapp, tmp_path, monkeypatch):
     from engine.cli import main as cli_main
 
     graph = tiny_classifier()
@@ -147,6 +147,19 @@ def test_stop_keeps_the_weights_reached_and_save_writes_a_run_weights_file(
     graph_file = save(graph, tmp_path / "tiny.json")
     assert cli_main(["run", str(graph_file), "--weights", str(out), "--out",
                      str(tmp_path / "run")]) == 0
+
+    # "from the panel's weights": the next run starts where this one stopped
+    started = []
+    monkeypatch.setattr(tab.run, "start", lambda *args: started.append(args) or False)
+    assert not tab.start()
+    assert started[-1][3] is None  # unticked: the seed's weights
+    tab.go_on.setChecked(True)
+    assert not tab.start()
+    assert started[-1][3] == panel.controller.weights_path == tab.weights
+    # the Weights tab's Save weights saves the trained weights too while they are the panel's
+    tab.saved = False
+    panel.controller.save_weights(tmp_path / "from_weights_tab.pt")
+    _wait(panel, lambda: tab.saved, timeout=60)
 
 
 def test_a_design_that_cannot_train_is_said_and_nothing_starts(new_panel):

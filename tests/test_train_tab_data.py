@@ -119,3 +119,12 @@ def test_quitting_offers_to_save_unsaved_trained_weights(engine_window, dialogs,
     window.close()
     assert not window.isVisible()
     assert kept.read_bytes() == b"weights" and not tab.unsaved
+
+
+def test_without_an_engine_process_training_says_why(new_panel, monkeypatch):
+    monkeypatch.setenv("CONVCANVAS_ENGINE_PROCESS", "0")
+    panel, tab = _tab(new_panel, tiny_classifier())
+    assert tab.start()
+    _wait(panel, lambda: not tab.run.busy, timeout=30)
+    assert "needs an engine process" in tab.error
+    assert "Training failed" in tab.status.text()

@@ -15,7 +15,7 @@ import torch
 
 from engine.runtime.remote import EngineProcess, RemoteRuntime
 from engine.training import TrainConfig, train
-from tests.test_training_helpers import tiny_classifier
+from tests.test_training_helpers import tiny_classifier, tiny_segmenter
 
 CONFIG = TrainConfig(epochs=2, batch=16, lr=0.01, samples=48, seed=3, threads=1)
 
@@ -70,3 +70,16 @@ def test_cancel_while_paused_keeps_the_weights_and_late_messages_are_ignored(rem
     again = rt.train(tiny_classifier(), "shapes", TrainConfig(epochs=1, batch=16, samples=32),
                      tmp_path / "again")
     assert again["result"].completed and len(again["result"].epochs) == 1
+
+
+def test_segmentation_reports_predicted_masks(remote, tmp_path):
+    process, rt = remote
+    reports = []
+    answer = rt.train(tiny_segmenter(), "shapes-seg", TrainConfig(epochs=1, batch=8,
+                                                                  samples=16),
+                      tmp_path, callback=reports.append)
+    (epoch,) = [r for r in reports if r["phase"] == "epoch"]
+    assert epoch["task"] == "segment" and epoch["classes"][0] == "background"
+    assert epoch["pred"].shape == epoch["truth"].shape == (4, 16, 16)  # masks, per pixel
+    assert epoch["confusion"].shape == (5, 5) and epoch["confusion"].sum() == 4 * 16 * 16
+    assert answer["result"].val_miou is not None

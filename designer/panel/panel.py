@@ -164,6 +164,7 @@ class EnginePanel(QWidget):
         self.weights_tab.seedChanged.connect(self._seed_changed)
         self.weights_tab.loadRequested.connect(c.load_weights)
         self.weights_tab.saveRequested.connect(c.save_weights)
+        self.train_tab.follow(c)
         self.train_tab.weightsTrained.connect(self._weights_trained)
         self.train_tab.weightsSaved.connect(self._weights_saved)
         self.code_tab.verifyRequested.connect(self._verify)
@@ -433,8 +434,6 @@ class EnginePanel(QWidget):
             self.run()
 
     def _weights_saved(self, path: str) -> None:
-        if self.controller.trained:
-            self.train_tab.saved = True  # the trained weights are in the user's file now
         text = escape(f"Weights saved to {path}")
         self._set_status(text)
         self.weights_tab.set_message(text)

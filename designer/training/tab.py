@@ -13,11 +13,14 @@ them its current weights, so the Maps, Offsets, SE and RF tabs show them.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from dataclasses import asdict
 from html import escape
+from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -74,6 +77,8 @@ class TrainTab(QWidget):
         self._last_step = (0, 0, 0.0)  # (epoch, step, mean loss) of the last step report
         self._run_doc = None  # the document of the last run
         self._preview_stale = True  # the Data page does not show the chosen data yet
+        #: the weights file the panel uses now (None: the seed's); set by the panel
+        self.panel_weights: Callable[[], str | None] = lambda: None
         self._build()
         self.run.report.connect(self._report)
         self.run.finished.connect(self._finished)
@@ -91,11 +96,14 @@ class TrainTab(QWidget):
         self.pause_button = QPushButton("Pause")
         self.stop_button = QPushButton("Stop")
         self.stop_button.setToolTip("Stop training, keeping the weights reached")
+        self.go_on = QCheckBox("from the panel's weights")
+        self.go_on.setToolTip("Start from the weights the panel uses now (trained or loaded) "
+                              "instead of the seed's random weights")
         self.save_button = QPushButton("Save weights…")
         self.save_button.setToolTip("Save the trained weights (a .pt file for "
                                     "main.py run --weights and the exported class)")
         buttons = QHBoxLayout()
-        for b in (self.start_button, self.pause_button, self.stop_button):
+        for b in (self.start_button, self.go_on, self.pause_button, self.stop_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
         buttons.addWidget(self.save_button)
@@ -149,6 +157,14 @@ class TrainTab(QWidget):
         self._say(HINT if doc is not None else "")
         self.refresh_preview()
 
+    def follow(self, controller) -> None:
+        """Work with the panel's :class:`~designer.panel.controller.RunController`: its
+        weights file is :attr:`panel_weights`, and its *Save weights* (Weights tab) saves
+        the trained weights too while they are the panel's."""
+        self.panel_weights = lambda: controller.weights_path
+        controller.weightsSaved.connect(
+            lambda _path: controller.trained and setattr(self, "saved", True))
+
     @property
     def unsaved(self) -> bool:
         """Trained weights exist that were not saved to a file of the user's."""
@@ -167,7 +183,14 @@ class TrainTab(QWidget):
 
     # -- actions -------------------------------------------------------------------------------
     def start(self, weights: str | None = None) -> bool:
-        """Start training with the settings (from ``weights`` if given); False if it cannot."""
+        """Start training with the settings; False if it cannot.
+
+        It starts from ``weights`` if given, else from the panel's weights file
+        (:attr:`panel_weights`) when *from the panel's weights* is ticked, else
+        from the seed's random weights.
+        """
+        if weights is None and self.go_on.isChecked():
+            weights = self.panel_weights()
         data = self.settings.data()
         try:
             self.input_size()
@@ -188,7 +211,8 @@ class TrainTab(QWidget):
         self.samples.clear("Predictions on validation images appear after the first epoch.")
         self.progress.start()
         self.pages.setCurrentWidget(self.progress_page)
-        self._say(f"Training on <b>{escape(str(data))}</b>…")
+        start = f" from {escape(Path(weights).name)}" if weights else ""
+        self._say(f"Training on <b>{escape(str(data))}</b>{start}…")
         return True
 
     def toggle_pause(self) -> None:
@@ -368,6 +392,7 @@ class TrainTab(QWidget):
         idle = state == "idle"
         self.settings.set_running(not idle)
         self.start_button.setEnabled(idle)
+        self.go_on.setEnabled(idle)
         self.pause_button.setEnabled(state in ("running", "paused"))
         self.pause_button.setText("Resume" if state == "paused" else "Pause")
         self.stop_button.setEnabled(state in ("running", "paused"))
