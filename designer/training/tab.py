@@ -143,7 +143,7 @@ class TrainTab(QWidget):
         self.start_button.clicked.connect(lambda: self.start())
         self.pause_button.clicked.connect(self.toggle_pause)
         self.stop_button.clicked.connect(self.run.stop)
-        self.save_button.clicked.connect(self._save_dialog)
+        self.save_button.clicked.connect(lambda: self.ask_save())
         self._state_changed("idle")
 
     # -- the panel's interface -------------------------------------------------------------
@@ -254,9 +254,6 @@ class TrainTab(QWidget):
             return False
         self._say(f"Weights saved to <b>{escape(path)}</b>.")
         return True
-
-    def _save_dialog(self) -> None:
-        self.ask_save()
 
     def offer_save(self, parent=None) -> bool:
         """Before quitting: when trained weights are unsaved, ask Save / Discard / Cancel.
