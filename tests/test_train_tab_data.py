@@ -121,10 +121,16 @@ def test_quitting_offers_to_save_unsaved_trained_weights(engine_window, dialogs,
     assert kept.read_bytes() == b"weights" and not tab.unsaved
 
 
-def test_without_an_engine_process_training_says_why(new_panel, monkeypatch):
+def test_without_an_engine_process_training_runs_in_the_worker(new_panel, monkeypatch):
     monkeypatch.setenv("CONVCANVAS_ENGINE_PROCESS", "0")
     panel, tab = _tab(new_panel, tiny_classifier())
+    tab.settings.epochs.setValue(3)
+    tab.settings.samples.setValue(48)
+    tab.settings.batch.setValue(16)
+    tab.run.report.connect(lambda r: r["phase"] == "epoch" and tab.run.stop())
     assert tab.start()
-    _wait(panel, lambda: not tab.run.busy, timeout=30)
-    assert "needs an engine process" in tab.error
-    assert "Training failed" in tab.status.text()
+    _wait(panel, lambda: not tab.run.busy, timeout=60)
+    assert tab.error is None, tab.error
+    result = tab.last_answer["result"]
+    assert not result.completed and 1 <= len(result.epochs) < 3  # stopped, weights kept
+    assert tab.weights.endswith("stopped.pt") and panel.controller.trained

@@ -3,7 +3,9 @@
 :class:`TrainingRun` owns a worker thread (a :class:`~designer.panel.worker.JobRunner`
 of its own, so the panel's runs go on while it trains) and an engine process of
 its own (:class:`engine.runtime.remote.EngineProcess`): torch trains there
-(:mod:`engine.runtime.train_job`) and the designer never imports it. The worker
+(:mod:`engine.runtime.train_job`) and the designer never imports it (where there is
+no engine process, ``CONVCANVAS_ENGINE_PROCESS=0``, the same job runs in the worker
+thread, as the panel's runs then do). The worker
 thread only waits on the process's socket; each progress report (a plain dict of
 numbers and numpy arrays) is re-emitted to the UI thread as :attr:`report`.
 
@@ -86,8 +88,7 @@ class TrainingRun(QObject):
             from designer.panel.engine_runtime import use_engine_process
 
             if not use_engine_process():
-                raise RuntimeError("training needs an engine process (a POSIX system; "
-                                   "CONVCANVAS_ENGINE_PROCESS must not be 0)")
+                return self._train_here(graph, data, config, weights, out)
             from engine.runtime.remote import EngineProcess, RemoteRuntime
 
             if self._process is None:
@@ -147,6 +148,22 @@ class TrainingRun(QObject):
         self.failed.emit(message)
 
     # -- worker thread -------------------------------------------------------------------
+    def _train_here(self, graph, data, config, weights, out) -> dict:
+        """Without an engine process: train in this worker thread (torch loaded here, as
+        the panel's runs then are), pausing and stopping in the job's own callback."""
+        from designer.panel.engine_runtime import load_runtime_here
+
+        load_runtime_here()
+        from engine.runtime.errors import RunCancelled
+        from engine.runtime.train_job import train_for_client
+
+        def check() -> None:
+            while self._pause.is_set() and not self._stop.is_set():
+                self._stop.wait(0.05)
+            if self._stop.is_set():
+                raise RunCancelled("stopped")
+        return train_for_client(graph, data, config, weights, out, self.report.emit, check)
+
     def _steer(self, report: dict) -> None:
         """Called for each report: hand it to the UI thread, then pause or stop."""
         self.report.emit(report)

@@ -39,7 +39,7 @@ import torch
 from .errors import RunCancelled
 from .wire import recv, send
 
-__all__ = ["train_in_process", "report_of", "NICE"]
+__all__ = ["train_in_process", "train_for_client", "report_of", "NICE"]
 
 #: how much the training process lowers its priority (``os.nice``), once
 NICE = 5
@@ -85,11 +85,9 @@ def _predictions(model, ds, n: int) -> dict:
             "pred": pred}
 
 
-def train_in_process(conn, graph, data, config, weights=None, out_dir=None, *,
-                     every_s: float = 0.1, samples: int = 16) -> dict:
-    """Train for a client on ``conn`` (see the module docstring)."""
-    from engine.training import save_state_dict, train
-
+def train_in_process(conn, graph, data, config, weights=None, out_dir=None, **options) -> dict:
+    """Train for a client on ``conn`` (see the module docstring); ``options`` as
+    :func:`train_for_client`."""
     global _niced
     if not _niced and hasattr(os, "nice"):
         try:
@@ -97,9 +95,21 @@ def train_in_process(conn, graph, data, config, weights=None, out_dir=None, *,
         except OSError:
             pass
         _niced = True
+    return train_for_client(graph, data, config, weights, out_dir,
+                            lambda report: send(conn, ("progress", (report,))),
+                            _Steering(conn).check, **options)
+
+
+def train_for_client(graph, data, config, weights, out_dir, report, check, *,
+                     every_s: float = 0.1, samples: int = 16) -> dict:
+    """The training job whatever carries its reports: ``report(dict)`` gets each one,
+    ``check()`` is called after each and pauses by blocking, stops by raising
+    :class:`~engine.runtime.errors.RunCancelled` (the designer calls this directly in
+    its worker thread when it has no engine process)."""
+    from engine.training import save_state_dict, train
+
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    steering = _Steering(conn)
     pending: dict = {}
     written: list[str] = []
     last = [0.0]  # time of the last step report
@@ -118,8 +128,8 @@ def train_in_process(conn, graph, data, config, weights=None, out_dir=None, *,
         if progress.phase != "train" or progress.step == progress.steps or \
                 now - last[0] >= every_s:
             last[0] = now
-            send(conn, ("progress", (report_of(progress, **extra),)))
-        steering.check()
+            report(report_of(progress, **extra))
+        check()
 
     result = train(graph, data, config, weights=weights, callback=callback, on_epoch=on_epoch)
     path = written[-1] if written else None
