@@ -103,8 +103,8 @@ class DatasetPreview(QWidget):
         """``data`` cannot be used: say why, in the error colour."""
         self.error = message
         self.preview = None
-        self.summary.setText(look.span(f"<b>Cannot use {escape(data)}</b>: {escape(message)}",
-                                       look.ERROR))
+        what = escape(message if data in message else f"{data}: {message}")  # names it once
+        self.summary.setText(look.span(f"<b>Cannot use this data</b>: {what}", look.ERROR))
         self.grid.clear("No images to show.")
 
     def show_preview(self, data: str, preview: dict) -> None:
