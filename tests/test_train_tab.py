@@ -101,7 +101,8 @@ def test_pause_resume_curves_confusion_and_the_tabs_refreshed(new_panel, qapp):
     assert tab.progress.fraction == 1.0
 
     # the epoch's weights are the panel's: it ran with them, and the tabs show them
-    assert c.trained and c.weights_path == tab.weights and Path(tab.weights).is_file()
+    _wait(panel, lambda: c.weights_path == tab.weights, timeout=10)
+    assert c.trained and Path(tab.weights).is_file()
     assert "trained (epoch 2/2" in c.weights_text()
     _wait(panel, lambda: c.result_is_current() and not c.busy, timeout=60)
     panel.select_node("dconv")
@@ -138,7 +139,8 @@ def test_stop_keeps_the_weights_reached_and_save_writes_a_run_weights_file(
     assert "Training stopped" in tab.status.text()
     # the weights reached: a file of their own, the panel's weights now
     assert tab.weights == answer["weights"] and Path(tab.weights).is_file()
-    assert panel.controller.weights_path == tab.weights and tab.unsaved
+    _wait(panel, lambda: panel.controller.weights_path == tab.weights, timeout=10)
+    assert tab.unsaved
     assert tab.start_button.isEnabled() and not tab.stop_button.isEnabled()
 
     out = tmp_path / "trained.pt"

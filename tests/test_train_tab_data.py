@@ -133,4 +133,5 @@ def test_without_an_engine_process_training_runs_in_the_worker(new_panel, monkey
     assert tab.error is None, tab.error
     result = tab.last_answer["result"]
     assert not result.completed and 1 <= len(result.epochs) < 3  # stopped, weights kept
-    assert tab.weights.endswith("stopped.pt") and panel.controller.trained
+    assert tab.weights.endswith("stopped.pt")
+    _wait(panel, lambda: panel.controller.weights_path == tab.weights, timeout=10)

@@ -18,7 +18,7 @@ from dataclasses import asdict
 from html import escape
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
@@ -46,6 +46,7 @@ from .settings import TrainSettings
 __all__ = ["TrainTab"]
 
 WEIGHTS_FILTER = "PyTorch weights (*.pt *.pth);;All files (*)"
+HANDOVER_MS = 40  # from an epoch's report to handing its weights to the panel
 HINT = ("Choose the data and press <b>Start</b>: after every epoch the weights reached "
         "become the panel's, so the Maps, Offsets, SE and RF tabs show what the network "
         "learned.")
@@ -362,7 +363,10 @@ class TrainTab(QWidget):
         self.saved = False
         self.save_button.setEnabled(True)
         if self.doc is self._run_doc:  # the weights are the design's
-            self.weightsTrained.emit(path, text)
+            # a moment later: the epoch's figures are painted first, then the panel runs
+            # (two short stalls of the UI thread, not one long one)
+            QTimer.singleShot(HANDOVER_MS, self, lambda: self.doc is self._run_doc and
+                              self.weightsTrained.emit(path, text))
 
     def _finished(self, answer: dict) -> None:
         self.last_answer = answer
