@@ -40,6 +40,7 @@ bench: setup
 	$(BIN)/python bench/train.py
 	$(BIN)/python bench/memory.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/panel.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/train_ui.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/startup.py
 
 clean:

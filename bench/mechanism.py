@@ -149,6 +149,15 @@ def _panel(app, example: str, node: str, width: int = 780):
     return panel, panel.mechanism_tab
 
 
+def _move_offsets(panel, node_id: str, steps: int) -> None:
+    """Move a deformable conv's offsets in the panel's session (the engine's
+    ``Session.fit_offsets``; the designer trains them in its Train tab), then run."""
+    c = panel.controller
+    c._submit("fit", lambda ctx, spec: c._ready(ctx, spec).fit_offsets(node_id, steps))
+    c.jobs.wait(600, until=lambda: not c.busy)
+    assert panel.run_blocking(300), panel.run_failure()
+
+
 def screenshots(app, out: Path) -> None:
     """The README's pictures of the Mechanism tab."""
     out.mkdir(parents=True, exist_ok=True)
@@ -164,8 +173,7 @@ def screenshots(app, out: Path) -> None:
     panel.shutdown()
     panel, tab = _panel(app, "deformable_block", "deform1")
     assert panel.run_blocking(300), panel.run_failure()
-    panel._fit_offsets("deform1", 40)
-    panel.controller.jobs.wait(600, until=lambda: not panel.controller.busy)
+    _move_offsets(panel, "deform1", 40)
     for _ in range(5):
         app.processEvents()
     panel.select_node("deform1")

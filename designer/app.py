@@ -46,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="save a screenshot of the whole window to OUT.png and quit")
     parser.add_argument("--run", action="store_true",
                         help="with --screenshot: run the engine on the sample image first")
+    parser.add_argument("--train-epochs", type=int, metavar="N",
+                        help="with --screenshot: train on generated shapes in the Train tab "
+                        "and take the picture after N epochs, mid-run")
     parser.add_argument("--startup-probe", action="store_true", help=argparse.SUPPRESS)
     return parser
 
@@ -59,8 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     """Run the designer; returns the process exit code (never raises)."""
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
-    if args.run and not args.screenshot:
-        return _fail("--run only works together with --screenshot OUT.png", 2)
+    if (args.run or args.train_epochs) and not args.screenshot:
+        return _fail("--run and --train-epochs only work together with --screenshot OUT.png",
+                     2)
     if args.screenshot:
         out = Path(args.screenshot)
         if not out.parent.is_dir():
@@ -223,6 +227,19 @@ def _screenshot(app, args) -> int:
         problem = panel.maps_problem()  # what the picture is for: the feature maps
         if problem:
             return _fail(f"--run: the Maps tab shows no feature maps: {problem}")
+    if args.train_epochs:
+        from PySide6.QtCore import Qt
+
+        panel = window.ensure_panel()
+        panel.tabs.setCurrentWidget(panel.train_tab)  # room for the tab: a large panel
+        window.resizeDocks([window.properties_dock, window.panel_dock], [1, 4 * window.height()],
+                           Qt.Orientation.Vertical)
+        window.resizeDocks([window.panel_dock], [window.width() * 3 // 5],
+                           Qt.Orientation.Horizontal)
+        problem = panel.train_tab.train_for_screenshot(args.train_epochs)
+        if problem:
+            return _fail(f"--train-epochs: {problem}")
+        _settle(app)
     pixmap = window.grab()
     if pixmap.isNull() or not pixmap.save(str(args.screenshot)):
         return _fail(f"{args.screenshot}: cannot write the PNG")

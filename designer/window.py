@@ -351,7 +351,8 @@ class MainWindow(FileActions, DiskWatch, QMainWindow):
         (in session mode) and, when this instance owns it, deletes the recovery
         file and records a clean exit.
         """
-        if not self.maybe_save():
+        train = getattr(self.panel, "train_tab", None)  # trained weights not saved yet
+        if not self.maybe_save() or (train is not None and not train.offer_save(self)):
             event.ignore()
             return
         self._autosave_timer.stop()

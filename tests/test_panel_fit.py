@@ -1,13 +1,13 @@
-"""Engine panel: auto-run after graph and weights changes, and Fit offsets (progress,
-cancel, reset to the seed's weights, offsets gone stale after an edit). Offscreen
-with pytest-qt; the worker is waited for with the panel's own helpers.
+"""Engine panel: auto-run after graph and weights changes, and trained weights (the
+offsets they move drawn, reset to the seed's weights, offsets gone stale after an edit,
+weights dropped when the graph no longer takes them). Offscreen with pytest-qt; the
+worker is waited for with the panel's own helpers.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
 
 from tests.panel_helpers import (
     _document,
@@ -39,10 +39,21 @@ def test_auto_run_follows_graph_and_weights_changes(new_panel):
     assert "seed 7" in panel.weights_tab.state.text()
 
 
-def test_fit_cancel_reset_and_stale_offsets(new_panel, qapp):
-    """Fit offsets: the summary stays readable; a cancelled fit keeps its steps and says
-    so (results stale); Random weights goes back to the seed's weights; offsets of a run
-    before an edit of the node are not drawn with the new parameters."""
+def _weights_with_moved_offsets(panel, path):
+    """A weights file of the panel's graph whose deformable conv has learned offsets
+    (the engine's Session.fit_offsets: a few steps that move them)."""
+    from engine.runtime import Session
+
+    session = Session(panel.doc.graph.to_dict(), panel.controller.seed)
+    session.fit_offsets("deform", 4)
+    return session.save_weights(path)
+
+
+def test_trained_weights_reset_and_stale_offsets(new_panel, qapp, tmp_path):
+    """Weights the Train tab reached become the panel's: a run draws the moved offsets
+    and the status says where the weights come from; Random weights goes back to the
+    seed's weights; offsets of a run before an edit of the node are not drawn with the
+    new parameters; a graph the weights no longer fit drops them, saying so."""
     win, panel = new_panel()
     panel.set_document(_document())
     assert panel.run_blocking(timeout_s=120), panel.status_text()
@@ -52,47 +63,28 @@ def test_fit_cancel_reset_and_stale_offsets(new_panel, qapp):
     qapp.processEvents()
     zero = panel.offsets_tab.offsets.copy()
     assert not zero.any()
+    assert "Train</b> tab" in panel.offsets_tab.info.text()  # where offsets learn
     assert not panel.weights_tab.reset_button.isEnabled()
 
-    panel.auto_run.setChecked(True)  # a finished fit brings its own run: no second one
-    panel._fit_offsets("deform", 4)
+    trained = _weights_with_moved_offsets(panel, tmp_path / "epoch-1.pt")
+    panel._weights_trained(trained, "epoch 1/1, validation accuracy 50.0%")  # runs
     _wait(panel, lambda: panel.run_state != "running")
     _settle(panel, qapp)
-    assert not panel.auto_timer.isActive() and not c.busy
-    panel.auto_run.setChecked(False)
-    status = panel.status_text()
-    assert "Fitted the offsets of deform for 4 steps" in status and "Ran " in status, status
-    fitted = panel.offsets_tab.offsets.copy()
-    assert np.abs(fitted).max() > 0 and c.result_is_current()
+    assert "trained (epoch 1/1" in c.weights_text() and c.result_is_current()
+    assert "trained (epoch 1/1" in panel.status_text()
+    moved_offsets = panel.offsets_tab.offsets.copy()
+    assert np.abs(moved_offsets).max() > 0
     # the arrows follow: one per tap, drawn where the tap moved (more than 0.05 px)
     tab = panel.offsets_tab
     grid, deformed = tab.sample_points()
     moved = np.hypot(*(deformed - grid).T) > 0.05
     assert moved.any() and len(tab.arrows) == 9
     assert [a.isVisible() for a in tab.arrows] == list(moved)
-    assert "fitted" in c.weights_text() and panel.weights_tab.reset_button.isEnabled()
-
-    def cancel_at_two(job, done, total, label):  # worker thread
-        if job == "fit" and done == 2:
-            c.jobs.cancel()
-
-    c.jobs.progress.connect(cancel_at_two, Qt.ConnectionType.DirectConnection)
-    try:
-        panel._fit_offsets("deform", 50)
-        _wait(panel, lambda: panel.run_state != "running")
-        _settle(panel, qapp)
-    finally:
-        c.jobs.progress.disconnect(cancel_at_two)
-    assert panel.run_state == "cancelled"
-    # cancel is noticed at the report of step 3, made after step 3 updated the weights
-    assert "keep the 3 of 50 steps taken" in panel.status_text(), panel.status_text()
-    assert not c.result_is_current()  # the weights moved since the last run
-    assert panel.run_blocking(timeout_s=60)
-    moved = c.result.offsets["deform"]
-    assert not np.array_equal(moved, fitted)  # the two extra steps are in the weights
+    assert "trained in the Train tab" in tab.info.text()
+    assert panel.weights_tab.reset_button.isEnabled()
 
     panel.weights_tab.reset_button.click()  # the same seed: fresh random weights again
-    assert c.weights_text() == f"random (seed {c.seed})"
+    assert c.weights_text() == f"random (seed {c.seed})" and c.trained is None
     assert not c.result_is_current()
     assert panel.run_blocking(timeout_s=60)
     assert np.array_equal(c.result.offsets["deform"], zero)
@@ -112,22 +104,8 @@ def test_fit_cancel_reset_and_stale_offsets(new_panel, qapp):
     assert panel.offsets_tab.offsets.shape[0] == 2 * 25
     assert len(panel.offsets_tab.sample_points()[0]) == 25
 
-    # a run that rebuilt the model (the graph changed) and was then cancelled: the
-    # fitted offsets are gone with the old model, and the weights no longer claim them
-    panel._fit_offsets("deform", 2)
+    # trained weights of the 3x3 graph do not fit the 5x5 one: dropped, with a notice
+    panel._weights_trained(trained, "epoch 1/1")
     _wait(panel, lambda: panel.run_state != "running")
-    assert "fitted" in c.weights_text()
-    panel.doc.graph.set_params("classifier", {"out_features": 7})
-
-    def cancel_when_built(job, done, total, label):  # worker thread
-        if job == "run" and label not in ("building the model", "loading PyTorch"):
-            c.jobs.cancel()
-
-    c.jobs.progress.connect(cancel_when_built, Qt.ConnectionType.DirectConnection)
-    try:
-        assert panel.run()
-        _wait(panel, lambda: panel.run_state != "running")
-    finally:
-        c.jobs.progress.disconnect(cancel_when_built)
-    assert panel.run_state == "cancelled"
-    assert "fitted" not in c.weights_text(), c.weights_text()
+    assert panel.run_state == "done"
+    assert c.trained is None and c.weights_text() == f"random (seed {c.seed})"

@@ -178,8 +178,9 @@ class DeformView(QWidget):
                 + ("<th>mask</th>" if self.mask is not None else "") + "</tr>")
         moved = max((math.hypot(*s.offset) for s in self.current), default=0.0)
         note = "" if moved > 1e-6 else ("<br>All offsets are zero here: the samples sit on "
-                                        "the regular grid (use <b>Fit offsets</b> in the "
-                                        "Offsets tab, or trained weights, to see them move).")
+                                        "the regular grid (train the design in the "
+                                        "<b>Train</b> tab, or load trained weights, to see "
+                                        "them move).")
         return (f"Output <b>({oy}, {ox})</b>: y = Σₙ w(pn)·x(p0 + pn + Δpn)"
                 + (" · m(pn)" if self.mask is not None else "")
                 + f"; largest offset {fmt_num(moved, 3)} px.{note}"

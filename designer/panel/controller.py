@@ -60,16 +60,13 @@ class RunController(QObject):
     imageChanged(str)
         Name of the image now in use.
     weightsChanged(str)
-        One-line description of the weights (seeded, loaded file, fitted).
+        One-line description of the weights (seeded, loaded file, trained).
     failed(str, str)
         ``(job, message)`` of a job that raised.
     cancelled(str)
         Name of a cancelled job.
     notice(str)
         Something the user should know that is not an error (weights dropped, ...).
-    fitFinished(str)
-        What a fit of offsets did (steps, losses), when it ended or was cancelled
-        part-way (after ``runFinished`` or ``cancelled``).
     weightsSaved(str)
         The file the weights were saved to.
     """
@@ -83,7 +80,6 @@ class RunController(QObject):
     failed = Signal(str, str)
     cancelled = Signal(str)
     notice = Signal(str)
-    fitFinished = Signal(str)
     weightsSaved = Signal(str)
 
     def __init__(self, parent=None):
@@ -104,11 +100,10 @@ class RunController(QObject):
         self.result_state: State | None = None
         self.inputs: dict[str, np.ndarray] | None = None
         self.last_error: tuple[str, str] | None = None
-        self.fitted: set[str] = set()
+        #: how far training went, when the weights file is one the Train tab wrote
+        self.trained: str | None = None
         #: bumped by set_seed: the next job builds fresh random weights, even for the same seed
         self._weights_gen = 0
-        #: bumped whenever a fit changed the session's offsets (results before it are stale)
-        self._fit_count = 0
         # worker-thread state (touched only inside jobs)
         self._session = None
         self._session_spec: SessionSpec | None = None
@@ -134,14 +129,13 @@ class RunController(QObject):
         self.result_params = None
         self.result_state = None
         self.inputs = None
-        self.fitted.clear()
 
     def current_state(self) -> State | None:
         """What a run now would use: graph (positions aside), seed, weights, image."""
         if self.doc is None:
             return None
         return State(graph_key(self.doc.graph.to_dict()), self.seed, self.weights_path,
-                      self._image_token, self._weights_gen, self._fit_count)
+                      self._image_token, self._weights_gen)
 
     def node_changed_since_run(self, node_id: str) -> bool:
         """Whether ``node_id``'s parameters differ from those of the last run (or it is new)."""
@@ -156,27 +150,27 @@ class RunController(QObject):
     def _state_of(self, spec: Spec) -> State:
         """The state a job ran with (worker side: the weights actually loaded)."""
         return State(spec.key, spec.seed, self._session_spec.weights, spec.image_token,
-                      spec.weights_gen, spec.fit_count)
+                      spec.weights_gen)
 
     @property
     def weights_modified(self) -> bool:
-        """The weights are not the seed's random ones (loaded from a file, or fitted)."""
-        return bool(self.weights_path or self.fitted)
+        """The weights are not the seed's random ones (loaded from a file, or trained)."""
+        return bool(self.weights_path)
 
     def weights_text(self) -> str:
-        """Where the weights come from, for the status line (file, or seed; fitted offsets)."""
-        if self.weights_path:
+        """Where the weights come from, for the status line (trained, file, or seed)."""
+        if self.weights_path and self.trained:
+            text = f"trained ({self.trained})"
+        elif self.weights_path:
             text = f"loaded from {Path(self.weights_path).name}"
         else:
             text = f"random (seed {self.seed})"
-        if self.fitted:
-            text += " · offsets fitted: " + ", ".join(sorted(self.fitted))
         return text
 
     def _spec(self) -> Spec:
         data = self.doc.graph.to_dict()
         return Spec(data, graph_key(data), self.seed, self.weights_path, self.image_path,
-                     self.image, self._image_token, self._weights_gen, self._fit_count)
+                     self.image, self._image_token, self._weights_gen)
 
     # -- jobs ---------------------------------------------------------------------------
     def cancel(self) -> None:
@@ -284,7 +278,7 @@ class RunController(QObject):
         """Seeded random weights (drops loaded weights); the next run rebuilds the model."""
         self.seed = int(seed)
         self.weights_path = None
-        self.fitted.clear()
+        self.trained = None
         self._weights_gen += 1
         self.inputs = None  # Inputs fed with noise depend on the seed
         self.weightsChanged.emit(self.weights_text())
@@ -301,7 +295,7 @@ class RunController(QObject):
 
         def done(p) -> None:
             self.weights_path = p
-            self.fitted.clear()
+            self.trained = None
             self.weightsChanged.emit(self.weights_text())
         self._submit("load weights", job, done)
 
@@ -311,55 +305,15 @@ class RunController(QObject):
             return self._ready(ctx, spec).save_weights(path)
         self._submit("save weights", job, lambda p: self.weightsSaved.emit(str(p)))
 
-    def fit_offsets(self, node_id: str, steps: int = 40) -> None:
-        """Fit the offsets of a DeformConv2d for ``steps`` steps, then run again.
+    def use_trained(self, path, text: str) -> None:
+        """Make trained weights (a file the Train tab wrote) the current weights.
 
-        Cancelled part-way, the steps taken stay in the weights (as the engine
-        keeps them): the weights are then marked fitted, the last results stale,
-        and ``fitFinished`` says how far the fit went.
+        ``text`` says how far training went (for the status line); the next
+        job loads the file, so the tabs show what the network learned.
         """
-        # (step, loss) of every step taken, seen worker side: a cancelled fit raises
-        # (from the engine process) instead of returning its FitResult
-        taken: list[tuple[int, float]] = []
-
-        def job(ctx: JobContext, spec: Spec):
-            session = self._ready(ctx, spec)  # imports the runtime (and torch) first
-            ctx.cancel_exception = runtime().RunCancelled
-
-            def step(done, total, loss):
-                taken.append((done, loss))
-                ctx.progress(done, total, f"fitting {node_id} · loss {loss:.3f}")
-            fit = session.fit_offsets(node_id, steps, step)
-            ctx.check()
-            result = session.run(None, ctx.progress, keep_input=True)
-            return self._state_of(spec), result, spec.graph, fit
-
-        def changed() -> None:
-            self.fitted.add(node_id)
-            self._fit_count += 1
-
-        def done(payload) -> None:
-            state, result, graph, fit = payload
-            changed()
-            # the result first: announced after it, the new weights find it current
-            # (no stale redraw, no auto-run)
-            self._show_result(state._replace(fit_count=self._fit_count), result, graph)
-            self.weightsChanged.emit(self.weights_text())
-            self.fitFinished.emit(f"Fitted the offsets of {node_id} for {fit.steps} steps: "
-                                  f"loss {fit.losses[0]:.3f} → {fit.losses[-1]:.3f} "
-                                  f"(target: the sampling grid rotated by {fit.angle:g}°)")
-
-        def cancelled() -> None:
-            if taken:
-                changed()
-                self.weightsChanged.emit(self.weights_text())
-            self.cancelled.emit("fit")
-            if taken:
-                self.fitFinished.emit(
-                    f"Fit cancelled: the offsets of {node_id} keep the {taken[-1][0]} of "
-                    f"{steps} steps taken (loss {taken[0][1]:.3f} → {taken[-1][1]:.3f}); run "
-                    "again to see them, or use Random weights (Weights tab) to start afresh.")
-        self._submit("fit", job, done, on_cancel=cancelled)
+        self.weights_path = str(path)
+        self.trained = text
+        self.weightsChanged.emit(self.weights_text())
 
     def effective_rf(self, node_id: str, index, input_id: str | None, on_done,
                      on_fail=None) -> None:
@@ -426,14 +380,9 @@ class RunController(QObject):
         """UI-side consequences of what a job found (model rebuilt, weights dropped)."""
         for note in spec.notes:
             self.notice.emit(note)
-        changed = False
-        if spec.rebuilt and self.fitted:
-            self.fitted.clear()  # a rebuilt model has fresh offset convs
-            changed = True
         if spec.dropped and self.weights_path == spec.weights:
             self.weights_path = None
-            changed = True
-        if changed:
+            self.trained = None
             self.weightsChanged.emit(self.weights_text())
 
     @staticmethod
@@ -452,14 +401,14 @@ class RunController(QObject):
 
     def _ready(self, ctx: JobContext, spec: Spec):
         """The session for ``spec`` (rebuilt if needed) with the current image as input."""
-        if not runtime_loaded() and ctx.name in ("run", "fit"):
+        if not runtime_loaded() and ctx.name == "run":
             ctx.progress(0, 1, "loading PyTorch")
         rt = runtime()
         want = SessionSpec(spec.key, spec.seed, spec.weights, spec.weights_gen)
         limit = memory_limit_setting()  # Edit > Memory Limit…
         if self._session is None or self._session_spec != want or \
                 not getattr(self._session, "alive", True) or self._session_limit != limit:
-            if ctx.name in ("run", "fit"):
+            if ctx.name == "run":
                 ctx.progress(0, 1, "building the model")
             self._drop_session()
             session = rt.Session(spec.graph, spec.seed, memory_limit=limit)

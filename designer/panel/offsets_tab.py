@@ -7,7 +7,8 @@ the channel mean of the source feature map), the regular sampling grid of
 one output position (hollow circles) and arrows to the deformed positions
 (dots, sized and shaded by the mask), plus a heatmap of the mean offset
 length over all output positions. Offsets start at zero (the offset conv is
-zero-initialised), so *Fit offsets* trains them briefly to move.
+zero-initialised), so they move only with trained weights: train the design
+in the Train tab (:mod:`designer.training`) or load a weights file.
 """
 
 from __future__ import annotations
@@ -22,8 +23,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
-    QPushButton,
-    QSpinBox,
 )
 
 from designer import look
@@ -41,13 +40,10 @@ class OffsetsTab(NodeTab):
 
     Signals
     -------
-    fitRequested(str, int)
-        ``(node_id, steps)``: the user asked to fit the offsets.
     locationChosen(int, int)
         Output position ``(y, x)`` now shown.
     """
 
-    fitRequested = Signal(str, int)
     locationChosen = Signal(int, int)
 
     def __init__(self, parent=None):
@@ -63,19 +59,9 @@ class OffsetsTab(NodeTab):
         self.group_combo = QComboBox()
         self.group_combo.setToolTip("Offset group (channels in a group share offsets)")
         self.group_label = QLabel("Offset group")
-        self.fit_button = QPushButton("Fit offsets")
-        self.fit_button.setToolTip(
-            "Train the offset conv for a few steps so that the sampling grid turns "
-            "(target: the grid rotated by 30°), then run again")
-        self.steps = QSpinBox()
-        self.steps.setRange(1, 500)
-        self.steps.setValue(20)
-        self.steps.setSuffix(" steps")
         self.zoom = QCheckBox("Zoom to the samples")
         self.zoom.setChecked(True)
         row = QHBoxLayout()
-        row.addWidget(self.fit_button)
-        row.addWidget(self.steps)
         row.addWidget(self.zoom)
         row.addStretch(1)
         row.addWidget(self.group_label)
@@ -103,20 +89,15 @@ class OffsetsTab(NodeTab):
             "mask) &nbsp; click either picture to choose the output position")
         self.set_content(body)
 
-        self.fit_button.clicked.connect(self._fit)
         self.group_combo.currentIndexChanged.connect(lambda _i: self._draw())
         self.zoom.toggled.connect(lambda _c: self._frame())
         self.heat_plot.clicked.connect(self._heat_clicked)
         self.input_plot.clicked.connect(self._input_clicked)
 
     # -- public ------------------------------------------------------------------------
-    def set_busy(self, busy: bool) -> None:
-        """Disable *Fit offsets* while the worker is busy."""
-        self.fit_button.setEnabled(not busy)
-
     def show_offsets(self, node_id: str, params: dict, offsets: np.ndarray,
                      mask: np.ndarray | None, picture: np.ndarray, source: str,
-                     fitted: bool = False, stale: bool = False, kind_name: str = "") -> None:
+                     trained: bool = False, stale: bool = False, kind_name: str = "") -> None:
         """Show the offsets of ``node_id``.
 
         Parameters
@@ -134,8 +115,8 @@ class OffsetsTab(NodeTab):
             The input: ``[H, W, 3]`` RGB in [0, 1] or ``[H, W]`` (drawn in gray).
         source : str
             What the picture is (for the caption).
-        fitted : bool
-            Whether the offsets were fitted in this session.
+        trained : bool
+            Whether the weights are the Train tab's (trained in this session).
         stale : bool
             The offsets come from a run before the last change of the graph,
             weights or image (said in the title).
@@ -148,7 +129,7 @@ class OffsetsTab(NodeTab):
         self.params = params
         self.offsets = np.asarray(offsets, dtype=np.float32)
         self.mask = None if mask is None else np.asarray(mask, dtype=np.float32)
-        self.fitted = fitted
+        self.trained = trained
         kh, kw = params["kernel_size"]
         og = int(params.get("offset_groups", 1))
         self.group_combo.blockSignals(True)
@@ -265,10 +246,11 @@ class OffsetsTab(NodeTab):
         text += "."
         if float(np.abs(self.offsets).max()) < 1e-6:
             text += ("<br><b>All offsets are zero</b>: the offset conv starts at zero, so a "
-                     "new deformable conv samples exactly like a plain conv. Press <b>Fit "
-                     "offsets</b> (or load trained weights) to watch the grid deform.")
-        elif self.fitted:
-            text += " " + fmt.muted("(fitted towards the sampling grid rotated by 30°)")
+                     "new deformable conv samples exactly like a plain conv. Train the "
+                     "design in the <b>Train</b> tab (or load trained weights) to watch "
+                     "the grid deform.")
+        elif self.trained:
+            text += " " + fmt.muted("(weights trained in the Train tab)")
         self.info.setText(text)
 
     def _frame(self) -> None:
@@ -285,10 +267,6 @@ class OffsetsTab(NodeTab):
                                     yRange=(lo[0] - margin, hi[0] + margin), padding=0)
 
     # -- interaction -------------------------------------------------------------------
-    def _fit(self) -> None:
-        if self.node_id is not None:
-            self.fitRequested.emit(self.node_id, self.steps.value())
-
     def _heat_clicked(self, x: float, y: float) -> None:
         self.choose(int(math.floor(y)), int(math.floor(x)))
 

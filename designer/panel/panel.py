@@ -2,9 +2,10 @@
 
 :class:`EnginePanel` is the dock widget of the main window. A header with
 *Run* (Ctrl+R), *Cancel*, a per-node progress bar and *Auto-run* sits above
-eight tabs: Image, Maps (feature maps), Offsets (deformable convs), SE
+nine tabs: Image, Maps (feature maps), Offsets (deformable convs), SE
 (channel weights), RF (receptive fields on the image), Mechanism
-(:mod:`designer.mechanism`: how the layer computes), Weights and Code
+(:mod:`designer.mechanism`), Weights, Train (:mod:`designer.training`: each
+epoch's weights become the panel's and a run refreshes the tabs) and Code
 (the header: :mod:`.run_header`; what each tab shows: :mod:`.views`).
 
 All torch work happens in one worker thread (:class:`.controller.RunController`);
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import QMessageBox, QTabWidget, QVBoxLayout, QWidget
 
 from designer.look import ERROR, plural, span
 from designer.mechanism.tab import MechanismTab
+from designer.training import TrainTab
 
 from . import fmt
 from .code_tab import CodeTab
@@ -108,6 +110,7 @@ class EnginePanel(QWidget):
         self.rf_tab = ReceptiveFieldTab()
         self.mechanism_tab = MechanismTab()
         self.weights_tab = WeightsTab()
+        self.train_tab = TrainTab()
         self.code_tab = CodeTab()
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -120,6 +123,8 @@ class EnginePanel(QWidget):
                 (self.rf_tab, "RF", "Receptive field of an output pixel, on the image"),
                 (self.mechanism_tab, "Mechanism", "How the layer computes, cell by cell"),
                 (self.weights_tab, "Weights", "Seeded random weights or a .pt file"),
+                (self.train_tab, "Train", "Train the design on generated shapes or your "
+                 "own images, and watch it learn"),
                 (self.code_tab, "Code", "The design as PyTorch code")):
             self.tabs.setTabToolTip(self.tabs.addTab(tab, name), tip)
         self.tabs.setCurrentWidget(self.maps_tab)
@@ -148,18 +153,19 @@ class EnginePanel(QWidget):
         c.failed.connect(self._job_failed)
         c.cancelled.connect(self._job_cancelled)
         c.notice.connect(self._notice)
-        c.fitFinished.connect(self._fit_finished)
         c.weightsSaved.connect(self._weights_saved)
         self.tabs.currentChanged.connect(lambda _i: self.views.refresh(self.tabs.currentWidget()))
         self.image_tab.imageRequested.connect(self.set_image)
         self.maps_tab.pixelChosen.connect(self._pixel_chosen)
-        self.offsets_tab.fitRequested.connect(self._fit_offsets)
         self.se_tab.channelChosen.connect(self.maps_tab.select_channel)
         self.mechanism_tab.channelChosen.connect(self.maps_tab.select_channel)
         self.rf_tab.erfRequested.connect(self._erf_requested)
         self.weights_tab.seedChanged.connect(self._seed_changed)
         self.weights_tab.loadRequested.connect(c.load_weights)
         self.weights_tab.saveRequested.connect(c.save_weights)
+        self.train_tab.follow(c)
+        self.train_tab.weightsTrained.connect(self._weights_trained)
+        self.train_tab.weightsSaved.connect(self._weights_saved)
         self.code_tab.verifyRequested.connect(self._verify)
         self.code_tab.errorOccurred.connect(self.show_error)
 
@@ -178,6 +184,7 @@ class EnginePanel(QWidget):
         if doc is not None:
             doc.graphChanged.connect(self._graph_changed)
         self.code_tab.set_document(doc)
+        self.train_tab.set_document(doc)
         self._weights_changed(self.controller.weights_text())
         self._update_validity(opened=True)
         self.views.invalidate()
@@ -219,7 +226,7 @@ class EnginePanel(QWidget):
         return self.controller.run()
 
     def cancel(self) -> None:
-        """Stop the running job (run, fit) as soon as the current node is done."""
+        """Stop the running run as soon as the current node is done."""
         self._rerun = False
         self.auto_timer.stop()
         self.controller.cancel()
@@ -276,17 +283,17 @@ class EnginePanel(QWidget):
         self.controller.set_image(path)
 
     def shutdown(self) -> None:
-        """Stop the worker (call before the application quits)."""
+        """Stop the worker and training (call before the application quits)."""
         self.auto_timer.stop()
+        self.train_tab.shutdown()
         self.controller.shutdown()
 
     # -- running --------------------------------------------------------------------------
     def _busy(self, busy: bool) -> None:
         self.header.set_busy(busy, self.run_state == "done")
-        self.offsets_tab.set_busy(busy)
 
     def _progress(self, job: str, done: int, total: int, label: str) -> None:
-        if job in ("run", "fit"):
+        if job == "run":
             self.header.report(done, total, label)
 
     def _run_finished(self, result) -> None:
@@ -312,10 +319,10 @@ class EnginePanel(QWidget):
     def _job_failed(self, job: str, message: str) -> None:
         titles = {"run": "The run failed", "image": "Cannot read the image",
                   "load weights": "Cannot load the weights",
-                  "save weights": "Cannot save the weights", "fit": "Fitting failed",
+                  "save weights": "Cannot save the weights",
                   "erf": "Effective receptive field failed",
                   "prepare": "Cannot prepare the input"}
-        if job in ("run", "fit"):
+        if job == "run":
             self.run_state = "failed"
             self.header.stop("failed")
             self._run_problem = f"{titles[job].lower()}: {fmt.one_line(message)}"
@@ -328,12 +335,12 @@ class EnginePanel(QWidget):
         self._maybe_rerun()
 
     def _job_cancelled(self, job: str) -> None:
-        if job in ("run", "fit"):
+        if job == "run":
             self.run_state = "cancelled"
             self.header.stop("cancelled")
-            self._run_problem = f"the {'run' if job == 'run' else 'fit'} was cancelled"
+            self._run_problem = "the run was cancelled"
             if not self._rerun:
-                self._set_status(f"{'Run' if job == 'run' else 'Fit'} cancelled.")
+                self._set_status("Run cancelled.")
         self._maybe_rerun()
 
     def _maybe_rerun(self) -> None:
@@ -419,10 +426,11 @@ class EnginePanel(QWidget):
     def _notice(self, text: str) -> None:
         self._set_status(escape(text))
 
-    def _fit_finished(self, text: str) -> None:
-        # after a finished fit its run has just written its line: keep it below
-        below = f"<br>{self.header.status_html()}" if self.run_state == "done" else ""
-        self._set_status(escape(text) + below)
+    def _weights_trained(self, path: str, text: str) -> None:
+        """Training reached new weights: make them current and run, so the tabs show them."""
+        self.controller.use_trained(path, text)
+        if self.doc is not None and self.doc.result().valid:
+            self.run()
 
     def _weights_saved(self, path: str) -> None:
         text = escape(f"Weights saved to {path}")
@@ -433,14 +441,6 @@ class EnginePanel(QWidget):
     def _pixel_chosen(self, channel: int, index) -> None:
         if self.maps_tab.node_id is not None:
             self.views.set_rf_index(self.maps_tab.node_id, (channel, *index))
-
-    def _fit_offsets(self, node_id: str, steps: int) -> None:
-        if self.doc is None or not self.doc.result().valid:
-            self._set_status("<b>Fix the errors first</b>: the graph cannot run.", error=True)
-            return
-        self.run_state = "running"
-        self.header.start(f"fitting {node_id}…")
-        self.controller.fit_offsets(node_id, steps)
 
     def _erf_requested(self, node_id: str, index, input_id: str) -> None:
         key = (node_id, tuple(index))

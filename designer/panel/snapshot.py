@@ -32,7 +32,6 @@ class State(NamedTuple):
     weights: str | None
     image_token: int
     weights_gen: int
-    fit_count: int
 
 
 class SessionSpec(NamedTuple):
@@ -56,7 +55,6 @@ class Spec:
     image: np.ndarray | None
     image_token: int
     weights_gen: int = 0
-    fit_count: int = 0
     notes: list[str] = field(default_factory=list)
     rebuilt: bool = False
     dropped: bool = False

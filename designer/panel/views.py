@@ -204,7 +204,7 @@ class Views:
             return
         params, offsets, mask, pic, what = self.offsets_data(nid)
         tab.show_offsets(nid, params, offsets, mask, pic, what,
-                         fitted=nid in self.panel.controller.fitted,
+                         trained=bool(self.panel.controller.trained),
                          stale=not self.panel.controller.result_is_current(),
                          kind_name=self.doc.graph.nodes[nid].type)
 

@@ -60,7 +60,7 @@ def serve(conn: Connection) -> None:
         kind = message[0]
         if kind == "exit":
             return
-        if kind == "cancel":  # late: its call had already ended
+        if kind in ("cancel", "pause", "resume"):  # late: its call had already ended
             continue
         if kind == "drop":  # not answered
             sessions.pop(message[1], None)
@@ -73,6 +73,10 @@ def serve(conn: Connection) -> None:
                 _, sid, graph, seed, memory_limit = message
                 sessions[sid] = rt.Session(graph, seed, memory_limit=memory_limit)
                 value = None
+            elif kind == "train":  # the designer's training job (train_job: torch)
+                from .train_job import train_in_process
+
+                value = train_in_process(conn, *message[1:])
             elif kind == "call":
                 _, sid, method, args, kwargs, with_callback = message
                 if sid is None and method in INTERCHANGE_FUNCTIONS:

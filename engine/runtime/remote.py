@@ -5,9 +5,9 @@ and restarts it if it died, and :class:`RemoteRuntime` offers what the
 designer's jobs use of :mod:`engine.runtime` (``Session``, ``prepare_input``,
 ``load_image``, the exceptions) with the same signatures. Calls are
 synchronous and serialised (one lock per process). A ``callback`` (progress of
-``Session.run`` or ``fit_offsets``) is called in the calling thread for every
-progress message; when it raises, the child is told to cancel (its own
-callback then raises :class:`~engine.runtime.errors.RunCancelled`) and the
+``Session.run``, ``fit_offsets`` or :meth:`RemoteRuntime.train`) is called in
+the calling thread for every progress message; when it raises, the child is told
+to cancel (its own callback then raises :class:`~engine.runtime.errors.RunCancelled`) and the
 callback's exception is raised once the child has stopped.
 
 :class:`RemoteSession` mirrors :class:`~engine.runtime.run.Session` method by
@@ -279,6 +279,13 @@ class EngineProcess:
             raise pending
         return kind, rest
 
+    def tell(self, message: tuple) -> None:
+        """Send a control message (``("pause",)``, ``("resume",)``, ``("cancel",)``) to
+        the request in progress; call it from that request's callback (its thread)."""
+        with self._lock:
+            if self._conn is not None:
+                send(self._conn, message)
+
     def new_session(self, graph, seed: int, memory_limit: int | None) -> tuple[int, int]:
         """Build a Session in the child; ``(session id, generation)``."""
         with self._lock:
@@ -434,6 +441,24 @@ class RemoteRuntime:
             The engine process cannot start or stops.
         """
         return RemoteSession(self.process, graph, seed, memory_limit=memory_limit)
+
+    def train(self, graph, data, config, out_dir, *, weights=None, callback=None) -> dict:
+        """Train ``graph`` in the engine process (:mod:`engine.runtime.train_job`).
+
+        ``callback(report)`` is called in this thread for each progress report
+        (a plain dict); it steers the run with :meth:`EngineProcess.tell`
+        (pause, resume, cancel: a cancelled run still answers, with the weights
+        reached). Returns ``{"result": TrainResult, "weights": path}``.
+
+        Raises
+        ------
+        RuntimeGraphError, MemoryLimitError, WeightsError
+            As :func:`engine.training.train`; also its ``TaskError`` and ``DataError``.
+        EngineProcessError
+            The engine process cannot start or stops.
+        """
+        return self.process.request(("train", _graph_dict(graph), str(data), config,
+                                     weights, str(out_dir)), callback)
 
     def prepare_input(self, graph, input_id: str, image=None, seed: int = 0):
         """As :func:`~engine.runtime.run.prepare_input`, computed in the engine process."""

@@ -84,8 +84,12 @@ def _deterministic(device: torch.device):
 
 def train(graph, data="shapes", config: TrainConfig | None = None, *, weights=None,
           callback: Callable[[Progress], Any] | None = None, memory_limit: int | None = None,
-          device: str | None = None) -> TrainResult:
+          device: str | None = None, on_epoch: Callable | None = None) -> TrainResult:
     """Train a graph; see the package docstring (:mod:`engine.training`) for the API.
+
+    ``on_epoch(model, data, confusion)``, if given, is called after each epoch's
+    validation, before the callback hears of it (the designer's engine process
+    takes the weights and a few predictions there); its time is not counted.
 
     Raises
     ------
@@ -133,12 +137,13 @@ def train(graph, data="shapes", config: TrainConfig | None = None, *, weights=No
                 model.load_state_dict(state, strict=True)
             torch.manual_seed(cfg.seed)  # Dropout
             return _fit(model, ds, cfg, task, k, dev, callback,
-                        core.gives_probabilities(model.get_submodule(output_id)))
+                        core.gives_probabilities(model.get_submodule(output_id)), on_epoch)
     finally:
         an.close()
 
 
-def _fit(model, ds: TrainData, cfg: TrainConfig, task, k, dev, callback, probabilities):
+def _fit(model, ds: TrainData, cfg: TrainConfig, task, k, dev, callback, probabilities,
+         on_epoch=None):
     waited = [0.0]
 
     def tell(progress: Progress):
@@ -180,6 +185,8 @@ def _fit(model, ds: TrainData, cfg: TrainConfig, task, k, dev, callback, probabi
             m = EpochMetrics(epoch, float(tl) / tn, int(th) / tn, float(vl) / vn, int(vh) / vn,
                              time.perf_counter() - t0 - waited[0])
             epochs.append(m)
+            if on_epoch is not None:
+                on_epoch(model, ds, confusion)
             tell(Progress("epoch", epoch, cfg.epochs, metrics=m))
     except RunCancelled:
         completed = False
