@@ -24,6 +24,23 @@ def _status_html(result) -> str:
     return text
 
 
+def _partial(result) -> tuple[str, str]:
+    """The mark and tooltip note of totals that leave nodes out (``("", "")`` if none).
+
+    With an error, the totals are those of the nodes whose shape is known (as
+    ``main.py analyze`` prints them): the nodes that failed and those below them
+    have no cost yet, so the page says how many nodes the totals cover.
+    """
+    if result.valid:
+        return "", ""
+    known = sum(1 for n in result.nodes.values() if n.shape is not None)
+    total = len(result.nodes)
+    mark = " " + span(f"(partial: {known} of {total} nodes)", WARNING)
+    note = (f"; partial: only the {known} of {total} nodes the errors leave analysable "
+            "are counted")
+    return mark, note
+
+
 class GraphPage(QWidget):
     """Name and description of the graph (``SetMetaCommand``) and its totals.
 
@@ -100,11 +117,13 @@ class GraphPage(QWidget):
 
         f.set("Input", shapes(inputs))
         f.set("Output", shapes(outputs))
-        f.set("Parameters", fmt_count_long(result.total_params), "learnable weights and biases")
-        f.set("MACs", fmt_count_long(result.total_macs),
-              "multiply-accumulate operations of one forward pass (batch 1)")
-        f.set("Activations", fmt_bytes(result.activation_bytes),
-              "memory of all node outputs in float32 (batch 1)")
+        mark, note = _partial(result)
+        f.set("Parameters", fmt_count_long(result.total_params) + mark,
+              "learnable weights and biases" + note)
+        f.set("MACs", fmt_count_long(result.total_macs) + mark,
+              "multiply-accumulate operations of one forward pass (batch 1)" + note)
+        f.set("Activations", fmt_bytes(result.activation_bytes) + mark,
+              "memory of all node outputs in float32 (batch 1)" + note)
         f.set("Status", _status_html(result))
 
     def _commit_name(self) -> None:

@@ -1,0 +1,106 @@
+"""Issue 15, the designer's part: partial totals, palette search and tooltips, the
+Maps tab's blockers, the RF tab's first channel (pytest-qt)."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from engine import Graph
+
+
+def _chain(bad_kernel: int) -> Graph:
+    """Input 3×8×8 → conv ``a`` (3→4, 3×3, padding 1) → conv ``b`` (4→5, k) → ReLU."""
+    g = Graph("chain")
+    g.add_node("Input", {"channels": 3, "height": 8, "width": 8}, "x")
+    g.add_node("Conv2d", {"out_channels": 4, "kernel_size": 3, "padding": 1}, "a")
+    g.add_node("Conv2d", {"out_channels": 5, "kernel_size": bad_kernel}, "b")
+    g.add_node("ReLU", {}, "r")
+    for src, dst in (("x", "a"), ("a", "b"), ("b", "r")):
+        g.connect(src, dst)
+    return g
+
+
+# -- defect 5: the graph page's totals with an error ------------------------------------------
+def test_graph_page_shows_partial_totals_with_an_error(qtbot):
+    from designer.document import Document
+    from designer.widgets.graph_page import GraphPage
+
+    doc = Document(_chain(bad_kernel=20))  # 20 > 8: b fails, r is blocked
+    page = GraphPage(doc)
+    qtbot.addWidget(page)
+    a_params = 4 * 3 * 3 * 3 + 4  # weights + biases of a, by hand
+    a_macs = 4 * 8 * 8 * 3 * 3 * 3
+    params = page.facts.value("Parameters")
+    macs = page.facts.value("MACs")
+    assert f"{a_params:,}" in params and "partial" in params and "2 of 4" in params
+    assert f"{a_macs:,}" in macs and "partial" in macs
+    doc.undo_stack.clear()
+    doc.graph.set_params("b", {"out_channels": 5, "kernel_size": 3})
+    page.refresh()
+    assert "partial" not in page.facts.value("Parameters")
+
+
+# -- defect 7: palette search by alias, family and description ---------------------------------
+@pytest.fixture
+def palette(qtbot):
+    from designer.palette import PaletteWidget
+
+    w = PaletteWidget()
+    qtbot.addWidget(w)
+    return w
+
+
+@pytest.mark.parametrize(("query", "best", "kind"), [
+    ("se", "Squeeze-excitation", "SqueezeExcitation"),
+    ("SE", "Squeeze-excitation", "SqueezeExcitation"),
+    ("atrous", "Dilated conv", "Conv2d"),
+    ("deconv", None, "ConvTranspose2d"),
+    ("fractionally strided", None, "ConvTranspose2d"),
+    ("depthwise", "Depthwise conv", "Conv2d"),
+    ("DCN", None, "DeformConv2d"),
+    ("1×1", "1×1 conv", "Conv2d"),
+    ("1x1", "1×1 conv", "Conv2d"),
+    ("attention", None, "SqueezeExcitation"),   # family
+    ("scatters", None, "ConvTranspose2d"),      # a description word
+])
+def test_palette_search_finds_aliases_family_and_description(palette, query, best, kind):
+    palette.search.setText(query)
+    found = palette.best_match()
+    assert found is not None and found.type == kind
+    if best:
+        assert found.name == best
+    assert palette.tree.currentItem() is palette.items[found.name]
+
+
+def test_palette_enter_adds_the_best_match(palette, qtbot):
+    chosen = []
+    palette.presetActivated.connect(chosen.append)
+    qtbot.keyClicks(palette.search, "se")
+    qtbot.keyClick(palette.search, Qt.Key.Key_Return)
+    assert [p.type for p in chosen] == ["SqueezeExcitation"]
+
+
+def test_aliases_are_catalogue_facts():
+    from engine import CATALOGUE
+    from engine.catalogue.aliases import KIND_ALIASES, param_aliases
+
+    assert set(KIND_ALIASES) == set(CATALOGUE)
+    assert "atrous" in param_aliases({"dilation": [2, 2]})
+    assert "atrous" not in param_aliases({"dilation": 1})
+    assert "1×1" in param_aliases({"kernel_size": 1}) and \
+        "1×1" not in param_aliases({"kernel_size": [1, 3]})
+
+
+# -- defect 13: the palette tooltip says what a preset sets -------------------------------------
+def test_palette_tooltip_lists_what_each_preset_sets(palette):
+    from engine import CATALOGUE, PRESETS
+
+    for preset in PRESETS:
+        tip = palette.items[preset.name].toolTip(0)
+        assert "sets" in tip
+        for name in preset.params:
+            assert name in tip, (preset.name, name)
+        for param in CATALOGUE[preset.type].params:  # the others, at their defaults
+            if param.default is not None:
+                assert param.name in tip, (preset.name, param.name)
