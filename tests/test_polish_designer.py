@@ -104,3 +104,63 @@ def test_palette_tooltip_lists_what_each_preset_sets(palette):
         for param in CATALOGUE[preset.type].params:  # the others, at their defaults
             if param.default is not None:
                 assert param.name in tip, (preset.name, param.name)
+
+
+# -- defect 10: the Maps tab says what blocks the run ----------------------------------------
+def test_maps_tab_names_the_errors_that_block_the_run(new_panel, qtbot):
+    from PySide6.QtWidgets import QPushButton
+
+    from tests.panel_helpers import _document
+
+    win, panel = new_panel()
+    doc = _document()
+    doc.graph.disconnect("pool1", "deform", 0)
+    panel.set_document(doc)
+    panel.tabs.setCurrentWidget(panel.maps_tab)
+    panel.views.refresh(panel.maps_tab)
+    qtbot.wait(1)  # a layout shows a button it is given at the next turn of the loop
+    text = panel.maps_tab.placeholder.text()
+    assert "cannot run" in text and "input not connected" in text
+    assert "href='node:deform'" in text
+    buttons = [b.text() for b in panel.maps_tab.findChildren(QPushButton)
+               if not b.isHidden()]
+    assert "▶ Run" not in buttons and "Show deform" in buttons
+    with qtbot.waitSignal(panel.nodeRequested) as seen:  # the link selects the node
+        panel.maps_tab.placeholder.label.linkActivated.emit("node:deform")
+    assert seen.args == ["deform"] and panel.node_id == "deform"
+
+
+# -- defect 11: the RF tab starts on the most active channel ---------------------------------
+def test_most_active_index_skips_a_dead_channel():
+    import numpy as np
+
+    from designer.panel.rf_tab import most_active_index
+
+    a = np.zeros((4, 5, 7), np.float32)
+    a[2] = -1.0  # negative values count: the magnitude is what a gradient sees
+    a[3, 0, 0] = 3.0
+    assert most_active_index(a) == (2, 2, 3)
+    assert most_active_index(np.ones((2, 3, 4, 6))) == (0, 1, 2, 3)
+
+
+def test_rf_tab_starts_on_the_most_active_channel(new_panel, qtbot):
+    from tests.panel_helpers import _document
+
+    win, panel = new_panel()
+    panel.set_document(_document())
+    assert panel.run_blocking(timeout_s=120), panel.status_text()
+    nid = panel.views.default_node()
+    act = panel.controller.result.activations[nid].copy()
+    act[0] = 0.0  # a dead channel 0 (all zeros after a ReLU)
+    act[1] *= 0.0
+    panel.controller.result.activations[nid] = act
+    busiest = int(abs(act).reshape(act.shape[0], -1).mean(axis=1).argmax())
+    assert busiest > 1
+    panel.tabs.setCurrentWidget(panel.rf_tab)
+    panel.views.refresh(panel.rf_tab)
+    tab = panel.rf_tab
+    assert tab.node_id == nid and tab.spins["c"].value() == busiest
+    assert tab.spins["y"].value() == act.shape[1] // 2
+    tab.spins["c"].setValue(0)  # the user's choice is kept on the next refresh
+    panel.views.refresh(panel.rf_tab)
+    assert tab.spins["c"].value() == 0
