@@ -90,6 +90,13 @@ class WindowActions:
         m.addSeparator()
         self.export = self._act(m, "Export &PyTorch…", w.export_pytorch, "Ctrl+E",
                                 "Write standalone PyTorch code for this graph")
+        self.export_diagram = self._act(m, "Export &Diagram…", lambda: _diagram(w, False),
+                                        "Ctrl+Shift+E", "Save the canvas as a PNG, SVG or "
+                                        "PDF picture, with its labels")
+        self.export_selection = self._act(m, "Export Se&lection as Diagram…",
+                                          lambda: _diagram(w, True),
+                                          tip="Save the selected nodes and the edges "
+                                              "between them as a PNG, SVG or PDF picture")
         m.addSeparator()
         self.quit = self._act(m, "&Quit", w.close, "Ctrl+Q", "Close ConvCanvas")
 
@@ -184,6 +191,12 @@ class WindowActions:
     # -- state -----------------------------------------------------------------------
     def update_selection(self, has_selection: bool) -> None:
         """Enable the actions that need selected nodes."""
-        for action in (self.cut, self.copy, self.duplicate):
+        for action in (self.cut, self.copy, self.duplicate, self.export_selection):
             action.setEnabled(has_selection)
 
+
+
+def _diagram(window, selection: bool) -> None:
+    from designer.diagram_export import export_diagram_dialog  # QtSvg: on first use
+
+    export_diagram_dialog(window, selection)
