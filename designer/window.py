@@ -28,6 +28,7 @@ from designer.canvas.view import GraphView
 from designer.conflicts import DiskWatch
 from designer.document import Document
 from designer.file_actions import FileActions
+from designer.find import FindBar
 from designer.files import (
     RecentFiles,
     Recovery,
@@ -95,6 +96,7 @@ class MainWindow(FileActions, DiskWatch, QMainWindow):
         self.view = GraphView(self.scene, self)
         self.view.viewport().installEventFilter(self)
         self.setCentralWidget(self.view)
+        self.find_bar = FindBar(self.view)  # Ctrl+F, over the canvas
         self._build_docks()
         self.status = StatusSummary(self)
         self.statusBar().addPermanentWidget(self.status)

@@ -142,6 +142,11 @@ class WindowActions:
         m.addSeparator()
         self.select_all = self._act(m, "Select &All", w.scene.select_all, Key.SelectAll,
                                     "Select every node")
+        m.addSeparator()
+        self.find = self._act(m, "&Find Node…", w.find_bar.open, Key.Find,
+                              "Find a node by id, type or family; Enter goes to the next")
+        self.find_next = self._act(m, "Find &Next", w.find_bar.next, "F3")
+        self.find_previous = self._act(m, "Find Pre&vious", w.find_bar.previous, "Shift+F3")
 
     def _view(self) -> None:
         w, m = self.w, self.view_menu

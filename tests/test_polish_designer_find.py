@@ -1,0 +1,75 @@
+"""Issue 15: find a node by id or type (Ctrl+F) on a graph of hundreds of nodes, and
+the overview map of a graph larger than the view."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, Qt
+
+from engine import Graph
+
+
+def _long_chain(n: int = 300) -> Graph:
+    g = Graph("long")
+    g.add_node("Input", {"channels": 3, "height": 16, "width": 16}, "x", pos=(0, 0))
+    prev = "x"
+    for i in range(n):
+        kind = "Conv2d" if i % 10 == 0 else "ReLU"
+        params = {"out_channels": 3, "kernel_size": 3, "padding": 1} if kind == "Conv2d" \
+            else {}
+        nid = f"{kind.lower()}_{i}"
+        g.add_node(kind, params, nid, pos=((i % 2) * 300.0, 110.0 * (i + 1)))
+        g.connect(prev, nid)
+        prev = nid
+    return g
+
+
+def _open(window, qtbot, graph):
+    from designer.document import Document
+
+    window.set_document(Document(graph))
+    qtbot.wait(1)
+
+
+def _centre(view) -> QPointF:
+    return view.mapToScene(view.viewport().rect().center())
+
+
+def test_find_by_id_selects_and_centres(window, qtbot):
+    from designer.find import find_nodes
+
+    graph = _long_chain()
+    _open(window, qtbot, graph)
+    # exact id first, then reading order (conv2d_250 is a conv)
+    assert find_nodes(graph, "relu_25") == ["relu_25", *(f"relu_{i}" for i in range(251, 260))]
+    assert find_nodes(graph, "RELU_26")[0] == "relu_26"
+    window.menu_actions.find.trigger()
+    bar = window.find_bar
+    assert bar.isVisible() and bar.edit.hasFocus()
+    qtbot.keyClicks(bar.edit, "relu_287")
+    assert window.scene.selected_ids() == ["relu_287"]
+    target = window.scene.nodes["relu_287"].scenePos()
+    assert (_centre(window.view) - target).manhattanLength() <= 3  # whole pixels
+    assert bar.count.text() == "1 of 1"
+    qtbot.keyClick(bar.edit, Qt.Key.Key_Escape)
+    assert not bar.isVisible()
+
+
+def test_find_by_type_steps_through_matches(window, qtbot):
+    _open(window, qtbot, _long_chain())
+    bar = window.find_bar
+    bar.open()
+    qtbot.keyClicks(bar.edit, "Conv2d")  # 30 convs, in reading order
+    assert window.scene.selected_ids() == ["conv2d_0"] and bar.count.text() == "1 of 30"
+    qtbot.keyClick(bar.edit, Qt.Key.Key_Return)
+    assert window.scene.selected_ids() == ["conv2d_10"]
+    qtbot.keyClick(bar.edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClick(bar.edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+    assert window.scene.selected_ids() == ["conv2d_290"]  # wraps around
+    bar.edit.setText("no such node")
+    assert "no match" in bar.count.text() and window.scene.selected_ids() == ["conv2d_290"]
+    bar.edit.setText("normalisation")  # a family word that no node has
+    assert bar.matches == []
+    bar.edit.setText("pooling")
+    assert bar.matches == []
+    bar.edit.setText("Norm & activation")  # a family: every ReLU
+    assert len(bar.matches) == 270
