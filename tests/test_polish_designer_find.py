@@ -73,3 +73,43 @@ def test_find_by_type_steps_through_matches(window, qtbot):
     assert bar.matches == []
     bar.edit.setText("Norm & activation")  # a family: every ReLU
     assert len(bar.matches) == 270
+
+
+def test_minimap_shows_when_the_graph_is_larger_and_moves_the_view(window, qtbot):
+    from PySide6.QtCore import QPoint
+
+    mini = window.minimap
+    graph = Graph("small")
+    graph.add_node("Input", {"channels": 3, "height": 8, "width": 8}, "x", pos=(0, 0))
+    _open(window, qtbot, graph)
+    mini.refresh()
+    assert not mini.isVisible()  # all of it fits
+    _open(window, qtbot, _long_chain())
+    mini.refresh()
+    assert mini.isVisible()
+    assert window.view.viewport().geometry().contains(mini.geometry())
+    before = _centre(window.view)
+    bottom = QPoint(mini.width() // 2, mini.height() - 6)
+    qtbot.mouseClick(mini, Qt.MouseButton.LeftButton, pos=bottom)
+    after = _centre(window.view)
+    assert after.y() > before.y() + 10000  # the bottom of a 33,000-unit tall graph
+    assert (after - mini.to_scene(QPointF(bottom))).manhattanLength() <= 3
+    qtbot.mousePress(mini, Qt.MouseButton.LeftButton, pos=QPoint(mini.width() // 2, 6))
+    qtbot.mouseMove(mini, QPoint(mini.width() // 2, mini.height() // 2))
+    qtbot.mouseRelease(mini, Qt.MouseButton.LeftButton, pos=QPoint(mini.width() // 2,
+                                                                    mini.height() // 2))
+    middle = _centre(window.view).y()
+    rect = window.view.graph_rect()
+    assert abs(middle - rect.center().y()) < rect.height() * 0.1  # dragged to the middle
+    _open(window, qtbot, _long_chain(20))
+    window.view.set_zoom(1.0)
+    mini.refresh()
+    assert mini.isVisible()
+    window.view.fit()  # everything fits: the map goes
+    mini.refresh()
+    assert not mini.isVisible()
+    window.view.set_zoom(1.0)
+    window.menu_actions.overview.trigger()  # View → Overview Map off
+    assert not mini.isVisible()
+    window.menu_actions.overview.trigger()
+    assert mini.isVisible()

@@ -160,6 +160,12 @@ class WindowActions:
         self.layout = self._act(m, "Auto-&layout", view.auto_layout, "Ctrl+L",
                                 "Arrange the nodes top-down by depth (undoable)")
         m.addSeparator()
+        self.overview = self._act(m, "&Overview Map", lambda: w.minimap.set_enabled(
+            self.overview.isChecked()), tip="A map of the whole graph in the canvas' corner "
+                                            "while the graph is larger than the view")
+        self.overview.setCheckable(True)
+        self.overview.setChecked(True)
+        m.addSeparator()
         docks = [w.palette_dock, w.properties_dock, w.problems_dock, w.history_dock,
                  w.labs.checklist_dock, w.labs.compare_dock]
         if w.panel_dock is not None:
