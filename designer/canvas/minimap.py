@@ -80,6 +80,9 @@ class Minimap(QWidget):
         fit in the view."""
         self._timer.stop()
         scene = self.view.scene()
+        if scene is None:  # the window is closing
+            self.hide()
+            return
         graph = self.view.graph_rect() if scene.nodes else QRectF()
         seen = self.visible_rect()
         if not self.enabled or graph.isEmpty() or seen.contains(graph):
