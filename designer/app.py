@@ -8,7 +8,10 @@
   PNG of the whole window and quits: exit 0, or 1 with one line on stderr.
   With ``--run`` it checks that the Maps tab shows a mosaic of feature maps
   before saving; a failed run names its reason (the graph's first errors,
-  the engine's message, a time-out).
+  the engine's message, a time-out). A screenshot is light unless ``--theme``
+  says otherwise;
+* ``--theme system|light|dark`` sets the colours for this session (the window
+  otherwise uses the theme chosen in View → Theme, else the system's).
 
 Start-up never imports torch; the engine panel imports it when it runs.
 """
@@ -46,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="save a screenshot of the whole window to OUT.png and quit")
     parser.add_argument("--run", action="store_true",
                         help="with --screenshot: run the engine on the sample image first")
+    parser.add_argument("--theme", choices=("system", "light", "dark"),
+                        help="colours for this session (default: the one chosen in "
+                             "View → Theme, else the system's)")
     parser.add_argument("--startup-probe", action="store_true", help=argparse.SUPPRESS)
     return parser
 
@@ -101,7 +107,7 @@ def release_clipboard() -> None:
         board.clear(QClipboard.Mode.Clipboard)
 
 
-def _application():
+def _application(theme: str | None = None):
     from PySide6.QtCore import qInstallMessageHandler
     from PySide6.QtWidgets import QApplication
 
@@ -114,9 +120,9 @@ def _application():
     app.setOrganizationName("ConvCanvas")
     app.setApplicationDisplayName("ConvCanvas")
     app.aboutToQuit.connect(release_clipboard)
-    from designer.look import apply_theme
+    from designer.look import apply_theme, saved_theme
 
-    apply_theme(app)
+    apply_theme(app, theme or saved_theme())
     return app
 
 
@@ -128,7 +134,8 @@ def _start(args) -> int:
             load_graph(args.graph)
         except GraphFileError as exc:
             return _fail(str(exc), 2)
-    app = _application()
+    # a screenshot does not depend on the user's settings: light unless --theme says
+    app = _application(args.theme or ("light" if args.screenshot else None))
     from designer.window import MainWindow
 
     if args.screenshot:

@@ -141,6 +141,12 @@ def _value(v) -> str:
     return str(v)
 
 
+def _family_ink(family: str):
+    """A family's colour as heading text: darker on light, lighter on dark."""
+    color = look.family_color(family)
+    return color.lighter(150) if look.themes.is_dark() else color.darker(135)
+
+
 def _drag_pixmap(preset, ratio: float) -> QPixmap:
     """A small rounded chip with the kind's tile and the preset name."""
     font = look.bold_font()
@@ -238,7 +244,7 @@ class PaletteWidget(QWidget):
             head.setToolTip(0, f"{family}: {len(presets)} layer{'s' * (len(presets) != 1)}")
             head.setSizeHint(0, QSize(0, 21))
             head.setFlags(Qt.ItemFlag.ItemIsEnabled)
-            head.setForeground(0, look.family_color(family).darker(135))
+            head.setForeground(0, _family_ink(family))
             self.tree.addTopLevelItem(head)
             for preset in presets:
                 kind = CATALOGUE[preset.type]
@@ -253,6 +259,12 @@ class PaletteWidget(QWidget):
                 self.items[preset.name] = item
             self._families.append(head)
         self.tree.expandAll()
+        look.notifier.changed.connect(self._recolour)
+
+    def _recolour(self, _dark: bool) -> None:
+        """The theme changed: family headings in the new ink."""
+        for head in self._families:
+            head.setForeground(0, _family_ink(head.text(0)))
 
     def set_filter(self, text: str) -> None:
         """Show only presets that match every word (:func:`match_score`: name, type,

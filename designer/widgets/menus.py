@@ -10,6 +10,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QMessageBox
 
 from designer.files import examples
+from designer.widgets.theme_menu import theme_actions
 from designer.look import family_icon
 from designer.widgets.shortcuts import ShortcutsDialog
 
@@ -165,6 +166,8 @@ class WindowActions:
                                             "while the graph is larger than the view")
         self.overview.setCheckable(True)
         self.overview.setChecked(True)
+        self.theme_menu = m.addMenu("&Theme")
+        self.themes = theme_actions(self.theme_menu, w)
         m.addSeparator()
         docks = [w.palette_dock, w.properties_dock, w.problems_dock, w.history_dock,
                  w.labs.checklist_dock, w.labs.compare_dock]
