@@ -29,13 +29,13 @@ from designer.canvas.view import GraphView
 from designer.conflicts import DiskWatch
 from designer.document import Document
 from designer.file_actions import FileActions
-from designer.find import FindBar
 from designer.files import (
     RecentFiles,
     Recovery,
     is_graph_file,
     settings,
 )
+from designer.find import FindBar
 from designer.labs import LabActions
 from designer.palette import PaletteWidget
 from designer.problems import ProblemsView

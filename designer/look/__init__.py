@@ -16,7 +16,7 @@ all draw and write through this package, so they agree:
 Everything public is importable from ``designer.look`` itself.
 """
 
-from . import colors, fmt, fonts, glyphs, icons, theme, themes
+from . import colors, fmt, fonts, glyphs, icons, theme, themes  # noqa: F401 (look.themes)
 from .colors import *  # noqa: F403
 from .fmt import *  # noqa: F403
 from .fonts import *  # noqa: F403

@@ -10,9 +10,9 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QMessageBox
 
 from designer.files import examples
-from designer.widgets.theme_menu import theme_actions
 from designer.look import family_icon
 from designer.widgets.shortcuts import ShortcutsDialog
+from designer.widgets.theme_menu import theme_actions
 
 __all__ = ["WindowActions", "ABOUT"]
 
