@@ -80,8 +80,9 @@ def match_score(preset, query: str) -> float:
     A word scores 5 when it is a word of the name or type, 4 when it is one of the entry's aliases
     (:func:`engine.catalogue.aliases.search_words`: ``se``, ``deconv``, ``atrous``,
     ``1x1``...), 3 when a word of the name, type or an alias starts with it, 2 when
-    the name or type contains it, 1 when a word of the family or description
-    starts with it. ``×`` is read as ``x`` and hyphens as spaces.
+    a word of the name or type contains it, 1 when a word of the family or
+    description starts with it (these two for three letters or more: two would
+    be inside half the words). ``×`` is read as ``x`` and hyphens as spaces.
     """
     aliases = search_words(preset.type, preset.params, preset.depthwise)
     name = normalise(f"{preset.name} {preset.type}")
@@ -96,10 +97,10 @@ def match_score(preset, query: str) -> float:
             score = 4
         elif any(w.startswith(word) for w in name_words):
             score = 3
-        elif word in name.replace(" ", ""):
+        elif len(word) >= 3 and any(word in w for w in exact):  # "pool" in "maxpool2d"
             score = 2
-        elif any(w.startswith(word) for w in other_words):
-            score = 1
+        elif len(word) >= 3 and any(w.startswith(word) for w in other_words):
+            score = 1  # two letters would start half the words of the descriptions
         else:
             return 0.0
         total += score

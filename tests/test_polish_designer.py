@@ -73,6 +73,14 @@ def test_palette_search_finds_aliases_family_and_description(palette, query, bes
     assert palette.tree.currentItem() is palette.items[found.name]
 
 
+def test_palette_short_words_match_names_and_aliases_only(palette):
+    palette.search.setText("se")  # not every description with "sees" or "transpose"
+    assert {p.name for p in palette.visible_presets()} == {
+        "Squeeze-excitation", "Depthwise separable", "Spatially separable", "MaxUnpool2d"}
+    palette.search.setText("pool")  # a part of a type name, from three letters
+    assert {"MaxPool2d", "AdaptiveAvgPool2d"} <= {p.name for p in palette.visible_presets()}
+
+
 def test_palette_enter_adds_the_best_match(palette, qtbot):
     chosen = []
     palette.presetActivated.connect(chosen.append)
