@@ -5,7 +5,17 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from designer.commands import SetMetaCommand, push_edit
-from designer.look import ERROR, OK, WARNING, fmt_bytes, fmt_count_long, fmt_shape, plural, span
+from designer.look import (
+    ERROR,
+    OK,
+    WARNING,
+    fmt_bytes,
+    fmt_count_long,
+    fmt_shape,
+    notifier,
+    plural,
+    span,
+)
 from designer.widgets.facts import FactRows, form_layout, section_title
 from designer.widgets.field import add_field_row
 from designer.widgets.text import CommitTextEdit
@@ -90,6 +100,7 @@ class GraphPage(QWidget):
         form.addRow(hint)
         outer.addStretch(1)
         self.refresh()
+        notifier.changed.connect(self._theme_changed)  # a method: dropped with the page
 
     def renamed(self, old: str, new: str) -> None:  # pragma: no cover - nothing to follow
         """Nothing to do: the page shows no node ids (page interface of the property editor)."""
@@ -125,6 +136,9 @@ class GraphPage(QWidget):
         f.set("Activations", fmt_bytes(result.activation_bytes) + mark,
               "memory of all node outputs in float32 (batch 1)" + note)
         f.set("Status", _status_html(result))
+
+    def _theme_changed(self, _dark: bool) -> None:
+        self.refresh()  # the state colours are in the text
 
     def _commit_name(self) -> None:
         name = self.name_edit.text().strip()
