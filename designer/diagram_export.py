@@ -2,7 +2,7 @@
 
 The scene is drawn as it is shown (cards, edges, their shape and RF labels, the
 error and warning marks) into a raster image (:class:`QImage`, drawn at
-:data:`PNG_SCALE` times the canvas size), a vector drawing
+:data:`PNG_SCALE` times the canvas size, at most :data:`MAX_PNG_SIDE` pixels), a vector drawing
 (:class:`~PySide6.QtSvg.QSvgGenerator`: texts stay text, so a paper's figure
 can be searched and edited) or a one-page PDF (:class:`QPdfWriter`, the page the
 size of the diagram). Selection halos and the dot grid are left out; the
@@ -24,7 +24,7 @@ from PySide6.QtWidgets import QFileDialog, QGraphicsItem, QMessageBox
 
 from designer import look
 
-__all__ = ["FORMATS", "PNG_SCALE", "MARGIN", "diagram_rect", "export_diagram",
+__all__ = ["FORMATS", "PNG_SCALE", "MAX_PNG_SIDE", "MARGIN", "png_scale", "diagram_rect", "export_diagram",
            "export_diagram_dialog"]
 
 #: suffix -> file-dialog filter
@@ -32,6 +32,9 @@ FORMATS = {".png": "PNG image (*.png)", ".svg": "SVG drawing (*.svg)",
            ".pdf": "PDF document (*.pdf)"}
 #: a PNG has this many pixels per canvas unit (sharp on a slide or a printed page)
 PNG_SCALE = 2.0
+#: the longest side of a PNG, pixels: a taller graph is drawn smaller (a 300-node chain
+#: at PNG_SCALE would need a 66,000-pixel, 300 MB image)
+MAX_PNG_SIDE = 16000
 #: space around the diagram, canvas units
 MARGIN = 24.0
 
@@ -147,11 +150,18 @@ def export_diagram(scene, path, ids: list[str] | None = None, background: bool =
     return path
 
 
+def png_scale(source: QRectF) -> float:
+    """Pixels per canvas unit of the PNG of ``source``: :data:`PNG_SCALE`, less where
+    the longest side would exceed :data:`MAX_PNG_SIDE`."""
+    return min(PNG_SCALE, MAX_PNG_SIDE / max(source.width(), source.height(), 1.0))
+
+
 def _png(scene, path: Path, source: QRectF, background: bool) -> None:
-    size = QSize(round(source.width() * PNG_SCALE), round(source.height() * PNG_SCALE))
+    scale = png_scale(source)
+    size = QSize(round(source.width() * scale), round(source.height() * scale))
     image = QImage(size, QImage.Format.Format_ARGB32_Premultiplied)
     image.fill(Qt.GlobalColor.transparent)
-    per_metre = round(96 * PNG_SCALE / 0.0254)
+    per_metre = round(96 * scale / 0.0254)
     image.setDotsPerMeterX(per_metre)
     image.setDotsPerMeterY(per_metre)
     painter = QPainter(image)

@@ -113,3 +113,14 @@ def test_minimap_shows_when_the_graph_is_larger_and_moves_the_view(window, qtbot
     assert not mini.isVisible()
     window.menu_actions.overview.trigger()
     assert mini.isVisible()
+
+
+def test_png_of_a_very_tall_graph_stays_a_reasonable_size(window, qtbot, tmp_path):
+    from PySide6.QtGui import QImageReader
+
+    from designer.diagram_export import MAX_PNG_SIDE, export_diagram
+
+    _open(window, qtbot, _long_chain())
+    out = export_diagram(window.scene, tmp_path / "tall.png")
+    size = QImageReader(str(out)).size()
+    assert size.height() == MAX_PNG_SIDE and 0 < size.width() < 1000
