@@ -24,8 +24,8 @@ from PySide6.QtWidgets import QFileDialog, QGraphicsItem, QMessageBox
 
 from designer import look
 
-__all__ = ["FORMATS", "PNG_SCALE", "MAX_PNG_SIDE", "MARGIN", "png_scale", "diagram_rect", "export_diagram",
-           "export_diagram_dialog"]
+__all__ = ["FORMATS", "PNG_SCALE", "MAX_PNG_SIDE", "MARGIN", "png_scale", "diagram_rect",
+           "export_diagram", "export_diagram_dialog"]
 
 #: suffix -> file-dialog filter
 FORMATS = {".png": "PNG image (*.png)", ".svg": "SVG drawing (*.svg)",

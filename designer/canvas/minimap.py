@@ -10,7 +10,7 @@ zoom and the scrolling, redrawn at most every :data:`DELAY_MS`.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer
-from PySide6.QtGui import QPainter, QPen
+from PySide6.QtGui import QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QWidget
 
 from designer import look
@@ -39,6 +39,9 @@ class Minimap(QWidget):
         self.view = view
         self.enabled = True  # View → Overview Map
         self.world = QRectF()  # scene rectangle the map shows
+        self._graph = QRectF()  # the cards, edges and labels, at the last refresh
+        self._key = None  # what the graph was then (see _graph_key)
+        self._picture: QPixmap | None = None  # the cards and edges, drawn once
         self._cards: list[tuple[QRectF, object]] = []
         self._lines: list[tuple[QPointF, QPointF]] = []
         self._dragging = False
@@ -47,12 +50,13 @@ class Minimap(QWidget):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(DELAY_MS)
-        self._timer.timeout.connect(self.refresh)
+        self._timer.timeout.connect(self._changed)
         view.installEventFilter(self)
         view.zoomChanged.connect(self._follow)
         view.horizontalScrollBar().valueChanged.connect(self._follow)
         view.verticalScrollBar().valueChanged.connect(self._follow)
         view.scene().changed.connect(self.schedule)
+        look.notifier.changed.connect(self._recolour)
         self.hide()
 
     # -- public --------------------------------------------------------------------
@@ -62,36 +66,51 @@ class Minimap(QWidget):
         self.refresh()
 
     def schedule(self, *_args) -> None:
-        """Redraw soon (several changes in a row redraw once)."""
+        """The scene changed: redraw the cards soon (a burst of changes redraws once,
+        and only when the graph did change: a hovered card does not)."""
         if not self._timer.isActive():
             self._timer.start()
-
-    def _follow(self, *_args) -> None:
-        """The view moved or zoomed: the frame follows at once (the cards are as they
-        were; a scene change is :meth:`schedule`'d)."""
-        self.refresh()
 
     def visible_rect(self) -> QRectF:
         """The scene rectangle the view shows."""
         return self.view.mapToScene(self.view.viewport().rect()).boundingRect()
 
     def refresh(self) -> None:
-        """Re-read the cards and the view; show the map only when the graph does not
-        fit in the view."""
+        """Re-read the cards and the view now; show the map only when the graph does
+        not fit in the view."""
         self._timer.stop()
         scene = self.view.scene()
         if scene is None:  # the window is closing
             self.hide()
             return
-        graph = self.view.graph_rect() if scene.nodes else QRectF()
-        seen = self.visible_rect()
-        if not self.enabled or graph.isEmpty() or seen.contains(graph):
-            self.hide()
-            return
-        self.world = graph.adjusted(-20, -20, 20, 20)
+        self._graph = self.view.graph_rect() if scene.nodes else QRectF()
+        self._key = self._graph_key()
+        self.world = self._graph.adjusted(-20, -20, 20, 20)
         self._cards = [(it.sceneBoundingRect(), look.kind_color(it.kind))
                        for it in scene.nodes.values()]
         self._lines = [(e.src.scenePos(), e.dst.scenePos()) for e in scene.edges.values()]
+        self._picture = None
+        self._follow()
+
+    def _graph_key(self):
+        doc = self.view.scene().doc
+        return (id(doc), doc.graph.revision if doc is not None else None,
+                len(self.view.scene().nodes))
+
+    def _changed(self) -> None:
+        if self.view.scene() is not None and self._graph_key() != self._key:
+            self.refresh()
+
+    def _recolour(self, _dark: bool) -> None:
+        self.refresh()  # the cards again, in the theme's colours
+
+    def _follow(self, *_args) -> None:
+        """The view moved or zoomed: show or hide, move the frame (the cards are
+        drawn once per change of the graph)."""
+        if self.view.scene() is None or not self.enabled or self._graph.isEmpty() \
+                or self.visible_rect().contains(self._graph):
+            self.hide()
+            return
         self._place()
         self.show()
         self.raise_()
@@ -133,8 +152,24 @@ class Minimap(QWidget):
 
     # -- events ----------------------------------------------------------------------
     def paintEvent(self, _event) -> None:  # noqa: N802 - Qt override
-        """The frame, the edges, the cards and the view's rectangle."""
+        """The cards and edges (drawn once per graph change) and the view's frame."""
+        ratio = self.devicePixelRatioF()
+        if self._picture is None or self._picture.size() != self.size() * ratio:
+            self._picture = self._draw_graph(ratio)
         p = QPainter(self)
+        p.drawPixmap(0, 0, self._picture)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        frame = self.to_map(self.visible_rect()).intersected(QRectF(self.rect()))
+        p.setPen(QPen(look.ACCENT, 1.5))
+        p.setBrush(look.with_alpha(look.ACCENT, 35))
+        p.drawRect(frame)
+        p.end()
+
+    def _draw_graph(self, ratio: float) -> QPixmap:
+        pm = QPixmap(self.size() * ratio)
+        pm.setDevicePixelRatio(ratio)
+        pm.fill(Qt.GlobalColor.transparent)
+        p = QPainter(pm)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         p.setPen(QPen(look.LINE, 1))
         p.setBrush(look.with_alpha(look.BASE, 235))
@@ -150,21 +185,16 @@ class Minimap(QWidget):
         p.setPen(Qt.PenStyle.NoPen)
         for rect, color in self._cards:
             r = self.to_map(rect)
-            if r.width() < 2:
-                r.setWidth(2)
-            if r.height() < 2:
-                r.setHeight(2)
+            r.setWidth(max(r.width(), 2.0))
+            r.setHeight(max(r.height(), 2.0))
             p.setBrush(color)
             p.drawRoundedRect(r, 1.5, 1.5)
-        frame = self.to_map(self.visible_rect()).intersected(QRectF(self.rect()))
-        p.setPen(QPen(look.ACCENT, 1.5))
-        p.setBrush(look.with_alpha(look.ACCENT, 35))
-        p.drawRect(frame)
         p.end()
+        return pm
 
     def _go(self, pos: QPointF) -> None:
         self.view.centerOn(self.to_scene(pos))
-        self.refresh()
+        self._follow()
 
     def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt override
         """Centre the view on the point clicked."""
@@ -191,5 +221,5 @@ class Minimap(QWidget):
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt override
         """Follow the view's size (and a first show)."""
         if obj is self.view and event.type() in (QEvent.Type.Resize, QEvent.Type.Show):
-            self.schedule()
+            self._follow()
         return super().eventFilter(obj, event)
