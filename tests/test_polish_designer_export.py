@@ -76,4 +76,13 @@ def test_menu_exports_through_the_dialog(window, tmp_path, monkeypatch):
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(
         lambda *a, **k: (str(target), "SVG drawing (*.svg)")))
     window.menu_actions.export_diagram.trigger()
-    assert (tmp_path / "menu.svg").exists()
+    assert (tmp_path / "menu.svg").exists()  # the filter's suffix was added
+    selection = window.menu_actions.export_selection
+    window.scene.select_nodes([])
+    assert not selection.isEnabled()
+    window.scene.select_nodes(list(window.scene.nodes)[:1])
+    assert selection.isEnabled()
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(
+        lambda *a, **k: (str(tmp_path / "one.pdf"), "")))
+    selection.trigger()
+    assert (tmp_path / "one.pdf").read_bytes().startswith(b"%PDF")
