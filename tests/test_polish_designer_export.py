@@ -41,10 +41,15 @@ def test_svg_keeps_texts_and_labels(window, tmp_path):
 
 
 def test_pdf_is_one_page(window, tmp_path):
+    import re
+
     data = export_diagram(window.scene, tmp_path / "d.pdf").read_bytes()
     assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
-    assert data.count(b"/Type /Page\n") + data.count(b"/Type /Page ") + \
-        data.count(b"/Type/Page\n") >= 1
+    boxes = re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", data)
+    assert len(boxes) == 1  # one page, the size of the diagram (96 px to 72 pt an inch)
+    rect = diagram_rect(window.scene)
+    w, h = (float(v) for v in boxes[0])
+    assert abs(w - rect.width() * 0.75) < 1 and abs(h - rect.height() * 0.75) < 1
 
 
 def test_selection_only_and_restored(window, tmp_path):
