@@ -8,7 +8,10 @@
   PNG of the whole window and quits: exit 0, or 1 with one line on stderr.
   With ``--run`` it checks that the Maps tab shows a mosaic of feature maps
   before saving; a failed run names its reason (the graph's first errors,
-  the engine's message, a time-out).
+  the engine's message, a time-out). A screenshot is light unless ``--theme``
+  says otherwise;
+* ``--theme system|light|dark`` sets the colours for this session (the window
+  otherwise uses the theme chosen in View → Theme, else the system's).
 
 Start-up never imports torch; the engine panel imports it when it runs.
 """
@@ -49,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--train-epochs", type=int, metavar="N",
                         help="with --screenshot: train on generated shapes in the Train tab "
                         "and take the picture after N epochs, mid-run")
+    parser.add_argument("--theme", choices=("system", "light", "dark"),
+                        help="colours for this session (default: the one chosen in "
+                             "View → Theme, else the system's)")
     parser.add_argument("--startup-probe", action="store_true", help=argparse.SUPPRESS)
     return parser
 
@@ -105,7 +111,7 @@ def release_clipboard() -> None:
         board.clear(QClipboard.Mode.Clipboard)
 
 
-def _application():
+def _application(theme: str | None = None):
     from PySide6.QtCore import qInstallMessageHandler
     from PySide6.QtWidgets import QApplication
 
@@ -118,9 +124,9 @@ def _application():
     app.setOrganizationName("ConvCanvas")
     app.setApplicationDisplayName("ConvCanvas")
     app.aboutToQuit.connect(release_clipboard)
-    from designer.look import apply_theme
+    from designer.look import apply_theme, saved_theme
 
-    apply_theme(app)
+    apply_theme(app, theme or saved_theme())
     return app
 
 
@@ -132,7 +138,8 @@ def _start(args) -> int:
             load_graph(args.graph)
         except GraphFileError as exc:
             return _fail(str(exc), 2)
-    app = _application()
+    # a screenshot does not depend on the user's settings: light unless --theme says
+    app = _application(args.theme or ("light" if args.screenshot else None))
     from designer.window import MainWindow
 
     if args.screenshot:

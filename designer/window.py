@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QUndoView,
 )
 
+from designer.canvas.minimap import Minimap
 from designer.canvas.scene import GraphScene
 from designer.canvas.view import GraphView
 from designer.conflicts import DiskWatch
@@ -34,6 +35,7 @@ from designer.files import (
     is_graph_file,
     settings,
 )
+from designer.find import FindBar
 from designer.labs import LabActions
 from designer.palette import PaletteWidget
 from designer.problems import ProblemsView
@@ -95,6 +97,8 @@ class MainWindow(FileActions, DiskWatch, QMainWindow):
         self.view = GraphView(self.scene, self)
         self.view.viewport().installEventFilter(self)
         self.setCentralWidget(self.view)
+        self.find_bar = FindBar(self.view)  # Ctrl+F, over the canvas
+        self.minimap = Minimap(self.view)  # while the graph is larger than the view
         self._build_docks()
         self.status = StatusSummary(self)
         self.statusBar().addPermanentWidget(self.status)

@@ -10,12 +10,13 @@ all draw and write through this package, so they agree:
 * :mod:`.fonts`: the canvas' text styles;
 * :mod:`.fmt`: counts (``58,976``, ``1.2M``), shapes (``32×64×64``), bytes,
   measured values;
-* :mod:`.theme`: the application palette and style sheet.
+* :mod:`.theme`: the application palette and style sheet; :mod:`.themes`: the light
+  and dark values of the colours.
 
 Everything public is importable from ``designer.look`` itself.
 """
 
-from . import colors, fmt, fonts, glyphs, icons, theme
+from . import colors, fmt, fonts, glyphs, icons, theme, themes  # noqa: F401 (look.themes)
 from .colors import *  # noqa: F403
 from .fmt import *  # noqa: F403
 from .fonts import *  # noqa: F403

@@ -44,6 +44,11 @@ FAMILY_COLORS: dict[str, str] = {
     "Dense": "#b45309",
 }
 _UNKNOWN_FAMILY = "#7a7a7a"
+#: the families whose colour is too dark to read on a dark card, lighter in the dark theme
+FAMILY_COLORS_DARK: dict[str, str] = {"Input": "#8a98ae", "3D": "#6f73f0",
+                                      "Convolution": "#3d7ef5", "Transposed": "#8b5cf6"}
+#: the family colours in use (the dark theme swaps in FAMILY_COLORS_DARK)
+_families: dict[str, str] = dict(FAMILY_COLORS)
 
 # -- states (text on white stays legible, white text on them too) -------------------------
 ERROR = QColor("#c62828")
@@ -77,10 +82,10 @@ HOVER = QColor("#e3e8f0")  # background of a hovered flat button
 SECTION = QColor("#56606e")  # section titles of the property pages
 
 # -- canvas ------------------------------------------------------------------------------
-CARD = BASE
-CARD_BORDER = LINE
+CARD = QColor("#ffffff")  # its own colour: a dark card is not the dark base
+CARD_BORDER = QColor("#d5dae2")  # LINE's value, its own colour in the dark theme
 CARD_HOVER = QColor("#aab3c2")
-EDGE = QColor("#8d99ad")
+EDGE = QColor("#78849a")  # 3:1 on the background (WCAG, non-text)
 EDGE_HOVER = QColor("#5b677a")
 EDGE_DIM = QColor("#c4cad6")  # no tensor flows
 BACKGROUND = QColor("#f3f5f8")
@@ -114,7 +119,16 @@ CODE_DARK = {"keyword": "#c792ea", "builtin": "#82aaff", "self": "#f07178",
 @cache
 def family_color(family: str) -> QColor:
     """The colour of a catalogue family (grey for an unknown one)."""
-    return QColor(FAMILY_COLORS.get(family, _UNKNOWN_FAMILY))
+    return QColor(_families.get(family, _UNKNOWN_FAMILY))
+
+
+def use_dark_families(dark: bool) -> None:
+    """Use the families' dark-theme colours (or the light ones again)."""
+    _families.clear()
+    _families.update(FAMILY_COLORS)
+    if dark:
+        _families.update(FAMILY_COLORS_DARK)
+    family_color.cache_clear()
 
 
 def kind_color(kind) -> QColor:

@@ -1,17 +1,39 @@
-"""The application's look: Fusion style, a calm light palette, a small style sheet.
+"""The application's look: Fusion style, a calm light or dark palette, a small style sheet.
 
 Object names the style sheet knows: ``QLabel#sectionTitle``, ``#fieldError``,
 ``#fieldWarning``, ``#muted``, ``#heading``; a ``invalid="true"`` property on
-line edits, spin boxes and combo boxes; ``QToolButton#axisLink``.
+line edits, spin boxes and combo boxes; ``QToolButton#axisLink``; ``QFrame#findBar``.
+
+The theme (View → Theme: ``system``, ``light`` or ``dark``, see :mod:`.themes`) is
+remembered in the settings; ``system`` follows the desktop's colour scheme while
+the application runs. :data:`notifier` says when the colours changed.
 """
 
 from __future__ import annotations
 
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QPalette
 
 from . import colors as c
+from . import icons, themes
 
-__all__ = ["apply_theme", "style_sheet"]
+__all__ = ["apply_theme", "style_sheet", "set_theme", "theme_mode", "saved_theme",
+           "notifier", "ThemeNotifier", "SETTINGS_KEY"]
+
+#: where the chosen theme is remembered (designer.files.settings)
+SETTINGS_KEY = "appearance/theme"
+
+
+class ThemeNotifier(QObject):
+    """Announces a change of theme: ``changed(dark)``."""
+
+    changed = Signal(bool)
+
+
+#: the application's one notifier (connect to repaint what keeps colours of its own)
+notifier = ThemeNotifier()
+_mode = "light"
+_following: set[int] = set()
 
 
 def style_sheet() -> str:
@@ -33,12 +55,12 @@ QLineEdit[invalid="true"], QSpinBox[invalid="true"], QComboBox[invalid="true"] {
 QTreeView, QListView {{ outline: 0; }}
 QToolButton#axisLink {{ border: none; background: transparent; padding: 2px; }}
 QToolButton#axisLink:hover {{ background: {c.css(c.HOVER)}; border-radius: 4px; }}
+QFrame#findBar {{ background: {c.css(c.BASE)}; border: 1px solid {c.css(c.LINE)};
+    border-radius: 6px; }}
 """
 
 
-def apply_theme(app) -> None:
-    """Fusion style, the light palette and :func:`style_sheet` for ``app``."""
-    app.setStyle("Fusion")
+def _palette() -> QPalette:
     pal = QPalette()
     role = QPalette.ColorRole
     for r, color in ((role.Window, c.WINDOW), (role.WindowText, c.INK), (role.Base, c.BASE),
@@ -48,9 +70,97 @@ def apply_theme(app) -> None:
                      (role.ToolTipBase, c.TOOLTIP), (role.ToolTipText, c.INK),
                      (role.PlaceholderText, c.PLACEHOLDER), (role.Link, c.ACCENT),
                      (role.Mid, c.MID), (role.Dark, c.DARK), (role.Light, c.BASE),
-                     (role.Midlight, c.MIDLIGHT), (role.Shadow, c.SHADE)):
+                     (role.Midlight, c.MIDLIGHT), (role.Shadow, c.SHADE),
+                     (role.BrightText, c.ON_COLOR)):
         pal.setColor(r, color)
     for r in (role.WindowText, role.Text, role.ButtonText):
         pal.setColor(QPalette.ColorGroup.Disabled, r, c.INK_DISABLED)
-    app.setPalette(pal)
-    app.setStyleSheet(style_sheet())
+    return pal
+
+
+def saved_theme() -> str:
+    """The theme remembered in the settings (``"system"`` when none or unknown)."""
+    from designer.files import settings  # the settings file, only when asked
+
+    mode = str(settings().value(SETTINGS_KEY, "system"))
+    return mode if mode in themes.MODES else "system"
+
+
+def theme_mode() -> str:
+    """The theme chosen: ``"system"``, ``"light"`` or ``"dark"``."""
+    return _mode
+
+
+def apply_theme(app, mode: str = "light") -> None:
+    """Fusion style, the palette of ``mode`` and :func:`style_sheet` for ``app``;
+    ``"system"`` keeps following the desktop. The designer passes
+    :func:`saved_theme`; headless pictures (``explain --png``) keep the light default."""
+    app.setStyle("Fusion")
+    set_theme(app, mode, save=False, force=True)
+
+
+def set_theme(app, mode: str, save: bool = True, force: bool = False) -> bool:
+    """Switch to ``mode`` while the application runs: colours, palette, style sheet,
+    then every widget, plot and canvas is repainted with them.
+
+    Parameters
+    ----------
+    app : QApplication
+    mode : str
+        One of :data:`designer.look.themes.MODES`.
+    save : bool
+        Remember the choice in the settings.
+    force : bool
+        Set palette and style sheet even if the colours do not change.
+
+    Returns
+    -------
+    bool
+        Whether the dark colours are in use now.
+    """
+    global _mode
+    dark = themes.resolve(mode)
+    _mode = mode
+    if save:
+        from designer.files import settings
+
+        settings().setValue(SETTINGS_KEY, mode)
+    if id(app) not in _following:  # "system": follow the desktop while running
+        _following.add(id(app))
+        app.styleHints().colorSchemeChanged.connect(lambda _s: _system_changed(app))
+    old_base = c.BASE.rgba()
+    changed = themes.use_colors(dark)
+    if changed or force:
+        app.setPalette(_palette())
+        app.setStyleSheet(style_sheet())
+    if changed:
+        for cached in (icons.status_icon, icons.link_icon, icons.family_icon):
+            cached.cache_clear()
+        _repaint(app, old_base)
+        notifier.changed.emit(dark)
+    return dark
+
+
+def _system_changed(app) -> None:
+    if _mode == "system":
+        set_theme(app, "system", save=False)
+
+
+def _repaint(app, old_base: int) -> None:
+    """Repaint what keeps a colour of its own: plots' backgrounds, scenes' brushes,
+    cached canvas items."""
+    from PySide6.QtWidgets import QGraphicsView
+
+    base = app.palette().color(QPalette.ColorRole.Base)
+    for w in app.allWidgets():
+        if hasattr(w, "setBackground") and callable(w.setBackground):  # pyqtgraph views
+            w.setBackground(base)
+        if isinstance(w, QGraphicsView) and w.scene() is not None:
+            scene = w.scene()
+            if scene.backgroundBrush().color().rgba() == old_base:
+                scene.setBackgroundBrush(c.BASE)
+            for item in scene.items():
+                item.update()  # also drops an item's cached picture
+            w.viewport().update()
+        w.update()
+

@@ -40,9 +40,21 @@ from .fmt import picture
 from .image_plot import ImagePlot
 from .node_tab import NodeTab, plots_body
 
-__all__ = ["ReceptiveFieldTab"]
+__all__ = ["most_active_index", "ReceptiveFieldTab"]
 
 
+
+
+def most_active_index(activation: np.ndarray) -> tuple[int, ...]:
+    """The element the RF tab starts on: the centre of the most active channel.
+
+    The channel with the largest mean absolute value (the first on a tie), so
+    that a dead channel (all zeros after a ReLU, whose effective RF is empty)
+    is not the first thing shown. ``activation`` is ``[C, H, W]`` or ``[C, D, H, W]``.
+    """
+    a = np.abs(np.asarray(activation, dtype=np.float64))
+    channel = int(np.argmax(a.reshape(a.shape[0], -1).mean(axis=1)))
+    return (channel, *(n // 2 for n in a.shape[1:]))
 
 class ReceptiveFieldTab(NodeTab):
     """Theoretical region, exact footprint and effective RF of one output element.

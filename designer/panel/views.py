@@ -17,7 +17,9 @@ from engine.catalogue.base import resolve_padding
 from engine.runtime.images import takes_image
 
 from . import fmt
+from .blockers import show_blockers
 from .fmt import picture
+from .rf_tab import most_active_index
 
 __all__ = ["Views", "input_sources"]
 
@@ -41,6 +43,7 @@ class Views:
         self.dirty = set(self.tabs)
         self.rf_node: str | None = None
         self.rf_index: tuple[int, ...] | None = None
+        self._rf_auto: str | None = None  # the node the RF tab last started on its busiest channel
 
     # -- bookkeeping -------------------------------------------------------------------
     def invalidate(self) -> None:
@@ -164,6 +167,10 @@ class Views:
         if nid is None:
             tab.show_message("The design is empty: add an Input and some layers.")
             return
+        errors = self.doc.result().errors
+        if errors and (self.result is None or nid not in self.result.activations):
+            show_blockers(tab, errors, lambda n: self._choose_actions([n])[0][1]())
+            return
         if self.result is None:
             tab.show_message(f"Run the network (Ctrl+R) to see the feature maps of "
                              f"<b>{nid}</b>.", self._run_actions())
@@ -286,6 +293,9 @@ class Views:
         act = self.result.activations.get(nid) if self.result is not None else None
         if act is not None and current and tuple(act.shape) == tuple(res.shape) and \
                 act.ndim >= 3:
+            if index is None and (tab.node_id != nid or self._rf_auto != nid):
+                index = most_active_index(act)  # first shown with a run: the busiest channel
+                self._rf_auto = nid
             ch = index[0] if index else 0
             m = act[min(ch, act.shape[0] - 1)]
             out_map = m[index[1] if index and m.ndim == 3 else m.shape[0] // 2] \

@@ -5,7 +5,17 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from designer.commands import SetMetaCommand, push_edit
-from designer.look import ERROR, OK, WARNING, fmt_bytes, fmt_count_long, fmt_shape, plural, span
+from designer.look import (
+    ERROR,
+    OK,
+    WARNING,
+    fmt_bytes,
+    fmt_count_long,
+    fmt_shape,
+    notifier,
+    plural,
+    span,
+)
 from designer.widgets.facts import FactRows, form_layout, section_title
 from designer.widgets.field import add_field_row
 from designer.widgets.text import CommitTextEdit
@@ -22,6 +32,23 @@ def _status_html(result) -> str:
     if nw:
         text += ", " + span(plural(nw, "warning"), WARNING)
     return text
+
+
+def _partial(result) -> tuple[str, str]:
+    """The mark and tooltip note of totals that leave nodes out (``("", "")`` if none).
+
+    With an error, the totals are those of the nodes whose shape is known (as
+    ``main.py analyze`` prints them): the nodes that failed and those below them
+    have no cost yet, so the page says how many nodes the totals cover.
+    """
+    if result.valid:
+        return "", ""
+    known = sum(1 for n in result.nodes.values() if n.shape is not None)
+    total = len(result.nodes)
+    mark = " " + span(f"(partial: {known} of {total} nodes)", WARNING)
+    note = (f"; partial: only the {known} of {total} nodes the errors leave analysable "
+            "are counted")
+    return mark, note
 
 
 class GraphPage(QWidget):
@@ -73,6 +100,7 @@ class GraphPage(QWidget):
         form.addRow(hint)
         outer.addStretch(1)
         self.refresh()
+        notifier.changed.connect(self._theme_changed)  # a method: dropped with the page
 
     def renamed(self, old: str, new: str) -> None:  # pragma: no cover - nothing to follow
         """Nothing to do: the page shows no node ids (page interface of the property editor)."""
@@ -100,12 +128,17 @@ class GraphPage(QWidget):
 
         f.set("Input", shapes(inputs))
         f.set("Output", shapes(outputs))
-        f.set("Parameters", fmt_count_long(result.total_params), "learnable weights and biases")
-        f.set("MACs", fmt_count_long(result.total_macs),
-              "multiply-accumulate operations of one forward pass (batch 1)")
-        f.set("Activations", fmt_bytes(result.activation_bytes),
-              "memory of all node outputs in float32 (batch 1)")
+        mark, note = _partial(result)
+        f.set("Parameters", fmt_count_long(result.total_params) + mark,
+              "learnable weights and biases" + note)
+        f.set("MACs", fmt_count_long(result.total_macs) + mark,
+              "multiply-accumulate operations of one forward pass (batch 1)" + note)
+        f.set("Activations", fmt_bytes(result.activation_bytes) + mark,
+              "memory of all node outputs in float32 (batch 1)" + note)
         f.set("Status", _status_html(result))
+
+    def _theme_changed(self, _dark: bool) -> None:
+        self.refresh()  # the state colours are in the text
 
     def _commit_name(self) -> None:
         name = self.name_edit.text().strip()

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QMenu, QMessageBox
 from designer.files import examples
 from designer.look import family_icon
 from designer.widgets.shortcuts import ShortcutsDialog
+from designer.widgets.theme_menu import theme_actions
 
 __all__ = ["WindowActions", "ABOUT"]
 
@@ -96,6 +97,13 @@ class WindowActions:
         self.export_onnx = self._act(m, "Export O&NNX…", w.export_onnx, "Ctrl+Shift+E",
                                      "Write an ONNX model of this graph with the current "
                                      "weights (in the engine process)")
+        self.export_diagram = self._act(m, "Export &Diagram…", lambda: _diagram(w, False),
+                                        "Ctrl+Shift+D", "Save the canvas as a PNG, SVG or "
+                                        "PDF picture, with its labels")
+        self.export_selection = self._act(m, "Export Se&lection as Diagram…",
+                                          lambda: _diagram(w, True),
+                                          tip="Save the selected nodes and the edges "
+                                              "between them as a PNG, SVG or PDF picture")
         m.addSeparator()
         self.quit = self._act(m, "&Quit", w.close, "Ctrl+Q", "Close ConvCanvas")
 
@@ -150,6 +158,10 @@ class WindowActions:
         m.addSeparator()
         self.memory_limit = self._act(m, "&Memory Limit…", self._memory_limit,
                                       tip="The memory a run or a training may use")
+        self.find = self._act(m, "&Find Node…", w.find_bar.open, Key.Find,
+                              "Find a node by id, type or family; Enter goes to the next")
+        self.find_next = self._act(m, "Find &Next", w.find_bar.next, "F3")
+        self.find_previous = self._act(m, "Find Pre&vious", w.find_bar.previous, "Shift+F3")
 
     def _view(self) -> None:
         w, m = self.w, self.view_menu
@@ -162,6 +174,14 @@ class WindowActions:
         m.addSeparator()
         self.layout = self._act(m, "Auto-&layout", view.auto_layout, "Ctrl+L",
                                 "Arrange the nodes top-down by depth (undoable)")
+        m.addSeparator()
+        self.overview = self._act(m, "&Overview Map", lambda: w.minimap.set_enabled(
+            self.overview.isChecked()), tip="A map of the whole graph in the canvas' corner "
+                                            "while the graph is larger than the view")
+        self.overview.setCheckable(True)
+        self.overview.setChecked(True)
+        self.theme_menu = m.addMenu("&Theme")
+        self.themes = theme_actions(self.theme_menu, w)
         m.addSeparator()
         docks = [w.palette_dock, w.properties_dock, w.problems_dock, w.history_dock,
                  w.labs.checklist_dock, w.labs.compare_dock]
@@ -204,6 +224,12 @@ class WindowActions:
     # -- state -----------------------------------------------------------------------
     def update_selection(self, has_selection: bool) -> None:
         """Enable the actions that need selected nodes."""
-        for action in (self.cut, self.copy, self.duplicate):
+        for action in (self.cut, self.copy, self.duplicate, self.export_selection):
             action.setEnabled(has_selection)
 
+
+
+def _diagram(window, selection: bool) -> None:
+    from designer.diagram_export import export_diagram_dialog  # QtSvg: on first use
+
+    export_diagram_dialog(window, selection)
