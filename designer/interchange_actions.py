@@ -198,14 +198,11 @@ class InterchangeActions:
         controller = self._engine_controller("Export ONNX")
         if controller is None:
             return False
-        fitted = sorted(controller.fitted)
 
         def done(info: dict) -> None:
-            note = (f" (the offsets fitted in {', '.join(fitted)} are not in it: it has "
-                    "the weights file's or the seed's)") if fitted else ""
             self.show_message(f"Exported {info['path']}: inputs "
                               f"{', '.join(info['inputs'])}, outputs "
-                              f"{', '.join(info['outputs'])}{note}", 10000)
+                              f"{', '.join(info['outputs'])}", 10000)
 
         def fail(message: str, _traceback: str) -> None:
             self._interchange_error("Export ONNX", f"<p><b>{_esc(Path(path).name)}</b> "

@@ -111,6 +111,8 @@ class MainWindow(FileActions, DiskWatch, QMainWindow):
         self.scene.message.connect(self.show_message)
         self.problems.nodeRequested.connect(self.focus_node)
         self.problems.countsChanged.connect(self._on_counts)
+        self.problems.message.connect(self.show_message)
+        self.problems.fixApplied.connect(lambda title: self.show_message(f"Applied: {title}"))
         self.palette.presetActivated.connect(self._add_preset)
         self.status.badgeClicked.connect(self._show_problems)
 

@@ -39,12 +39,13 @@ from .layout import layered_positions
 from .node_item import NodeItem
 from .port_item import PortItem
 from .routing import Lane
+from .scene_edits import SceneEdits
 from .scene_groups import SceneGroups
 from .spatial import SpatialGrid
 
 __all__ = ["GraphScene"]
 
-class GraphScene(SceneGroups, SceneGeometry, LazyLabels, QGraphicsScene):
+class GraphScene(SceneEdits, SceneGroups, SceneGeometry, LazyLabels, QGraphicsScene):
     """The canvas of one document.
 
     Signals
@@ -382,32 +383,6 @@ class GraphScene(SceneGroups, SceneGeometry, LazyLabels, QGraphicsScene):
             self.selectionChangedIds.emit(ids)
         if self.group_cards or self.group_frames:
             self.groupsSelected.emit(self.selected_group_ids())
-
-    # -- edits (see CanvasEditor) --------------------------------------------------------
-    def delete_selection(self) -> None:
-        """Delete the selected nodes and edges (one undo step)."""
-        self.editor.delete(self.selection_with_groups(), self.selected_edges())
-
-    def copy(self) -> None:
-        """Copy the selected nodes (and groups) to the clipboard."""
-        self.editor.copy(self.selection_with_groups())
-
-    def cut(self) -> None:
-        """Copy the selected nodes, then delete the selection."""
-        self.editor.copy(self.selection_with_groups())
-        self.delete_selection()
-
-    def paste(self, at: QPointF | None = None) -> None:
-        """Paste the clipboard's nodes, centred on ``at`` if given (:meth:`CanvasEditor.paste`)."""
-        self.editor.paste(at)
-
-    def duplicate(self) -> None:
-        """Duplicate the selected nodes, offset down-right."""
-        self.editor.duplicate(self.selection_with_groups())
-
-    def auto_layout(self) -> None:
-        """Lay out the whole graph in layers (one undo step)."""
-        self.editor.auto_layout()
 
     def select_all(self) -> None:
         """Select every node (and every collapsed group's card)."""

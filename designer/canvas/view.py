@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QFrame, QGraphicsView, QMenu
 
 from designer import look
 from designer.document import LAYER_MIME
+from designer.fix_actions import add_fix_actions
 
 from . import theme
 from .edge_item import EdgeItem
@@ -395,6 +396,8 @@ class GraphView(QGraphicsView):
             menu.addAction(f"Group {what}", scene.group_selection)
             menu.addSeparator()
             menu.addAction(f"Delete {what}", scene.delete_selection)
+            if n == 1:  # the one-click fixes of the card's errors and warnings
+                add_fix_actions(menu, scene.doc, item.node_id, scene.message.emit)
         elif isinstance(item, EdgeItem):
             if not item.isSelected():
                 scene.clearSelection()

@@ -352,15 +352,14 @@ class RunController(QObject):
     def use_imported_weights(self, path: str) -> None:
         """Make the weights file an import wrote the current weights (the next run loads it)."""
         self.weights_path = str(path)
-        self.fitted.clear()
+        self.trained = None
         self.inputs = None
         self.weightsChanged.emit(self.weights_text())
 
     def export_onnx(self, path: str, on_done, on_fail) -> bool:
         """Write the current graph with the current weights (file or seed) to ONNX.
 
-        Offsets fitted in the session are not part of a weights file: the export uses
-        the file or the seed's weights (the caller says so).
+        The weights are the current file (imported or trained) or the seed's.
         """
         def job(ctx: JobContext, spec: Spec):
             if not runtime_loaded():
