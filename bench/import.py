@@ -5,7 +5,7 @@ Imports a ResNet-101-style network written in plain torch (bottleneck blocks 3, 
 mapping, folding, analysis check, ids, groups, layout), a graph of about 350 nodes.
 Goal: under 5 s for a model of 200+ nodes. Also times the ONNX path (the same model
 exported by torch, then imported), the ONNX export of the imported graph, and a
-full-size ResNet-50 (``tools/resnet50.py``: widths 64 to 2048, 3×224×224, 25.6 M
+full-size ResNet-50 (``bench/resnet50.py``: widths 64 to 2048, 3×224×224, 25.6 M
 parameters: the trace's own forward pass and the weight copies count there). The load
 average is printed before and after.
 
@@ -122,7 +122,7 @@ def main() -> None:
     start = time.perf_counter()
     export_onnx(graph, weights=weights)
     print(f"export ONNX of the imported graph: {time.perf_counter() - start:.2f} s")
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
     from resnet50 import ResNet50
     full = ResNet50().eval()
     runs = [time_import(full, (3, 224, 224)) for _ in range(5)]

@@ -6,7 +6,7 @@ a torchvision ``resnet50`` state dict loads into it), imported with
 :func:`engine.interchange.import_model` on a 3×224×224 input and written with its
 ``groups`` (a stem, four stages and a head, collapsed). Then::
 
-    .venv/bin/python tools/resnet50.py -o /tmp/resnet50.convgraph.json
+    .venv/bin/python bench/resnet50.py -o /tmp/resnet50.convgraph.json
     .venv/bin/python main.py --screenshot docs/imported_resnet50.png /tmp/resnet50.convgraph.json
 
 ``--weights-out W.pt`` also writes the (random, seeded) weights under the graph's
