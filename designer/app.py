@@ -123,6 +123,12 @@ def _application(theme: str | None = None):
     app.setApplicationName("ConvCanvas")
     app.setOrganizationName("ConvCanvas")
     app.setApplicationDisplayName("ConvCanvas")
+    app.setDesktopFileName("convcanvas")  # resources/desktop/convcanvas.desktop
+    from PySide6.QtGui import QIcon
+
+    from designer.files import ROOT
+
+    app.setWindowIcon(QIcon(str(ROOT / "resources" / "desktop" / "convcanvas.svg")))
     app.aboutToQuit.connect(release_clipboard)
     from designer.look import apply_theme, saved_theme
 
