@@ -27,30 +27,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from resnet50 import Bottleneck, ResNet50  # noqa: E402  (bench/resnet50.py)
+
 SHAPE = (3, 32, 32)
-
-
-class Bottleneck(nn.Module):
-    def __init__(self, cin, planes, stride=1):
-        super().__init__()
-        self.conv1 = nn.Conv2d(cin, planes, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(planes)
-        self.conv2 = nn.Conv2d(planes, planes, 3, stride, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(planes)
-        self.conv3 = nn.Conv2d(planes, planes * 4, 1, bias=False)
-        self.bn3 = nn.BatchNorm2d(planes * 4)
-        self.relu = nn.ReLU(inplace=True)
-        self.downsample = None
-        if stride != 1 or cin != planes * 4:
-            self.downsample = nn.Sequential(nn.Conv2d(cin, planes * 4, 1, stride, bias=False),
-                                            nn.BatchNorm2d(planes * 4))
-
-    def forward(self, x):
-        out = self.relu(self.bn1(self.conv1(x)))
-        out = self.relu(self.bn2(self.conv2(out)))
-        out = self.bn3(self.conv3(out))
-        identity = x if self.downsample is None else self.downsample(x)
-        return self.relu(out + identity)
 
 
 class DeepResNet(nn.Module):
@@ -122,8 +102,6 @@ def main() -> None:
     start = time.perf_counter()
     export_onnx(graph, weights=weights)
     print(f"export ONNX of the imported graph: {time.perf_counter() - start:.2f} s")
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from resnet50 import ResNet50
     full = ResNet50().eval()
     runs = [time_import(full, (3, 224, 224)) for _ in range(5)]
     times = [s for s, _ in runs]

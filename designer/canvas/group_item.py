@@ -29,7 +29,7 @@ from engine.graph import Group
 
 from . import theme
 from .group_facts import GroupFacts
-from .node_item import OVERVIEW_ZOOM
+from .node_item import OVERVIEW_ZOOM, paint_card_frame
 
 __all__ = ["GroupCardItem", "GroupFrameItem", "CARD_W", "HEADER_H", "facts_lines"]
 
@@ -230,15 +230,7 @@ class GroupCardItem(QGraphicsItem):
             border, width = look.CARD_HOVER, 1.2
         else:
             border, width = look.GROUP, 1.2
-        painter.setBrush(look.CARD)
-        painter.setPen(QPen(border, width))
-        painter.drawRoundedRect(rect, 8, 8)
-        stripe, clip = QPainterPath(), QPainterPath()
-        stripe.addRoundedRect(rect, 8, 8)
-        clip.addRect(QRectF(rect.left(), rect.top(), 6, rect.height()))
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(look.GROUP)
-        painter.drawPath(stripe.intersected(clip))
+        paint_card_frame(painter, rect, border, width, look.GROUP, 6)
         left, right = rect.left() + 16, rect.right() - 10
         width = right - left
         lod = QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform())

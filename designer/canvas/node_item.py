@@ -301,17 +301,7 @@ class NodeItem(QGraphicsItem):
             border, width = look.CARD_HOVER, 1.2
         else:
             border, width = look.CARD_BORDER, 1.0
-        painter.setBrush(look.CARD)
-        painter.setPen(QPen(border, width))
-        painter.drawRoundedRect(rect, 8, 8)
-        # family stripe
-        stripe = QPainterPath()
-        stripe.addRoundedRect(rect, 8, 8)
-        clip = QPainterPath()
-        clip.addRect(QRectF(rect.left(), rect.top(), 5, rect.height()))
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(color)
-        painter.drawPath(stripe.intersected(clip))
+        paint_card_frame(painter, rect, border, width, color, 5)
         lod = QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform())
         if lod < OVERVIEW_ZOOM:
             self._paint_overview(painter, rect, lod)
@@ -365,6 +355,21 @@ class NodeItem(QGraphicsItem):
                                 Qt.PenCapStyle.RoundCap))
             painter.drawLine(QPointF(c.x(), c.y() - 3.6), QPointF(c.x(), c.y() + 0.8))
             painter.drawPoint(QPointF(c.x(), c.y() + 3.4))
+
+
+def paint_card_frame(painter: QPainter, rect: QRectF, border, width: float, stripe,
+                     stripe_width: float) -> None:
+    """A card's rounded body with its border and the coloured stripe along its left edge
+    (layer cards and collapsed group cards share it)."""
+    painter.setBrush(look.CARD)
+    painter.setPen(QPen(border, width))
+    painter.drawRoundedRect(rect, 8, 8)
+    path, clip = QPainterPath(), QPainterPath()
+    path.addRoundedRect(rect, 8, 8)
+    clip.addRect(QRectF(rect.left(), rect.top(), stripe_width, rect.height()))
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(stripe)
+    painter.drawPath(path.intersected(clip))
 
 
 def _draw(painter: QPainter, text: tuple[QStaticText, QFont], at: QPointF, color) -> None:
