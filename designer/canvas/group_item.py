@@ -85,7 +85,22 @@ def _elide(text: str, font_key: tuple, width: float) -> str:
                                                          width)
 
 
-class GroupCardItem(QGraphicsItem):
+class _ShowsGroup:
+    """What both group items share: the group value they show (``self.group``)."""
+
+    @property
+    def group_id(self) -> str:
+        """Id of the group shown."""
+        return self.group.id
+
+    def set_group(self, group: Group) -> None:
+        """Show a new value of the group (its name)."""
+        if group != self.group:
+            self.group = group
+            self.update()
+
+
+class GroupCardItem(_ShowsGroup, QGraphicsItem):
     """The card of a collapsed group (its position is the card's centre).
 
     Parameters
@@ -108,17 +123,6 @@ class GroupCardItem(QGraphicsItem):
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, True)
         self.setAcceptHoverEvents(True)
         self.setZValue(2)
-
-    @property
-    def group_id(self) -> str:
-        """Id of the group shown."""
-        return self.group.id
-
-    def set_group(self, group: Group) -> None:
-        """Show a new value of the group (its name)."""
-        if group != self.group:
-            self.group = group
-            self.update()
 
     def set_facts(self, facts: GroupFacts | None) -> None:
         """Show new figures (repainted only when they changed)."""
@@ -267,7 +271,7 @@ class GroupCardItem(QGraphicsItem):
                 painter.drawText(QRectF(right - side_w, y, side_w, 17), align_r, side)
 
 
-class GroupFrameItem(QGraphicsItem):
+class GroupFrameItem(_ShowsGroup, QGraphicsItem):
     """The frame of an expanded group, behind its members.
 
     Parameters
@@ -289,17 +293,6 @@ class GroupFrameItem(QGraphicsItem):
         self._shown = QPointF()  # how far a drag has moved the frame so far
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, True)
         self.setZValue(-1.0 + 0.01 * depth)
-
-    @property
-    def group_id(self) -> str:
-        """Id of the group shown."""
-        return self.group.id
-
-    def set_group(self, group: Group) -> None:
-        """Show a new value of the group (its name)."""
-        if group != self.group:
-            self.group = group
-            self.update()
 
     def set_rect(self, rect: QRectF) -> None:
         """Frame ``rect`` (scene coordinates, the header included)."""
