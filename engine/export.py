@@ -198,6 +198,16 @@ def _shape(shape) -> str:
 
 
 # -- export ------------------------------------------------------------------------------
+def refuse_errors(result) -> None:
+    """Raise :class:`ExportError` listing every analysis error of ``result`` in one
+    line (nothing when the graph is valid)."""
+    if not result.valid:
+        n = len(result.errors)
+        listed = "; ".join(e.message for e in result.errors)
+        raise ExportError(f"the graph has {n} error{'s' if n != 1 else ''}: {listed}",
+                          result.errors)
+
+
 def refusal(graph: Graph) -> str | None:
     """Why ``graph`` cannot be built, run or exported (``"<id>: <why>"`` per node whose
     kind refuses, ``kind.refusal``: an Opaque operation has no module), or None."""
@@ -244,11 +254,7 @@ def export_code(graph: Graph, class_name: str | None = None) -> str:
     an = Analyzer(graph)
     try:
         result = an.result()
-        if not result.valid:
-            n = len(result.errors)
-            listed = "; ".join(e.message for e in result.errors)
-            raise ExportError(f"the graph has {n} error{'s' if n != 1 else ''}: {listed}",
-                              result.errors)
+        refuse_errors(result)
         why = refusal(graph)
         if why:
             raise ExportError(why)

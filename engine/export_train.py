@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .analysis import Analyzer
 from .atomic import atomic_write_text
-from .export import ExportError, check_class_name, class_name_for
+from .export import ExportError, check_class_name, class_name_for, refuse_errors
 from .graph import Graph
 from .training.model_task import graph_task
 
@@ -116,11 +116,7 @@ def training_script(graph: Graph, model_path, script_path, class_name: str | Non
     an = Analyzer(graph)
     try:
         result = an.result()
-        if not result.valid:
-            n = len(result.errors)
-            listed = "; ".join(e.message for e in result.errors)
-            raise ExportError(f"the graph has {n} error{'s' if n != 1 else ''}: {listed}",
-                              result.errors)
+        refuse_errors(result)
         task, k, _, _, (c, h, w) = graph_task(graph, result)
     finally:
         an.close()
