@@ -19,8 +19,10 @@ costs little. When the order is the one of the last result (no node or edge
 added or removed), the assembly too costs what changed: the results go into a
 persistent table (:mod:`.table`), the totals move by the redone nodes'
 differences and the issue lists are rebuilt from the few nodes that have
-issues, and only when one of those changed. ``analyze(graph)`` is a one-shot
-Analyzer.
+issues, and only when one of those changed. When the graph is again exactly as
+it was one analysis ago (an undo, a redo), the analyzer comes back to that
+analysis at the cost of the nodes that changed, recomputing none (:mod:`.revert`).
+``analyze(graph)`` is a one-shot Analyzer.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from .cost import cost_pass
 from .facts import Facts
 from .receptive import rf_pass
 from .result import AnalysisResult, Issue, NodeResult, RFState
+from .revert import Prior, same_graph
 from .shapes import shape_pass
 from .warnings import warnings_pass
 
@@ -86,6 +89,10 @@ class Analyzer:
         self.recomputed = 0  # nodes recomputed by the last result() (for tests/bench)
         self._revision = graph.revision  # the graph's revision this analysis follows
         self._closed = False
+        #: the analysis one step back, to come back to (:mod:`.revert`) ...
+        self._prior: Prior | None = None
+        #: ... and the last one: (assembly state, order, revision), the next prior
+        self._last: tuple | None = None
 
     def close(self) -> None:
         """Stop following the graph: later edits are not seen (calling it again is harmless)."""
@@ -105,6 +112,7 @@ class Analyzer:
             self._dirty = set(graph.nodes)
             self._order = None
             self._result = None
+            self._prior = self._last = None
             return
         for changes in batches:
             for ev in changes:
@@ -160,6 +168,8 @@ class Analyzer:
             return self._result
         if self._order is None:
             self._order = self.graph.topo_order()
+        if self._prior is not None and self._back_to_prior():
+            return self._result
         facts = self._facts
         facts.begin(self._order)
         redone: set[str] = set()
@@ -174,7 +184,39 @@ class Analyzer:
             self._result = self._assembly.result(facts, redone)
         self.recomputed = len(redone)
         facts.begin(self._order)  # drop the memos of this analysis
+        self._remember(facts.log)
         return self._result
+
+    def _remember(self, log: dict | None) -> None:
+        """The analysis just made is the last; the one before it becomes the prior
+        (with ``log``, its facts where they changed since)."""
+        last = self._last
+        self._prior = None if last is None or log is None else Prior(log, *last)
+        self._last = (self._assembly.state(), self._order, self._revision)
+        self._facts.log = {}
+
+    def _back_to_prior(self) -> bool:
+        """If the graph is again as at the prior analysis (an undo, a redo), come back
+        to it: its facts put back where they changed, at the cost of those nodes."""
+        prior = self._prior
+        batches = self.graph.changes_since(prior.revision)
+        if (batches is None or self._order != prior.order
+                or not same_graph(self.graph, batches)):
+            return False
+        facts = self._facts
+        for nid, row in (facts.log or {}).items():  # back to the last analysis ...
+            facts.put_row(nid, row)
+        log = {}
+        for nid, row in prior.log.items():  # ... and one more step
+            log[nid] = facts.row(nid)
+            facts.put_row(nid, row)
+        self._order = prior.order
+        facts.begin(self._order)
+        self._result = self._assembly.restore(facts, prior.assembly)
+        self._dirty.clear()
+        self.recomputed = 0
+        self._remember(log)
+        return True
 
 @contextmanager
 def _gc_paused() -> Iterator[None]:

@@ -37,11 +37,36 @@ class Assembly:
         self._issues: dict[str, tuple[tuple[Issue, ...], tuple[Issue, ...]]] = {}
         self._no_input: Issue | None = None
         self._lists: tuple[tuple[Issue, ...], tuple[Issue, ...]] = ((), ())
+        #: whether a :meth:`state` holds ``_issues`` (then it is copied before a change)
+        self._issues_held = False
 
     def forget(self, node_id: str) -> None:
         """A node left the graph (removed, or renamed away)."""
         self._results.drop(node_id)
-        self._issues.pop(node_id, None)
+        if node_id in self._issues:
+            self._own_issues().pop(node_id)
+
+    def _own_issues(self) -> dict:
+        """The per-node issues, copied first if a :meth:`state` holds them (copy on write)."""
+        if self._issues_held:
+            self._issues, self._issues_held = dict(self._issues), False
+        return self._issues
+
+    def state(self) -> tuple:
+        """What :meth:`restore` needs to come back to the last result (cheap: the
+        issues are copied on their next change, not now), and the token of its table."""
+        self._issues_held = True
+        return (self._order, self._totals, self._issues, self._no_input, self._lists,
+                self._results.last)
+
+    def restore(self, facts: Facts, state: tuple) -> AnalysisResult:
+        """A result equal to the one :meth:`state` was taken after, which must be the one
+        before the last (:mod:`.revert`); ``facts`` must already be as they were then."""
+        order, self._totals, self._issues, self._no_input, self._lists, version = state
+        self._issues_held = True
+        changed = self._results.rewind(version)
+        self._order = order
+        return self._publish(facts, {nid for nid in changed if nid in facts.rank})
 
     def result(self, facts: Facts, redone: set[str]) -> AnalysisResult:
         """The result: totals, errors and warnings in node order; the NodeResult of
@@ -65,6 +90,7 @@ class Assembly:
             mine = _issues_of(facts, nid, r)
             if mine != issues.get(nid, _NO_ISSUES):
                 relist = True
+                issues = self._own_issues()
                 if mine is _NO_ISSUES:
                     del issues[nid]
                 else:
@@ -95,7 +121,7 @@ class Assembly:
             mine = _issues_of(facts, nid, r)
             if mine is not _NO_ISSUES:
                 issues[nid] = mine
-        self._issues, self._totals = issues, (params, macs, act)
+        self._issues, self._issues_held, self._totals = issues, False, (params, macs, act)
         has_input = any(n.type == "Input" for n in nodes.values())
         self._no_input = None if has_input else Issue(None, None, "the graph has no Input node")
         self._lists = self._issue_lists(facts)

@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Facts", "sweep", "walk_order"]
 
+#: in a row of facts: the node had no fact in that table
+NO_FACT = object()
+
 
 class Facts:
     """Per-node facts of every pass, kept between analyses of one graph."""
@@ -47,6 +50,9 @@ class Facts:
         self.shared: dict = {}
         self._sources: dict[str, tuple[str, ...] | None] = {}
         self._successors: dict[str, list[str]] = {}
+        #: node id -> its :meth:`row` before its first change since the log was started
+        #: (:mod:`.revert`); None while no log is kept (a first analysis)
+        self.log: dict[str, tuple] | None = None
 
     def begin(self, order: list[str]) -> None:
         """Start an analysis over ``order``: forget what was memoised for the last one."""
@@ -59,10 +65,44 @@ class Facts:
 
     def forget(self, node_id: str) -> None:
         """Drop every fact of a node that left the graph (removed or renamed)."""
-        for table in (self.layers, self.rf, self.rf_public, self.cost, self.act_bytes,
-                      self.warnings):
+        self.save(node_id)
+        for table in self._tables():
             table.pop(node_id, None)
         self.flagged.discard(node_id)
+
+    def _tables(self) -> tuple[dict, ...]:
+        return (self.layers, self.rf, self.rf_public, self.cost, self.act_bytes,
+                self.warnings)
+
+    def row(self, node_id: str) -> tuple:
+        """Every fact of a node (:data:`NO_FACT` where it has none), and whether it
+        is flagged."""
+        no = NO_FACT
+        return (self.layers.get(node_id, no), self.rf.get(node_id, no),
+                self.rf_public.get(node_id, no), self.cost.get(node_id, no),
+                self.act_bytes.get(node_id, no), self.warnings.get(node_id, no),
+                node_id in self.flagged)
+
+    def put_row(self, node_id: str, row: tuple) -> None:
+        """Give a node the facts of a :meth:`row` (the inverse of taking it)."""
+        if row[0] is NO_FACT:  # the node had no facts (not analysed, or not there)
+            for table in self._tables():
+                table.pop(node_id, None)
+            self.flagged.discard(node_id)
+            return
+        (self.layers[node_id], self.rf[node_id], self.rf_public[node_id], self.cost[node_id],
+         self.act_bytes[node_id], self.warnings[node_id], flagged) = row
+        if flagged:
+            self.flagged.add(node_id)
+        else:
+            self.flagged.discard(node_id)
+
+    def save(self, node_id: str) -> None:
+        """Keep the node's :meth:`row` in the log, unless it is there already (a pass
+        calls it before it changes a fact of the node)."""
+        log = self.log
+        if log is not None and node_id not in log:
+            log[node_id] = self.row(node_id)
 
     def successors(self, node_id: str) -> list[str]:
         """Ids of the nodes that ``node_id`` feeds (one entry per edge)."""
@@ -99,13 +139,17 @@ def sweep(facts: Facts, todo: set[str], step: Callable[[str], bool]) -> set[str]
     """Run ``step`` on the nodes of ``todo`` in topological order; returns those run.
 
     ``step(node_id)`` recomputes the pass's fact of the node and returns True
-    when it changed what the successors read: they are then run too. With
-    every node to do there are no edges to follow; otherwise the walk starts
+    when it changed what the successors read: they are then run too. Each node
+    is saved in the log first (:meth:`Facts.save`; the cost and warnings passes
+    visit only nodes a sweep has visited, so the log covers their changes too).
+    With every node to do there are no edges to follow; otherwise the walk starts
     at the first node to do.
     """
-    order = facts.order
+    order, log = facts.order, facts.log
     if len(todo) >= len(order):
         for nid in order:
+            if log is not None:
+                facts.save(nid)
             step(nid)
         return set(order)
     if not todo:
@@ -113,6 +157,9 @@ def sweep(facts: Facts, todo: set[str], step: Callable[[str], bool]) -> set[str]
     rank = facts.rank
     todo = set(todo)
     for nid in order[min([rank[n] for n in todo]):]:
-        if nid in todo and step(nid):
-            todo.update(facts.successors(nid))
+        if nid in todo:
+            if log is not None and nid not in log:
+                log[nid] = facts.row(nid)
+            if step(nid):
+                todo.update(facts.successors(nid))
     return todo

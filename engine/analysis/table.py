@@ -108,6 +108,26 @@ class Versions:
         """Start over with no results (published tables keep theirs)."""
         self.live, self._last, self._diff = {}, None, {}
 
+    @property
+    def last(self) -> _Version | None:
+        """The state of the last published table (a token for :meth:`rewind`)."""
+        return self._last
+
+    def rewind(self, version: _Version) -> list[str]:
+        """Make the current results those of ``version``, published just before the
+        last table (the analysis state one step back: :mod:`.revert`); returns the ids
+        whose result changed. What changed since the last table is undone first."""
+        if version.newer is not self._last or self._last is None:
+            raise ValueError("not the state published just before the last table")
+        live = self.live
+        for nid, old in self._diff.items():  # back to the last table ...
+            _put(live, nid, old)
+        diff = self._diff = {}
+        for nid, old in version.diff.items():  # ... and one more step
+            diff[nid] = live.get(nid, _GONE)
+            _put(live, nid, old)
+        return list(version.diff)
+
     def publish(self, order: list[str]) -> NodeTable:
         """A table of the current results over ``order`` (every node of it has one)."""
         new = _Version(self.live)
@@ -116,3 +136,10 @@ class Versions:
             last.diff, last.newer, last.data = self._diff, new, None
         self._last, self._diff = new, {}
         return NodeTable(order, new)
+
+
+def _put(live: dict, node_id: str, result) -> None:
+    if result is _GONE:
+        live.pop(node_id, None)
+    else:
+        live[node_id] = result
