@@ -378,6 +378,10 @@ class EdgeItem(QGraphicsItem):
         size = self.label.size()
         scene = self.scene()
         check = scene is not None and hasattr(scene, "label_conflict")
+        if size.isEmpty():  # nothing shown: placed once it shows a text (set_texts)
+            if check and hasattr(scene, "note_label"):
+                scene.note_label(self)
+            return
         best = None
         for pos in self._label_spots(size):
             score = scene.label_conflict(QRectF(pos, size), self,
@@ -387,7 +391,7 @@ class EdgeItem(QGraphicsItem):
                 break
             if best is None or score < best[0]:
                 best = (score, pos)
-        if check and best[0] >= ON_LABEL and not size.isEmpty():  # crowded: look farther
+        if check and best[0] >= ON_LABEL:  # crowded: look farther
             for pos in spots_around(best[1], size):
                 score = scene.label_conflict(QRectF(pos, size), self, best[0])
                 if score < best[0]:

@@ -125,8 +125,17 @@ class SceneGeometry:
         of other edges whose vertical run overlaps that band (the only ones a
         lane there can cross or must keep its distance from)."""
         lo, hi = min(p0.y(), p1.y()) - 40, max(p0.y(), p1.y()) + 40
-        obstacles = [self.card_rect(it) for it in self.cards_in(lo, hi)
-                     if it is not edge.src and it is not edge.dst and it.isVisible()]
+        src, dst = edge.src, edge.dst
+        obstacles = []
+        for it in self.cards_in(lo, hi):
+            if it is src or it is dst or not it.isVisible():
+                continue
+            p = it.pos()
+            at = (p.x(), p.y())
+            kept = it.obstacle
+            if kept is None or kept[0] != at:  # a card's rectangle, kept while it stays
+                kept = it.obstacle = (at, self.card_rect(it))
+            obstacles.append(kept[1])
         if self.group_cards:
             obstacles += self.group_obstacles(edge, lo, hi)
         lanes = [self._lanes[e] for e in self._lane_index.near(0.0, lo, 0.0, hi)
@@ -212,6 +221,8 @@ class SceneGeometry:
                     score += ON_LABEL
         if self.group_frames:
             score += self.frame_conflict(rect)
+        if bound is not None and score >= bound:
+            return score
         for e in self._label_index.near(l, t, r, b):
             if e is not edge:
                 score += ON_LABEL

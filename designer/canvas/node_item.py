@@ -84,6 +84,8 @@ class NodeItem(QGraphicsItem):
         self._face: tuple | None = None  # what the card shows (see set_result)
         #: the look changed out of sight: repaint when seen (GraphScene.reveal)
         self.face_waits = False
+        #: ``((x, y), rect)``: the card as an obstacle to routes, where it was last asked
+        self.obstacle: tuple | None = None
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, True)
         self.setAcceptHoverEvents(True)
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)

@@ -89,6 +89,18 @@ class SpatialGrid:
         """Keys whose rectangle intersects ``(l, t, r, b)`` (edges touching count)."""
         grid = self._cells
         where = self._where
+        c = self.cell
+        x0, y0 = int(l // c), int(t // c)
+        if x0 == int(r // c) and y0 == int(b // c):  # one cell: no key twice
+            bucket = grid.get((x0, y0))
+            if not bucket:
+                return []
+            out = []
+            for key in bucket:
+                kl, kt, kr, kb = where[key][0]
+                if kl <= r and kr >= l and kt <= b and kb >= t:
+                    out.append(key)
+            return out
         seen: set = set()
         out = []
         for cell in self._span(l, t, r, b):

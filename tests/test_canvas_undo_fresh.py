@@ -1,0 +1,120 @@
+"""Undo and redo of a delete leave nothing stale behind what the canvas defers.
+
+The canvas repaints, routes and labels only what is in sight after an edit
+(:mod:`designer.canvas.freshness`); an empty label is not placed until it
+shows a text. These tests undo and redo deletions, then scroll far away and
+check what the view shows against the analysis itself (``Document.result``),
+so that a deferred update that got lost would fail here. Speed is measured by
+``bench/undo.py``, not here.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+pytest.importorskip("pytestqt")
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.graphs import make_chain_graph  # noqa: E402
+from designer.canvas.edge_item import edge_label_texts  # noqa: E402
+from designer.commands import RemoveNodesCommand, push_edit  # noqa: E402
+from designer.document import Document  # noqa: E402
+from engine import load_graph  # noqa: E402
+
+FAN = ROOT / "bench" / "graphs" / "fan63.convgraph.json"
+
+
+def _truth(doc, edge) -> tuple[str, str]:
+    """What the label of ``edge`` must show: the analysis' result of its source."""
+    return edge_label_texts(doc.result().nodes.get(edge.src))
+
+
+def _shown(view):
+    return view.mapToScene(view.viewport().rect()).boundingRect()
+
+
+def _assert_seen_labels_true(view, doc):
+    """Every edge the view shows: routed, labelled with the analysis, its label placed."""
+    scene = view.graph_scene()
+    shown = _shown(view)
+    seen = [e for e in scene.edges.values() if e.route is not None
+            and e.boundingRect().intersects(shown)]
+    assert seen
+    for e in seen:
+        assert (e.label._shape_text, e.label._rf_text) == _truth(doc, e.edge)
+        assert e.live == (_truth(doc, e.edge)[0] != "")
+        if e.label._shape_text:
+            assert e.label.isVisible() and e in scene._label_index  # placed and filed
+        else:
+            assert not e.label.isVisible() and e not in scene._label_index
+
+
+def test_fan_hub_undo_labels_far_branches_when_scrolled_to(view, qtbot):
+    doc = Document(load_graph(FAN))
+    view.set_document(doc)
+    scene = view.graph_scene()
+    qtbot.wait(10)
+    assert push_edit(doc.undo_stack, RemoveNodesCommand(doc.graph, ["hub"])) is None
+    scene.flush_due()
+    view.viewport().repaint()
+    doc.undo_stack.undo()
+    scene.flush_due()
+    view.viewport().repaint()
+    hub_edges = [e for e in scene.edges.values() if e.edge.src == "hub"]
+    assert len(hub_edges) == 63
+    assert _truth(doc, hub_edges[0].edge)[0]  # the hub has a shape again
+    _assert_seen_labels_true(view, doc)
+    # the farthest branch: its edge from the hub and the cards below it
+    far = max(hub_edges, key=lambda e: e.dst.x())
+    assert far.dst.x() > _shown(view).right() + 1000  # far out of sight
+    view.centerOn(far.dst)
+    view.viewport().repaint()
+    _assert_seen_labels_true(view, doc)
+    assert far.label.isVisible() and far in scene._label_index  # placed when seen
+    for it in scene.nodes.values():
+        if _shown(view).contains(it.pos()):
+            assert not it.face_waits
+            assert it.result is doc.result().nodes.get(it.node_id)
+    # redo, then back to the hub: the branches are cut off again
+    doc.undo_stack.redo()
+    scene.flush_due()
+    view.viewport().repaint()
+    _assert_seen_labels_true(view, doc)
+    view.centerOn(scene.nodes["cat1"])
+    view.viewport().repaint()
+    _assert_seen_labels_true(view, doc)
+    scene.flush()  # everything, as before an export
+    for e in scene.edges.values():
+        assert (e.label._shape_text, e.label._rf_text) == _truth(doc, e.edge)
+
+
+def test_chain_undo_far_labels_match_the_analysis_when_seen(view, qtbot):
+    doc = Document(make_chain_graph(300))
+    view.set_document(doc)
+    scene = view.graph_scene()
+    qtbot.wait(10)
+    first = next(n for n, node in doc.graph.nodes.items() if node.type == "Conv2d")
+    for _ in range(2):  # delete, undo, redo, undo: each changes every card below
+        assert push_edit(doc.undo_stack, RemoveNodesCommand(doc.graph, [first])) is None
+        scene.flush_due()
+        view.viewport().repaint()
+        doc.undo_stack.undo()
+        scene.flush_due()
+        view.viewport().repaint()
+    _assert_seen_labels_true(view, doc)
+    last = max(scene.edges.values(), key=lambda e: e.src.y())
+    assert last.src.y() > _shown(view).bottom() + 1000  # far out of sight
+    view.centerOn(last.src)
+    view.viewport().repaint()
+    _assert_seen_labels_true(view, doc)
+    assert (last.label._shape_text, last.label._rf_text) == _truth(doc, last.edge)
+    assert last.label.isVisible()
+    assert not last.src.face_waits
+    assert last.src.result is doc.result().nodes.get(last.src.node_id)
