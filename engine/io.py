@@ -9,13 +9,13 @@ truncates the user's file.
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 from pathlib import Path
 from typing import Any
 
 from .atomic import atomic_write_text
+from .gcpause import paused
 from .graph import ID_RE, Graph, GraphEditError
 from .graph.checks import unsavable
 
@@ -62,13 +62,8 @@ def graph_from_json(text: str | bytes, path: str | None = None) -> Graph:
                                  path) from None
     if not text.strip():
         raise GraphFileError("the file is empty", path)
-    paused = gc.isenabled()  # the parsed objects all live on: no use scanning them
-    gc.disable()
-    try:
+    with paused(lasting=True):  # the graph's objects live on: no use scanning them
         return _graph_from_text(text, path)
-    finally:
-        if paused:
-            gc.enable()
 
 
 def _graph_from_text(text: str, path: str | None) -> Graph:

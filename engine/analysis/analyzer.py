@@ -27,12 +27,10 @@ analysis at the cost of the nodes that changed, recomputing none (:mod:`.revert`
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from ..catalogue import Inputs
+from ..gcpause import paused
 from ..graph import (
     EdgeAdded,
     EdgeRemoved,
@@ -173,7 +171,7 @@ class Analyzer:
         facts = self._facts
         facts.begin(self._order)
         redone: set[str] = set()
-        with _gc_paused():
+        with paused():  # see engine.gcpause; the analysis' objects are scanned once after
             if self._dirty:
                 shaped = shape_pass(facts, self._dirty)
                 fielded = rf_pass(facts, shaped)
@@ -218,32 +216,10 @@ class Analyzer:
         self._remember(log)
         return True
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while an analysis runs.
-
-    An analysis makes thousands of small objects that live until it ends; while
-    they pile up, the collector moves them to its oldest generation and every
-    few analyses runs a full collection of the whole process (about 60 ms with
-    torch imported). Measured (bench: 200 analyses of the 1000-node graph, torch
-    imported): 16 full collections and 1.5x the total time without the pause,
-    none with it. Paused, the objects meet one young collection afterwards and
-    die there when the result is dropped; reference counting frees them as
-    usual. The collector resumes as it was (left alone if someone else paused it).
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
 
 def analyze(graph: Graph) -> AnalysisResult:
     """Analyse ``graph`` once; never raises for a bad graph (errors are in the result)."""
-    with _gc_paused():  # until the facts are gone too: only the result is left to scan
+    with paused(lasting=True):  # until the facts are gone: the result is what lives on
         an = Analyzer(graph)
         try:
             result = an.result()

@@ -9,11 +9,11 @@ file without groups reads and writes as before).
 
 from __future__ import annotations
 
-import gc
 import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..gcpause import paused
 from .checks import check_meta, check_type, cycle_error
 from .errors import GraphEditError
 from .groups import group_to_dict
@@ -58,13 +58,8 @@ def graph_from_dict(cls: type[Graph], data: Mapping[str, Any]) -> Graph:
     raises :class:`~engine.graph.errors.GraphEditError`. A node without a
     string id is refused (naming its index), never given a fresh id.
     """
-    paused = gc.isenabled()  # a load makes objects that all live on: no use scanning them
-    gc.disable()
-    try:
+    with paused(lasting=True):  # a load makes objects that all live on: no use scanning them
         return _graph_from_dict(cls, data)
-    finally:
-        if paused:
-            gc.enable()
 
 
 def _graph_from_dict(cls: type[Graph], data: Mapping[str, Any]) -> Graph:
