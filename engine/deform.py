@@ -200,32 +200,36 @@ def _deform_sampling(input, offset, mask, kh, kw, stride, padding, dilation, off
     base[:, :, 1] = xs.view(1, 1, 1, out_w) + kj.view(1, kw, 1, 1)
     pos = torch.empty((n, g, k, 2, p), device=dev, dtype=cdt)
     torch.add(offset.reshape(n, g, k, 2, p), base.view(k, 2, p), out=pos).nan_to_num_(nan=-2.0)
-    pos[:, :, :, 0].clamp_(-2, h)
-    pos[:, :, :, 1].clamp_(-2, w)
+    if h == w:
+        pos.clamp_(-2, h)
+    else:
+        pos[:, :, :, 0].clamp_(-2, h)
+        pos[:, :, :, 1].clamp_(-2, w)
     low = pos.floor()
     frac = pos.sub_(low)
-    ly, lx = frac[:, :, :, 0], frac[:, :, :, 1]
-    hy, hx = 1 - ly, 1 - lx
+    # [N, G, K, (y, x), (1 - f, f), P]; the mask scales the row factors
+    fac = torch.empty((n, g, k, 2, 2, p), device=dev, dtype=cdt)
+    torch.sub(1, frac, out=fac[:, :, :, :, 0])
+    fac[:, :, :, :, 1] = frac
     m = None
     if mask is not None:
         m = mask.reshape(n, g, k, p).to(cdt)
-        hy = hy * m
-        ly = ly * m
-    bilinear = torch.empty((n, g, k, 4, p), device=dev, dtype=cdt)
-    for j, (a, b) in enumerate(((hy, hx), (hy, lx), (ly, hx), (ly, lx))):
-        torch.mul(a, b, out=bilinear[:, :, :, j])
-    weights = _deform_im2col_order(bilinear, n, p).to(input.dtype)
+        fac[:, :, :, 0] *= m.unsqueeze(3)
+    bilinear = torch.empty((n, g, k, 2, 2, p), device=dev, dtype=cdt)
+    torch.mul(fac[:, :, :, 0].unsqueeze(4), fac[:, :, :, 1].unsqueeze(3), out=bilinear)
+    weights = _deform_im2col_order(bilinear.view(n, g, k, 4, p), n, p).to(input.dtype)
 
     hp, wp = h + 4, w + 4
     idt = torch.int32 if n * hp * wp * g < 2**31 else torch.int64
     corner = low.to(idt)
     r0 = corner[:, :, :, 0] * (wp * g)
     r0.add_(corner[:, :, :, 1], alpha=g)
-    r0 += (torch.arange(n, device=dev, dtype=idt).view(n, 1, 1, 1) * (hp * wp * g)
-           + torch.arange((2 * wp + 2) * g, (2 * wp + 3) * g, device=dev, dtype=idt).view(g, 1, 1))
-    shifts = torch.tensor([0, g, wp * g, (wp + 1) * g], device=dev, dtype=idt)
+    shifts = (torch.arange(n, device=dev, dtype=idt).view(n, 1, 1, 1, 1) * (hp * wp * g)
+              + torch.arange((2 * wp + 2) * g, (2 * wp + 3) * g, device=dev,
+                             dtype=idt).view(g, 1, 1, 1)
+              + torch.tensor([0, g, wp * g, (wp + 1) * g], device=dev, dtype=idt).view(4, 1))
     rows = torch.empty((n, g, k, 4, p), device=dev, dtype=idt)
-    torch.add(r0.unsqueeze(3), shifts.view(4, 1), out=rows)
+    torch.add(r0.unsqueeze(3), shifts, out=rows)
     return _deform_im2col_order(rows, n, p), weights, frac, m
 
 
