@@ -1,46 +1,38 @@
 """Deformable convolution (DCN v1 / v2) in pure torch.
 
-:func:`deform_conv2d` has exactly the signature, tensor layout and results of
-``torchvision.ops.deform_conv2d`` (bilinear sampling as in torchvision's CPU
-kernel), without needing torchvision; a custom autograd Function gives the gradients.
+:func:`deform_conv2d` has the signature, layout and results of ``torchvision.ops.deform_conv2d``
+(its CPU kernel's bilinear sampling); a custom autograd Function gives the gradients.
 
-This module is self-contained on purpose: it imports only ``math``, ``torch``
-and ``torch.nn.functional``, and its private helpers are top-level functions
-named ``_deform*``, so that the code exporter can copy the function
-definitions verbatim into standalone model files.
+Self-contained (imports only ``math``, ``torch``, ``torch.nn.functional``; helpers are
+top-level ``_deform*`` functions) so that the exporter can copy them into model files.
 
-Forward.  The input is copied once into a channels-last table with a one-pixel zero
-border and zero rows at the end (:func:`_deform_table`).  The four corner rows and
-bilinear weights of every sample (batch, output position, kernel position, offset group)
-are computed once for all channels of the group; corners outside the image fall on the
-border, samples outside it on the zero rows, so the data is never masked.
-``F.embedding_bag(mode="sum", per_sample_weights=...)`` gathers and blends the four rows
-in one pass into the im2col matrix ``[positions, K * C_in]``; one matmul per weight group
-(bias fused, written into the output) finishes.  The weight is reordered to the im2col's
-(kernel position, channel) order, or, when there are fewer positions than output channels
-(512 ch at 7 x 7), the im2col to the weight's.  Chunks of ~2 MB of im2col stay in cache
-and below glibc's mmap threshold (a fresh 38 MB matrix costs more in page faults than
-the gather).
+Forward.  The input is copied once into a channels-last table with a two-pixel zero
+border (:func:`_deform_table`).  The four corner rows and bilinear weights of every
+sample are computed once for all channels of its offset group, in the offsets' own
+layout on contiguous rows (:func:`_deform_sampling`); coordinates are clamped so that a
+sample outside the image reads only border rows: nothing is masked.  One blocked
+transpose each puts rows and weights in im2col order (batch, position, offset group,
+kernel position).  ``F.embedding_bag(mode="sum", per_sample_weights=...)`` gathers and
+blends the four rows into the im2col matrix; one matmul per weight group (bias fused,
+written into the output) finishes.  The weight is reordered to the im2col's columns, or,
+when there are fewer positions than output channels, the im2col to the weight's.
+Chunks of ~2 MB of im2col stay in cache (4 MB: n=1 1.03-1.06x faster, n=4 0.87-0.99x).
 
 Backward (:func:`_deform_backward`), per chunk: the im2col is gathered again for the
 weight gradient (``go^T @ cols``); ``go @ W`` gives every sample's gradient row; the input
 gradient scatters those rows back with the same weights, as a pull: one radix sort of
 the samples by (chunk, first corner row), then ``embedding_bag`` sums each table row's
-contributions (``index_add_`` costs ~200 ns a row, autograd's ``embedding_bag`` backward
-sorts per chunk and zero-fills the whole table each time); offsets and mask get their
-gradient from the four corners dotted with the sample's gradient row
-(``aten._embedding_bag_per_sample_weights_backward``, 2-10x faster than gathers + bmm).
+contributions; offsets and mask get their gradient from the four corners dotted with the
+sample's gradient row (``_embedding_bag_per_sample_weights_backward``).
 
-Measured (``bench/deform.py``: ResNet sizes 256 ch 14 x 14, 512 ch 7 x 7, 128 ch 28 x 28,
-C -> C, 3 x 3, batch 1 and 4, offset groups 1 and 4, with and without mask; 2 threads on
-a quiet 2-core VM; ratio to ``F.conv2d``): forward 1.5-2.0x (128 ch 28 x 28: 1.9-2.7x),
-forward + backward 1.2-3.1x (was 1.5-5.9x with autograd through ``embedding_bag``).  The
-30-line ``grid_sample`` reference's forward is 1.2-2.9x: both are bounded by the matmul
-(~1x conv), so this one is 0.6-1.8x as fast as it.  Tried and dropped: ``F.grid_sample``
-(parallel only over the batch, coordinates normalised so not exact), sparse CSR, 2x2
-neighbourhood rows, ``conv2d`` with stride 3 over the sampled image (its backward is
-3.5-4.4x conv), ``index_add_`` / ``embedding_dense_backward`` / ``scatter_add_`` for the
-input gradient.
+Measured (``bench/deform.py``, issue 16 sizes, 1 thread, ratio to ``F.conv2d``): the
+matmul alone is ~0.9x conv, so the forward is 0.9-2.3x and forward + backward 0.8-2.8x.
+No kernel sharing that matmul can be 1.5x faster than the ``grid_sample`` version where
+that is itself 0.75-1.8x conv.  Tried and dropped: ``torch.compile`` of the sampling
+(25 s to compile, 1.6x slower), sampling in im2col order (broadcasts over a last
+dimension of 2 or 4 run 5-50x slower than contiguous rows), ``F.grid_sample`` (not
+exact), sparse CSR, 2x2 neighbourhood rows, ``conv2d`` with stride 3, ``index_add_`` /
+``scatter_add_`` for the input gradient.
 """
 
 import math
@@ -151,13 +143,9 @@ def _deform_check(input, offset, weight, bias, mask, stride, padding, dilation):
 
 
 def _deform_table(input, offset_groups):
-    """The input ``[N, C, H, W]`` as a channels-last gather table with a two-pixel zero
-    border.
-
-    Returns ``[N * (H + 4) * (W + 4) * G, C // G]`` (``G`` = ``offset_groups``): row
-    ``((n * (H + 4) + y + 2) * (W + 4) + x + 2) * G + g`` holds the channels of group
-    ``g`` at pixel ``(y, x)`` of image ``n``; the border rows are zero.
-    """
+    """The input ``[N, C, H, W]`` as ``[N * (H + 4) * (W + 4) * G, C // G]``: row ``((n * (H
+    + 4) + y + 2) * (W + 4) + x + 2) * G + g`` holds group ``g``'s channels at pixel ``(y,
+    x)`` of image ``n``; the two-pixel border is zero."""
     n, c, h, w = input.shape
     table = input.new_zeros((n * (h + 4) * (w + 4) * offset_groups, c // offset_groups))
     table.view(n, h + 4, w + 4, c)[:, 2 : h + 2, 2 : w + 2] = input.permute(0, 2, 3, 1)
@@ -172,19 +160,16 @@ def _deform_im2col_order(native, n, p):
 
 def _deform_sampling(input, offset, mask, kh, kw, stride, padding, dilation, offset_groups):
     """Corner rows and bilinear weights of every sample (arguments as for
-    :func:`deform_conv2d`, normalised; only ``input``'s shape, dtype and device are used).
+    :func:`deform_conv2d`, normalised).
 
-    Returns ``(index, weights, frac, m)``: ``index [S, 4]`` (``S = N * Ho * Wo * G * kh *
-    kw``, in im2col order) the rows of the four corners in :func:`_deform_table` (int32
-    when it fits), ``weights [S, 4]`` their bilinear weights times the mask (input's
-    dtype); in the offsets' layout, ``frac [N, G, K, 2, Ho * Wo]`` the fractional parts
-    of the row and column (at least float32) and ``m [N, G, K, Ho * Wo]`` the mask (or
-    None) in that dtype.  A coordinate is clamped to ``[-2, H]`` (NaN to -2) before its
-    floor is taken: a sample at or beyond ``-2 < y <= -1`` or ``y >= H`` (torchvision reads
-    0 there) then has both corner rows in the zero border, so nothing is masked; ``y ==
-    -1`` reads the border and row 0 (weight 0), so that the offset gradient there is the
-    one-sided derivative from inside the image, as in torchvision's backward kernel.
-    All the arithmetic runs in the offsets' layout, on contiguous rows.
+    Returns ``(index, weights, frac, m)``: in im2col order (``S = N * Ho * Wo * G * K``),
+    ``index [S, 4]`` the four corners' rows in :func:`_deform_table` (int32 when it fits)
+    and ``weights [S, 4]`` their bilinear weights times the mask (input's dtype); in the
+    offsets' layout, ``frac [N, G, K, 2, Ho * Wo]`` the fractional parts of row and column
+    (at least float32) and ``m [N, G, K, Ho * Wo]`` the mask (or None).  Coordinates are
+    clamped to ``[-2, H]`` (NaN to -2) before the floor: a sample with ``y < -1`` or ``y >=
+    H`` (read as 0 by torchvision) has both corner rows in the border; ``y == -1`` reads the
+    border and row 0 (weight 0), so that its offset gradient is torchvision's one-sided one.
     """
     n, _, h, w = input.shape
     out_h, out_w = offset.shape[2], offset.shape[3]
@@ -242,13 +227,10 @@ def _deform_chunk_positions(device, per_position):
 
 
 def _deform_matrices(weight, layout):
-    """The weight as ``[groups, C_out / groups, K * C_in / groups]`` matrices, columns in
-    the order of :func:`_deform_group_cols` (``layout = (K, groups, G, channel_major)``).
-
-    (channel, kernel position) -- a view of ``weight`` -- when ``channel_major``; else a
-    copy, (offset group, kernel position, channel) with one weight group (the im2col
-    rows need no reordering), else (kernel position, channel).
-    """
+    """The weight as ``[groups, C_out / groups, K * C_in / groups]`` matrices (``layout =
+    (K, groups, G, channel_major)``), columns (channel, kernel position) -- a view -- when
+    ``channel_major``, else a copy: (offset group, kernel position, channel) with one
+    weight group (the im2col needs no reordering), else (kernel position, channel)."""
     k, wg, og, channel_major = layout
     c_out, cpw = weight.shape[:2]
     if channel_major:
