@@ -1,46 +1,38 @@
 """Deformable convolution (DCN v1 / v2) in pure torch.
 
-:func:`deform_conv2d` has exactly the signature, tensor layout and results of
-``torchvision.ops.deform_conv2d`` (bilinear sampling as in torchvision's CPU
-kernel), without needing torchvision; a custom autograd Function gives the gradients.
+:func:`deform_conv2d` has the signature, layout and results of ``torchvision.ops.deform_conv2d``
+(its CPU kernel's bilinear sampling); a custom autograd Function gives the gradients.
 
-This module is self-contained on purpose: it imports only ``math``, ``torch``
-and ``torch.nn.functional``, and its private helpers are top-level functions
-named ``_deform*``, so that the code exporter can copy the function
-definitions verbatim into standalone model files.
+Self-contained (imports only ``math``, ``torch``, ``torch.nn.functional``; helpers are
+top-level ``_deform*`` functions) so that the exporter can copy them into model files.
 
-Forward.  The input is copied once into a channels-last table with a one-pixel zero
-border and zero rows at the end (:func:`_deform_table`).  The four corner rows and
-bilinear weights of every sample (batch, output position, kernel position, offset group)
-are computed once for all channels of the group; corners outside the image fall on the
-border, samples outside it on the zero rows, so the data is never masked.
-``F.embedding_bag(mode="sum", per_sample_weights=...)`` gathers and blends the four rows
-in one pass into the im2col matrix ``[positions, K * C_in]``; one matmul per weight group
-(bias fused, written into the output) finishes.  The weight is reordered to the im2col's
-(kernel position, channel) order, or, when there are fewer positions than output channels
-(512 ch at 7 x 7), the im2col to the weight's.  Chunks of ~2 MB of im2col stay in cache
-and below glibc's mmap threshold (a fresh 38 MB matrix costs more in page faults than
-the gather).
+Forward.  The input is copied once into a channels-last table with a two-pixel zero
+border (:func:`_deform_table`).  The four corner rows and bilinear weights of every
+sample are computed once for all channels of its offset group, in the offsets' own
+layout on contiguous rows (:func:`_deform_sampling`); coordinates are clamped so that a
+sample outside the image reads only border rows: nothing is masked.  One blocked
+transpose each puts rows and weights in im2col order (batch, position, offset group,
+kernel position).  ``F.embedding_bag(mode="sum", per_sample_weights=...)`` gathers and
+blends the four rows into the im2col matrix; one matmul per weight group (bias fused,
+written into the output) finishes.  The weight is reordered to the im2col's columns, or,
+when there are fewer positions than output channels, the im2col to the weight's.
+Chunks of ~2 MB of im2col stay in cache (4 MB: n=1 1.03-1.06x faster, n=4 0.87-0.99x).
 
 Backward (:func:`_deform_backward`), per chunk: the im2col is gathered again for the
 weight gradient (``go^T @ cols``); ``go @ W`` gives every sample's gradient row; the input
 gradient scatters those rows back with the same weights, as a pull: one radix sort of
 the samples by (chunk, first corner row), then ``embedding_bag`` sums each table row's
-contributions (``index_add_`` costs ~200 ns a row, autograd's ``embedding_bag`` backward
-sorts per chunk and zero-fills the whole table each time); offsets and mask get their
-gradient from the four corners dotted with the sample's gradient row
-(``aten._embedding_bag_per_sample_weights_backward``, 2-10x faster than gathers + bmm).
+contributions; offsets and mask get their gradient from the four corners dotted with the
+sample's gradient row (``_embedding_bag_per_sample_weights_backward``).
 
-Measured (``bench/deform.py``: ResNet sizes 256 ch 14 x 14, 512 ch 7 x 7, 128 ch 28 x 28,
-C -> C, 3 x 3, batch 1 and 4, offset groups 1 and 4, with and without mask; 2 threads on
-a quiet 2-core VM; ratio to ``F.conv2d``): forward 1.5-2.0x (128 ch 28 x 28: 1.9-2.7x),
-forward + backward 1.2-3.1x (was 1.5-5.9x with autograd through ``embedding_bag``).  The
-30-line ``grid_sample`` reference's forward is 1.2-2.9x: both are bounded by the matmul
-(~1x conv), so this one is 0.6-1.8x as fast as it.  Tried and dropped: ``F.grid_sample``
-(parallel only over the batch, coordinates normalised so not exact), sparse CSR, 2x2
-neighbourhood rows, ``conv2d`` with stride 3 over the sampled image (its backward is
-3.5-4.4x conv), ``index_add_`` / ``embedding_dense_backward`` / ``scatter_add_`` for the
-input gradient.
+Measured (``bench/deform.py``, issue 16 sizes, 1 thread, ratio to ``F.conv2d``): the
+matmul alone is ~0.9x conv, so the forward is 0.9-2.3x and forward + backward 0.8-2.8x.
+No kernel sharing that matmul can be 1.5x faster than the ``grid_sample`` version where
+that is itself 0.75-1.8x conv.  Tried and dropped: ``torch.compile`` of the sampling
+(25 s to compile, 1.6x slower), sampling in im2col order (broadcasts over a last
+dimension of 2 or 4 run 5-50x slower than contiguous rows), ``F.grid_sample`` (not
+exact), sparse CSR, 2x2 neighbourhood rows, ``conv2d`` with stride 3, ``index_add_`` /
+``scatter_add_`` for the input gradient.
 """
 
 import math
@@ -151,82 +143,79 @@ def _deform_check(input, offset, weight, bias, mask, stride, padding, dilation):
 
 
 def _deform_table(input, offset_groups):
-    """The input ``[N, C, H, W]`` as a zero-bordered channels-last gather table.
-
-    Returns ``[(N * (H + 2) * (W + 2) + W + 3) * G + 1, C // G]`` (``G`` =
-    ``offset_groups``): row ``((n * (H + 2) + y + 1) * (W + 2) + x + 1) * G + g`` holds
-    the channels of group ``g`` at pixel ``(y, x)`` of image ``n``; the one-pixel border
-    and the rows at the end are zero.
-    """
+    """The input ``[N, C, H, W]`` as ``[N * (H + 4) * (W + 4) * G, C // G]``: row ``((n * (H
+    + 4) + y + 2) * (W + 4) + x + 2) * G + g`` holds group ``g``'s channels at pixel ``(y,
+    x)`` of image ``n``; the two-pixel border is zero."""
     n, c, h, w = input.shape
-    g = offset_groups
-    table = input.new_zeros(((n * (h + 2) * (w + 2) + w + 3) * g + 1, c // g))
-    inner = table[: n * (h + 2) * (w + 2) * g].view(n, h + 2, w + 2, c)
-    inner[:, 1 : h + 1, 1 : w + 1] = input.permute(0, 2, 3, 1)
+    table = input.new_zeros((n * (h + 4) * (w + 4) * offset_groups, c // offset_groups))
+    table.view(n, h + 4, w + 4, c)[:, 2 : h + 2, 2 : w + 2] = input.permute(0, 2, 3, 1)
     return table
+
+
+def _deform_im2col_order(native, n, p):
+    """``[N, G, K, X, P]`` (the offsets' layout) as ``[N * P * G * K, X]``: one blocked
+    transpose puts the samples in im2col order (batch, position, offset group, kernel)."""
+    return native.view(n, -1, p).transpose(1, 2).reshape(-1, native.shape[3])
 
 
 def _deform_sampling(input, offset, mask, kh, kw, stride, padding, dilation, offset_groups):
     """Corner rows and bilinear weights of every sample (arguments as for
-    :func:`deform_conv2d`, normalised; only ``input``'s shape, dtype and device are used).
+    :func:`deform_conv2d`, normalised).
 
-    Returns ``(index, weights, frac, m)``: ``index [S, 4]`` (``S = N * Ho * Wo * kh * kw
-    * G``, ordered by batch, output position, kernel position, offset group) the rows of
-    the four corners in :func:`_deform_table` (int32 when it fits; samples outside the
-    image point at the zero rows at its end), ``weights [S, 4]`` their bilinear weights
-    times the mask (input's dtype), ``frac [2, S]`` the fractional parts of the row and
-    column (0 outside; at least float32) and ``m [S]`` the mask (or None) in that dtype.
+    Returns ``(index, weights, frac, m)``: in im2col order (``S = N * Ho * Wo * G * K``),
+    ``index [S, 4]`` the four corners' rows in :func:`_deform_table` (int32 when it fits)
+    and ``weights [S, 4]`` their bilinear weights times the mask (input's dtype); in the
+    offsets' layout, ``frac [N, G, K, 2, Ho * Wo]`` the fractional parts of row and column
+    (at least float32) and ``m [N, G, K, Ho * Wo]`` the mask (or None).  Coordinates are
+    clamped to ``[-2, H]`` (NaN to -2) before the floor: a sample with ``y < -1`` or ``y >=
+    H`` (read as 0 by torchvision) has both corner rows in the border; ``y == -1`` reads the
+    border and row 0 (weight 0), so that its offset gradient is torchvision's one-sided one.
     """
     n, _, h, w = input.shape
     out_h, out_w = offset.shape[2], offset.shape[3]
-    k = kh * kw
-    g = offset_groups
-    p = out_h * out_w
+    k, g, p = kh * kw, offset_groups, out_h * out_w
     dev = input.device
     cdt = torch.promote_types(offset.dtype, torch.float32)
-    # [2, N, P, K, G]: one copy (never a view: pos is updated in place) puts the samples
-    # in im2col order.
-    pos = torch.empty((2, n, p, k, g), device=dev, dtype=cdt)
-    pos.copy_(offset.reshape(n, g, k, 2, p).permute(3, 0, 4, 2, 1))
     ys = torch.arange(out_h, device=dev, dtype=cdt) * stride[0] - padding[0]
     xs = torch.arange(out_w, device=dev, dtype=cdt) * stride[1] - padding[1]
     ki = torch.arange(kh, device=dev, dtype=cdt) * dilation[0]
     kj = torch.arange(kw, device=dev, dtype=cdt) * dilation[1]
-    by = (ys.view(out_h, 1, 1, 1, 1) + ki.view(1, 1, kh, 1, 1)).expand(out_h, out_w, kh, kw, g)
-    bx = (xs.view(1, out_w, 1, 1, 1) + kj.view(1, 1, 1, kw, 1)).expand(out_h, out_w, kh, kw, g)
-    pos += torch.stack((by.reshape(p, k, g), bx.reshape(p, k, g))).unsqueeze(1)
+    base = torch.empty((kh, kw, 2, out_h, out_w), device=dev, dtype=cdt)
+    base[:, :, 0] = ys.view(1, 1, out_h, 1) + ki.view(kh, 1, 1, 1)
+    base[:, :, 1] = xs.view(1, 1, 1, out_w) + kj.view(1, kw, 1, 1)
+    pos = torch.empty((n, g, k, 2, p), device=dev, dtype=cdt)
+    torch.add(offset.reshape(n, g, k, 2, p), base.view(k, 2, p), out=pos).nan_to_num_(nan=-2.0)
+    if h == w:
+        pos.clamp_(-2, h)
+    else:
+        pos[:, :, :, 0].clamp_(-2, h)
+        pos[:, :, :, 1].clamp_(-2, w)
     low = pos.floor()
-    # torchvision reads 0 where py <= -1 or py >= H; py == -1 is kept "inside" here (its
-    # value is 0 anyway, through the zero border) so that the offset gradient there is the
-    # one-sided derivative from inside the image, as in torchvision's backward kernel.
-    # The clamped corner also keeps the integer conversion defined for far-out, infinite
-    # and NaN samples (NaN != NaN: outside), which point at the zero rows.
-    bounds = torch.tensor([[-1, -1], [h - 1, w - 1]], device=dev, dtype=cdt)
-    corner = torch.clamp(low, bounds[0].view(2, 1, 1, 1, 1), bounds[1].view(2, 1, 1, 1, 1))
-    outside = corner != low
-    outside = outside[0] | outside[1]
-    frac = pos.sub_(low).masked_fill_(outside, 0.0)  # inf - inf would give NaN weights
-    ly, lx = frac[0], frac[1]
-    hy, hx = 1 - ly, 1 - lx
+    frac = pos.sub_(low)
+    # [N, G, K, (y, x), (1 - f, f), P]; the mask scales the row factors
+    fac = torch.empty((n, g, k, 2, 2, p), device=dev, dtype=cdt)
+    torch.sub(1, frac, out=fac[:, :, :, :, 0])
+    fac[:, :, :, :, 1] = frac
     m = None
     if mask is not None:
-        m = mask.reshape(n, g, k, p).permute(0, 3, 2, 1).to(cdt)
-        hy = hy * m
-        ly = ly * m
-        m = m.reshape(-1)
-    weights = torch.stack((hy * hx, hy * lx, ly * hx, ly * lx), -1).reshape(-1, 4).to(input.dtype)
+        m = mask.reshape(n, g, k, p).to(cdt)
+        fac[:, :, :, 0] *= m.unsqueeze(3)
+    bilinear = torch.empty((n, g, k, 2, 2, p), device=dev, dtype=cdt)
+    torch.mul(fac[:, :, :, 0].unsqueeze(4), fac[:, :, :, 1].unsqueeze(3), out=bilinear)
+    weights = _deform_im2col_order(bilinear.view(n, g, k, 4, p), n, p).to(input.dtype)
 
-    hp, wp = h + 2, w + 2
-    zero_row = n * hp * wp * g
-    idt = torch.int32 if zero_row + (wp + 1) * g + 1 < 2**31 else torch.int64
-    corner = corner.to(idt)
-    r0 = corner[0] * (wp * g)
-    r0.add_(corner[1], alpha=g)
-    r0 += (torch.arange(n, device=dev, dtype=idt).view(n, 1, 1, 1) * (hp * wp * g)
-           + torch.arange((wp + 1) * g, (wp + 2) * g, device=dev, dtype=idt))
-    r0.masked_fill_(outside, zero_row)
-    index = torch.stack((r0, r0 + g, r0 + wp * g, r0 + (wp + 1) * g), -1).reshape(-1, 4)
-    return index, weights, frac.reshape(2, -1), m
+    hp, wp = h + 4, w + 4
+    idt = torch.int32 if n * hp * wp * g < 2**31 else torch.int64
+    corner = low.to(idt)
+    r0 = corner[:, :, :, 0] * (wp * g)
+    r0.add_(corner[:, :, :, 1], alpha=g)
+    shifts = (torch.arange(n, device=dev, dtype=idt).view(n, 1, 1, 1, 1) * (hp * wp * g)
+              + torch.arange((2 * wp + 2) * g, (2 * wp + 3) * g, device=dev,
+                             dtype=idt).view(g, 1, 1, 1)
+              + torch.tensor([0, g, wp * g, (wp + 1) * g], device=dev, dtype=idt).view(4, 1))
+    rows = torch.empty((n, g, k, 4, p), device=dev, dtype=idt)
+    torch.add(r0.unsqueeze(3), shifts, out=rows)
+    return _deform_im2col_order(rows, n, p), weights, frac, m
 
 
 def _deform_chunk_positions(device, per_position):
@@ -237,32 +226,52 @@ def _deform_chunk_positions(device, per_position):
     return max(1, math.ceil(target / max(1, per_position)))
 
 
-def _deform_matrices(weight, weight_groups, channel_major):
-    """The weight as ``[groups, C_out / groups, K * C_in / groups]`` matrices.
-
-    Columns are ordered (channel, kernel position) -- a view of ``weight`` -- when
-    ``channel_major``, else (kernel position, channel) -- a copy, but then the im2col
-    rows need no reordering (:func:`_deform_group_cols`).
-    """
-    c_out, cpw, kh, kw = weight.shape
-    wmat = weight.reshape(weight_groups, c_out // weight_groups, cpw, kh * kw)
-    return wmat.flatten(2) if channel_major else wmat.transpose(2, 3).flatten(2)
-
-
-def _deform_group_cols(cols, q, k, weight_groups, channel_major):
-    """im2col rows ``[q * K * G, C_in / G]`` as ``[groups, q, K * C_in / groups]`` in the
-    column order of :func:`_deform_matrices`; :func:`_deform_sample_rows` inverts it."""
+def _deform_matrices(weight, layout):
+    """The weight as ``[groups, C_out / groups, K * C_in / groups]`` matrices (``layout =
+    (K, groups, G, channel_major)``), columns (channel, kernel position) -- a view -- when
+    ``channel_major``, else a copy: (offset group, kernel position, channel) with one
+    weight group (the im2col needs no reordering), else (kernel position, channel)."""
+    k, wg, og, channel_major = layout
+    c_out, cpw = weight.shape[:2]
     if channel_major:
-        cols = cols.view(q, k, -1).transpose(1, 2).reshape(q, weight_groups, -1)
-        return cols.transpose(0, 1)
-    return cols.view(q, k, weight_groups, -1).permute(2, 0, 1, 3).reshape(weight_groups, q, -1)
+        return weight.reshape(wg, c_out // wg, cpw * k)
+    if wg == 1:
+        return weight.reshape(1, c_out, og, cpw // og, k).transpose(3, 4).reshape(1, c_out, -1)
+    return weight.reshape(wg, c_out // wg, cpw, k).transpose(2, 3).flatten(2)
 
 
-def _deform_sample_rows(mats, q, k, weight_groups, channel_major):
-    """``[groups, q, K * C_in / groups]`` back to ``[q * K, C_in]`` (sample-major)."""
+def _deform_group_cols(cols, q, layout):
+    """im2col rows ``[q * G * K, C_in / G]`` (sample order) as ``[groups, q, K * C_in /
+    groups]`` in the column order of :func:`_deform_matrices`; :func:`_deform_sample_rows`
+    inverts it."""
+    k, wg, og, channel_major = layout
+    if channel_major:  # -> (channel, kernel position)
+        return cols.view(q, og, k, -1).transpose(2, 3).reshape(q, wg, -1).transpose(0, 1)
+    if wg == 1:
+        return cols.view(1, q, -1)
+    cols = cols.view(q, og, k, -1).transpose(1, 2).reshape(q, k, wg, -1)
+    return cols.permute(2, 0, 1, 3).reshape(wg, q, -1)
+
+
+def _deform_sample_rows(mats, q, layout):
+    """``[groups, q, K * C_in / groups]`` back to ``[q * G * K, C_in / G]`` (sample order)."""
+    k, wg, og, channel_major = layout
+    if channel_major:  # [q, C_in, K] -> [q, G, K, C_in / G]
+        mats = mats.view(wg, q, -1, k).transpose(0, 1).reshape(q, og, -1, k).transpose(2, 3)
+    elif wg > 1:  # [q, K, C_in] -> [q, G, K, C_in / G]
+        mats = mats.view(wg, q, k, -1).permute(1, 2, 0, 3).reshape(q, k, og, -1).transpose(1, 2)
+    return mats.reshape(q * og * k, -1)
+
+
+def _deform_weight_grad(grad_w, weight_shape, layout):
+    """The weight gradient in :func:`_deform_matrices`' layout back to ``weight_shape``."""
+    k, wg, og, channel_major = layout
+    c_out, cpw = weight_shape[:2]
     if channel_major:
-        return mats.view(weight_groups, q, -1, k).permute(1, 3, 0, 2).reshape(q * k, -1)
-    return mats.view(weight_groups, q, k, -1).permute(1, 2, 0, 3).reshape(q * k, -1)
+        return grad_w.reshape(weight_shape)
+    if wg == 1:
+        return grad_w.view(c_out, og, k, cpw // og).transpose(2, 3).reshape(weight_shape)
+    return grad_w.view(c_out, k, cpw).transpose(1, 2).reshape(weight_shape)
 
 
 def _deform_forward(ctx, input, offset, weight, bias, mask, geometry):
@@ -281,8 +290,8 @@ def _deform_forward(ctx, input, offset, weight, bias, mask, geometry):
         input, offset, mask, kh, kw, stride, padding, dilation, og
     )
     # Reorder whichever is smaller: the im2col matrix or the weight.
-    channel_major = positions * wg < c_out
-    wmat = _deform_matrices(weight, wg, channel_major)
+    layout = (k, wg, og, positions * wg < c_out)
+    wmat = _deform_matrices(weight, layout)
     out = input.new_empty((positions, c_out))
     chunk = _deform_chunk_positions(input.device, k * input.shape[1])
     rows = k * og
@@ -290,7 +299,7 @@ def _deform_forward(ctx, input, offset, weight, bias, mask, geometry):
         q1 = min(positions, q0 + chunk)
         cols = F.embedding_bag(index[q0 * rows : q1 * rows], table,
                                per_sample_weights=weights[q0 * rows : q1 * rows], mode="sum")
-        cols = _deform_group_cols(cols, q1 - q0, k, wg, channel_major)
+        cols = _deform_group_cols(cols, q1 - q0, layout)
         if wg == 1:
             # [positions, K * C_in] @ [K * C_in, C_out], written in place.
             if bias is None:
@@ -307,18 +316,15 @@ def _deform_forward(ctx, input, offset, weight, bias, mask, geometry):
     return out.view(n, out_h, out_w, c_out).permute(0, 3, 1, 2).contiguous()
 
 
-def _deform_scatter(grad_table, keys, order, weights, grad_cols, shifts, zero_row):
+def _deform_scatter(grad_table, keys, order, weights, grad_cols, shifts):
     """``grad_table[r + shifts[j]] += weights[s, j] * grad_cols[s]`` for every sample ``s``
-    whose first corner row ``r`` is below ``zero_row`` (the adjoint of the gather), given
-    the first corner rows sorted (``keys``) and the samples in that ``order``."""
-    inside = int(torch.searchsorted(keys, zero_row))
-    if inside == 0:
-        return
-    lo, hi = int(keys[0]), int(keys[inside - 1]) + 1
+    with first corner row ``r`` (the adjoint of the gather), given the first corner rows
+    sorted (``keys``) and the samples in that ``order``."""
+    lo, hi = int(keys[0]), int(keys[-1]) + 1
     bounds = torch.arange(lo, hi + 1, device=keys.device, dtype=keys.dtype)
     starts = torch.searchsorted(keys, bounds)
     s = keys.shape[0]
-    # 4 sets of hi - lo + 1 bags (the last of each takes the samples outside).
+    # 4 sets of hi - lo + 1 bags (the last of each is empty).
     offsets = starts + torch.arange(0, 4 * s, s, device=keys.device).view(4, 1)
     pulled = F.embedding_bag(
         order.repeat(4), grad_cols, offsets.view(-1), mode="sum", include_last_offset=True,
@@ -339,15 +345,14 @@ def _deform_backward(ctx, grad_out):
     c_out, cpw, kh, kw = weight.shape
     k = kh * kw
     positions = n * out_h * out_w
-    channel_major = positions * wg < c_out
+    layout = (k, wg, og, positions * wg < c_out)
     go = grad_out.permute(0, 2, 3, 1).reshape(positions, wg, c_out // wg).transpose(0, 1)
-    wmat = _deform_matrices(weight, wg, channel_major)
+    wmat = _deform_matrices(weight, layout)
     grad_w = None
     # dots[s, j]: corner j of sample s (y0x0, y0x1, y1x0, y1x1) dotted with its gradient.
     dots = input.new_empty(index.shape) if need_offset or need_mask else None
     chunk = _deform_chunk_positions(input.device, k * c_in)
     rows = k * og
-    zero_row = n * (h + 2) * (w + 2) * og
     grad_table = None
     if need_input:
         grad_table = torch.zeros_like(table)
@@ -365,18 +370,17 @@ def _deform_backward(ctx, grad_out):
         goc = go[:, q0:q1]
         if need_weight:
             cols = F.embedding_bag(idx, table, per_sample_weights=weights[a:b], mode="sum")
-            cols = _deform_group_cols(cols, q1 - q0, k, wg, channel_major)
+            cols = _deform_group_cols(cols, q1 - q0, layout)
             if grad_w is None:
                 grad_w = torch.bmm(goc.mT, cols)
             else:
                 grad_w.baddbmm_(goc.mT, cols)
         if grad_table is None and dots is None:
             continue
-        gcols = _deform_sample_rows(torch.bmm(goc, wmat), q1 - q0, k, wg, channel_major)
-        gcols = gcols.view(b - a, -1)  # one row of C_in / G per sample
+        gcols = _deform_sample_rows(torch.bmm(goc, wmat), q1 - q0, layout)
         if grad_table is not None:
             _deform_scatter(grad_table, keys[a:b] - int(part[a // per]), order[a:b] - a,
-                            weights[a:b], gcols, (0, og, (w + 2) * og, (w + 3) * og), zero_row)
+                            weights[a:b], gcols, (0, og, (w + 4) * og, (w + 5) * og))
         if dots is not None:
             # = embedding_bag's gradient wrt per_sample_weights (4 samples a bag)
             bags = torch.arange(0, b - a, device=idx.device, dtype=idx.dtype)
@@ -385,27 +389,26 @@ def _deform_backward(ctx, grad_out):
             ).view(-1, 4)
     grads = [None] * 6
     if need_input:
-        inner = grad_table[:zero_row].view(n, h + 2, w + 2, c_in)
-        grads[0] = inner[:, 1 : h + 1, 1 : w + 1].permute(0, 3, 1, 2).contiguous()
+        inner = grad_table.view(n, h + 4, w + 4, c_in)[:, 2 : h + 2, 2 : w + 2]
+        grads[0] = inner.permute(0, 3, 1, 2).contiguous()
     if dots is not None:
-        d = dots.to(frac.dtype).t()
-        ly, lx = frac[0], frac[1]
+        # [N * P * G * K, 4] -> [N, G, K, 4, P], the offsets' layout (that of frac and m)
+        p = out_h * out_w
+        d = dots.view(n, p, -1).transpose(1, 2).to(frac.dtype).reshape(n, og, k, 4, p)
+        d = d.unbind(3)
+        ly, lx = frac[:, :, :, 0], frac[:, :, :, 1]
         hy, hx = 1 - ly, 1 - lx
         if need_offset:
             gy = hx * (d[2] - d[0]) + lx * (d[3] - d[1])
             gx = hy * (d[1] - d[0]) + ly * (d[3] - d[2])
-            g2 = torch.stack((gy, gx)) if m is None else torch.stack((gy, gx)) * m
-            # [2, N, P, K, G] -> [N, G, K, 2, P]
-            g2 = g2.view(2, n, out_h * out_w, k, og).permute(1, 4, 3, 0, 2)
+            g2 = torch.stack((gy, gx), 3)
+            g2 = g2 if m is None else g2 * m[:, :, :, None]
             grads[1] = g2.reshape(n, 2 * og * k, out_h, out_w).to(grad_out.dtype)
         if need_mask:
             gm = hy * (hx * d[0] + lx * d[1]) + ly * (hx * d[2] + lx * d[3])
-            gm = gm.view(n, out_h * out_w, k, og).permute(0, 3, 2, 1)
             grads[4] = gm.reshape(n, og * k, out_h, out_w).to(grad_out.dtype)
     if need_weight:
-        if not channel_major:
-            grad_w = grad_w.view(c_out, k, cpw).transpose(1, 2)
-        grads[2] = grad_w.reshape(weight.shape)
+        grads[2] = _deform_weight_grad(grad_w, weight.shape, layout)
     if need_bias:
         grads[3] = grad_out.sum((0, 2, 3))
     return tuple(grads)
