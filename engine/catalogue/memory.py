@@ -81,23 +81,24 @@ def deform_memory(ins_shape, out, kernel, offset_groups: int, modulated: bool) -
     """A deformable convolution (:mod:`engine.deform`).
 
     With ``S = H_out·W_out · k_h·k_w · offset_groups`` samples: the offset conv's
-    output (``2S`` floats, ``3S`` modulated: kept by a capturing run); the forward's
-    sampling buffers (positions, floors, clamped corners, bilinear factors, their four
-    products and the stacked weights ``[S, 4]``, the int32 corner rows and the index
-    ``[S, 4]``: about ``81 S`` bytes at once, ``+12 S`` for the mask), the gather table
-    (the input with a one-pixel border) and the im2col chunk. Training keeps the table,
-    index, weights, fractions (and mask): ``40 S`` bytes (``+8 S``); its backward sorts
-    the samples (keys and order, ``20 S``), dots the corners (``16 S``) and forms the
-    offset gradient (``~48 S``), and needs the table's gradient.
+    output (``2S`` floats, ``3S`` modulated: kept by a capturing run; the mask is a
+    view of it, never copied); the forward's sampling buffers, alive at once
+    (positions and fractions ``8 S`` bytes, floors ``8 S``, factors ``16 S``, their
+    bilinear products ``16 S``, weights ``16 S``, int32 corners ``8 S``, first-corner
+    rows ``4 S``, corner rows ``16 S``, the index ``16 S``: ``108 S``), the gather
+    table (the input with a two-pixel zero border) and the im2col chunk. Training
+    keeps the table, index, weights and fractions: ``40 S`` bytes; its backward sorts
+    the samples (keys and order, ``20 S``), dots the corners (``16 S``, and a
+    transposed copy, ``16 S``) and forms the offset gradient (``~48 S``), and needs
+    the table's gradient.
     """
     c, h, w = ins_shape
     s = prod(out[1:]) * prod(kernel) * offset_groups
     offsets = FLOAT * (3 if modulated else 2) * s
-    table = FLOAT * c * (h + 2) * (w + 2)
-    mask = 12 * s if modulated else 0
-    work = 81 * s + mask + offsets + table
-    saved = 40 * s + (8 * s if modulated else 0) + table + offsets
-    back = 84 * s + (16 * s if modulated else 0) + table + offsets
+    table = FLOAT * c * (h + 4) * (w + 4)
+    work = 108 * s + offsets + table
+    saved = 40 * s + table + offsets
+    back = 100 * s + (16 * s if modulated else 0) + table + offsets
     return Memory(work=work, kept=offsets, saved=saved, back=back)
 
 
