@@ -342,7 +342,7 @@ def _deform_backward(ctx, grad_out):
     need_input, need_offset, need_weight, need_bias, need_mask = ctx.needs_input_grad[:5]
     need_mask = need_mask and m is not None
     n, c_in, h, w = input.shape
-    c_out, cpw, kh, kw = weight.shape
+    c_out, _, kh, kw = weight.shape
     k = kh * kw
     positions = n * out_h * out_w
     layout = (k, wg, og, positions * wg < c_out)
