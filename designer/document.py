@@ -8,6 +8,7 @@ only by pushing QUndoCommands (``designer.commands``) onto :attr:`undo_stack`.
 
 from __future__ import annotations
 
+import weakref
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -59,9 +60,16 @@ class Document(QObject):
         self.fingerprint = fingerprint
         self.graph = graph if graph is not None else Graph()
         self.analyzer = Analyzer(self.graph)
-        self.undo_stack = QUndoStack(self)
+        # Not a Qt child of the document, and emptied by a finalizer the moment the
+        # document dies: a stack destroyed in the middle of a cyclic collection
+        # (the document, its graph and its commands refer to one another) deletes
+        # commands whose wrappers the collector has already torn down, and the
+        # process dies (tests/test_document_lifetime.py).
+        self.undo_stack = QUndoStack()
+        weakref.finalize(self, self.undo_stack.clear)
         self._path = Path(path) if path else None
-        self._unsubscribe = self.graph.subscribe(self._on_event)
+        # weakly: the graph (kept by the undo commands) must not keep the document
+        self._unsubscribe = self.graph.subscribe(_weak_call(self._on_event))
 
     @property
     def path(self) -> Path | None:
@@ -92,3 +100,14 @@ class Document(QObject):
         """Stop following the graph (the document's subscription, its analyzer)."""
         self._unsubscribe()
         self.analyzer.close()
+
+
+def _weak_call(method):
+    """A callable that calls the bound ``method`` while its object lives, else nothing."""
+    ref = weakref.WeakMethod(method)
+
+    def call(*args):
+        target = ref()
+        if target is not None:
+            target(*args)
+    return call
