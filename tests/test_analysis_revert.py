@@ -22,6 +22,7 @@ from engine.graph import (
     RenameNode,
     SetParams,
 )
+from tests.test_analysis_incremental import same_as_fresh
 from tests.test_graph_model import PARAM_CHANGES, TYPES, conv_chain
 
 ACTIONS = ["add", "add", "connect", "connect", "connect", "disconnect", "set", "set",
@@ -52,19 +53,6 @@ def _edits(g, op, a, b, c, names):
     return [MoveNode(pick, (a % 97, b % 89))]
 
 
-def _check(an, g, before):
-    r = an.result()
-    fresh = analyze(g)
-    assert r == fresh
-    assert list(r.nodes) == list(fresh.nodes)
-    assert r.to_json() == fresh.to_json()
-    if before is not None and r is not before:
-        for nid in set(r.nodes) - r.rebuilt:  # what was not rebuilt is the very object
-            if nid in before.nodes:
-                assert r.nodes[nid] is before.nodes[nid]
-    return r
-
-
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps)
 def test_edits_undos_and_redos_give_the_fresh_analysis(ops):
@@ -73,7 +61,7 @@ def test_edits_undos_and_redos_give_the_fresh_analysis(ops):
     names = iter(f"n{i}" for i in range(1000))
     done, undone = [], []  # inverses to undo; edits to redo
     kept = []
-    before = _check(an, g, None)
+    before = same_as_fresh(an, g, None)
     for op, a, b, c in ops:
         try:
             if op == "undo":
@@ -89,7 +77,7 @@ def test_edits_undos_and_redos_give_the_fresh_analysis(ops):
                     undone.clear()
         except GraphEditError:
             pass
-        before = _check(an, g, before)
+        before = same_as_fresh(an, g, before)
         kept.append((before, before.to_json()))
     for result, as_json in kept:  # every result still reads as it did
         assert result.to_json() == as_json
