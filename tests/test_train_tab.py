@@ -124,7 +124,9 @@ def test_stop_keeps_the_weights_reached_and_save_writes_a_run_weights_file(
     graph = tiny_classifier()
     win, panel = _panel_on(new_panel, graph)
     tab = panel.train_tab
-    _settings(tab, epochs=3, samples=96)
+    # many short epochs (about 16 ms each): the stop, sent when the first epoch's
+    # report reaches the UI, lands long before the last one even on a busy machine
+    _settings(tab, epochs=50, samples=96)
 
     def stop_after_the_first_epoch(r):
         if r["phase"] == "epoch" and r["epoch"] == 1:
@@ -135,7 +137,7 @@ def test_stop_keeps_the_weights_reached_and_save_writes_a_run_weights_file(
     _wait(panel, lambda: not tab.run.busy, timeout=60)
     answer = tab.last_answer
     result = answer["result"]
-    assert not result.completed and 1 <= len(result.epochs) < 3
+    assert not result.completed and 1 <= len(result.epochs) < 50
     assert "Training stopped" in tab.status.text()
     # the weights reached: a file of their own, the panel's weights now
     assert tab.weights == answer["weights"] and Path(tab.weights).is_file()
