@@ -124,7 +124,7 @@ def test_quitting_offers_to_save_unsaved_trained_weights(engine_window, dialogs,
 def test_without_an_engine_process_training_runs_in_the_worker(new_panel, monkeypatch):
     monkeypatch.setenv("CONVCANVAS_ENGINE_PROCESS", "0")
     panel, tab = _tab(new_panel, tiny_classifier())
-    tab.settings.epochs.setValue(3)
+    tab.settings.epochs.setValue(50)  # short epochs: the stop lands long before the last
     tab.settings.samples.setValue(48)
     tab.settings.batch.setValue(16)
     tab.run.report.connect(lambda r: r["phase"] == "epoch" and tab.run.stop())
@@ -132,6 +132,6 @@ def test_without_an_engine_process_training_runs_in_the_worker(new_panel, monkey
     _wait(panel, lambda: not tab.run.busy, timeout=60)
     assert tab.error is None, tab.error
     result = tab.last_answer["result"]
-    assert not result.completed and 1 <= len(result.epochs) < 3  # stopped, weights kept
+    assert not result.completed and 1 <= len(result.epochs) < 50  # stopped, weights kept
     assert tab.weights.endswith("stopped.pt")
     _wait(panel, lambda: panel.controller.weights_path == tab.weights, timeout=10)

@@ -183,7 +183,10 @@ class JobRunner(QObject):
             self.current = None
         # the job leaves the queue in the UI thread (_deliver), so `busy` stays true
         # until its callbacks have run
-        self._outcome.emit(ctx, kind, payload)
+        try:
+            self._outcome.emit(ctx, kind, payload)
+        except RuntimeError:  # the worker was deleted meanwhile (its window closed):
+            pass  # no one is left to tell
 
     # -- UI thread ---------------------------------------------------------------------
     def _deliver(self, ctx: JobContext, kind: str, payload) -> None:
