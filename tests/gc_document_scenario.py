@@ -22,7 +22,7 @@ def test_documents_with_undo_history_are_left_to_the_collector(qapp):
         scene.set_document(doc)
         assert push_edit(doc.undo_stack, SetParamsCommand(
             doc.graph, "conv1", {"out_channels": 32})) is None
-        assert push_edit(doc.undo_stack, SetParamsCommand(  # merges with the one above
+        assert push_edit(doc.undo_stack, SetParamsCommand(  # other parameters: its own step
             doc.graph, "conv1", {"kernel_size": 5})) is None
         assert push_edit(doc.undo_stack, RenameNodeCommand(doc.graph, "conv1", "stem")) is None
         assert push_edit(doc.undo_stack, RemoveNodesCommand(doc.graph, ["stem"])) is None

@@ -28,7 +28,6 @@ def _same(result, shot) -> None:
     assert "no such node" not in result.nodes
 
 
-
 def same_as_fresh(an: Analyzer, g, before):
     """The analyzer's result, checked equal to a fresh ``analyze`` of ``g``; the
     nodes it did not rebuild since ``before`` are ``before``'s very objects."""
@@ -42,6 +41,7 @@ def same_as_fresh(an: Analyzer, g, before):
             if nid in before.nodes:
                 assert r.nodes[nid] is before.nodes[nid]
     return r
+
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(edit_ops)
