@@ -82,7 +82,7 @@ def _check_ranks(g: Graph) -> None:
 
 
 ops = st.lists(st.tuples(st.sampled_from(["connect", "connect", "connect", "disconnect",
-                                          "remove", "add", "rename"]),
+                                          "remove", "add", "rename", "undo"]),
                          st.integers(0, 7), st.integers(0, 7)), max_size=40)
 
 
@@ -91,6 +91,7 @@ ops = st.lists(st.tuples(st.sampled_from(["connect", "connect", "connect", "disc
 def test_connect_refuses_exactly_the_edges_that_close_a_cycle(script):
     g = Graph("t")
     ids = [g.add_node("ReLU" if i % 2 else "Add", {}, f"n{i}") for i in range(8)]
+    undo: list[list] = []  # inverses of removals, newest last
     for op, a, b in script:
         live = list(g.nodes)
         if not live:
@@ -116,12 +117,36 @@ def test_connect_refuses_exactly_the_edges_that_close_a_cycle(script):
                 e = edges[a % len(edges)]
                 g.disconnect(e.src, e.dst, e.port)
         elif op == "remove":
-            g.remove_node(src)
+            undo.append(g.apply_all(g.removal(src)))
+        elif op == "undo":  # a removal undone, when its node and edges can come back
+            if undo:
+                inverses = undo.pop()
+                try:
+                    g.apply_all(reversed(inverses))
+                except GraphEditError:
+                    pass  # its id or a slot was taken since (all or nothing)
         elif op == "add":
             ids.append(g.add_node("Add", {}))
         elif op == "rename":
             g.rename(src, g.unique_id("r"))
         _check_ranks(g)
+
+
+def test_undoing_a_removal_gives_the_node_its_rank_back():
+    """The order is restored exactly: the node's edges return without reordering
+    the nodes after it (O(changed), not O(tail); see ``bench/undo.py``)."""
+    g = Graph.from_dict(_file(50, [(i, i + 1, 0) for i in range(49)]))
+    g.connect("a0", "a25", 1)  # an Add's second slot: not a plain chain
+    g.can_connect("x", "x")
+    before = dict(g._topo._rank)
+    inverses = g.apply_all(g.removal("a10"))
+    assert "a10" not in g._topo._rank
+    g.add_node("Add", {}, "new1")  # a new node meanwhile takes a fresh rank
+    assert g._topo._rank["new1"] not in before.values()
+    g.remove_node("new1")
+    g.apply_all(reversed(inverses))
+    assert g._topo._rank == before
+    _check_ranks(g)
 
 
 def test_a_refused_edge_after_a_cycle_reports_the_cycle():

@@ -6,7 +6,8 @@ edge ``src → dst`` with ``rank[src] < rank[dst]`` cannot close a cycle and is
 accepted without a search; otherwise the search for a path ``dst ⇝ src`` only
 visits the nodes ranked between the two, and adding the edge reorders just
 those. New nodes get the next rank; removing an edge or a node keeps the order
-valid.
+valid, and a removed node's rank is kept for it: put back (an undo), it takes
+that rank again, so its edges return without reordering the nodes after it.
 
 Loading a file defers the check (:meth:`TopoIndex.suspend`): all edges are
 added, then one Kahn sort ranks the nodes, linear in the graph. When the file
@@ -26,10 +27,12 @@ Outs = Mapping[str, Mapping[tuple[str, int], object]]
 class TopoIndex:
     """Node ranks in a topological order of the graph, kept through its edits."""
 
-    __slots__ = ("_rank", "_next", "_stale", "suspended")
+    __slots__ = ("_rank", "_gone", "_next", "_stale", "suspended")
 
     def __init__(self) -> None:
         self._rank: dict[str, int] = {}
+        #: ranks of removed nodes: never given to another node until a rebuild
+        self._gone: dict[str, int] = {}
         self._next = 0
         #: ranks unknown (after a suspension): rebuilt on the next question
         self._stale = False
@@ -38,33 +41,46 @@ class TopoIndex:
 
     # -- following the edits -------------------------------------------------------
     def add(self, node_id: str) -> None:
-        """A new node (no edges yet): it takes the next rank."""
+        """A new node (no edges yet): it takes the rank it had when it was removed
+        (an undo), else the next one."""
         if not self._stale:
-            self._rank[node_id] = self._next
-            self._next += 1
+            old = self._gone.pop(node_id, None) if self._gone else None
+            if old is None:
+                old = self._next
+                self._next += 1
+            self._rank[node_id] = old
 
     def remove(self, node_id: str) -> None:
-        """A node left the graph (its edges first: the order stays valid)."""
-        self._rank.pop(node_id, None)
+        """A node left the graph (its edges first: the order stays valid).
+
+        Its rank is kept for it: ranks are unique, and a removed one is given to
+        no other node (new nodes take fresh ones, reordering permutes the ranks
+        in use), so it is still free when the node comes back.
+        """
+        old = self._rank.pop(node_id, None)
+        if old is not None:
+            self._gone[node_id] = old
 
     def rename(self, old: str, new: str) -> None:
         """A node changed its id; it keeps its rank."""
         if old in self._rank:
             self._rank[new] = self._rank.pop(old)
+            self._gone.pop(new, None)
 
     def suspend(self) -> None:
         """Stop checking and ranking until :meth:`rebuild` (a file being read)."""
         self._stale = self.suspended = True
-        self._rank = {}
+        self._rank, self._gone = {}, {}
 
     def abandon(self) -> None:
         """End a suspension without ranking (a refused file): rebuilt on the next question."""
-        self.suspended, self._stale, self._rank = False, True, {}
+        self.suspended, self._stale, self._rank, self._gone = False, True, {}, {}
 
     def rebuild(self, nodes: Iterable[str], outs: Outs, ins: Mapping[str, Mapping]) -> bool:
         """Rank ``nodes`` by one Kahn sort; False (and still stale) when they hold a cycle."""
         self.suspended = False
         order = kahn(nodes, outs, ins)
+        self._gone = {}  # ranks are dealt afresh
         if order is None:
             self._stale, self._rank = True, {}
             return False
