@@ -211,6 +211,7 @@ _OWNED = [*_sources(LOOK), *_sources(DESIGNER / "panel"), *_sources(DESIGNER / "
           *(DESIGNER / name for name in ("palette.py", "problems.py",
                                          "properties.py", "canvas/theme.py",
                                          "canvas/node_item.py", "canvas/edge_item.py",
+                                         "canvas/edge_label.py",
                                          "canvas/port_item.py"))]
 
 

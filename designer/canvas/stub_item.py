@@ -4,7 +4,7 @@ An edge label shows the tensor that flows along the edge; the network's
 outputs have no outgoing edge to carry one. The stub shows the output shape
 and receptive field of such a card (an output of the network, or a card not
 connected yet) with the same label as an edge
-(:class:`~designer.canvas.edge_item.EdgeLabelItem`).
+(:class:`~designer.canvas.edge_label.EdgeLabelItem`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from designer import look
 from engine import NodeResult
 
 from . import theme
-from .edge_item import EdgeLabelItem, edge_label_texts
+from .edge_label import EdgeLabelItem, edge_label_texts
 
 __all__ = ["OutputStubItem", "STUB_LEN"]
 

@@ -27,7 +27,7 @@ __all__ = ["FAMILY_COLORS", "family_color", "kind_color", "ERROR", "WARNING", "O
            "CARD_BORDER", "CARD_HOVER", "EDGE", "EDGE_HOVER", "EDGE_DIM", "BACKGROUND",
            "GRID_DOT", "LABEL_BG", "LABEL_BORDER", "SHADOW", "MARK", "REGION", "FOOTPRINT",
            "SAMPLE", "ERF", "NEUTRAL", "BAR_POSITIVE", "BAR_NEGATIVE", "BAR_SELECTED", "CODE_LIGHT",
-           "CODE_DARK", "GROUP", "GROUP_FILL", "css", "span", "with_alpha"]
+           "CODE_DARK", "GROUP", "GROUP_FILL", "css", "span", "with_alpha", "hairline_ink"]
 
 #: one colour per ``engine.FAMILIES`` entry, saturated enough for white glyphs
 FAMILY_COLORS: dict[str, str] = {
@@ -141,6 +141,32 @@ def with_alpha(color: QColor, alpha: float) -> QColor:
     c = QColor(color)
     c.setAlpha(int(alpha))
     return c
+
+
+def hairline_ink(color: QColor, weight: float) -> QColor:
+    """The colour that gives a one-pixel line the ink of a ``weight``-pixel one in ``color``.
+
+    Each channel's distance from the canvas :data:`BACKGROUND` is multiplied by
+    ``weight`` (clamped), so a line drawn one device pixel wide (Qt's fast
+    hairline stroker, many times cheaper than a wider antialiased stroke)
+    looks as strong as the wider line it stands for. Alpha is kept.
+    """
+    key = (color.rgba(), BACKGROUND.rgba(), round(weight, 2))
+    got = _inks.get(key)
+    if got is None:
+        if len(_inks) > 256:
+            _inks.clear()
+        bg = BACKGROUND
+
+        def mix(c: int, b: int) -> int:
+            return max(0, min(255, round(b + (c - b) * key[2])))
+
+        got = _inks[key] = QColor(mix(color.red(), bg.red()), mix(color.green(), bg.green()),
+                                  mix(color.blue(), bg.blue()), color.alpha())
+    return got
+
+
+_inks: dict[tuple, QColor] = {}
 
 
 def css(color: QColor) -> str:
