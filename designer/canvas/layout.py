@@ -184,39 +184,59 @@ class _Net:
             shift = cur / 2
             for v in row:
                 x[v] -= shift
+        pulls = {d: self._pulls(d) for d in ("down", "up", "both")}  # fixed through the rounds
+        spacing = [self._spacing(row) if len(row) > 1 else None for row in self.rows]
         for r in range(rounds):
             direction = ("down", "up", "both")[r % 3] if r < rounds - 1 else "both"
             layers = range(self.n_layers) if direction != "up" else \
                 range(self.n_layers - 1, -1, -1)
+            pull = pulls[direction]
             for l in layers:
-                self._place_row(self.rows[l], x, direction)
+                self._place_row(self.rows[l], x, pull, spacing[l])
         return x
 
-    def _place_row(self, row: list, x: dict, direction: str) -> None:
-        if len(row) == 1:  # a chain's row: the weighted mean of its neighbours
-            v = row[0]
-            ns = self._neighbours(v, direction)
-            if ns:
-                real = v in self.real
-                ws = [self.weight(n) * (1.0 if real == (n in self.real) else 0.5) for n in ns]
-                x[v] = sum(x[n] * w for n, w in zip(ns, ws, strict=True)) / sum(ws)
-            return
-        desired, weights = [], []
-        for v in row:
-            ns = self._neighbours(v, direction)
-            if ns:
-                ws = [self.weight(n) * (1.0 if (v in self.real) == (n in self.real) else 0.5)
-                      for n in ns]
-                d = sum(x[n] * w for n, w in zip(ns, ws, strict=True)) / sum(ws)
-            else:
-                d = x[v]
-            desired.append(d)
-            weights.append(self.weight(v))
+    def _pulls(self, direction: str) -> dict:
+        """``{v: (neighbours, their weights, the weights' sum)}`` of the nodes that
+        have neighbours in ``direction`` (a dummy pulls half as hard on a real node)."""
+        real, out = self.real, {}
+        for row in self.rows:
+            for v in row:
+                ns = self._neighbours(v, direction)
+                if ns:
+                    rv = v in real
+                    ws = [self.weight(n) * (1.0 if rv == (n in real) else 0.5) for n in ns]
+                    out[v] = (ns, ws, sum(ws))
+        return out
+
+    def _spacing(self, row: list) -> tuple[list[float], list[float]]:
+        """The weights of a row's nodes and their minimum offsets from its first."""
         offsets, cur = [], 0.0
         for i, v in enumerate(row):
             if i:
                 cur += (self.width(row[i - 1]) + self.width(v)) / 2
             offsets.append(cur)
+        return [self.weight(v) for v in row], offsets
+
+    @staticmethod
+    def _place_row(row: list, x: dict, pull: dict, spacing) -> None:
+        if spacing is None:  # a chain's row: the weighted mean of its neighbours
+            got = pull.get(row[0])
+            if got is not None:
+                ns, ws, total = got
+                if len(ns) == 1:  # a chain's link (the same sum, without a generator)
+                    x[row[0]] = x[ns[0]] * ws[0] / total
+                else:
+                    x[row[0]] = sum(x[n] * w for n, w in zip(ns, ws, strict=True)) / total
+            return
+        desired = []
+        for v in row:
+            got = pull.get(v)
+            if got is not None:
+                ns, ws, total = got
+                desired.append(sum(x[n] * w for n, w in zip(ns, ws, strict=True)) / total)
+            else:
+                desired.append(x[v])
+        weights, offsets = spacing
         targets = [d - o for d, o in zip(desired, offsets, strict=True)]
         for v, y, o in zip(row, _isotonic(targets, weights), offsets, strict=True):
             x[v] = y + o

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QGraphicsScene, QToolTip
 
 from designer import look
 from engine import AnalysisResult, Edge
+from engine.gcpause import paused
 from engine.graph import (
     EdgeAdded,
     EdgeRemoved,
@@ -98,7 +99,17 @@ class GraphScene(SceneEdits, SceneGroups, SceneGeometry, LazyLabels, QGraphicsSc
 
     # -- document ------------------------------------------------------------------------
     def set_document(self, doc) -> None:
-        """Show ``doc`` (a Document, or None for an empty canvas); rebuilds every item."""
+        """Show ``doc`` (a Document, or None for an empty canvas); rebuilds every item.
+
+        The cyclic collector is paused meanwhile (:func:`engine.gcpause.paused`):
+        the thousands of items made here live on, and scanning them again and
+        again as they pile up made opening a 3,000-node graph about 15% slower.
+        """
+        with paused():
+            self._set_document(doc)
+        self._on_selection()
+
+    def _set_document(self, doc) -> None:
         if self.doc is not None:
             for sig, slot in ((self.doc.graphChanged, self._on_graph_event),
                               (self.doc.analysisChanged, self._on_analysis),
@@ -157,7 +168,6 @@ class GraphScene(SceneEdits, SceneGroups, SceneGeometry, LazyLabels, QGraphicsSc
             doc.analysisChanged.connect(self._groups_analysis)
         finally:
             self._building = False
-        self._on_selection()
 
     @property
     def graph(self):
