@@ -61,6 +61,12 @@ class EdgeItem(QGraphicsItem):
         self._shape = QPainterPath()
         self._arrow = QPolygonF()
         self._bounds = QRectF()
+        #: what the route was computed from (see :class:`KeptRoute`), None before
+        self.routed_from: tuple | None = None
+        #: ``(position, (width, height), score)`` of the label's last placement on
+        #: this route: a label that shows a text of that size again goes back there
+        #: while the spot is no worse (an undo puts the picture back as it was)
+        self.spot: tuple | None = None
         self.label = EdgeLabelItem(self)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, True)
         self.setAcceptHoverEvents(True)
@@ -136,8 +142,14 @@ class EdgeItem(QGraphicsItem):
             obstacles, lanes = scene.route_context(self, p0, p1)
         else:
             obstacles, lanes = [], []
-        r = route(p0, p1, obstacles, lanes, (src_rect.adjusted(6, 6, -6, -6),
-                                               dst_rect.adjusted(6, 6, -6, -6)))
+        inputs = (p0, p1, obstacles, lanes, (src_rect.adjusted(6, 6, -6, -6),
+                                             dst_rect.adjusted(6, 6, -6, -6)))
+        kept = scene.kept_routes.take(self.edge) if hasattr(scene, "kept_routes") else None
+        if kept is not None and kept.fits(inputs):  # as it was before it left (an undo)
+            r, shape, self.spot = kept.route, kept.shape, kept.spot
+        else:
+            r, shape, self.spot = route(*inputs), None, None
+        self.routed_from = inputs
         self.prepareGeometryChange()
         if self.route is None:  # first route (or left unrouted out of sight)
             self.label.setVisible(not self.label.boundingRect().isEmpty())
@@ -149,9 +161,11 @@ class EdgeItem(QGraphicsItem):
                                  QPointF(tip.x() + _ARROW_W, tip.y() - _ARROW_L)])
         # stop the line inside the arrow head
         self._path = r.path
-        stroker = QPainterPathStroker()
-        stroker.setWidth(12)
-        self._shape = stroker.createStroke(r.path)
+        if shape is None:
+            stroker = QPainterPathStroker()
+            stroker.setWidth(12)
+            shape = stroker.createStroke(r.path)
+        self._shape = shape
         self._bounds = r.path.boundingRect().adjusted(-8, -8, 8, 8)
         if self.stale:  # first route of an edge left unrouted out of sight
             self._label_from(self.src.result, place=False)
@@ -164,7 +178,7 @@ class EdgeItem(QGraphicsItem):
     def unroute(self) -> None:
         """Forget the path until the next :meth:`adjust` (an edge left for later)."""
         self.prepareGeometryChange()
-        self.route = None
+        self.route = self.routed_from = self.spot = None
         self._path, self._shape, self._arrow = QPainterPath(), QPainterPath(), QPolygonF()
         p = self.src.output_anchor()
         self._bounds = QRectF(p.x(), p.y(), 1.0, 1.0)
@@ -176,6 +190,7 @@ class EdgeItem(QGraphicsItem):
         if r is None:
             return
         self.prepareGeometryChange()
+        self.routed_from = self.spot = None  # a route of its own now, placed afresh
         r.path.translate(d)
         dx, dy = d.x(), d.y()
         r.anchor = r.anchor + d
@@ -208,6 +223,12 @@ class EdgeItem(QGraphicsItem):
             if check and hasattr(scene, "note_label"):
                 scene.note_label(self)
             return
+        wh, spot = (size.width(), size.height()), self.spot
+        if check and spot is not None and spot[1] == wh and \
+                scene.label_conflict(QRectF(spot[0], size), self, spot[2] + 1) <= spot[2]:
+            self.label.setPos(spot[0])  # back where it was, and no worse there
+            scene.note_label(self)
+            return
         best = None
         for pos in self._label_spots(size):
             score = scene.label_conflict(QRectF(pos, size), self,
@@ -225,6 +246,7 @@ class EdgeItem(QGraphicsItem):
                     if score < ON_LABEL:
                         break
         self.label.setPos(best[1])
+        self.spot = (best[1], wh, best[0])
         if check and hasattr(scene, "note_label"):
             scene.note_label(self)
 

@@ -36,6 +36,7 @@ from .editor import CanvasEditor
 from .freshness import LazyLabels
 from .geometry import SceneGeometry
 from .interactions import Interaction, start_interaction
+from .kept_routes import KeptRoutes
 from .layout import layered_positions
 from .node_item import NodeItem
 from .port_item import PortItem
@@ -76,6 +77,7 @@ class GraphScene(SceneEdits, SceneGroups, SceneGeometry, LazyLabels, QGraphicsSc
         self._edge_index = SpatialGrid()  # edges by their bounds
         self._label_index = SpatialGrid()  # shown labels by their rectangles
         self._unrouted = SpatialGrid(400.0)  # edges not routed yet, by their ends
+        self.kept_routes = KeptRoutes()  # of edges that left, for their return (an undo)
         self._auto_pos: dict[str, tuple[float, float]] = {}
         self._interaction: Interaction | None = None
         self._last_selection: list[str] = []
@@ -133,7 +135,7 @@ class GraphScene(SceneEdits, SceneGroups, SceneGeometry, LazyLabels, QGraphicsSc
             self.edges.clear()
             self._lanes.clear()
             for index in (self._lane_index, self._edge_index, self._label_index,
-                          self._unrouted):
+                          self._unrouted, self.kept_routes):
                 index.clear()
             self._auto_pos = {}
             self.doc = doc
@@ -306,6 +308,7 @@ class GraphScene(SceneEdits, SceneGroups, SceneGeometry, LazyLabels, QGraphicsSc
             item.dst.edges_in.remove(item)
         item.src.output_port.set_connected(bool(item.src.edges_out))
         item.src.sync_stub()
+        self.kept_routes.keep(edge, item)
         self.forget_edge(item)
         self.removeItem(item.label)
         self.removeItem(item)
