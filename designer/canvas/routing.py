@@ -114,7 +114,7 @@ def _t_at(xs, x: float) -> float:
     """The parameter where the x-monotone cubic with control xs reaches ``x``."""
     a, b = 0.0, 1.0
     rising = xs[3] >= xs[0]
-    for _ in range(30):
+    for _ in range(16):  # to 1.5e-5: the piece is cut 0.01 wider on each side
         m = (a + b) / 2
         if (_x_at(xs, m) < x) == rising:
             a = m

@@ -55,13 +55,19 @@ class Facts:
         self.log: dict[str, tuple] | None = None
 
     def begin(self, order: list[str]) -> None:
-        """Start an analysis over ``order``: forget what was memoised for the last one."""
+        """Start an analysis over ``order``: forget what was memoised for the last one.
+
+        The sources and successors of the nodes are kept while the order is the
+        same list: the analyzer makes a new one after every change of the edges
+        (:class:`~engine.analysis.analyzer.Analyzer`), so an edit of parameters
+        walks the wiring it already knows.
+        """
         if order is not self.order:
             self.order = order
             self.rank = {nid: i for i, nid in enumerate(order)}
+            self._sources = {}
+            self._successors = {}
         self.shared = {}
-        self._sources = {}
-        self._successors = {}
 
     def forget(self, node_id: str) -> None:
         """Drop every fact of a node that left the graph (removed or renamed)."""
