@@ -214,3 +214,22 @@ def _has_text_or_big(v) -> bool:
     if isinstance(v, list):
         return any(_has_text_or_big(x) for x in v)
     return False
+
+
+def test_a_loaded_node_keeps_the_parameters_its_check_normalised():
+    """The load's check normalises each node's parameters; a node whose values it
+    took as they are keeps that answer (no second normalisation in the analysis),
+    and it is the answer the node would compute itself."""
+    data = _file(1, [])
+    data["nodes"] += [
+        {"id": "c1", "type": "Conv2d", "params": {"out_channels": 8, "kernel_size": 3}},
+        {"id": "c2", "type": "Conv2d", "params": {"out_channels": 8, "kernel_size": [3, 5]}},
+    ]
+    g = Graph.from_dict(data)
+    c1, c2 = g.nodes["c1"], g.nodes["c2"]
+    assert "normalised" in c1.__dict__  # kept from the check
+    assert "normalised" not in c2.__dict__  # a list became a tuple: computed when asked
+    for node in g.nodes.values():
+        fresh = node.kind._normalise(dict(node.params))  # past the memo: an independent answer
+        assert node.normalised == fresh
+    assert c2.normalised["kernel_size"] == (3, 5)

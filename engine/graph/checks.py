@@ -81,15 +81,20 @@ def clean_params(node_id: str, type_name: str, params: Mapping[str, Any]) -> dic
     Each value is kept as the user wrote it (3 stays 3, not 3.0); the
     catalogue's :meth:`~engine.catalogue.base.LayerKind.normalise` checks them.
     """
+    return _clean_params(node_id, type_name, params)[0]
+
+
+def _clean_params(node_id: str, type_name: str, params: Mapping[str, Any]) -> tuple[dict, dict]:
+    """:func:`clean_params`, and every parameter normalised (the check's by-product)."""
     if type(params) is not dict and not isinstance(params, Mapping):
         raise GraphEditError(f"{node_id}: params must be a mapping of names to values",
                              node_id, "params")
     _check_param_text(node_id, params)
     try:
-        CATALOGUE[type_name].normalise(dict(params))
+        normalised = CATALOGUE[type_name].normalise(dict(params))
     except ParamError as exc:
         raise GraphEditError(f"{node_id}: {exc.message}", node_id, exc.param) from None
-    return {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}, normalised
 
 
 def clean_pos(pos: Any, node_id: str) -> tuple[float, float] | None:
@@ -124,12 +129,15 @@ def clean_node(node: Node) -> Node:
     """
     check_type(node.type, node.id)
     check_id(node.id)
-    params = clean_params(node.id, node.type, node.params)
+    params, normalised = _clean_params(node.id, node.type, node.params)
     pos = clean_pos(node.pos, node.id)
-    if (isinstance(node.params, MappingProxyType) and pos == node.pos
-            and all(params[k] is v for k, v in node.params.items())):
+    same = all(params[k] is v for k, v in node.params.items())
+    if isinstance(node.params, MappingProxyType) and pos == node.pos and same:
         return node
-    return Node(node.id, node.type, MappingProxyType(params), pos)
+    clean = Node(node.id, node.type, MappingProxyType(params), pos)
+    if same:  # the very values the check normalised: Node.normalised has its answer
+        clean.__dict__["normalised"] = normalised
+    return clean
 
 
 def check_edge(nodes: Mapping[str, Node], ins: Mapping[str, Mapping[int, str]],

@@ -65,6 +65,7 @@ def graph_from_dict(cls: type[Graph], data: Mapping[str, Any]) -> Graph:
 def _graph_from_dict(cls: type[Graph], data: Mapping[str, Any]) -> Graph:
     name, description = check_meta(data.get("name", "Untitled"), data.get("description", ""))
     g = cls(name, description)
+    g._topo.suspend()  # the nodes take no ranks one by one: one sort after the edges
     with g.batch():
         for i, item in enumerate(data.get("nodes", [])):
             if type(item) is not dict and not isinstance(item, Mapping):
