@@ -102,16 +102,46 @@ def test_a_label_goes_back_to_its_spot_only_while_the_spot_is_no_worse(qapp):
                                                else real(rect, edge, bound))
 
     scene.label_conflict = scorer(2)  # as good as when it was placed there: kept
-    item.spot = (odd, wh, 2)
+    item.spot, item.spot_waits = (odd, wh, 2), True
     item.place_label()
     assert item.label.pos() == odd and item.spot == (odd, wh, 2)
-    scene.label_conflict = scorer(3)  # worse now: placed afresh beside its path
+    assert not item.spot_waits  # once: a later placement searches again
+    scene.label_conflict = scorer(0)
+    item.place_label()
+    assert item.label.pos() != odd and item.spot[0] == item.label.pos()
+    scene.label_conflict = scorer(3)  # worse now than when chosen: placed afresh
+    item.spot, item.spot_waits = (odd, wh, 2), True
     item.place_label()
     assert item.label.pos() != odd and item.spot[0] == item.label.pos()
     scene.label_conflict = scorer(0)  # a text of another size: placed afresh
-    item.spot = (odd, (wh[0] + 8, wh[1]), 5)
+    item.spot, item.spot_waits = (odd, (wh[0] + 8, wh[1]), 5), True
     item.place_label()
     assert item.label.pos() != odd
+
+
+def test_a_label_that_showed_nothing_waits_for_its_spot(qapp):
+    """A label emptied (its source cut off) and given its text back (the undo) is
+    offered its old spot; moving the edge forgets the spot and the route's inputs."""
+    from PySide6.QtCore import QPointF
+
+    from designer.canvas import GraphScene
+
+    scene = GraphScene()
+    scene.set_document(Document(load_graph(
+        ROOT / "resources" / "examples" / "classifier_tour.convgraph.json")))
+    item = next(it for it in scene.edges.values() if it.label.isVisible())
+    result = item.src.result
+    assert item.spot is not None and not item.spot_waits
+    item.set_result(None)  # no tensor: the label shows nothing
+    assert item.label.size().isEmpty() and item.spot_waits
+    item.set_result(result)
+    assert not item.spot_waits and item.label.pos() == item.spot[0]
+    item.shift(QPointF(40.0, 0.0))  # both cards moved: a route of its own now
+    assert item.spot is None and item.routed_from is None
+    item.adjust()
+    assert item.routed_from is not None and item.spot is not None
+    item.unroute()
+    assert item.spot is None and item.routed_from is None
 
 
 def test_kept_route_fits_obstacles_in_any_order():
@@ -126,3 +156,21 @@ def test_kept_route_fits_obstacles_in_any_order():
     assert not kept.fits((p0, QPointF(200, 210), [a, b], [], bounds))  # an end moved
     assert not kept.fits((p0, p1, [a], [], bounds))  # a card left the way
     assert not kept.fits((p0, p1, [a, QRectF(50, 0, 10, 11)], [], bounds))
+
+
+def test_a_lane_route_fits_only_the_same_lanes_and_cards():
+    from PySide6.QtCore import QPointF
+
+    from designer.canvas.routing import Lane
+
+    p0, p1 = QPointF(0, 300), QPointF(40, 0)  # upwards: a lane
+    bounds = (QRectF(-80, 270, 160, 52), QRectF(-40, -30, 160, 52))
+    others = [Lane(-120.0, -200.0, 100.0, -200.0, 250.0), Lane(90.0, 60.0, 80.0, 60.0, 260.0)]
+    r = route(p0, p1, [], others, bounds)
+    assert r.lane is not None
+    kept = KeptRoute((p0, p1, [], others, bounds), r, None, None)
+    assert kept.fits((p0, p1, [], list(reversed(others)), bounds))  # order: ignored
+    assert not kept.fits((p0, p1, [], others[:1], bounds))  # a lane gone
+    assert not kept.fits((p0, p1, [], [*others, others[0]], bounds))  # a lane twice
+    moved = (bounds[0], QRectF(-40, -30, 170, 52))
+    assert not kept.fits((p0, p1, [], others, moved))  # a card of its own changed

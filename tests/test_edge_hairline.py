@@ -28,9 +28,11 @@ from designer import look  # noqa: E402
 from designer.canvas.edge_item import _edge_pen  # noqa: E402
 
 
-def _ink(pen: QPen, scale: float) -> float:
-    """Darkness a curve drawn with ``pen`` at zoom ``scale`` adds, per column crossed."""
-    img = QImage(400, 200, QImage.Format.Format_RGB32)
+def _ink(pen: QPen, scale: float, ratio: int = 1) -> float:
+    """Darkness a curve drawn with ``pen`` at zoom ``scale`` adds, per column crossed
+    (on a screen of ``ratio`` device pixels per pixel, in device pixels)."""
+    img = QImage(400 * ratio, 200 * ratio, QImage.Format.Format_RGB32)
+    img.setDevicePixelRatio(ratio)
     img.fill(look.BACKGROUND)
     path = QPainterPath(QPointF(20, 40))
     path.cubicTo(QPointF(20, 120), QPointF(300, 60), QPointF(300, 160))  # a slanted edge
@@ -41,9 +43,41 @@ def _ink(pen: QPen, scale: float) -> float:
     p.drawPath(path)
     p.end()
     bg = look.BACKGROUND.green()
-    cols = range(int(60 * scale), int(260 * scale))  # away from the ends (caps)
-    total = sum(bg - QColor(img.pixel(x, y)).green() for x in cols for y in range(200))
+    cols = range(int(60 * scale * ratio), int(260 * scale * ratio))  # away from the caps
+    total = sum(bg - QColor(img.pixel(x, y)).green() for x in cols
+                for y in range(200 * ratio))
     return total / len(cols)
+
+
+def test_on_a_high_density_screen_the_pen_follows_device_pixels(qapp, monkeypatch):
+    """At pixel ratio 2 an edge is twice as many device pixels wide as at ratio 1: the
+    pen is chosen from the painter's device transform, not its world transform."""
+    from PySide6.QtCore import QRectF
+
+    from designer.canvas import GraphScene, edge_item
+    from designer.document import Document
+    from engine import load_graph
+
+    scene = GraphScene()
+    scene.set_document(Document(load_graph(
+        ROOT / "resources" / "examples" / "classifier_tour.convgraph.json")))
+    seen = []
+    real = edge_item._edge_pen
+    monkeypatch.setattr(edge_item, "_edge_pen",
+                        lambda c, w, s, live: seen.append(s) or real(c, w, s, live))
+    source = scene.itemsBoundingRect()
+    zoom = 300 / source.height()
+    img = QImage(round(source.width() * zoom) * 2, 600, QImage.Format.Format_RGB32)
+    img.setDevicePixelRatio(2)
+    p = QPainter(img)
+    scene.render(p, QRectF(0, 0, source.width() * zoom, 300), source)
+    p.end()
+    assert seen and all(s == pytest.approx(2 * zoom) for s in seen)
+    thin = _edge_pen(look.EDGE, 1.6, 0.4 * 2, True)  # zoom 0.4 at ratio 2: 1.28 px
+    wide = QPen(look.EDGE, 1.6, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
+                Qt.PenJoinStyle.RoundJoin)
+    assert thin.isCosmetic()
+    assert _ink(thin, 0.4, ratio=2) == pytest.approx(_ink(wide, 0.4, ratio=2), rel=0.05)
 
 
 @pytest.mark.parametrize("scale", [0.7, 0.8, 0.9])

@@ -64,9 +64,11 @@ class EdgeItem(QGraphicsItem):
         #: what the route was computed from (see :class:`KeptRoute`), None before
         self.routed_from: tuple | None = None
         #: ``(position, (width, height), score)`` of the label's last placement on
-        #: this route: a label that shows a text of that size again goes back there
-        #: while the spot is no worse (an undo puts the picture back as it was)
+        #: this route. While ``spot_waits`` (its route was taken back, or the label
+        #: showed nothing meanwhile: an undo), the next placement of a text of that
+        #: size goes back there if the spot is no worse; any other placement searches
         self.spot: tuple | None = None
+        self.spot_waits = False
         self.label = EdgeLabelItem(self)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, True)
         self.setAcceptHoverEvents(True)
@@ -147,6 +149,7 @@ class EdgeItem(QGraphicsItem):
         kept = scene.kept_routes.take(self.edge) if hasattr(scene, "kept_routes") else None
         if kept is not None and kept.fits(inputs):  # as it was before it left (an undo)
             r, shape, self.spot = kept.route, kept.shape, kept.spot
+            self.spot_waits = True
         else:
             r, shape, self.spot = route(*inputs), None, None
         self.routed_from = inputs
@@ -220,11 +223,13 @@ class EdgeItem(QGraphicsItem):
         scene = self.scene()
         check = scene is not None and hasattr(scene, "label_conflict")
         if size.isEmpty():  # nothing shown: placed once it shows a text (set_texts)
+            self.spot_waits = self.spot is not None  # its text may come back (an undo)
             if check and hasattr(scene, "note_label"):
                 scene.note_label(self)
             return
         wh, spot = (size.width(), size.height()), self.spot
-        if check and spot is not None and spot[1] == wh and \
+        waits, self.spot_waits = self.spot_waits, False
+        if check and waits and spot is not None and spot[1] == wh and \
                 scene.label_conflict(QRectF(spot[0], size), self, spot[2] + 1) <= spot[2]:
             self.label.setPos(spot[0])  # back where it was, and no worse there
             scene.note_label(self)
@@ -332,7 +337,7 @@ class EdgeItem(QGraphicsItem):
             color, width = look.EDGE_HOVER, 2.0
         else:
             color, width = (look.EDGE if self.live else look.EDGE_DIM), 1.6
-        painter.setPen(_edge_pen(color, width, painter.worldTransform().m11(), self.live))
+        painter.setPen(_edge_pen(color, width, painter.deviceTransform().m11(), self.live))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawPath(path)
         painter.setPen(Qt.PenStyle.NoPen)
@@ -345,7 +350,8 @@ HAIRLINE_UP_TO = 1.5
 
 
 def _edge_pen(color, width: float, scale: float, live: bool) -> QPen:
-    """The pen of an edge ``width`` scene units wide at zoom ``scale`` (dashed if not ``live``).
+    """The pen of an edge ``width`` scene units wide, ``scale`` device pixels per unit (the
+    zoom times the screen's pixel ratio), dashed if not ``live``.
 
     Up to :data:`HAIRLINE_UP_TO` device pixels wide (a zoomed-out view) the
     line is drawn one pixel wide in :func:`~designer.look.hairline_ink`:

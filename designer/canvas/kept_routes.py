@@ -7,12 +7,15 @@ took about 50 ms to route. A route is a pure function of what
 :meth:`EdgeItem.adjust <designer.canvas.edge_item.EdgeItem.adjust>` hands
 :func:`~designer.canvas.routing.route`: the two port anchors, the cards in the
 way, the lanes of other edges and the two cards' rectangles. So a returning
-edge that finds those as they were takes its old route back, and with it the
-spot of its label, exactly as a fresh routing would have drawn it.
+edge that finds those as they were takes its old route back: exactly the path
+a fresh routing would give. Its label goes back to its old spot if that spot
+is no worse than when it was chosen (placement depends on the order labels
+are placed in, so a fresh search could pick another spot of equal cost).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from PySide6.QtGui import QPainterPath
@@ -39,15 +42,16 @@ class KeptRoute:
         """Whether routing ``inputs`` gives this route again.
 
         A curve depends on the anchors and the cards in the way only; a lane also
-        on the other lanes and the two cards. Obstacles and lanes count as sets
-        (the routing does not depend on their order).
+        on the other lanes and the two cards. Obstacles and lanes are compared
+        without their order, which routing ignores, but with their repeats, which
+        it counts (two equal lanes are two crossings).
         """
         p0, p1, obstacles, lanes, bounds = inputs
         k0, k1, kept_obstacles, kept_lanes, kept_bounds = self.inputs
         if p0 != k0 or p1 != k1 or not _same_rects(obstacles, kept_obstacles):
             return False
         return self.route.lane is None or (
-            set(lanes) == set(kept_lanes) and list(bounds) == list(kept_bounds))
+            Counter(lanes) == Counter(kept_lanes) and list(bounds) == list(kept_bounds))
 
 
 def _same_rects(a: list, b: list) -> bool:

@@ -181,7 +181,7 @@ class Analyzer:
                 self._dirty.clear()
             self._result = self._assembly.result(facts, redone)
         self.recomputed = len(redone)
-        facts.begin(self._order)  # drop the memos of this analysis
+        facts.begin(self._order)  # drop this analysis' shared layers (the wiring stays)
         self._remember(facts.log)
         return self._result
 
