@@ -78,6 +78,38 @@ def test_dark_changes_every_colour_in_place_and_back(light_again):
     assert ink == light_ink and look.CARD != look.INK
 
 
+def test_a_theme_switch_walks_the_widgets_with_the_collector_held(light_again, monkeypatch):
+    """Qt's and ``_repaint``'s walks over every widget hold plain pointers: a widget
+    kept only by a garbage cycle is freed before them, and no collection runs during
+    them (one did, in the suite: a crash inside ``app.allWidgets()``)."""
+    import gc
+    import weakref
+
+    from PySide6.QtWidgets import QWidget
+
+    from designer.look import theme
+
+    class Held(QWidget):
+        pass
+
+    w = Held()
+    w.me = w  # a cycle: only the collector frees it
+    gone = weakref.ref(w)
+    del w
+    seen = []
+    real = theme._repaint
+
+    def repaint(app, old_base):
+        seen.append((gc.isenabled(), gone() is None,
+                     any(type(x) is Held for x in app.allWidgets())))
+        real(app, old_base)
+
+    monkeypatch.setattr(theme, "_repaint", repaint)
+    look.set_theme(light_again, "dark", save=False)
+    assert seen == [(False, True, False)]
+    assert gc.isenabled()  # and back on after
+
+
 def test_system_follows_the_desktop(light_again, monkeypatch):
     monkeypatch.setattr(themes, "system_is_dark", lambda: True)
     assert look.set_theme(light_again, "system", save=False) is True

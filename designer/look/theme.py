@@ -11,8 +11,13 @@ the application runs. :data:`notifier` says when the colours changed.
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
+
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QPalette
+
+from engine.gcpause import paused
 
 from . import colors as c
 from . import icons, themes
@@ -131,14 +136,31 @@ def set_theme(app, mode: str, save: bool = True, force: bool = False) -> bool:
     old_base = c.BASE.rgba()
     changed = themes.use_colors(dark)
     if changed or force:
-        app.setPalette(_palette())
-        app.setStyleSheet(style_sheet())
+        with _widgets_held():
+            app.setPalette(_palette())
+            app.setStyleSheet(style_sheet())
+            if changed:
+                for cached in (icons.status_icon, icons.link_icon, icons.family_icon):
+                    cached.cache_clear()
+                _repaint(app, old_base)
     if changed:
-        for cached in (icons.status_icon, icons.link_icon, icons.family_icon):
-            cached.cache_clear()
-        _repaint(app, old_base)
         notifier.changed.emit(dark)
     return dark
+
+
+@contextmanager
+def _widgets_held():
+    """Free what is unreachable now, then hold the cyclic collector while Qt and
+    :func:`_repaint` walk every widget.
+
+    Their walks hold plain pointers to the widgets; a collection in the middle
+    (any allocation can start one) could delete a widget that only a garbage
+    cycle kept alive, and the walk would then touch freed memory. The test suite
+    crashed so inside ``app.allWidgets()``.
+    """
+    gc.collect()
+    with paused():
+        yield
 
 
 def _system_changed(app) -> None:
