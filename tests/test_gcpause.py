@@ -55,3 +55,24 @@ def test_objects_frozen_by_the_process_stay_frozen():
         assert gc.get_freeze_count() == frozen
     finally:
         gc.unfreeze()
+
+
+def test_an_incremental_analysis_leaves_its_results_to_the_oldest_generation():
+    """The designer's re-analysis after an edit: its facts and results live until the
+    next edit and hold no cycle, so they go straight to the oldest generation (no
+    young collection scans them, and they do not hasten a full one)."""
+    from bench.graphs import make_chain_graph
+    from engine import Analyzer
+
+    graph = make_chain_graph(300)
+    an = Analyzer(graph)
+    an.result()
+    first = next(n for n in graph.nodes if graph.nodes[n].type == "Conv2d")
+    graph.set_params(first, {"kernel_size": 5})  # every node below is recomputed
+    result = an.result()
+    assert an.recomputed > 250
+    assert gc.get_count()[0] < 100
+    oldest = {id(o) for o in gc.get_objects(generation=2)}
+    last = list(graph.nodes)[-1]
+    assert id(result.nodes[last]) in oldest and id(result) in oldest
+    an.close()

@@ -171,7 +171,11 @@ class Analyzer:
         facts = self._facts
         facts.begin(self._order)
         redone: set[str] = set()
-        with paused():  # see engine.gcpause; the analysis' objects are scanned once after
+        # see engine.gcpause: the new facts and results live until an edit replaces them,
+        # and they hold no cycles (refcounting frees them then), so no young collection
+        # scans them: an edit upstream of a 1,000-node chain was ~1 ms of collection
+        # each time, 3 ms every third, and a full collection (65-77 ms) every ~60 edits
+        with paused(lasting=True):
             if self._dirty:
                 shaped = shape_pass(facts, self._dirty)
                 fielded = rf_pass(facts, shaped)
