@@ -1,5 +1,5 @@
 """Helpers shared by the canvas GUI tests (``test_canvas_*.py``): a small graph,
-showing a graph in a view, and mouse and drag-and-drop events sent to the view's
+showing a graph in a scene or a view, and mouse and drag-and-drop events sent to the view's
 viewport. The ``view`` fixture is in conftest.
 """
 
@@ -15,7 +15,7 @@ from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent  # noqa: E
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from designer.canvas import GraphView  # noqa: E402
+from designer.canvas import GraphScene, GraphView  # noqa: E402
 from designer.document import LAYER_MIME, Document  # noqa: E402
 from engine import Graph  # noqa: E402
 
@@ -33,6 +33,14 @@ def small_graph() -> Graph:
     g.connect("input", "conv1")
     g.connect("conv1", "bn1")
     return g
+
+
+def scene_of(graph: Graph) -> tuple[Document, GraphScene]:
+    """``graph`` in a new document shown by a scene without a view."""
+    doc = Document(graph)
+    scene = GraphScene()
+    scene.set_document(doc)
+    return doc, scene
 
 
 def show(view: GraphView, graph: Graph) -> Document:

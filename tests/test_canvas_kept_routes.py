@@ -27,10 +27,11 @@ sys.path.insert(0, str(ROOT))
 from designer.canvas.kept_routes import KeptRoute  # noqa: E402
 from designer.canvas.routing import route  # noqa: E402
 from designer.commands import RemoveNodesCommand, push_edit  # noqa: E402
-from designer.document import Document  # noqa: E402
 from engine import load_graph  # noqa: E402
+from tests.canvas_helpers import scene_of, show  # noqa: E402
 
 FAN = ROOT / "bench" / "graphs" / "fan63.convgraph.json"
+TOUR = ROOT / "resources" / "examples" / "classifier_tour.convgraph.json"
 
 
 def _points(path) -> list[tuple[float, float]]:
@@ -39,8 +40,7 @@ def _points(path) -> list[tuple[float, float]]:
 
 
 def _open_and_delete_hub(view, qtbot):
-    doc = Document(load_graph(FAN))
-    view.set_document(doc)
+    doc = show(view, load_graph(FAN))
     scene = view.graph_scene()
     qtbot.wait(10)
     scene.flush_due()
@@ -86,11 +86,7 @@ def test_a_card_moved_meanwhile_gets_its_edge_routed_afresh(view, qtbot):
 def test_a_label_goes_back_to_its_spot_only_while_the_spot_is_no_worse(qapp):
     from PySide6.QtCore import QPointF
 
-    from designer.canvas import GraphScene
-
-    scene = GraphScene()
-    scene.set_document(Document(load_graph(
-        ROOT / "resources" / "examples" / "classifier_tour.convgraph.json")))
+    _, scene = scene_of(load_graph(TOUR))
     item = next(it for it in scene.edges.values() if it.label.isVisible())
     size = item.label.size()
     wh = (size.width(), size.height())
@@ -124,11 +120,7 @@ def test_a_label_that_showed_nothing_waits_for_its_spot(qapp):
     offered its old spot; moving the edge forgets the spot and the route's inputs."""
     from PySide6.QtCore import QPointF
 
-    from designer.canvas import GraphScene
-
-    scene = GraphScene()
-    scene.set_document(Document(load_graph(
-        ROOT / "resources" / "examples" / "classifier_tour.convgraph.json")))
+    _, scene = scene_of(load_graph(TOUR))
     item = next(it for it in scene.edges.values() if it.label.isVisible())
     result = item.src.result
     assert item.spot is not None and not item.spot_waits

@@ -28,19 +28,12 @@ from designer.commands import (  # noqa: E402
 )
 from designer.document import Document  # noqa: E402
 from engine import Graph, load_graph  # noqa: E402
-from tests.canvas_helpers import small_graph  # noqa: E402
+from tests.canvas_helpers import scene_of, small_graph  # noqa: E402
 
 pytestmark = pytest.mark.gui
 
 EXAMPLES = ROOT / "resources" / "examples"
 FAN = ROOT / "bench" / "graphs" / "fan63.convgraph.json"
-
-
-def scene_of(graph: Graph) -> tuple[Document, GraphScene]:
-    doc = Document(graph)
-    scene = GraphScene()
-    scene.set_document(doc)
-    return doc, scene
 
 
 # -- defect 6: the last node's output shape and RF --------------------------------------

@@ -54,13 +54,12 @@ def test_on_a_high_density_screen_the_pen_follows_device_pixels(qapp, monkeypatc
     pen is chosen from the painter's device transform, not its world transform."""
     from PySide6.QtCore import QRectF
 
-    from designer.canvas import GraphScene, edge_item
-    from designer.document import Document
+    from designer.canvas import edge_item
     from engine import load_graph
+    from tests.canvas_helpers import scene_of
 
-    scene = GraphScene()
-    scene.set_document(Document(load_graph(
-        ROOT / "resources" / "examples" / "classifier_tour.convgraph.json")))
+    _, scene = scene_of(load_graph(ROOT / "resources" / "examples" /
+                                   "classifier_tour.convgraph.json"))
     seen = []
     real = edge_item._edge_pen
     monkeypatch.setattr(edge_item, "_edge_pen",

@@ -24,7 +24,7 @@ from designer import look
 from engine import Edge, NodeResult
 
 from . import theme
-from .edge_label import LABEL_MIN_ZOOM, ON_LABEL, EdgeLabelItem, _label_key, edge_label_texts
+from .edge_label import LABEL_MIN_ZOOM, ON_LABEL, EdgeLabelItem, edge_label_texts, label_key
 from .routing import Lane, Route, route, spots_around
 
 __all__ = ["EdgeItem", "EdgeLabelItem", "edge_label_texts", "LABEL_MIN_ZOOM", "ON_LABEL"]
@@ -55,7 +55,7 @@ class EdgeItem(QGraphicsItem):
         self.route: Route | None = None
         self.highlight = False  # a palette drag hovers it
         self.live = True  # False: no tensor flows (upstream error): dashed
-        self._key: tuple | None = ()  # _label_key of the latest result (() before any)
+        self._key: tuple | None = ()  # label_key of the latest result (() before any)
         self._shown: NodeResult | None = None  # the source's result the label shows
         self._path = QPainterPath()
         self._shape = QPainterPath()
@@ -87,7 +87,7 @@ class EdgeItem(QGraphicsItem):
 
     def _label_from(self, result: NodeResult | None, place: bool) -> None:
         self._shown = result
-        key = _label_key(result)
+        key = label_key(result)
         if key == self._key:
             return
         self._key = key

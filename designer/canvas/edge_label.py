@@ -18,7 +18,7 @@ from designer import look
 from designer.look import fmt_shape
 from engine import NodeResult
 
-__all__ = ["EdgeLabelItem", "edge_label_texts", "LABEL_MIN_ZOOM", "ON_LABEL"]
+__all__ = ["EdgeLabelItem", "edge_label_texts", "label_key", "LABEL_MIN_ZOOM", "ON_LABEL"]
 
 #: below this zoom, labels are not drawn (they would be unreadable)
 LABEL_MIN_ZOOM = 0.55  # as the cards switch to their overview (title only)
@@ -50,7 +50,7 @@ def edge_label_texts(result: NodeResult | None) -> tuple[str, str]:
     return _shape_label(result.shape), rf
 
 
-def _label_key(result: NodeResult | None) -> tuple | None:
+def label_key(result: NodeResult | None) -> tuple | None:
     """What an edge label shows of ``result``: equal keys give equal texts."""
     if result is None or result.shape is None:
         return None

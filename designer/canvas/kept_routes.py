@@ -72,11 +72,11 @@ class KeptRoutes:
     def __len__(self) -> int:
         return len(self._kept)
 
-    def keep(self, edge: Edge, item) -> None:
+    def keep(self, item) -> None:
         """Remember the route of ``item`` (an edge item leaving the scene), if it has one."""
         if item.route is None or item.routed_from is None:
             return
-        kept = self._kept
+        kept, edge = self._kept, item.edge
         kept.pop(edge, None)
         kept[edge] = KeptRoute(item.routed_from, item.route, item.shape(), item.spot)
         if len(kept) > self.LIMIT:

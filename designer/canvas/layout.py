@@ -222,24 +222,21 @@ class _Net:
         if spacing is None:  # a chain's row: the weighted mean of its neighbours
             got = pull.get(row[0])
             if got is not None:
-                ns, ws, total = got
-                if len(ns) == 1:  # a chain's link (the same sum, without a generator)
-                    x[row[0]] = x[ns[0]] * ws[0] / total
-                else:
-                    x[row[0]] = sum(x[n] * w for n, w in zip(ns, ws, strict=True)) / total
+                x[row[0]] = _mean(x, got)
             return
-        desired = []
-        for v in row:
-            got = pull.get(v)
-            if got is not None:
-                ns, ws, total = got
-                desired.append(sum(x[n] * w for n, w in zip(ns, ws, strict=True)) / total)
-            else:
-                desired.append(x[v])
+        desired = [x[v] if (got := pull.get(v)) is None else _mean(x, got) for v in row]
         weights, offsets = spacing
         targets = [d - o for d, o in zip(desired, offsets, strict=True)]
         for v, y, o in zip(row, _isotonic(targets, weights), offsets, strict=True):
             x[v] = y + o
+
+
+def _mean(x: dict, pull: tuple) -> float:
+    """The weighted mean of the neighbours' ``x`` (a pull of :meth:`_Net._pulls`)."""
+    ns, ws, total = pull
+    if len(ns) == 1:  # a chain's link: the same float as the sum, without a generator
+        return x[ns[0]] * ws[0] / total
+    return sum(x[n] * w for n, w in zip(ns, ws, strict=True)) / total
 
 
 def _isotonic(values: list[float], weights: list[float]) -> list[float]:

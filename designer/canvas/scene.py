@@ -308,7 +308,7 @@ class GraphScene(SceneEdits, SceneGroups, SceneGeometry, LazyLabels, QGraphicsSc
             item.dst.edges_in.remove(item)
         item.src.output_port.set_connected(bool(item.src.edges_out))
         item.src.sync_stub()
-        self.kept_routes.keep(edge, item)
+        self.kept_routes.keep(item)
         self.forget_edge(item)
         self.removeItem(item.label)
         self.removeItem(item)

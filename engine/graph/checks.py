@@ -14,7 +14,7 @@ from typing import Any
 from ..catalogue import CATALOGUE, ParamError
 from .errors import GraphEditError
 from .ids import check_id
-from .values import Node
+from .values import Node, known_normalised
 
 __all__ = ["check_type", "clean_params", "clean_pos", "clean_node", "check_edge", "check_text",
            "check_meta", "unsavable", "cycle_error"]
@@ -135,9 +135,8 @@ def clean_node(node: Node) -> Node:
     if isinstance(node.params, MappingProxyType) and pos == node.pos and same:
         return node
     clean = Node(node.id, node.type, MappingProxyType(params), pos)
-    if same:  # the very values the check normalised: Node.normalised has its answer
-        clean.__dict__["normalised"] = normalised
-    return clean
+    # the very values the check normalised: the node has its answer already
+    return known_normalised(clean, normalised) if same else clean
 
 
 def check_edge(nodes: Mapping[str, Node], ins: Mapping[str, Mapping[int, str]],

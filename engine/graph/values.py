@@ -59,6 +59,13 @@ class Node:
         return dict(self.normalised)
 
 
+def known_normalised(node: Node, normalised: dict[str, Any]) -> Node:
+    """``node`` with :attr:`Node.normalised` already answered (the parameter check of a
+    load or an edit computed it from these very values: no second normalisation)."""
+    node.__dict__["normalised"] = normalised  # where _once keeps its value
+    return node
+
+
 @dataclass(frozen=True)
 class Edge:
     """A connection: the output of node ``src`` feeds input slot ``port`` of ``dst``."""
