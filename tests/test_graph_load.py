@@ -233,3 +233,55 @@ def test_a_loaded_node_keeps_the_parameters_its_check_normalised():
         fresh = node.kind._normalise(dict(node.params))  # past the memo: an independent answer
         assert node.normalised == fresh
     assert c2.normalised["kernel_size"] == (3, 5)
+
+
+def test_node_and_edge_init_are_the_dataclass_ones():
+    """Node and Edge write their fields straight into ``__dict__`` (speed): the same
+    fields, defaults and equality as the generated ``__init__``, still frozen."""
+    import dataclasses
+    import inspect
+
+    from engine.graph.values import Edge, Node
+
+    for cls in (Node, Edge):
+        names = [f.name for f in dataclasses.fields(cls)]
+        assert list(inspect.signature(cls).parameters) == names
+    a, b = Node("a", "ReLU"), Node("a", "ReLU")
+    assert a.params == {} and a.params is not b.params and a.pos is None and a == b
+    assert Node("a", "ReLU", None).params is None  # given None stays None (refused later)
+    n = Node("c", "Conv2d", {"out_channels": 4}, (1.0, 2.0))
+    assert (n.id, n.type, n.params, n.pos) == ("c", "Conv2d", {"out_channels": 4}, (1.0, 2.0))
+    assert dataclasses.replace(n, pos=(3.0, 4.0)).pos == (3.0, 4.0)
+    assert Edge("a", "b") == Edge("a", "b", 0) != Edge("a", "b", 1)
+    assert hash(Edge("a", "b")) == hash(Edge("a", "b", 0))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        n.id = "d"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        Edge("a", "b").port = 2
+    g = Graph()
+    with pytest.raises(GraphEditError, match="params must be a mapping"):
+        g.insert_node(Node("r", "ReLU", None))
+
+
+def test_loaded_edges_name_their_nodes_by_the_ids_own_strings():
+    """The file's edge ends become the node ids' own string objects (a look-up by id
+    then matches by identity); the graph is the one the file describes."""
+    import json
+
+    from engine.io import graph_from_json
+
+    data = _file(4, [(0, 1, 0), (1, 2, 0), (0, 2, 1), (2, 3, 0)])
+    g = graph_from_json(json.dumps(data))
+    own = {id(k) for k in g.nodes}
+    assert [(e.src, e.dst, e.port) for e in g.edges] == [
+        ("a0", "a1", 0), ("a1", "a2", 0), ("a0", "a2", 1), ("a2", "a3", 0)]
+    assert all(id(e.src) in own and id(e.dst) in own for e in g.edges)
+
+
+@pytest.mark.parametrize("pos", [(10 ** 400, 0), (0, -10 ** 309), (float("inf"), 1),
+                                 (1, float("nan")), ("1", 2), (True, 2), (1, 2, 3)])
+def test_a_position_beyond_the_float_range_is_refused(pos):
+    g = Graph()
+    with pytest.raises(GraphEditError, match="pos must be a list of two finite numbers"):
+        g.add_node("ReLU", {}, "r", pos=pos)
+    assert "r" not in g

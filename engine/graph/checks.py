@@ -16,8 +16,8 @@ from .errors import GraphEditError
 from .ids import check_id
 from .values import Node, known_normalised
 
-__all__ = ["check_type", "clean_params", "clean_pos", "clean_node", "check_edge", "check_text",
-           "check_meta", "unsavable", "cycle_error"]
+__all__ = ["check_type", "clean_params", "clean_pos", "clean_node", "clean_fields", "check_edge",
+           "check_text", "check_meta", "unsavable", "cycle_error"]
 
 
 def unsavable(text: str) -> str | None:
@@ -103,8 +103,14 @@ def clean_pos(pos: Any, node_id: str) -> tuple[float, float] | None:
         return None
     if type(pos) in (list, tuple) and len(pos) == 2:  # the common case, at a glance
         x, y = pos
-        if type(x) in (int, float) and type(y) in (int, float) and _finite(x) and _finite(y):
-            return (float(x), float(y))
+        if type(x) in (int, float) and type(y) in (int, float):
+            try:
+                fx, fy = float(x), float(y)
+            except OverflowError:  # an int beyond the float range: the message below
+                pass
+            else:
+                if fx - fx == 0.0 and fy - fy == 0.0:  # finite (inf - inf and nan are nan)
+                    return (fx, fy)
     if (not isinstance(pos, (list, tuple)) or len(pos) != 2
             or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
                        and _finite(v) for v in pos)):
@@ -127,14 +133,24 @@ def clean_node(node: Node) -> Node:
     Returns ``node`` itself when it is already in stored form (a value taken
     from a graph, as undo re-inserts it), else a new, clean :class:`Node`.
     """
-    check_type(node.type, node.id)
-    check_id(node.id)
-    params, normalised = _clean_params(node.id, node.type, node.params)
-    pos = clean_pos(node.pos, node.id)
-    same = all(params[k] is v for k, v in node.params.items())
-    if isinstance(node.params, MappingProxyType) and pos == node.pos and same:
+    return _clean(node.id, node.type, node.params, node.pos, node)
+
+
+def clean_fields(node_id: Any, type_name: Any, params: Any, pos: Any) -> Node:
+    """The clean :class:`Node` of these fields (a file's node): :func:`clean_node`
+    without a raw :class:`Node` to make first."""
+    return _clean(node_id, type_name, params, pos, None)
+
+
+def _clean(node_id, type_name, raw, raw_pos, node: Node | None) -> Node:
+    check_type(type_name, node_id)
+    check_id(node_id)
+    params, normalised = _clean_params(node_id, type_name, raw)
+    pos = clean_pos(raw_pos, node_id)
+    same = all(params[k] is v for k, v in raw.items())
+    if node is not None and isinstance(raw, MappingProxyType) and pos == raw_pos and same:
         return node
-    clean = Node(node.id, node.type, MappingProxyType(params), pos)
+    clean = Node(node_id, type_name, MappingProxyType(params), pos)
     # the very values the check normalised: the node has its answer already
     return known_normalised(clean, normalised) if same else clean
 

@@ -271,7 +271,10 @@ class Graph(GroupStore):
             return [self.apply(e) for e in edits]
 
     def _insert_node(self, node: Node, index: int | None) -> None:
-        node = clean_node(node)
+        self._add_clean(clean_node(node), index)
+
+    def _add_clean(self, node: Node, index: int | None) -> None:
+        """:meth:`_insert_node` of a node already checked (:func:`clean_node`)."""
         if node.id in self._nodes:
             raise GraphEditError(f"duplicate node id {node.id!r}", node.id, "id")
         if index is None or index >= len(self._nodes):
@@ -299,7 +302,8 @@ class Graph(GroupStore):
     def _connect(self, edge: Edge, index: int | None) -> None:
         src, dst, port = edge.src, edge.dst, edge.port
         self._check_edge(src, dst, port)
-        edge = Edge(src, dst, port)
+        if type(edge) is not Edge:  # (an Edge is a value: one the caller made is kept)
+            edge = Edge(src, dst, port)
         key = (src, dst, port)
         if index is None or index >= len(self._edges):
             self._edges[key] = edge

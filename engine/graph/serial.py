@@ -14,11 +14,11 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..gcpause import paused
-from .checks import check_meta, check_type, cycle_error
+from .checks import check_meta, clean_fields, cycle_error
 from .errors import GraphEditError
 from .groups import group_to_dict
 from .topo import first_cycle_edge
-from .values import Edge, Node
+from .values import Edge
 
 if TYPE_CHECKING:
     from .model import Graph
@@ -75,9 +75,8 @@ def _graph_from_dict(cls: type[Graph], data: Mapping[str, Any]) -> Graph:
                 raise GraphEditError(f"node #{i}: \"id\" must be a string, found "
                                      f"{_shown(nid)}", f"#{i}", "id")
             # the primitive itself, without an inverse to keep: a refused file is dropped
-            check_type(item.get("type"), nid)
-            g._insert_node(Node(nid, item["type"], item.get("params") or {}, item.get("pos")),
-                           None)
+            g._add_clean(clean_fields(nid, item.get("type"), item.get("params") or {},
+                                      item.get("pos")), None)
         _read_edges(g, data.get("edges", []))
         g.add_groups(data.get("groups", []))
     g.forget_history()  # building is not an edit anyone replays
@@ -95,11 +94,17 @@ def _read_edges(g: Graph, items) -> None:
     topo = g._topo
     topo.suspend()
     read = False
+    # the ends as the node ids' own string objects, not the file's equal copies: every
+    # later look-up by id (the graph's, the analysis') then matches by identity
+    same = {nid: nid for nid in g._nodes}.get
     try:
         for i, e in enumerate(items):
             if type(e) is not dict and not isinstance(e, Mapping):
                 raise GraphEditError(f"edge #{i} must be an object")
-            g._connect(Edge(e.get("from"), e.get("to"), e.get("port", 0)), None)
+            src, dst = e.get("from"), e.get("to")
+            if type(src) is str and type(dst) is str:
+                src, dst = same(src, src), same(dst, dst)
+            g._connect(Edge(src, dst, e.get("port", 0)), None)
         read = True
     except GraphEditError:
         _refuse_cycle_before(g)  # an earlier edge closed a cycle: that is the refusal
