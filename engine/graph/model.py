@@ -283,8 +283,7 @@ class Graph(GroupStore):
             items = list(self._nodes.items())
             items.insert(index, (node.id, node))
             self._nodes = dict(items)
-        self._in[node.id] = {}
-        self._out[node.id] = {}
+        self._in[node.id], self._out[node.id] = {}, {}
         self._topo.add(node.id)
         self._pending.append(NodeAdded(node))
 
@@ -302,8 +301,7 @@ class Graph(GroupStore):
     def _connect(self, edge: Edge, index: int | None) -> None:
         src, dst, port = edge.src, edge.dst, edge.port
         self._check_edge(src, dst, port)
-        if type(edge) is not Edge:  # (an Edge is a value: one the caller made is kept)
-            edge = Edge(src, dst, port)
+        edge = edge if type(edge) is Edge else Edge(src, dst, port)  # a value: kept as given
         key = (src, dst, port)
         if index is None or index >= len(self._edges):
             self._edges[key] = edge
