@@ -9,6 +9,8 @@ it reads the scene's cards (``nodes``), edges and lanes and owns the card index
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from PySide6.QtCore import QPointF, QRectF
 
@@ -44,6 +46,26 @@ class SceneGeometry:
     def cards_changed(self) -> None:
         """A card moved: the card index is rebuilt on the next query."""
         self._cards = None
+        self.forget_bands()
+
+    @contextmanager
+    def bands_held(self) -> Iterator[None]:
+        """Keep :meth:`route_context`'s cards per band for the ``with`` block (one
+        batch of model events, the routing of a build): the 64 edges of a 63-way fan
+        all cross one band. Any card that comes, goes, moves or hides forgets them."""
+        if self._bands is not None:
+            yield
+            return
+        self._bands = {}
+        try:
+            yield
+        finally:
+            self._bands = None
+
+    def forget_bands(self) -> None:
+        """Drop the cards kept per band (a card came, went, moved or hid)."""
+        if self._bands:
+            self._bands = {}
 
     def _card_index(self) -> tuple[list[float], list[NodeItem], list[float]]:
         """``(ys, cards, xs)``: every card sorted by height (built on first use)."""
@@ -77,6 +99,7 @@ class SceneGeometry:
         """File a card that came or moved into the card index (kept sorted by height)."""
         if self._cards is None:
             return
+        self.forget_bands()
         ys, items, xs = self._cards
         p = item.pos()
         i = bisect_right(ys, p.y())
@@ -87,6 +110,7 @@ class SceneGeometry:
 
     def unindex_card(self, item: NodeItem) -> None:
         """Take a card that goes or is about to move out of the card index."""
+        self.forget_bands()
         if self._cards is None:
             return
         ys, items, xs = self._cards
@@ -107,7 +131,7 @@ class SceneGeometry:
             return
         for it, d in moved.items():
             it.setPos(it.pos() + d)
-        self._cards = None
+        self.cards_changed()
         done: set[EdgeItem] = set()
         for it, d in moved.items():
             for e in (*it.edges_in, *it.edges_out):
@@ -126,21 +150,31 @@ class SceneGeometry:
         lane there can cross or must keep its distance from)."""
         lo, hi = min(p0.y(), p1.y()) - 40, max(p0.y(), p1.y()) + 40
         src, dst = edge.src, edge.dst
-        obstacles = []
+        band = None if self._bands is None else self._bands.get((lo, hi))
+        if band is None:
+            band = self._band(lo, hi)
+            if self._bands is not None:
+                self._bands[(lo, hi)] = band
+        obstacles = [rect for it, rect in band if it is not src and it is not dst]
+        if self.group_cards:
+            obstacles += self.group_obstacles(edge, lo, hi)
+        lanes = [self._lanes[e] for e in self._lane_index.near(0.0, lo, 0.0, hi)
+                 if e is not edge]
+        return obstacles, lanes
+
+    def _band(self, lo: float, hi: float) -> list[tuple[NodeItem, QRectF]]:
+        """``(card, rectangle)`` of the shown cards in the band ``lo..hi``."""
+        band = []
         for it in self.cards_in(lo, hi):
-            if it is src or it is dst or not it.isVisible():
+            if not it.isVisible():
                 continue
             p = it.pos()
             at = (p.x(), p.y())
             kept = it.obstacle
             if kept is None or kept[0] != at:  # a card's rectangle, kept while it stays
                 kept = it.obstacle = (at, self.card_rect(it))
-            obstacles.append(kept[1])
-        if self.group_cards:
-            obstacles += self.group_obstacles(edge, lo, hi)
-        lanes = [self._lanes[e] for e in self._lane_index.near(0.0, lo, 0.0, hi)
-                 if e is not edge]
-        return obstacles, lanes
+            band.append((it, kept[1]))
+        return band
 
     def note_lane(self, edge: EdgeItem, lane) -> None:
         """Record the lane ``edge`` takes (None: it takes none), for other edges' routing."""
@@ -229,8 +263,9 @@ class SceneGeometry:
         if bound is not None and score >= bound:
             return score
         for e in self._edge_index.near(l, t, r, b):
-            if e is not edge and e.route is not None and e.isVisible() and \
-                    e.route.crosses(rect):
+            route = e.route  # (Qt's isVisible last: most edges near do not cross)
+            if route is not None and e is not edge and route.crosses(l, t, r, b) and \
+                    e.isVisible():
                 score += 1
                 if bound is not None and score >= bound:
                     return score

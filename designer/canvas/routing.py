@@ -11,9 +11,8 @@ the lanes other edges already use.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
-from math import inf
 
 from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QPainterPath
@@ -64,10 +63,12 @@ class Route:
     side: int = 1  # +1: label to the right of the anchor, -1: to the left
     #: points along the path, about every 10 units (cheap hit tests)
     samples: tuple[tuple[float, float], ...] = ()
+    #: ``(samples, *_x_keys(samples))``, made on the first hit test of these samples
+    _keys: tuple | None = field(default=None, repr=False, compare=False)
 
-    def crosses(self, rect: QRectF) -> bool:
-        """Whether the path passes through ``rect`` (up to the sampling step)."""
-        l, t, r, b = rect.left(), rect.top(), rect.right(), rect.bottom()
+    def crosses(self, l: float, t: float, r: float, b: float) -> bool:
+        """Whether the path passes through the rectangle ``l..r`` × ``t..b`` (up to the
+        sampling step; plain numbers: a label's placement asks thousands of times)."""
         if self.lane is not None:
             ln = self.lane
             segs = ((ln.x0, ln.ya, ln.x0, ln.ya - TURN), (ln.x0, ln.ya, ln.x, ln.ya),
@@ -78,7 +79,10 @@ class Route:
                         max(y0, y1) >= t:
                     return True
             return False
-        return _hits(self.samples, l, t, r, b)
+        keys = self._keys
+        if keys is None or keys[0] is not self.samples:  # (a shift gives new samples)
+            keys = self._keys = (self.samples, *_x_keys(self.samples))
+        return _hits(self.samples, l, t, r, b, keys[1:])
 
 
     def part_in(self, rect: QRectF) -> QPainterPath | None:
@@ -142,49 +146,38 @@ def _cut(p, ta: float, tb: float):
     return piece
 
 
-def _hits(pts, l: float, t: float, r: float, b: float) -> bool:
+def _x_keys(pts) -> tuple[list[float], bool]:
+    """What :func:`_hits` bisects: the points' x, ascending along ``pts`` (negated for a
+    curve that runs leftwards), and whether it runs rightwards."""
+    rising = not pts or pts[0][0] <= pts[-1][0]
+    return ([p[0] for p in pts] if rising else [-p[0] for p in pts]), rising
+
+
+def _hits(pts, l: float, t: float, r: float, b: float, keys=None) -> bool:
     """Whether any of the curve points ``pts`` lies in ``(l, t, r, b)``.
 
     The curves have vertical tangents at both ends, so their x runs
     monotonically from one end to the other: the points inside ``l..r`` are
-    found by bisection and only their y is tested.
+    found by bisection (on plain floats, ``keys`` from :func:`_x_keys`, made here
+    when not given) and only their y is tested.
     """
     if not pts:
         return False
-    x_first, x_last = pts[0][0], pts[-1][0]
-    if x_first <= x_last:
-        if x_last < l or x_first > r:
-            return False
-        i = bisect_left(pts, (l - _EPS, -inf))
-        j = bisect_right(pts, (r + _EPS, inf))
-        run = pts[i:j]
+    xs, rising = keys if keys is not None else _x_keys(pts)
+    if rising:
+        i = bisect_left(xs, l - _EPS)
+        j = bisect_right(xs, r + _EPS, i)
     else:
-        if x_first < l or x_last > r:
-            return False
-        n = len(pts)
-        keys = _Reversed(pts)
-        i = n - bisect_right(keys, r + _EPS)
-        j = n - bisect_left(keys, l - _EPS)
-        run = pts[i:j]
-    return any(l <= x <= r and t <= y <= b for x, y in run)
+        i = bisect_left(xs, -r - _EPS)
+        j = bisect_right(xs, -l + _EPS, i)
+    for k in range(i, j):
+        x, y = pts[k]
+        if l <= x <= r and t <= y <= b:
+            return True
+    return False
 
 
 _EPS = 1e-6  # x is monotonic up to rounding
-
-
-class _Reversed:
-    """The x of ``pts`` seen backwards (for bisecting a decreasing run)."""
-
-    __slots__ = ("pts", "n")
-
-    def __init__(self, pts):
-        self.pts, self.n = pts, len(pts)
-
-    def __len__(self) -> int:
-        return self.n
-
-    def __getitem__(self, k: int) -> float:
-        return self.pts[self.n - 1 - k][0]
 
 
 def curve_handle(p0: QPointF, p1: QPointF) -> float:
@@ -254,7 +247,8 @@ def _blocked(pts, p0: QPointF, p1: QPointF, obstacles: list[QRectF]) -> bool:
         return False
     lo, hi = min(p0.y(), p1.y()), max(p0.y(), p1.y())
     xl, xr = min(p0.x(), p1.x()), max(p0.x(), p1.x())
-    return any(_hits(pts, r.left(), r.top(), r.right(), r.bottom()) for r in obstacles
+    keys = _x_keys(pts)
+    return any(_hits(pts, r.left(), r.top(), r.right(), r.bottom(), keys) for r in obstacles
                if r.bottom() >= lo and r.top() <= hi and r.right() >= xl and r.left() <= xr)
 
 

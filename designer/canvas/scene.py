@@ -84,6 +84,7 @@ class GraphScene(SceneEdits, SceneGroups, SceneGeometry, LazyLabels, QGraphicsSc
         self._selected_edges: set[EdgeItem] = set()
         self._building = False
         self._cards: tuple | None = None  # (ys, cards, xs) sorted by y (SceneGeometry)
+        self._bands: dict | None = None  # SceneGeometry.bands_held
         self._pending: list[tuple[QRectF, int]] = []  # (rect, _route_seq when noted)
         self._route_seq = 0  # counts card changes and routes (GraphScene.flush)
         self._dirty_edges: set[EdgeItem] = set()
@@ -126,7 +127,7 @@ class GraphScene(SceneEdits, SceneGroups, SceneGeometry, LazyLabels, QGraphicsSc
         try:
             self.clear()
             self._clear_groups()
-            self._cards = None
+            self.cards_changed()
             self._pending = []
             self._dirty_edges = set()
             self._reroute_timer.stop()
@@ -158,8 +159,9 @@ class GraphScene(SceneEdits, SceneGroups, SceneGeometry, LazyLabels, QGraphicsSc
                 for item in self.edges.values():
                     self.note_unrouted(item)
             else:
-                for item in self.edges.values():  # routes first (labels wait: _building)
-                    item.adjust()
+                with self.bands_held():
+                    for item in self.edges.values():  # routes first (labels wait: _building)
+                        item.adjust()
                 self._building = False  # labels now see every route
                 for item in self.edges.values():
                     item.place_label()
@@ -185,6 +187,10 @@ class GraphScene(SceneEdits, SceneGroups, SceneGeometry, LazyLabels, QGraphicsSc
         events of the batch may have changed the model since); then each card
         the batch touched is synced once with the model as it is now.
         """
+        with self.bands_held():
+            self._mirror(changes)
+
+    def _mirror(self, changes) -> None:
         touched: dict[str, QRectF | None] = {}
         for ev in changes:
             if isinstance(ev, NodeAdded):

@@ -138,6 +138,7 @@ class SceneGroups:
                 if not show:
                     item.setSelected(False)
                 item.setVisible(show)
+                self.forget_bands()
             if p != item.pos():
                 targets[item] = p
         if initial:
