@@ -57,3 +57,24 @@ def test_the_piece_covers_the_exposed_range_and_lies_on_the_curve(qapp, dx, dy, 
     for t in (0.0, 0.3, 0.7, 1.0):
         pt = piece.pointAtPercent(t)
         assert abs(pt.y() - _y_at(r.path, pt.x())) < 1.0  # on the curve
+
+
+def _ends(path):
+    a, b = path.pointAtPercent(0.0), path.pointAtPercent(1.0)
+    return (round(a.x(), 6), round(a.y(), 6), round(b.x(), 6), round(b.y(), 6))
+
+
+def test_the_piece_is_kept_for_the_same_range_and_follows_a_shift(qapp):
+    """A repaint (or an undo taking the route back) asks for the same piece again: it is
+    the one kept; another range, or the route shifted, gives the piece cut afresh."""
+    r = route(QPointF(0, 0), QPointF(6000, 300), [], [], (QRectF(), QRectF()))
+    shown = QRectF(1000, -50, 800, 400)
+    first = r.part_in(shown)
+    assert r.part_in(QRectF(shown)) is first  # kept
+    other = r.part_in(QRectF(2000, -50, 800, 400))
+    assert other is not first and _ends(other) == _ends(r._piece(QRectF(2000, -50, 800, 400)))
+    # EdgeItem.shift: the path moves in place and the samples are new
+    r.path.translate(QPointF(0, 40))
+    r.samples = tuple((x, y + 40) for x, y in r.samples)
+    moved = r.part_in(QRectF(2000, -50, 800, 400))
+    assert moved is not other and _ends(moved)[1] == pytest.approx(_ends(other)[1] + 40)

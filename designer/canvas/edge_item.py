@@ -57,6 +57,7 @@ class EdgeItem(QGraphicsItem):
         self.live = True  # False: no tensor flows (upstream error): dashed
         self._key: tuple | None = ()  # label_key of the latest result (() before any)
         self._shown: NodeResult | None = None  # the source's result the label shows
+        self._live_of: NodeResult | None = None  # the one ``live`` follows (follow_live)
         self._path = QPainterPath()
         self._shape = QPainterPath()
         self._arrow = QPolygonF()
@@ -86,15 +87,12 @@ class EdgeItem(QGraphicsItem):
         self._label_from(result, place=True)
 
     def _label_from(self, result: NodeResult | None, place: bool) -> None:
-        self._shown = result
+        self._shown = self._live_of = result
         key = label_key(result)
+        self._follow(key is not None)  # (also when the key is the same: follow_live)
         if key == self._key:
             return
         self._key = key
-        live = key is not None
-        if live != self.live:
-            self.live = live
-            self.update()
         shape, rf = edge_label_texts(result)
         if self.label.set_texts(shape, rf) and place and self.route is not None:
             self.place_label()
@@ -106,11 +104,31 @@ class EdgeItem(QGraphicsItem):
         result = self.src.result
         if result is not self._shown:
             self.set_result(result)
+        elif result is not self._live_of:  # (back to the result the label shows)
+            self.follow_live()
+
+    def follow_live(self) -> None:
+        """Draw the edge solid or dashed as its source card's latest result says, the
+        label left as it is (one that waits out of sight for its kept spot: an undo)."""
+        self._live_of = result = self.src.result
+        self._follow(label_key(result) is not None)
+
+    def _follow(self, live: bool) -> None:
+        if live != self.live:
+            self.live = live
+            self.update()
 
     @property
     def stale(self) -> bool:
         """Whether the label shows an older result than its source card's."""
         return self.src.result is not self._shown
+
+    @property
+    def behind(self) -> bool:
+        """Whether the label or the line (solid or dashed) shows an older result than
+        its source card's."""
+        result = self.src.result
+        return result is not self._shown or result is not self._live_of
 
     def toolTip(self) -> str:  # noqa: N802 (Qt API; see GraphScene.helpEvent)
         """Plain text: ``src → dst`` (slot for multi-input targets), label texts, a hint."""

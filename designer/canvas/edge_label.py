@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QFontMetricsF, QPainter, QPen, QStaticText
+from PySide6.QtGui import QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
 from designer import look
@@ -163,10 +163,8 @@ class EdgeLabelItem(QGraphicsItem):
         for text, f in ((self._shape_text, _SHAPE_FONT), (self._rf_text, _RF_FONT)):
             if not text:
                 continue
-            st = QStaticText(text)
-            st.setTextFormat(Qt.TextFormat.PlainText)
-            st.prepare(font=look.font(*f))
-            out.append((st, f, look.INK if f is _SHAPE_FONT else look.INK_SOFT))
+            out.append((look.static_text(text, f), f,
+                        look.INK if f is _SHAPE_FONT else look.INK_SOFT))
         return tuple(out)
 
     def paint(self, painter: QPainter, option, widget=None) -> None:

@@ -35,6 +35,19 @@ def _serial(edge: EdgeItem) -> int:
     return edge.serial
 
 
+def _due(edge: EdgeItem, l: float, t: float, r: float, b: float) -> bool:
+    """Whether the label of an edge near ``(l, t, r, b)`` follows now. Not while it waits
+    to go back to its kept spot (``spot_waits``: an undo brought it back) and that spot
+    lies outside: a long edge of a fan crosses the view while its label sits far away,
+    and it goes back there, or looks for a spot afresh, once that comes into sight."""
+    spot = edge.spot
+    if spot is None or not edge.spot_waits:
+        return True
+    p, (w, h) = spot[0], spot[1]
+    x, y = p.x(), p.y()
+    return x <= r and x + w >= l and y <= b and y + h >= t
+
+
 
 
 class LazyLabels:
@@ -105,7 +118,10 @@ class LazyLabels:
         self.label_epoch += 1
         for rect in sight:
             for e in sorted(self._edge_index.near(*rect), key=_serial):
-                e.freshen()
+                if _due(e, *rect):
+                    e.freshen()
+                else:
+                    e.follow_live()
 
     def reveal(self, rect: QRectF, zoom: float) -> None:
         """Repaint the cards in or near ``rect`` whose look changed out of sight, route
@@ -124,10 +140,12 @@ class LazyLabels:
                 e.adjust()
         if zoom < LABEL_MIN_ZOOM:
             return
-        near = self._edge_index.near(rect.left() - m, rect.top() - m,
-                                     rect.right() + m, rect.bottom() + m)
-        for e in sorted((e for e in near if e.stale), key=_serial):
-            e.freshen()
+        box = (rect.left() - m, rect.top() - m, rect.right() + m, rect.bottom() + m)
+        for e in sorted((e for e in self._edge_index.near(*box) if e.behind), key=_serial):
+            if _due(e, *box):
+                e.freshen()
+            else:
+                e.follow_live()
 
     def freshen_all(self) -> None:
         """Route every edge and bring every card and label up to date (before

@@ -52,12 +52,7 @@ _GLYPH_BOX = QRectF(-9.5, -9.5, 19, 19)
 
 def _static(text: str, size: tuple, width: float) -> tuple[QStaticText, QFont]:
     """Elided, laid-out text and the font it must be drawn with."""
-    f = look.font(*size)
-    shown = QFontMetricsF(f).elidedText(text, Qt.TextElideMode.ElideRight, width)
-    st = QStaticText(shown)
-    st.setTextFormat(Qt.TextFormat.PlainText)
-    st.prepare(font=f)
-    return st, f
+    return look.static_text(text, size, width), look.font(*size)
 
 
 class NodeItem(QGraphicsItem):

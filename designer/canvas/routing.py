@@ -65,6 +65,9 @@ class Route:
     samples: tuple[tuple[float, float], ...] = ()
     #: ``(samples, *_x_keys(samples))``, made on the first hit test of these samples
     _keys: tuple | None = field(default=None, repr=False, compare=False)
+    #: ``(samples, left, right, piece)``: the last :meth:`part_in` (a shift gives new
+    #: samples; a repaint, or an undo that takes the route back, asks the same again)
+    _part: tuple | None = field(default=None, repr=False, compare=False)
 
     def crosses(self, l: float, t: float, r: float, b: float) -> bool:
         """Whether the path passes through the rectangle ``l..r`` × ``t..b`` (up to the
@@ -93,6 +96,15 @@ class Route:
         and the curve is cut there (de Casteljau). Drawing a curve of
         thousands of units of which a view shows a few hundred costs that much less.
         """
+        kept, left, right = self._part, rect.left(), rect.right()
+        if kept is not None and kept[0] is self.samples and kept[1] == left and \
+                kept[2] == right:
+            return kept[3]
+        piece = self._piece(rect)
+        self._part = (self.samples, left, right, piece)
+        return piece
+
+    def _piece(self, rect: QRectF) -> QPainterPath | None:
         if self.lane is not None or self.path.elementCount() != 4:
             return None
         pts = [self.path.elementAt(i) for i in range(4)]

@@ -8,11 +8,13 @@ person reads on a freshly opened document (about 10 px on screen).
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 
-from PySide6.QtGui import QFont
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QFontMetricsF, QStaticText
 
-__all__ = ["font", "bold_font", "TITLE_TEXT", "BODY_TEXT", "STRONG_TEXT", "SMALL_TEXT"]
+__all__ = ["font", "bold_font", "static_text", "TITLE_TEXT", "BODY_TEXT", "STRONG_TEXT",
+           "SMALL_TEXT"]
 
 TITLE_TEXT = (13.0, QFont.Weight.DemiBold)  # card titles (fits "Depthwise separable")
 BODY_TEXT = (12.0, QFont.Weight.Normal)  # card id, key parameters, counts; edge RF
@@ -35,3 +37,17 @@ def bold_font(base: QFont | None = None) -> QFont:
     f = QFont(base) if base is not None else QFont()
     f.setBold(True)
     return f
+
+
+@lru_cache(maxsize=4096)
+def static_text(text: str, style: tuple, width: float | None = None) -> QStaticText:
+    """``text`` laid out in the canvas style ``style`` (``(pixel size, weight)``), elided
+    to ``width`` when given; draw it with ``font(*style)``. Shared and kept: cards and
+    labels repeat their texts, and an undo shows the texts of before again."""
+    f = font(*style)
+    shown = text if width is None else \
+        QFontMetricsF(f).elidedText(text, Qt.TextElideMode.ElideRight, width)
+    st = QStaticText(shown)
+    st.setTextFormat(Qt.TextFormat.PlainText)
+    st.prepare(font=f)
+    return st
