@@ -285,3 +285,16 @@ def test_a_position_beyond_the_float_range_is_refused(pos):
     with pytest.raises(GraphEditError, match="pos must be a list of two finite numbers"):
         g.add_node("ReLU", {}, "r", pos=pos)
     assert "r" not in g
+
+
+def test_an_edge_is_a_small_value_that_copies_and_pickles():
+    import copy
+    import pickle
+    from dataclasses import replace
+
+    from engine.graph.values import Edge
+
+    e = Edge("a", "b", 2)
+    assert not hasattr(e, "__dict__")  # slots: a 10,000-node file holds 11,000 of them
+    assert pickle.loads(pickle.dumps(e)) == e == copy.deepcopy(e) == copy.copy(e)
+    assert replace(e, port=3) == Edge("a", "b", 3)
