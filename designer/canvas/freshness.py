@@ -17,6 +17,12 @@ the edges in sight are routed and labelled; the others have no path yet
 (:meth:`EdgeItem.unroute`) and are filed by where their ends are, and
 :meth:`LazyLabels.reveal` routes them when a view is about to paint them.
 ``GraphScene.flush`` (before an export, in tests) completes everything.
+
+An undo that brings back many edges (a 63-way fan's hub) brings their labels
+back to the spots they had (:mod:`.kept_routes`). A long curve crosses the view
+while its label sits far away: such a label (``EdgeItem.spot_waits``) waits,
+hidden, until its spot comes into sight, while the line itself is drawn solid or
+dashed as the latest result says at once (:meth:`EdgeItem.follow_live`).
 """
 
 from __future__ import annotations
