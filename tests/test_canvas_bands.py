@@ -95,3 +95,29 @@ def test_crosses_follows_a_shift():
     r.samples = tuple((px + 1000, py) for px, py in r.samples)  # EdgeItem.shift
     assert not r.crosses(x - 1, y - 1, x + 1, y + 1)
     assert r.crosses(x + 999, y - 1, x + 1001, y + 1)
+
+
+def test_a_cached_port_shows_each_change_of_its_look(view, qtbot):
+    """Ports are drawn once per look and then copied (``DeviceCoordinateCache``): a
+    drag mark or a hover must still show at once, and go when it ends."""
+    from tests.canvas_helpers import show, small_graph
+
+    show(view, small_graph())
+    scene = view.graph_scene()
+    port = scene.nodes["relu1"].input_ports[0]
+    box = view.mapFromScene(port.sceneBoundingRect()).boundingRect().adjusted(-2, -2, 2, 2)
+
+    def look():
+        view.viewport().repaint()
+        return view.viewport().grab(box).toImage()
+
+    plain = look()
+    port.set_mark("ok")
+    marked = look()
+    assert marked != plain
+    port.set_mark(None)
+    assert look() == plain
+    port.hoverEnterEvent(None)
+    assert look() != plain
+    port.hoverLeaveEvent(None)
+    assert look() == plain
