@@ -133,3 +133,33 @@ def test_chain_undo_far_labels_match_the_analysis_when_seen(view, qtbot):
     assert last.label.isVisible()
     assert not last.src.face_waits
     assert last.src.result is doc.result().nodes.get(last.src.node_id)
+
+
+def test_a_zoomed_out_view_draws_lines_dashed_or_solid_as_the_analysis_says(view, qtbot):
+    """Below LABEL_MIN_ZOOM no label is drawn, but an edge's line still shows whether a
+    tensor flows: after a delete that cuts 300 nodes off, and after its undo."""
+    doc = Document(make_chain_graph(300))
+    view.set_document(doc)
+    scene = view.graph_scene()
+    view.set_zoom(0.3)
+    view.viewport().repaint()
+    first = next(n for n, node in doc.graph.nodes.items() if node.type == "Conv2d")
+
+    def lines_seen():
+        shown = _shown(view)
+        seen = [e for e in scene.edges.values() if e.route is not None
+                and e.boundingRect().intersects(shown)]
+        assert len(seen) > 10
+        return {e.live == (_truth(doc, e.edge)[0] != "") for e in seen}, \
+            {e.live for e in seen}
+
+    assert push_edit(doc.undo_stack, RemoveNodesCommand(doc.graph, [first])) is None
+    scene.flush_due()
+    view.viewport().repaint()
+    right, drawn = lines_seen()
+    assert right == {True} and False in drawn  # cut off: dashed
+    doc.undo_stack.undo()
+    scene.flush_due()
+    view.viewport().repaint()
+    right, drawn = lines_seen()
+    assert right == {True} and drawn == {True}  # flowing again: solid

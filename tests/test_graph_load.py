@@ -290,11 +290,13 @@ def test_a_position_beyond_the_float_range_is_refused(pos):
 def test_an_edge_is_a_small_value_that_copies_and_pickles():
     import copy
     import pickle
+    import weakref
     from dataclasses import replace
 
     from engine.graph.values import Edge
 
     e = Edge("a", "b", 2)
     assert not hasattr(e, "__dict__")  # slots: a 10,000-node file holds 11,000 of them
+    assert weakref.ref(e)() is e  # still a weak reference's target
     assert pickle.loads(pickle.dumps(e)) == e == copy.deepcopy(e) == copy.copy(e)
     assert replace(e, port=3) == Edge("a", "b", 3)

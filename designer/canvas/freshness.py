@@ -133,7 +133,7 @@ class LazyLabels:
         """Repaint the cards in or near ``rect`` whose look changed out of sight, route
         the edges there that wait for it and bring their labels up to date (a view
         about to paint ``rect``). Labels are left alone below :data:`LABEL_MIN_ZOOM`,
-        where they are not drawn."""
+        where they are not drawn; the lines there still show whether a tensor flows."""
         m = REVEAL_MARGIN
         l, r = rect.left() - m, rect.right() + m
         for it in self.cards_in(rect.top() - m, rect.bottom() + m):
@@ -144,9 +144,12 @@ class LazyLabels:
                                           rect.right() + m, rect.bottom() + m)
             for e in sorted(pending, key=_serial):
                 e.adjust()
-        if zoom < LABEL_MIN_ZOOM:
-            return
         box = (rect.left() - m, rect.top() - m, rect.right() + m, rect.bottom() + m)
+        if zoom < LABEL_MIN_ZOOM:  # no labels drawn: the lines still follow (dashed or not)
+            for e in self._edge_index.near(*box):
+                if e.behind:
+                    e.follow_live()
+            return
         for e in sorted((e for e in self._edge_index.near(*box) if e.behind), key=_serial):
             if _due(e, *box):
                 e.freshen()

@@ -7,7 +7,7 @@ analysis, to an undo command) stays true to the moment it was taken.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import MISSING, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..catalogue import CATALOGUE
@@ -35,6 +35,18 @@ class _once:
         return value
 
 
+class _Fresh:
+    """The default of ``Node.params``: a new empty dict for each node (shown as ``{}``)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "{}"
+
+
+_FRESH = _Fresh()
+
+
 @dataclass(frozen=True, init=False)
 class Node:
     """One layer: ``params`` holds only the values set explicitly (validated)."""
@@ -44,13 +56,13 @@ class Node:
     params: Mapping[str, Any] = field(default_factory=dict)
     pos: tuple[float, float] | None = None
 
-    def __init__(self, id: str, type: str, params: Mapping[str, Any] = MISSING,  # noqa: A002
+    def __init__(self, id: str, type: str, params: Mapping[str, Any] = _FRESH,  # noqa: A002
                  pos: tuple[float, float] | None = None) -> None:
         # what the generated __init__ does, without its object.__setattr__ per field
         # (0.25 µs instead of 0.54: a load makes one per node, an undo one per node back)
         d = self.__dict__
         d["id"], d["type"], d["pos"] = id, type, pos
-        d["params"] = {} if params is MISSING else params
+        d["params"] = {} if params is _FRESH else params
 
     @_once
     def kind(self):
@@ -74,7 +86,7 @@ def known_normalised(node: Node, normalised: dict[str, Any]) -> Node:
     return node
 
 
-@dataclass(frozen=True, slots=True, init=False)
+@dataclass(frozen=True, slots=True, weakref_slot=True, init=False)
 class Edge:
     """A connection: the output of node ``src`` feeds input slot ``port`` of ``dst``."""
 
