@@ -23,7 +23,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
 from designer import look
-from designer.look import fmt_count, fmt_count_long, fmt_shape, paint_glyph
+from designer.look import draw_glyph, fmt_count, fmt_count_long, fmt_shape
 from engine import Issue, Node, NodeResult
 
 from . import theme
@@ -309,7 +309,7 @@ class NodeItem(QGraphicsItem):
         centre = QPointF(rect.left() + _GLYPH_X, 0)
         painter.setBrush(look.with_alpha(color, 30))
         painter.drawEllipse(centre, _GLYPH_R, _GLYPH_R)
-        paint_glyph(painter, _GLYPH_BOX.translated(centre), self.kind.glyph_key(), color)
+        draw_glyph(painter, _GLYPH_BOX.translated(centre), self.kind.glyph_key(), color)
         self._paint_text(painter)
         self._paint_badge(painter, rect)
 
