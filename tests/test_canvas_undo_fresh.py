@@ -68,7 +68,8 @@ def _assert_seen_labels_true(view, doc) -> int:
     return waiting
 
 
-def test_fan_hub_undo_labels_far_branches_when_scrolled_to(view, qtbot):
+def _fan_hub_back(view, qtbot):
+    """The 63-way fan shown, its hub deleted then undone: ``(doc, scene, hub edges)``."""
     doc = Document(load_graph(FAN))
     view.set_document(doc)
     scene = view.graph_scene()
@@ -80,6 +81,11 @@ def test_fan_hub_undo_labels_far_branches_when_scrolled_to(view, qtbot):
     scene.flush_due()
     view.viewport().repaint()
     hub_edges = [e for e in scene.edges.values() if e.edge.src == "hub"]
+    return doc, view.graph_scene(), hub_edges
+
+
+def test_fan_hub_undo_labels_far_branches_when_scrolled_to(view, qtbot):
+    doc, scene, hub_edges = _fan_hub_back(view, qtbot)
     assert len(hub_edges) == 63
     assert _truth(doc, hub_edges[0].edge)[0]  # the hub has a shape again
     assert _assert_seen_labels_true(view, doc) > 20  # long curves, labels far away
@@ -163,3 +169,24 @@ def test_a_zoomed_out_view_draws_lines_dashed_or_solid_as_the_analysis_says(view
     view.viewport().repaint()
     right, drawn = lines_seen()
     assert right == {True} and drawn == {True}  # flowing again: solid
+
+
+def test_a_waiting_label_whose_text_changes_size_is_placed_at_once(view, qtbot):
+    """A label waits out of sight for its kept spot only while its text keeps the size it
+    had there: a wider text looks for a spot afresh at once (the spot may be in sight)."""
+    from designer.canvas.edge_label import label_size
+    from designer.commands import SetParamsCommand
+
+    doc, scene, hub_edges = _fan_hub_back(view, qtbot)
+    waiting = [e for e in hub_edges if e.stale and e.spot_waits]
+    assert len(waiting) > 20
+    kept_size = waiting[0].spot[1]
+    assert push_edit(doc.undo_stack, SetParamsCommand(doc.graph, "conv1",
+                                                      {"kernel_size": 11, "padding": 5})) is None
+    scene.flush_due()
+    view.viewport().repaint()
+    assert label_size(scene.nodes["hub"].result) != kept_size  # wider now
+    for e in scene.edges.values():
+        if e.stale and e.spot_waits:
+            assert label_size(e.src.result) == e.spot[1]
+    _assert_seen_labels_true(view, doc)

@@ -30,6 +30,7 @@ from __future__ import annotations
 from PySide6.QtCore import QRectF, Qt
 
 from .edge_item import LABEL_MIN_ZOOM, EdgeItem
+from .edge_label import label_size
 
 __all__ = ["LazyLabels", "REVEAL_MARGIN"]
 
@@ -43,15 +44,18 @@ def _serial(edge: EdgeItem) -> int:
 
 def _due(edge: EdgeItem, l: float, t: float, r: float, b: float) -> bool:
     """Whether the label of an edge near ``(l, t, r, b)`` follows now. Not while it waits
-    to go back to its kept spot (``spot_waits``: an undo brought it back) and that spot
-    lies outside: a long edge of a fan crosses the view while its label sits far away,
-    and it goes back there, or looks for a spot afresh, once that comes into sight."""
+    to go back to its kept spot (``spot_waits``: an undo brought it back), that spot lies
+    outside and its new text has the size it had there: a long edge of a fan crosses the
+    view while its label sits far away, and it goes back there once that comes into
+    sight. A text of another size looks for a spot afresh at once (it may be in sight)."""
     spot = edge.spot
     if spot is None or not edge.spot_waits:
         return True
     p, (w, h) = spot[0], spot[1]
     x, y = p.x(), p.y()
-    return x <= r and x + w >= l and y <= b and y + h >= t
+    if x <= r and x + w >= l and y <= b and y + h >= t:
+        return True
+    return label_size(edge.src.result) != spot[1]
 
 
 
