@@ -31,6 +31,7 @@ __all__ = ["EdgeItem", "EdgeLabelItem", "edge_label_texts", "LABEL_MIN_ZOOM", "O
 
 _ARROW_L, _ARROW_W = 8.0, 4.2
 _SERIALS = itertools.count()
+_UNSEEN = object()  # EdgeItem._live_of before any result
 
 
 class EdgeItem(QGraphicsItem):
@@ -54,10 +55,10 @@ class EdgeItem(QGraphicsItem):
         self.dst = dst
         self.route: Route | None = None
         self.highlight = False  # a palette drag hovers it
-        self.live = True  # False: no tensor flows (upstream error): dashed
         self._key: tuple | None = ()  # label_key of the latest result (() before any)
         self._shown: NodeResult | None = None  # the source's result the label shows
-        self._live_of: NodeResult | None = None  # the one ``live`` follows (follow_live)
+        #: the source's result the line follows (:attr:`live`; :meth:`follow_live`)
+        self._live_of: NodeResult | object = _UNSEEN
         self._path = QPainterPath()
         self._shape = QPainterPath()
         self._arrow = QPolygonF()
@@ -87,9 +88,11 @@ class EdgeItem(QGraphicsItem):
         self._label_from(result, place=True)
 
     def _label_from(self, result: NodeResult | None, place: bool) -> None:
+        was = self.live
         self._shown = self._live_of = result
+        if self.live != was:  # (also when the label's key stays: after follow_live)
+            self.update()
         key = label_key(result)
-        self._follow(key is not None)  # (also when the key is the same: follow_live)
         if key == self._key:
             return
         self._key = key
@@ -110,13 +113,16 @@ class EdgeItem(QGraphicsItem):
     def follow_live(self) -> None:
         """Draw the edge solid or dashed as its source card's latest result says, the
         label left as it is (one that waits out of sight for its kept spot: an undo)."""
-        self._live_of = result = self.src.result
-        self._follow(label_key(result) is not None)
-
-    def _follow(self, live: bool) -> None:
-        if live != self.live:
-            self.live = live
+        was = self.live
+        self._live_of = self.src.result
+        if self.live != was:
             self.update()
+
+    @property
+    def live(self) -> bool:
+        """Whether a tensor flows along the edge (solid); False: an error upstream, or
+        nothing analysed yet (dashed). True before any result is shown."""
+        return self._live_of is _UNSEEN or label_key(self._live_of) is not None
 
     @property
     def stale(self) -> bool:

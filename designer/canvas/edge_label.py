@@ -88,19 +88,10 @@ def _label_size(shape: str, rf: str) -> tuple[float, float]:
     return (w + 2 * pad_x, h + 2 * pad_y) if w else (0.0, 0.0)
 
 
-_SIZES: dict = {}  # label_size by label_key
-
-
 def label_size(result: NodeResult | None) -> tuple[float, float]:
-    """Width and height of the label of an edge leaving a node with ``result`` (kept per
-    :func:`label_key`: labels repeat their texts)."""
-    key = label_key(result)
-    size = _SIZES.get(key)
-    if size is None:
-        if len(_SIZES) > 4096:
-            _SIZES.clear()
-        size = _SIZES[key] = _label_size(*edge_label_texts(result))
-    return size
+    """Width and height of the label of an edge leaving a node with ``result`` (its
+    texts and their size are memoised: labels repeat them)."""
+    return _label_size(*edge_label_texts(result))
 
 
 #: what a label on another label costs (``GraphScene.label_conflict``)

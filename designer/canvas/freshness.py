@@ -58,6 +58,13 @@ def _due(edge: EdgeItem, l: float, t: float, r: float, b: float) -> bool:
     return label_size(edge.src.result) != spot[1]
 
 
+def _catch_up(edge: EdgeItem, box: tuple[float, float, float, float]) -> None:
+    """Bring an edge near ``box`` up to date: its label and line, or only its line
+    while the label waits out of sight (:func:`_due`)."""
+    if _due(edge, *box):
+        edge.freshen()
+    else:
+        edge.follow_live()
 
 
 class LazyLabels:
@@ -128,10 +135,7 @@ class LazyLabels:
         self.label_epoch += 1
         for rect in sight:
             for e in sorted(self._edge_index.near(*rect), key=_serial):
-                if _due(e, *rect):
-                    e.freshen()
-                else:
-                    e.follow_live()
+                _catch_up(e, rect)
 
     def reveal(self, rect: QRectF, zoom: float) -> None:
         """Repaint the cards in or near ``rect`` whose look changed out of sight, route
@@ -155,10 +159,7 @@ class LazyLabels:
                     e.follow_live()
             return
         for e in sorted((e for e in self._edge_index.near(*box) if e.behind), key=_serial):
-            if _due(e, *box):
-                e.freshen()
-            else:
-                e.follow_live()
+            _catch_up(e, box)
 
     def freshen_all(self) -> None:
         """Route every edge and bring every card and label up to date (before

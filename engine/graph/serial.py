@@ -91,8 +91,7 @@ def _read_edges(g: Graph, items) -> None:
     edge-by-edge load gives: the first edge that closes a cycle, unless an
     earlier edge is refused for another reason.
     """
-    topo = g._topo
-    topo.suspend()
+    topo = g._topo  # (suspended by the caller before the nodes)
     read = False
     # the ends as the node ids' own string objects, not the file's equal copies: every
     # later look-up by id (the graph's, the analysis') then matches by identity
