@@ -355,13 +355,14 @@ class EdgeItem(QGraphicsItem):
             painter.setPen(QPen(look.with_alpha(look.ACCENT, 50), 9, Qt.PenStyle.SolidLine,
                                 Qt.PenCapStyle.RoundCap))
             painter.drawPath(path)
+        live = self.live
         if self.highlight or selected:
             color, width = look.ACCENT, 2.2
         elif self._hover:
             color, width = look.EDGE_HOVER, 2.0
         else:
-            color, width = (look.EDGE if self.live else look.EDGE_DIM), 1.6
-        painter.setPen(_edge_pen(color, width, painter.deviceTransform().m11(), self.live))
+            color, width = (look.EDGE if live else look.EDGE_DIM), 1.6
+        painter.setPen(_edge_pen(color, width, painter.deviceTransform().m11(), live))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawPath(path)
         painter.setPen(Qt.PenStyle.NoPen)
