@@ -151,9 +151,9 @@ def training_script(graph: Graph, model_path, script_path, class_name: str | Non
         f"INPUT_SHAPE = ({int(c)}, {int(h)}, {int(w)})  # C, H, W of the Input",
         "",
         'if __name__ == "__main__":',
-        "    sys.exit(main(model_file=os.path.join(os.path.dirname(os.path.abspath(__file__)),",
-        "                                          MODEL_FILE),",
-        "                  model_class=MODEL_CLASS, input_shape=INPUT_SHAPE))",
+        "    leave(main(model_file=os.path.join(os.path.dirname(os.path.abspath(__file__)),",
+        "                                       MODEL_FILE),",
+        "               model_class=MODEL_CLASS, input_shape=INPUT_SHAPE))",
     ]
     code = "\n".join(header + imports) + "\n\n"  # one blank line after the imports
     return code + "\n\n".join(p.rstrip("\n") + "\n" for p in [*bodies, "\n".join(tail)])

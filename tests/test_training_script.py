@@ -42,7 +42,7 @@ def exported(tmp_path_factory):
 
 
 def _env():
-    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH="")
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH="", PYTHONFAULTHANDLER="1")
     env.pop("WORLD_SIZE", None)
     return env
 
@@ -100,7 +100,7 @@ def test_torchrun_two_cpu_processes_end_with_equal_weights(exported, tmp_path):
            *TRAIN, "--save-weights", str(tmp_path / "w{rank}.pt")]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=_env(), timeout=180,
                           cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.returncode == 0, proc.stderr[-9000:]
     assert "2 process(es) on cpu" in proc.stderr
     assert "weights of the 2 ranks: largest difference 0" in proc.stderr
     w0 = torch.load(tmp_path / "w0.pt", weights_only=True)
@@ -129,3 +129,17 @@ def test_export_with_a_script_checks_first(tmp_path, capsys, case, code):
         assert err.strip() and not script.exists() and not model.exists()
     else:
         assert "per-pixel classification into 5 classes" in script.read_text()
+
+
+@pytest.mark.parametrize("world, code", [("2", 3), ("1", 4)])
+def test_leave_flushes_and_ends_with_the_code(world, code):
+    # under torchrun (WORLD_SIZE > 1) the script ends through os._exit, past a gloo
+    # worker's late tensor release that aborted the process at shutdown; what it printed
+    # to a pipe (block-buffered) must still come out
+    prog = ("import sys; from engine.training.script import leave; print('done', end=''); "
+            f"print('note', end='', file=sys.stderr); leave({code})")
+    env = dict(_env(), WORLD_SIZE=world, PYTHONPATH=str(ROOT))
+    env.pop("PYTHONUNBUFFERED", None)  # a pipe is then block-buffered
+    proc = subprocess.run([sys.executable, "-c", prog], capture_output=True, text=True,
+                          env=env, timeout=120)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (code, "done", "note")
