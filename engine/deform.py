@@ -13,10 +13,13 @@ layout on contiguous rows (:func:`_deform_sampling`); coordinates are clamped so
 sample outside the image reads only border rows: nothing is masked.  One blocked
 transpose each puts rows and weights in im2col order (batch, position, offset group,
 kernel position).  ``F.embedding_bag(mode="sum", per_sample_weights=...)`` gathers and
-blends the four rows into the im2col matrix; one matmul per weight group (bias fused,
-written into the output) finishes.  The weight is reordered to the im2col's columns, or,
-when there are fewer positions than output channels, the im2col to the weight's.
-Chunks of ~2 MB of im2col stay in cache (4 MB: n=1 1.03-1.06x faster, n=4 0.87-0.99x).
+blends the four rows into the im2col matrix; one matmul per weight group (bias fused)
+finishes.  The weight is reordered to the im2col's columns, or, when there are fewer
+positions than output channels, the im2col to the weight's.  Chunks of ~2 MB of im2col
+stay in cache.  With one weight group in float32 on CPU the matmuls (forward and
+backward) are 1x1 convolutions of the rows seen as a channels-last image
+(:func:`_deform_mm`), which oneDNN runs 1.6-2.5x faster than MKL's ``torch.mm`` on an
+AVX-512 AMD EPYC.
 
 Backward (:func:`_deform_backward`), per chunk: the im2col is gathered again for the
 weight gradient (``go^T @ cols``); ``go @ W`` gives every sample's gradient row; the input
@@ -25,14 +28,8 @@ the samples by (chunk, first corner row), then ``embedding_bag`` sums each table
 contributions; offsets and mask get their gradient from the four corners dotted with the
 sample's gradient row (``_embedding_bag_per_sample_weights_backward``).
 
-Measured (``bench/deform.py``, issue 16 sizes, 1 thread, ratio to ``F.conv2d``): the
-matmul alone is ~0.9x conv, so the forward is 0.9-2.3x and forward + backward 0.8-2.8x.
-No kernel sharing that matmul can be 1.5x faster than the ``grid_sample`` version where
-that is itself 0.75-1.8x conv.  Tried and dropped: ``torch.compile`` of the sampling
-(25 s to compile, 1.6x slower), sampling in im2col order (broadcasts over a last
-dimension of 2 or 4 run 5-50x slower than contiguous rows), ``F.grid_sample`` (not
-exact), sparse CSR, 2x2 neighbourhood rows, ``conv2d`` with stride 3, ``index_add_`` /
-``scatter_add_`` for the input gradient.
+Measured and tried: ``bench/deform.py`` and docs/benchmarks.md (``torch.compile``,
+``F.grid_sample``, sampling in im2col order, sparse CSR, ``index_add_`` were dropped).
 """
 
 import math
@@ -82,9 +79,7 @@ def _deform_check(input, offset, weight, bias, mask, stride, padding, dilation):
             raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
     for name in ("input", "offset", "weight", "mask"):
         if name in tensors and tensors[name].dim() != 4:
-            raise ValueError(
-                f"{name} must be 4-D, got shape {tuple(tensors[name].shape)}"
-            )
+            raise ValueError(f"{name} must be 4-D, got shape {tuple(tensors[name].shape)}")
     if bias is not None and bias.dim() != 1:
         raise ValueError(f"bias must be 1-D, got shape {tuple(bias.shape)}")
     if not input.is_floating_point():
@@ -102,36 +97,28 @@ def _deform_check(input, offset, weight, bias, mask, stride, padding, dilation):
     if c_in == 0:
         raise ValueError("input must have at least one channel")
     if c_per_group == 0 or c_in % c_per_group != 0:
-        raise ValueError(
-            f"input channels ({c_in}) must be a multiple of weight.shape[1] ({c_per_group})"
-        )
+        raise ValueError(f"input channels ({c_in}) must be a multiple of weight.shape[1] "
+                         f"({c_per_group})")
     weight_groups = c_in // c_per_group
     if c_out == 0 or c_out % weight_groups != 0:
-        raise ValueError(
-            f"output channels ({c_out}) must be a positive multiple of the "
-            f"weight groups ({weight_groups} = {c_in} // {c_per_group})"
-        )
+        raise ValueError(f"output channels ({c_out}) must be a positive multiple of the "
+                         f"weight groups ({weight_groups} = {c_in} // {c_per_group})")
     if bias is not None and bias.shape[0] != c_out:
         raise ValueError(f"bias has {bias.shape[0]} elements but weight has {c_out} outputs")
 
     k = kh * kw
     if offset.shape[1] == 0 or offset.shape[1] % (2 * k) != 0:
-        raise ValueError(
-            f"offset.shape[1] ({offset.shape[1]}) must be a positive multiple of "
-            f"2 * kh * kw = {2 * k}"
-        )
+        raise ValueError(f"offset.shape[1] ({offset.shape[1]}) must be a positive multiple "
+                         f"of 2 * kh * kw = {2 * k}")
     offset_groups = offset.shape[1] // (2 * k)
     if c_in % offset_groups != 0:
-        raise ValueError(
-            f"input channels ({c_in}) must be a multiple of the offset groups ({offset_groups})"
-        )
+        raise ValueError(f"input channels ({c_in}) must be a multiple of the offset groups "
+                         f"({offset_groups})")
     out_h = (h + 2 * padding[0] - dilation[0] * (kh - 1) - 1) // stride[0] + 1
     out_w = (w + 2 * padding[1] - dilation[1] * (kw - 1) - 1) // stride[1] + 1
     if out_h <= 0 or out_w <= 0:
-        raise ValueError(
-            f"output would be empty ({out_h} x {out_w}): input {h} x {w}, kernel {kh} x {kw}, "
-            f"stride {stride}, padding {padding}, dilation {dilation}"
-        )
+        raise ValueError(f"output would be empty ({out_h} x {out_w}): input {h} x {w}, kernel "
+                         f"{kh} x {kw}, stride {stride}, padding {padding}, dilation {dilation}")
     expected = (n, 2 * offset_groups * k, out_h, out_w)
     if tuple(offset.shape) != expected:
         raise ValueError(f"offset must have shape {expected}, got {tuple(offset.shape)}")
@@ -218,6 +205,28 @@ def _deform_sampling(input, offset, mask, kh, kw, stride, padding, dilation, off
     return _deform_im2col_order(rows, n, p), weights, frac, m
 
 
+def _deform_mm(how, rows, weight, other=None):
+    """One weight group's matmuls, ``weight`` ``[C_out, K * C_in]``, ``rows`` contiguous:
+    ``"forward"``: im2col rows ``[q, K * C_in]`` @ ``weight.T`` + bias ``other``;
+    ``"input"``: output-gradient rows ``[q, C_out]`` @ ``weight``; ``"weight"``:
+    ``other.T @ rows``, ``other`` the output-gradient rows.  Float32 on CPU: as 1x1
+    convolutions (oneDNN) of the rows seen as a channels-last image ``[1, X, q, 1]``."""
+    if rows.device.type != "cpu" or rows.dtype != torch.float32:
+        if how == "forward":
+            return rows @ weight.t() if other is None else torch.addmm(other, rows, weight.t())
+        return rows @ weight if how == "input" else other.t() @ rows
+    q, x = rows.shape
+    if how == "weight":  # the q rows as input channels: oneDNN's weight gradient is slow
+        return F.conv2d(rows.view(1, q, x, 1), other.t().reshape(-1, q, 1, 1))[0, :, :, 0]
+    image = rows.view(1, q, 1, x).permute(0, 3, 1, 2)
+    kernel = weight.reshape(weight.shape[0], -1, 1, 1)
+    if how == "forward":
+        out = F.conv2d(image, kernel, other)
+    else:
+        out = F.conv_transpose2d(image, kernel)
+    return out.permute(0, 2, 3, 1).reshape(q, out.shape[1])
+
+
 def _deform_chunk_positions(device, per_position):
     """Output positions per chunk, given the im2col elements per position
     (``kh * kw * C_in``): about 512 Ki elements (2 MB in float32) on CPU, 16 Mi elsewhere.
@@ -286,9 +295,8 @@ def _deform_forward(ctx, input, offset, weight, bias, mask, geometry):
     k = kh * kw
     positions = n * out_h * out_w
     table = _deform_table(input, og)
-    index, weights, frac, m = _deform_sampling(
-        input, offset, mask, kh, kw, stride, padding, dilation, og
-    )
+    index, weights, frac, m = _deform_sampling(input, offset, mask, kh, kw, stride, padding,
+                                               dilation, og)
     # Reorder whichever is smaller: the im2col matrix or the weight.
     layout = (k, wg, og, positions * wg < c_out)
     wmat = _deform_matrices(weight, layout)
@@ -300,12 +308,12 @@ def _deform_forward(ctx, input, offset, weight, bias, mask, geometry):
         cols = F.embedding_bag(index[q0 * rows : q1 * rows], table,
                                per_sample_weights=weights[q0 * rows : q1 * rows], mode="sum")
         cols = _deform_group_cols(cols, q1 - q0, layout)
-        if wg == 1:
-            # [positions, K * C_in] @ [K * C_in, C_out], written in place.
-            if bias is None:
-                torch.mm(cols[0], wmat[0].t(), out=out[q0:q1])
+        if wg == 1:  # [positions, K * C_in] @ [K * C_in, C_out]
+            res = _deform_mm("forward", cols[0], wmat[0], bias)
+            if q1 - q0 == positions:
+                out = res
             else:
-                torch.addmm(bias, cols[0], wmat[0].t(), out=out[q0:q1])
+                out[q0:q1] = res
         else:
             out[q0:q1].view(q1 - q0, wg, -1).copy_(torch.bmm(cols, wmat.mT).transpose(0, 1))
             if bias is not None:
@@ -371,13 +379,14 @@ def _deform_backward(ctx, grad_out):
         if need_weight:
             cols = F.embedding_bag(idx, table, per_sample_weights=weights[a:b], mode="sum")
             cols = _deform_group_cols(cols, q1 - q0, layout)
-            if grad_w is None:
-                grad_w = torch.bmm(goc.mT, cols)
-            else:
-                grad_w.baddbmm_(goc.mT, cols)
+            part_w = (torch.bmm(goc.mT, cols) if wg > 1
+                      else _deform_mm("weight", cols[0], wmat[0], goc[0]).unsqueeze(0))
+            grad_w = part_w if grad_w is None else grad_w.add_(part_w)
         if grad_table is None and dots is None:
             continue
-        gcols = _deform_sample_rows(torch.bmm(goc, wmat), q1 - q0, layout)
+        gcols = (torch.bmm(goc, wmat) if wg > 1
+                 else _deform_mm("input", goc[0], wmat[0]).unsqueeze(0))
+        gcols = _deform_sample_rows(gcols, q1 - q0, layout)
         if grad_table is not None:
             _deform_scatter(grad_table, keys[a:b] - int(part[a // per]), order[a:b] - a,
                             weights[a:b], gcols, (0, og, (w + 4) * og, (w + 5) * og))
@@ -426,16 +435,8 @@ def _deform_function():
     return cls
 
 
-def deform_conv2d(
-    input,
-    offset,
-    weight,
-    bias=None,
-    stride=(1, 1),
-    padding=(0, 0),
-    dilation=(1, 1),
-    mask=None,
-):
+def deform_conv2d(input, offset, weight, bias=None, stride=(1, 1), padding=(0, 0),
+                  dilation=(1, 1), mask=None):
     """Deformable 2-D convolution, a drop-in for ``torchvision.ops.deform_conv2d``.
 
     Output position ``(y, x)`` with kernel position ``(i, j)`` samples the input
@@ -486,9 +487,8 @@ def deform_conv2d(
     stride = _deform_pair(stride, "stride", 1)
     padding = _deform_pair(padding, "padding", 0)
     dilation = _deform_pair(dilation, "dilation", 1)
-    weight_groups, offset_groups, out_h, out_w = _deform_check(
-        input, offset, weight, bias, mask, stride, padding, dilation
-    )
+    weight_groups, offset_groups, out_h, out_w = _deform_check(input, offset, weight, bias, mask,
+                                                               stride, padding, dilation)
     n, c_out = input.shape[0], weight.shape[0]
     if n * out_h * out_w == 0:
         out = input.new_zeros((n, c_out, out_h, out_w))

@@ -170,3 +170,39 @@ def test_double_backward_is_refused_like_torchvision():
     (g,) = torch.autograd.grad(deform_conv2d(**args).sum(), args["offset"], create_graph=True)
     with pytest.raises(RuntimeError):
         g.sum().backward()
+
+
+@pytest.mark.parametrize(
+    "geometry",
+    [
+        dict(n=2, c_in=8, c_out=6, h=9, w=7, mask=True, chunk=None),
+        dict(n=2, c_in=8, c_out=6, h=9, w=7, offset_groups=2, mask=False, chunk=11),
+        # fewer positions than output channels: the im2col is reordered, not the weight
+        dict(n=1, c_in=4, c_out=24, h=3, w=4, offset_groups=2, mask=True, chunk=None),
+        dict(n=1, c_in=4, c_out=24, h=3, w=4, mask=False, chunk=5, bias=False),
+    ],
+)
+def test_float32_one_weight_group_runs_through_1x1_convolutions(monkeypatch, geometry):
+    """Float32 on CPU with one weight group: the forward and backward matmuls are 1x1
+    convolutions (oneDNN); output and every gradient match the float64 autograd reference."""
+    chunk = geometry.pop("chunk")
+    if chunk is not None:
+        monkeypatch.setattr(deform, "_deform_chunk_positions", lambda device, per: chunk)
+    args = _grad_args(seed=5, **geometry)
+    single = {k: (v.detach().float().requires_grad_(True) if isinstance(v, torch.Tensor) else v)
+              for k, v in args.items()}
+    calls = []
+    for name in ("conv2d", "conv_transpose2d"):
+        real = getattr(deform.F, name)
+        monkeypatch.setattr(deform.F, name, lambda *a, real=real, name=name, **kw:
+                            calls.append(name) or real(*a, **kw))
+    got, got_grads = _all_grads(deform_conv2d, single)
+    assert {"conv2d", "conv_transpose2d"} <= set(calls)
+    monkeypatch.undo()
+    want, want_grads = _all_grads(autograd_deform_conv2d, args)
+    assert got.dtype == torch.float32
+    torch.testing.assert_close(got.double(), want, atol=2e-5, rtol=1e-5)
+    for name in want_grads:
+        assert got_grads[name].dtype == torch.float32
+        torch.testing.assert_close(got_grads[name].double(), want_grads[name], atol=5e-5,
+                                   rtol=1e-5, msg=lambda m, name=name: f"{name}: {m}")
