@@ -163,7 +163,7 @@ def test_empty_image_reads_zero_padding():
 @pytest.mark.parametrize("groups", [1, 2])
 def test_chunking_matches_reference(monkeypatch, chunk, groups):
     """Several chunks of output positions, straddling images of the batch."""
-    monkeypatch.setattr(deform, "_deform_chunk_positions", lambda device, per: chunk)
+    monkeypatch.setattr(deform, "_deform_chunk_positions", lambda device, per, *_: chunk)
     check_reference(make_args(n=3, h=4, w=3, groups=groups, offset_groups=2, c_out=4, mask=True))
 
 
@@ -200,7 +200,7 @@ def test_property_matches_reference(geometry, chunk):
         check_reference(make_args(**geometry))
         return
     original = deform._deform_chunk_positions
-    deform._deform_chunk_positions = lambda device, per: chunk
+    deform._deform_chunk_positions = lambda device, per, *_: chunk
     try:
         check_reference(make_args(**geometry))
     finally:

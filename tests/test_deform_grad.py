@@ -55,7 +55,7 @@ def test_gradcheck(geometry, mask):
 
 
 def test_gradcheck_chunked(monkeypatch):
-    monkeypatch.setattr(deform, "_deform_chunk_positions", lambda device, per: 5)
+    monkeypatch.setattr(deform, "_deform_chunk_positions", lambda device, per, *_: 5)
     _gradcheck(_grad_args(n=2, c_in=2, c_out=2, h=3, w=4, kh=2, kw=2, padding=1))
 
 
@@ -117,7 +117,7 @@ def _all_grads(fn, args):
 def test_backward_matches_autograd_reference(monkeypatch, geometry):
     chunk = geometry.pop("chunk")
     if chunk is not None:
-        monkeypatch.setattr(deform, "_deform_chunk_positions", lambda device, per: chunk)
+        monkeypatch.setattr(deform, "_deform_chunk_positions", lambda device, per, *_: chunk)
     args = _grad_args(seed=3, **geometry)
     with torch.no_grad():
         args["offset"].mul_(2.0)  # a good share of samples outside the image too
@@ -187,7 +187,7 @@ def test_float32_one_weight_group_runs_through_1x1_convolutions(monkeypatch, geo
     convolutions (oneDNN); output and every gradient match the float64 autograd reference."""
     chunk = geometry.pop("chunk")
     if chunk is not None:
-        monkeypatch.setattr(deform, "_deform_chunk_positions", lambda device, per: chunk)
+        monkeypatch.setattr(deform, "_deform_chunk_positions", lambda device, per, *_: chunk)
     args = _grad_args(seed=5, **geometry)
     single = {k: (v.detach().float().requires_grad_(True) if isinstance(v, torch.Tensor) else v)
               for k, v in args.items()}
