@@ -3,8 +3,8 @@
 :func:`deform_conv2d` has the signature, layout and results of ``torchvision.ops.deform_conv2d``
 (its CPU kernel's bilinear sampling); a custom autograd Function gives the gradients.
 
-Self-contained (imports only ``math``, ``torch``, ``torch.nn.functional``; helpers are
-top-level ``_deform*`` functions) so that the exporter can copy them into model files.
+Self-contained (``math``, ``torch``, ``F``; top-level ``_deform*`` helpers): the exporter
+copies it into model files.  Measured and tried: ``bench/deform.py``, docs/benchmarks.md.
 
 Forward.  The input is copied once into a channels-last table with a two-pixel zero
 border (:func:`_deform_table`).  The four corner rows and bilinear weights of every
@@ -27,9 +27,6 @@ gradient scatters those rows back with the same weights, as a pull: one radix so
 the samples by (chunk, first corner row), then ``embedding_bag`` sums each table row's
 contributions; offsets and mask get their gradient from the four corners dotted with the
 sample's gradient row (``_embedding_bag_per_sample_weights_backward``).
-
-Measured and tried: ``bench/deform.py`` and docs/benchmarks.md (``torch.compile``,
-``F.grid_sample``, sampling in im2col order, sparse CSR, ``index_add_`` were dropped).
 """
 
 import math
@@ -220,10 +217,8 @@ def _deform_mm(how, rows, weight, other=None):
         return F.conv2d(rows.view(1, q, x, 1), other.t().reshape(-1, q, 1, 1))[0, :, :, 0]
     image = rows.view(1, q, 1, x).permute(0, 3, 1, 2)
     kernel = weight.reshape(weight.shape[0], -1, 1, 1)
-    if how == "forward":
-        out = F.conv2d(image, kernel, other)
-    else:
-        out = F.conv_transpose2d(image, kernel)
+    out = F.conv2d(image, kernel, other) if how == "forward" else F.conv_transpose2d(image,
+                                                                                    kernel)
     return out.permute(0, 2, 3, 1).reshape(q, out.shape[1])
 
 
@@ -354,7 +349,8 @@ def _deform_backward(ctx, grad_out):
     k = kh * kw
     positions = n * out_h * out_w
     layout = (k, wg, og, positions * wg < c_out)
-    go = grad_out.permute(0, 2, 3, 1).reshape(positions, wg, c_out // wg).transpose(0, 1)
+    # contiguous rows (the gradient of a sum comes expanded: stride 0, slow to convolve)
+    go = grad_out.permute(0, 2, 3, 1).contiguous().view(positions, wg, -1).transpose(0, 1)
     wmat = _deform_matrices(weight, layout)
     grad_w = None
     # dots[s, j]: corner j of sample s (y0x0, y0x1, y1x0, y1x1) dotted with its gradient.
@@ -364,13 +360,17 @@ def _deform_backward(ctx, grad_out):
     grad_table = None
     if need_input:
         grad_table = torch.zeros_like(table)
-        # One sort by (chunk, first corner row) groups every chunk's samples by target row
-        # (int32 keys and over 32 Ki of them make it a radix sort on CPU).
-        per = chunk * rows
-        parts = math.ceil(index.shape[0] / per)
-        kdt = torch.int32 if parts * table.shape[0] < 2**31 else torch.int64
+        # One sort by (chunk, first corner row) groups every chunk's samples by target row.
+        # On CPU torch sorts 32 Ki keys or more by radix, 10x faster: short ones are padded
+        # with the largest key (real keys stay below it), which sorts last.
+        per, s = chunk * rows, index.shape[0]
+        parts = math.ceil(s / per)
+        kdt = torch.int32 if parts * table.shape[0] < 2**31 - 1 else torch.int64
         part = torch.arange(parts, device=index.device, dtype=kdt) * table.shape[0]
-        keys, order = torch.sort(index[:, 0] + part.repeat_interleave(per)[: index.shape[0]])
+        keys = index[:, 0] + part.repeat_interleave(per)[:s]
+        if keys.device.type == "cpu" and s < 1 << 15:
+            keys = torch.cat((keys, keys.new_full(((1 << 15) - s,), torch.iinfo(kdt).max)))
+        keys, order = (t[:s] for t in torch.sort(keys))
     for q0 in range(0, positions, chunk):
         q1 = min(positions, q0 + chunk)
         a, b = q0 * rows, q1 * rows
