@@ -60,13 +60,13 @@ def test_freed_temporaries_stay_mapped_once_settled():
     assert settled["faults"] < 50
 
 
-def test_the_command_line_settles_before_it_runs_a_command(tmp_path):
-    code = ("import sys; sys.path.insert(0, %r)\n"
+def test_the_command_line_settles_before_it_runs_a_command():
+    example = ROOT / "resources" / "examples" / "classifier_tour.convgraph.json"
+    code = (f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
             "from engine.runtime import allocator\n"
             "from engine.cli import main\n"
-            "code = main(['analyze', %r])\n"
-            "print(code, allocator._settled, allocator.settle_malloc())") % (
-        str(ROOT), str(ROOT / "resources" / "examples" / "classifier_tour.convgraph.json"))
+            f"code = main(['analyze', {str(example)!r}])\n"
+            "print(code, allocator._settled, allocator.settle_malloc())")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=120)
     assert proc.stdout.split()[-3:] == ["0", "True", "False"], proc.stderr
