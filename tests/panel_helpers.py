@@ -6,6 +6,7 @@ are in conftest.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +44,11 @@ def _wait(panel, until, timeout=60.0):
 
 def _settle(panel, qapp):
     _wait(panel, lambda: not panel.controller.busy)
+    # a finished run redraws the visible tab in a 1 ms single-shot of its own: wait for it
+    # (on a fast machine three rounds of events came before it, and the tab was stale)
+    deadline = time.monotonic() + 5.0
+    while panel.tabs.currentWidget() in panel.views.dirty and time.monotonic() < deadline:
+        qapp.processEvents()
     for _ in range(3):
         qapp.processEvents()
 
