@@ -203,22 +203,22 @@ def _deform_sampling(input, offset, mask, kh, kw, stride, padding, dilation, off
 
 
 def _deform_mm(how, rows, weight, other=None):
-    """One weight group's matmuls, ``weight`` ``[C_out, K * C_in]``, ``rows`` contiguous:
-    ``"forward"``: im2col rows ``[q, K * C_in]`` @ ``weight.T`` + bias ``other``;
-    ``"input"``: output-gradient rows ``[q, C_out]`` @ ``weight``; ``"weight"``:
-    ``other.T @ rows``, ``other`` the output-gradient rows.  Float32 on CPU: as 1x1
-    convolutions (oneDNN) of the rows seen as a channels-last image ``[1, X, q, 1]``."""
+    """One weight group's matmuls (``weight`` ``[C_out, K * C_in]``, contiguous ``rows``):
+    ``"forward"`` rows @ ``weight.T`` + bias ``other``, ``"input"`` rows @ ``weight``,
+    ``"weight"`` ``other.T @ rows``.  Float32 on CPU: 1x1 convolutions (oneDNN) of the rows
+    as a channels-last ``[1, X, q, 1]`` image, dilated (1, 2): a no-op on 1-wide images that
+    has torch take oneDNN on one thread too, not its im2col + mm (2x slower on AMD EPYC)."""
     if rows.device.type != "cpu" or rows.dtype != torch.float32:
         if how == "forward":
             return rows @ weight.t() if other is None else torch.addmm(other, rows, weight.t())
         return rows @ weight if how == "input" else other.t() @ rows
-    q, x = rows.shape
+    q, x, d = rows.shape[0], rows.shape[1], (1, 2)
     if how == "weight":  # the q rows as input channels: oneDNN's weight gradient is slow
-        return F.conv2d(rows.view(1, q, x, 1), other.t().reshape(-1, q, 1, 1))[0, :, :, 0]
-    image = rows.view(1, q, 1, x).permute(0, 3, 1, 2)
-    kernel = weight.reshape(weight.shape[0], -1, 1, 1)
-    out = F.conv2d(image, kernel, other) if how == "forward" else F.conv_transpose2d(image,
-                                                                                    kernel)
+        return F.conv2d(rows.view(1, q, x, 1), other.t().reshape(-1, q, 1, 1),
+                        dilation=d)[0, :, :, 0]
+    image, kernel = rows.view(1, q, 1, x).permute(0, 3, 1, 2), weight.reshape(len(weight), -1, 1, 1)
+    out = F.conv2d(image, kernel, other, dilation=d) if how == "forward" else \
+        F.conv_transpose2d(image, kernel, dilation=d)
     return out.permute(0, 2, 3, 1).reshape(q, out.shape[1])
 
 
