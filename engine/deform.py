@@ -8,25 +8,19 @@ copies it into model files.  Measured and tried: ``bench/deform.py``, docs/bench
 
 Forward.  The input is copied once into a channels-last table with a two-pixel zero
 border (:func:`_deform_table`).  The four corner rows and bilinear weights of every
-sample are computed once for all channels of its offset group, in the offsets' own
-layout on contiguous rows (:func:`_deform_sampling`); coordinates are clamped so that a
-sample outside the image reads only border rows: nothing is masked.  One blocked
-transpose each puts rows and weights in im2col order (batch, position, offset group,
-kernel position).  ``F.embedding_bag(mode="sum", per_sample_weights=...)`` gathers and
-blends the four rows into the im2col matrix; one matmul per weight group (bias fused)
-finishes.  The weight is reordered to the im2col's columns, or, when there are fewer
-positions than output channels, the im2col to the weight's.  The im2col is made in
-chunks of ~8 MB (4 MB in the backward).  With one weight group in float32 on CPU the
-matmuls are 1x1 convolutions of the rows seen as a channels-last image
-(:func:`_deform_mm`), which oneDNN runs 1.6-2.5x faster than MKL's ``torch.mm`` on an
-AVX-512 AMD EPYC.
+sample are computed for all channels of its offset group at once, in the offsets' layout
+(:func:`_deform_sampling`; clamped coordinates read border rows: nothing is masked), then
+put in im2col order.  ``F.embedding_bag(mode="sum", per_sample_weights=...)`` blends the
+rows into im2col chunks of ~8 MB (4 MB in the backward); one matmul per weight group
+finishes (weight or im2col reordered, whichever is smaller): with one weight group in
+float32 on CPU, 1x1 convolutions that oneDNN runs (:func:`_deform_mm`; MKL's ``mm`` took
+1.4-2.8x as long on an AMD EPYC).  Under autocast it runs in float32, as torchvision's.
 
 Backward (:func:`_deform_backward`), per chunk: the im2col is gathered again for the
-weight gradient (``go^T @ cols``); ``go @ W`` gives every sample's gradient row; the input
-gradient scatters those rows back with the same weights, as a pull: one radix sort of
-the samples by (chunk, first corner row), then ``embedding_bag`` sums each table row's
-contributions; offsets and mask get their gradient from the four corners dotted with the
-sample's gradient row (``_embedding_bag_per_sample_weights_backward``).
+weight gradient (``go^T @ cols``); ``go @ W`` gives every sample's gradient row, which the
+input gradient pulls back with the same weights (one radix sort of the samples by chunk
+and first corner row, then ``embedding_bag``); offsets and mask get theirs from the four
+corners dotted with that row (``_embedding_bag_per_sample_weights_backward``).
 """
 
 import math
@@ -139,7 +133,7 @@ def _deform_table(input, offset_groups):
 def _deform_im2col_order(native, n, p):
     """``[N, G, K, X, P]`` (the offsets' layout) as ``[N * P * G * K, X]``: one blocked
     transpose puts the samples in im2col order (batch, position, offset group, kernel)."""
-    return native.view(n, -1, p).transpose(1, 2).reshape(-1, native.shape[3])
+    return native.view(n, -1, p).transpose(1, 2).reshape(-1, native.shape[3]).contiguous()
 
 
 def _deform_sampling(input, offset, mask, kh, kw, stride, padding, dilation, offset_groups):
@@ -205,10 +199,11 @@ def _deform_sampling(input, offset, mask, kh, kw, stride, padding, dilation, off
 def _deform_mm(how, rows, weight, other=None):
     """One weight group's matmuls (``weight`` ``[C_out, K * C_in]``, contiguous ``rows``):
     ``"forward"`` rows @ ``weight.T`` + bias ``other``, ``"input"`` rows @ ``weight``,
-    ``"weight"`` ``other.T @ rows``.  Float32 on CPU: 1x1 convolutions (oneDNN) of the rows
-    as a channels-last ``[1, X, q, 1]`` image, dilated (1, 2): a no-op on 1-wide images that
-    has torch take oneDNN on one thread too, not its im2col + mm (2x slower on AMD EPYC)."""
-    if rows.device.type != "cpu" or rows.dtype != torch.float32:
+    ``"weight"`` ``other.T @ rows``.  Float32 on CPU from 4 M multiply-adds: oneDNN 1x1
+    convolutions of the rows as a channels-last ``[1, X, q, 1]`` image, dilated (1, 2): a
+    no-op that has torch take oneDNN on one thread too (its im2col + mm is 2x slower)."""
+    if rows.device.type != "cpu" or rows.dtype != torch.float32 or \
+            len(rows) * weight.numel() < 1 << 22:  # a call costs ~15 us more than mm
         if how == "forward":
             return rows @ weight.t() if other is None else torch.addmm(other, rows, weight.t())
         return rows @ weight if how == "input" else other.t() @ rows
@@ -295,8 +290,8 @@ def _deform_forward(ctx, input, offset, weight, bias, mask, geometry):
     # Reorder whichever is smaller: the im2col matrix or the weight.
     layout = (k, wg, og, positions * wg < c_out)
     wmat = _deform_matrices(weight, layout)
-    out = input.new_empty((positions, c_out))
     chunk = _deform_chunk_positions(input.device, k * input.shape[1], 1 << 21)
+    out = input.new_empty((positions, c_out)) if wg > 1 or chunk < positions else None
     rows = k * og
     for q0 in range(0, positions, chunk):
         q1 = min(positions, q0 + chunk)
@@ -361,14 +356,14 @@ def _deform_backward(ctx, grad_out):
     if need_input:
         grad_table = torch.zeros_like(table)
         # One sort by (chunk, first corner row) groups every chunk's samples by target row.
-        # On CPU torch sorts 32 Ki keys or more by radix, 10x faster: short ones are padded
+        # On CPU torch sorts 32 Ki keys or more by radix, 10x faster: 4-32 Ki keys are padded
         # with the largest key (real keys stay below it), which sorts last.
         per, s = chunk * rows, index.shape[0]
         parts = math.ceil(s / per)
         kdt = torch.int32 if parts * table.shape[0] < 2**31 - 1 else torch.int64
         part = torch.arange(parts, device=index.device, dtype=kdt) * table.shape[0]
         keys = index[:, 0] + part.repeat_interleave(per)[:s]
-        if keys.device.type == "cpu" and s < 1 << 15:
+        if keys.device.type == "cpu" and 1 << 12 < s < 1 << 15:
             keys = torch.cat((keys, keys.new_full(((1 << 15) - s,), torch.iinfo(kdt).max)))
         keys, order = (t[:s] for t in torch.sort(keys))
     for q0 in range(0, positions, chunk):
@@ -484,6 +479,11 @@ def deform_conv2d(input, offset, weight, bias=None, stride=(1, 1), padding=(0, 0
     gives the gradients to ``input``, ``offset``, ``mask``, ``weight`` and ``bias``
     (once differentiable, like torchvision's).
     """
+    if isinstance(input, torch.Tensor) and torch.is_autocast_enabled(input.device.type):
+        low = [t.float() if isinstance(t, torch.Tensor) and t.dtype in (torch.float16,
+               torch.bfloat16) else t for t in (input, offset, weight, bias, mask)]
+        with torch.autocast(input.device.type, enabled=False):  # float32, as torchvision
+            return deform_conv2d(*low[:4], stride, padding, dilation, low[4]).to(input.dtype)
     stride = _deform_pair(stride, "stride", 1)
     padding = _deform_pair(padding, "padding", 0)
     dilation = _deform_pair(dilation, "dilation", 1)

@@ -128,8 +128,11 @@ def leave(code):
     interpreter shuts down ("terminate called without an active exception", SIGABRT).
     Every file the script writes is closed before this point."""
     if int(os.environ.get("WORLD_SIZE", "1")) > 1:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):  # a closed pipe (| head) must not skip the exit
+                pass
         os._exit(code)
     sys.exit(code)
 
