@@ -10,9 +10,10 @@ input, offset, mask, weight, bias require grad) of ``F.conv2d``, ``deform_conv2d
 ``deform_conv2d`` of ``engine/deform.py`` at git revision REV.  It prints the median over
 rounds of each per-round ratio, the conv2d median in ms and the 1-minute load average.
 
-The process first settles glibc's malloc (:mod:`engine.runtime.allocator`), as the
-command line and the designer's engine process do; ``--cold-malloc`` leaves it as a new
-process has it (page faults on every call's temporaries: slower, and more for deform).
+The process first tunes glibc's malloc as the runtime does on its first model build
+(:func:`engine.runtime.memory.tune_allocator`; the kernel is called here without one);
+``--cold-malloc`` leaves it as a new process has it (page faults on every call's
+temporaries: slower, and more for deform).
 
 Usage: python bench/deform.py [--runs N] [--against REV] [--only SUBSTRING] [--threads T]
                              [--no-backward] [--compile] [--cold-malloc]
@@ -34,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from engine.deform import deform_conv2d  # noqa: E402
-from engine.runtime.allocator import settle_malloc  # noqa: E402
+from engine.runtime.memory import tune_allocator  # noqa: E402
 
 SIZES = [(256, 14), (512, 7), (128, 28)]
 
@@ -130,14 +131,14 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--no-backward", action="store_true")
     parser.add_argument("--cold-malloc", action="store_true",
-                        help="leave glibc's malloc as a new process has it (no settle_malloc)")
+                        help="leave glibc's malloc as a new process has it (no tune_allocator)")
     parser.add_argument("--compile", action="store_true",
                         help="also time torch.compile(deform_conv2d), compile time included")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
     if not args.cold_malloc:
-        settle_malloc()  # as the command line and the engine process do
+        tune_allocator()  # as the runtime's first model build does
     before = load_revision(args.against) if args.against else None
     compiled = torch.compile(deform_conv2d, dynamic=False) if args.compile else None
     print(f"deform_conv2d vs F.conv2d, C -> C, 3x3, padding 1, float32, "

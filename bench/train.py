@@ -41,7 +41,6 @@ import torch  # noqa: E402
 
 from engine import load_graph  # noqa: E402
 from engine.runtime import Session, run_trace  # noqa: E402
-from engine.runtime.allocator import settle_malloc  # noqa: E402
 from engine.training import TrainConfig, load_data, torch_state, train  # noqa: E402
 from engine.training.model_task import graph_task  # noqa: E402
 
@@ -115,7 +114,6 @@ def checkerboard(session, data, input_id, node: str, n=64) -> float:
 
 def main() -> int:
     sys.stdout.reconfigure(line_buffering=True)
-    settle_malloc()  # as main.py train does
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--only", default=",".join(RUNS))
     p.add_argument("--threads", default="1,2")

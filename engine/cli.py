@@ -24,7 +24,6 @@ from .cli_help import document
 from .explain_cli import add_explain_parser
 from .io import GraphFileError, load_graph
 from .numfmt import fmt_number
-from .runtime.allocator import settle_malloc
 from .train_cli import add_train_parser, add_train_script_option
 
 __all__ = ["main", "format_table", "COMMANDS"]
@@ -217,7 +216,6 @@ def main(argv: list[str] | None = None) -> int:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")
     args = build_parser().parse_args(argv)
-    settle_malloc()  # before torch allocates (run, train, import, export to ONNX)
     try:
         return args.func(args)
     except KeyboardInterrupt:

@@ -300,7 +300,7 @@ def _deform_forward(ctx, input, offset, weight, bias, mask, geometry):
         cols = _deform_group_cols(cols, q1 - q0, layout)
         if wg == 1:  # [positions, K * C_in] @ [K * C_in, C_out]
             res = _deform_mm("forward", cols[0], wmat[0], bias)
-            if q1 - q0 == positions:
+            if out is None:  # one chunk: the result is the output
                 out = res
             else:
                 out[q0:q1] = res

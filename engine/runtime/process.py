@@ -25,7 +25,6 @@ import sys
 import traceback
 from multiprocessing.connection import Connection
 
-from .allocator import settle_malloc
 from .errors import RunCancelled
 from .remote import (
     INTERCHANGE_FUNCTIONS,
@@ -46,7 +45,6 @@ __all__ = ["EngineProcess", "EngineProcessError", "RemoteRuntime", "RemoteSessio
 
 def serve(conn: Connection) -> None:
     """Answer requests on ``conn`` until it closes or an ``exit`` arrives (child side)."""
-    settle_malloc()
     try:
         from . import run as rt  # torch
     except Exception as exc:  # noqa: BLE001 - answered to every request below
