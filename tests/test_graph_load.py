@@ -300,3 +300,49 @@ def test_an_edge_is_a_small_value_that_copies_and_pickles():
     assert weakref.ref(e)() is e  # still a weak reference's target
     assert pickle.loads(pickle.dumps(e)) == e == copy.deepcopy(e) == copy.copy(e)
     assert replace(e, port=3) == Edge("a", "b", 3)
+
+
+_KINDS = {"x": "Input", "a": "Add", "r": "ReLU", "c": "Concat"}
+_ENDS = st.sampled_from(["x", "a", "r", "c", "missing", 7, None])
+_PORTS = st.one_of(st.integers(-1, 3), st.sampled_from([True, False, 1.0, "0", None]))
+
+
+def _node_items() -> list[dict]:
+    shape = {"channels": 1, "height": 4, "width": 4}
+    return [{"id": nid, "type": kind, "params": shape if kind == "Input" else {}}
+            for nid, kind in _KINDS.items()]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(_ENDS, _ENDS, _PORTS, st.booleans()), max_size=8))
+def test_a_files_edges_read_as_connect_adds_them_one_by_one(items):
+    """The load's own edge loop (a fast path for plain edges, cycles checked once at the
+    end) against ``Graph.connect`` edge by edge: the same first refusal, word for word,
+    or the same edges in the same order with the same slots."""
+    edges = []
+    for src, dst, port, written in items:
+        e = {"from": src, "to": dst}
+        if written or port != 0:
+            e["port"] = port
+        edges.append(e)
+    oracle = Graph("t")
+    for n in _node_items():
+        oracle.add_node(n["type"], n["params"], n["id"])
+    expected = None
+    for e in edges:
+        try:
+            oracle.connect(e["from"], e["to"], e.get("port", 0))
+        except GraphEditError as exc:
+            expected = exc.message
+            break
+    data = {"format": "convcanvas-graph", "version": 1, "name": "t", "nodes": _node_items(),
+            "edges": edges}
+    try:
+        g = Graph.from_dict(data)
+    except GraphEditError as exc:
+        assert exc.message == expected
+    else:
+        assert expected is None
+        assert list(g.edges) == list(oracle.edges)
+        assert g._in == oracle._in and g._out == oracle._out
+        _check_ranks(g)

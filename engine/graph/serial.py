@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ..gcpause import paused
 from .checks import check_meta, clean_fields, cycle_error
 from .errors import GraphEditError
+from .events import EdgeAdded
 from .groups import group_to_dict
 from .topo import first_cycle_edge
 from .values import Edge
@@ -95,15 +96,27 @@ def _read_edges(g: Graph, items) -> None:
     read = False
     # the ends as the node ids' own string objects, not the file's equal copies: every
     # later look-up by id (the graph's, the analysis') then matches by identity
-    same = {nid: nid for nid in g._nodes}.get
+    nodes, ins, outs, edges, pending = g._nodes, g._in, g._out, g._edges, g._pending
+    same = {nid: nid for nid in nodes}.get
     try:
         for i, e in enumerate(items):
             if type(e) is not dict and not isinstance(e, Mapping):
                 raise GraphEditError(f"edge #{i} must be an object")
-            src, dst = e.get("from"), e.get("to")
+            src, dst, port = e.get("from"), e.get("to"), e.get("port", 0)
             if type(src) is str and type(dst) is str:
                 src, dst = same(src, src), same(dst, dst)
-            g._connect(Edge(src, dst, e.get("port", 0)), None)
+                slots = ins.get(dst)
+                # the plain case at a glance (what Graph._connect checks, cycles aside:
+                # both ends exist, a free slot that the kind has), else the edit itself
+                if (type(port) is int and src in outs and slots is not None and src != dst
+                        and 0 <= port < nodes[dst].kind.max_inputs and port not in slots):
+                    edge = Edge(src, dst, port)
+                    edges[(src, dst, port)] = edge
+                    slots[port] = src
+                    outs[src][(dst, port)] = edge
+                    pending.append(EdgeAdded(edge))
+                    continue
+            g._connect(Edge(src, dst, port), None)
         read = True
     except GraphEditError:
         _refuse_cycle_before(g)  # an earlier edge closed a cycle: that is the refusal
