@@ -44,12 +44,14 @@ def load(path: Path) -> str:
 
 
 def first_nodes(text: str, n: int) -> str:
-    """The file of the first ``n`` nodes of ``text`` and the edges between them."""
+    """The file of the first ``n`` nodes of ``text`` and the edges between them, written
+    as the app writes files (:func:`engine.io.dumps`, as the 10k file is: ``json.dumps``'
+    one line held 6% fewer characters per node, which made the 1k side cheaper)."""
     data = json.loads(text)
     data["nodes"] = data["nodes"][:n]
     ids = {x["id"] for x in data["nodes"]}
     data["edges"] = [e for e in data["edges"] if e["from"] in ids and e["to"] in ids]
-    return json.dumps(data)
+    return dumps(graph_from_json(json.dumps(data)))
 
 
 def load_and_analyze(text: str) -> float:
