@@ -17,7 +17,7 @@ from .ids import check_id
 from .values import Node, known_normalised
 
 __all__ = ["check_type", "clean_params", "clean_pos", "clean_node", "clean_fields", "check_edge",
-           "check_text", "check_meta", "unsavable", "cycle_error"]
+           "plain_edge", "check_text", "check_meta", "unsavable", "cycle_error"]
 
 
 def unsavable(text: str) -> str | None:
@@ -186,6 +186,16 @@ def check_edge(nodes: Mapping[str, Node], ins: Mapping[str, Mapping[int, str]],
         closes_cycle = lambda s, d: s == d or _reaches(ins, s, d)  # noqa: E731
     if closes_cycle(src, dst):
         raise cycle_error(src, dst)
+
+
+def plain_edge(nodes: Mapping[str, Node], ins: Mapping[str, Mapping[int, str]], src: Any,
+               dst: Any, port: Any) -> bool:
+    """Whether ``src → dst:port`` passes :func:`check_edge` but for the cycle check (its
+    common case, at a glance: two existing nodes, not one, a free slot of ``dst``'s kind).
+    False says nothing: :func:`check_edge` gives the reason, if any."""
+    slots = ins.get(dst)
+    return (type(port) is int and slots is not None and src in ins and src != dst
+            and 0 <= port < nodes[dst].kind.max_inputs and port not in slots)
 
 
 def cycle_error(src: str, dst: str) -> GraphEditError:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from .checks import check_text
 from .errors import GraphEditError
 from .events import GroupAdded, GroupChanged, GroupRemoved
+from .values import put_at
 
 if TYPE_CHECKING:
     from .model import Graph
@@ -216,12 +217,7 @@ class GroupStore:
         if getattr(group, "id", None) in self._groups:
             raise GraphEditError(f"duplicate group id {group.id!r}")
         group = check_group(group, self._groups, self._group_of, self._nodes)
-        if index is None or index >= len(self._groups):
-            self._groups[group.id] = group
-        else:
-            items = list(self._groups.items())
-            items.insert(index, (group.id, group))
-            self._groups = dict(items)
+        self._groups = put_at(self._groups, group.id, group, index)
         for nid in group.nodes:
             self._group_of[nid] = group.id
         self._pending.append(GroupAdded(group))

@@ -54,7 +54,7 @@ from .events import (
 from .groups import GroupStore
 from .ids import check_id, fresh_id
 from .topo import TopoIndex
-from .values import Edge, Node
+from .values import Edge, Node, put_at
 
 __all__ = ["Graph"]
 
@@ -277,12 +277,7 @@ class Graph(GroupStore):
         """:meth:`_insert_node` of a node already checked (:func:`clean_node`)."""
         if node.id in self._nodes:
             raise GraphEditError(f"duplicate node id {node.id!r}", node.id, "id")
-        if index is None or index >= len(self._nodes):
-            self._nodes[node.id] = node
-        else:
-            items = list(self._nodes.items())
-            items.insert(index, (node.id, node))
-            self._nodes = dict(items)
+        self._nodes = put_at(self._nodes, node.id, node, index)
         self._in[node.id], self._out[node.id] = {}, {}
         self._topo.add(node.id)
         self._pending.append(NodeAdded(node))
@@ -301,14 +296,12 @@ class Graph(GroupStore):
     def _connect(self, edge: Edge, index: int | None) -> None:
         src, dst, port = edge.src, edge.dst, edge.port
         self._check_edge(src, dst, port)
-        edge = edge if type(edge) is Edge else Edge(src, dst, port)  # a value: kept as given
-        key = (src, dst, port)
-        if index is None or index >= len(self._edges):
-            self._edges[key] = edge
-        else:
-            items = list(self._edges.items())
-            items.insert(index, (key, edge))
-            self._edges = dict(items)
+        self._add_edge(edge if type(edge) is Edge else Edge(src, dst, port), index)  # a value
+
+    def _add_edge(self, edge: Edge, index: int | None) -> None:
+        """:meth:`_connect` of an edge already checked (also a file's plain edges)."""
+        src, dst, port = edge.src, edge.dst, edge.port
+        self._edges = put_at(self._edges, (src, dst, port), edge, index)
         self._in[dst][port] = src
         self._out[src][(dst, port)] = edge
         self._topo.connected(src, dst, self._out, self._in)

@@ -14,9 +14,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..gcpause import paused
-from .checks import check_meta, clean_fields, cycle_error
+from .checks import check_meta, clean_fields, cycle_error, plain_edge
 from .errors import GraphEditError
-from .events import EdgeAdded
 from .groups import group_to_dict
 from .topo import first_cycle_edge
 from .values import Edge
@@ -96,7 +95,7 @@ def _read_edges(g: Graph, items) -> None:
     read = False
     # the ends as the node ids' own string objects, not the file's equal copies: every
     # later look-up by id (the graph's, the analysis') then matches by identity
-    nodes, ins, outs, edges, pending = g._nodes, g._in, g._out, g._edges, g._pending
+    nodes, ins = g._nodes, g._in
     same = {nid: nid for nid in nodes}.get
     try:
         for i, e in enumerate(items):
@@ -105,16 +104,8 @@ def _read_edges(g: Graph, items) -> None:
             src, dst, port = e.get("from"), e.get("to"), e.get("port", 0)
             if type(src) is str and type(dst) is str:
                 src, dst = same(src, src), same(dst, dst)
-                slots = ins.get(dst)
-                # the plain case at a glance (what Graph._connect checks, cycles aside:
-                # both ends exist, a free slot that the kind has), else the edit itself
-                if (type(port) is int and src in outs and slots is not None and src != dst
-                        and 0 <= port < nodes[dst].kind.max_inputs and port not in slots):
-                    edge = Edge(src, dst, port)
-                    edges[(src, dst, port)] = edge
-                    slots[port] = src
-                    outs[src][(dst, port)] = edge
-                    pending.append(EdgeAdded(edge))
+                if plain_edge(nodes, ins, src, dst, port):  # else the edit words the refusal
+                    g._add_edge(Edge(src, dst, port), None)
                     continue
             g._connect(Edge(src, dst, port), None)
         read = True

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..catalogue import CATALOGUE
 
-__all__ = ["Node", "Edge"]
+__all__ = ["Node", "Edge", "put_at"]
 
 
 class _once:
@@ -105,3 +105,13 @@ class Edge:
 _SET_SRC, _SET_DST, _SET_PORT = Edge.src.__set__, Edge.dst.__set__, Edge.port.__set__
 
 
+def put_at(items: dict, key, value, index: int | None) -> dict:
+    """``items`` with ``key: value`` at position ``index`` of its order (None or past
+    the end: last); the same dict when it goes last, else a new one (the graph's
+    node, edge and group orders: an undo puts a value back where it was)."""
+    if index is None or index >= len(items):
+        items[key] = value
+        return items
+    order = list(items.items())
+    order.insert(index, (key, value))
+    return dict(order)
