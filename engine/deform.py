@@ -3,8 +3,9 @@
 :func:`deform_conv2d` has the signature, layout and results of ``torchvision.ops.deform_conv2d``
 (its CPU kernel's bilinear sampling); a custom autograd Function gives the gradients.
 
-Self-contained (``math``, ``torch``, ``F``; top-level ``_deform*`` helpers): the exporter
-copies it into model files.  Measured and tried: ``bench/deform.py``, docs/benchmarks.md.
+Self-contained (``math``, ``torch``, ``F`` and :mod:`engine.deform_mm`; top-level
+``_deform*`` helpers): the exporter copies both into model files.  Measured and tried:
+``bench/deform.py``, docs/benchmarks.md.
 
 Forward.  The input is copied once into a channels-last table with a two-pixel zero
 border (:func:`_deform_table`).  The four corner rows and bilinear weights of every
@@ -13,8 +14,9 @@ sample are computed for all channels of its offset group at once, in the offsets
 put in im2col order.  ``F.embedding_bag(mode="sum", per_sample_weights=...)`` blends the
 rows into im2col chunks of ~8 MB (4 MB in the backward); one matmul per weight group
 finishes (weight or im2col reordered, whichever is smaller): with one weight group in
-float32 on CPU, 1x1 convolutions that oneDNN runs (:func:`_deform_mm`; MKL's ``mm`` took
-1.4-2.8x as long on an AMD EPYC).  Under autocast it runs in float32, as torchvision's.
+float32 on CPU, ``mm`` or a oneDNN 1x1 convolution, whichever the first call of the
+shape found faster (:mod:`engine.deform_mm`).  Under autocast it runs in float32, as
+torchvision's.
 
 Backward (:func:`_deform_backward`), per chunk: the im2col is gathered again for the
 weight gradient (``go^T @ cols``); ``go @ W`` gives every sample's gradient row, which the
@@ -27,6 +29,8 @@ import math
 
 import torch
 import torch.nn.functional as F
+
+from engine.deform_mm import _deform_mm
 
 __all__ = ["deform_conv2d"]
 
@@ -194,27 +198,6 @@ def _deform_sampling(input, offset, mask, kh, kw, stride, padding, dilation, off
     rows = torch.empty((n, g, k, 4, p), device=dev, dtype=idt)
     torch.add(r0.unsqueeze(3), shifts, out=rows)
     return _deform_im2col_order(rows, n, p), weights, frac, m
-
-
-def _deform_mm(how, rows, weight, other=None):
-    """One weight group's matmuls (``weight`` ``[C_out, K * C_in]``, contiguous ``rows``):
-    ``"forward"`` rows @ ``weight.T`` + bias ``other``, ``"input"`` rows @ ``weight``,
-    ``"weight"`` ``other.T @ rows``.  Float32 on CPU from 4 M multiply-adds: oneDNN 1x1
-    convolutions of the rows as a channels-last ``[1, X, q, 1]`` image, dilated (1, 2): a
-    no-op that has torch take oneDNN on one thread too (its im2col + mm is 2x slower)."""
-    if rows.device.type != "cpu" or rows.dtype != torch.float32 or \
-            len(rows) * weight.numel() < 1 << 22:  # a call costs ~15 us more than mm
-        if how == "forward":
-            return rows @ weight.t() if other is None else torch.addmm(other, rows, weight.t())
-        return rows @ weight if how == "input" else other.t() @ rows
-    q, x, d = rows.shape[0], rows.shape[1], (1, 2)
-    if how == "weight":  # the q rows as input channels: oneDNN's weight gradient is slow
-        return F.conv2d(rows.view(1, q, x, 1), other.t().reshape(-1, q, 1, 1),
-                        dilation=d)[0, :, :, 0]
-    image, kernel = rows.view(1, q, 1, x).permute(0, 3, 1, 2), weight.reshape(len(weight), -1, 1, 1)
-    out = F.conv2d(image, kernel, other, dilation=d) if how == "forward" else \
-        F.conv_transpose2d(image, kernel, dilation=d)
-    return out.permute(0, 2, 3, 1).reshape(q, out.shape[1])
 
 
 def _deform_chunk_positions(device, per_position, cpu_elements=1 << 20):

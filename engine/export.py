@@ -43,10 +43,10 @@ __all__ = ["ExportError", "export_code", "write_export", "class_name_for", "chec
            "refusal"]
 
 HERE = Path(__file__).resolve().parent
-LIBRARY_FILES = (HERE / "deform.py", HERE / "nnlib.py")  # emission order
+LIBRARY_FILES = (HERE / "deform_mm.py", HERE / "deform.py", HERE / "nnlib.py")  # emission order
 
 #: How the exported file spells each module-level name the library code may use.
-IMPORTS = {"math": "import math", "torch": "import torch",
+IMPORTS = {"math": "import math", "time": "import time", "torch": "import torch",
            "F": "import torch.nn.functional as F", "nn": "from torch import nn"}
 
 #: The slot role of a consumer of pooling indices (``LayerKind.slot_role``).
@@ -78,7 +78,7 @@ class _Def:
 
 @lru_cache(maxsize=1)
 def _library() -> dict[str, _Def]:
-    """Top-level functions and classes of ``deform.py`` and ``nnlib.py``, with dependencies."""
+    """Top-level functions and classes of the :data:`LIBRARY_FILES`, with dependencies."""
     raw = []
     for path in LIBRARY_FILES:
         text = path.read_text(encoding="utf-8")
@@ -386,7 +386,7 @@ def export_code(graph: Graph, class_name: str | None = None) -> str:
         code_names.add("F")
     if re.search(r"\bmath\.", body):
         code_names.add("math")
-    std = [IMPORTS["math"]] if "math" in code_names else []
+    std = [IMPORTS[n] for n in ("math", "time") if n in code_names]
     third = [IMPORTS[n] for n in ("torch", "F", "nn") if n in code_names]
     header = [
         '"""PyTorch model exported by ConvCanvas.',

@@ -3,6 +3,7 @@ relies on, and nnlib.DeformConv2d's "same" padding."""
 
 import ast
 import math
+import time
 from pathlib import Path
 
 import pytest
@@ -77,33 +78,40 @@ def test_a_non_tensor_is_a_type_error():
 
 
 def test_module_is_self_contained():
-    """The exporter copies the function definitions verbatim: only math, torch and
-    torch.nn.functional as F may be used, and helpers are top-level _deform* functions."""
-    tree = ast.parse(DEFORM_SOURCE.read_text())
-    functions = []
-    for node in tree.body:
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                assert (alias.name, alias.asname) in {
-                    ("math", None), ("torch", None), ("torch.nn.functional", "F")
-                }, alias.name
-        elif isinstance(node, ast.ImportFrom):
-            assert node.module == "__future__", node.module
-        elif isinstance(node, ast.FunctionDef):
-            assert node.name == "deform_conv2d" or node.name.startswith("_deform"), node.name
-            functions.append(node)
-        elif isinstance(node, ast.Assign):
-            assert [t.id for t in node.targets] == ["__all__"]
-        else:
-            assert isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)  # docstring
+    """The exporter copies the function definitions of deform_mm.py and deform.py verbatim:
+    only math, time, torch and torch.nn.functional as F may be used (and deform.py's
+    import of deform_mm's _deform* functions), helpers are top-level _deform* functions."""
+    functions, sources = [], []
+    for path in (DEFORM_SOURCE.with_name("deform_mm.py"), DEFORM_SOURCE):
+        source = path.read_text()
+        tree = ast.parse(source)
+        for node in tree.body:
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    assert (alias.name, alias.asname) in {
+                        ("math", None), ("time", None), ("torch", None),
+                        ("torch.nn.functional", "F")
+                    }, alias.name
+            elif isinstance(node, ast.ImportFrom):
+                assert node.module in ("__future__", "engine.deform_mm"), node.module
+                assert node.module == "__future__" or all(
+                    a.name.startswith("_deform") for a in node.names)
+            elif isinstance(node, ast.FunctionDef):
+                assert node.name == "deform_conv2d" or node.name.startswith("_deform"), \
+                    node.name
+                functions.append(node)
+                sources.append(source)
+            elif isinstance(node, ast.Assign):
+                assert [t.id for t in node.targets] == ["__all__"]
+            else:
+                assert isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
     assert deform.__all__ == ["deform_conv2d"]
 
-    # Simulate the exporter: the function sources alone, in a namespace with math, torch, F.
-    source = DEFORM_SOURCE.read_text()
-    namespace = {"math": math, "torch": torch, "F": F}
-    exec(
-        "\n\n".join(ast.get_source_segment(source, f) for f in functions), namespace
-    )
+    # Simulate the exporter: the function sources alone, in a namespace with math, time,
+    # torch and F.
+    namespace = {"math": math, "time": time, "torch": torch, "F": F}
+    exec("\n\n".join(ast.get_source_segment(s, f) for s, f in zip(sources, functions, strict=True)),
+         namespace)
     args = make_args(mask=True, groups=2, offset_groups=2, c_out=4)
     torch.testing.assert_close(namespace["deform_conv2d"](**args), deform_conv2d(**args))
 

@@ -5,6 +5,7 @@ import pytest
 import torch
 
 import engine.deform as deform
+import engine.deform_mm as deform_mm
 from engine.deform import deform_conv2d
 
 from .deform_reference import autograd_deform_conv2d, make_args
@@ -174,10 +175,11 @@ def test_double_backward_is_refused_like_torchvision():
         g.sum().backward()
 
 
+@pytest.mark.parametrize("route", ["dnn", "mm"])
 @pytest.mark.parametrize(
     "geometry",
     [
-        # 4 M multiply-adds or more take the convolutions; a last chunk of 74 rows, mm
+        # 4 M multiply-adds or more take the route; a last chunk of 74 rows, always mm
         dict(n=1, c_in=16, c_out=32, h=32, w=32, mask=True, chunk=None),
         dict(n=1, c_in=16, c_out=32, h=32, w=32, offset_groups=2, mask=False, chunk=950),
         # fewer positions than output channels: the im2col is reordered, not the weight
@@ -185,23 +187,29 @@ def test_double_backward_is_refused_like_torchvision():
         dict(n=1, c_in=128, c_out=192, h=6, w=6, mask=False, chunk=20, bias=False),
     ],
 )
-def test_float32_one_weight_group_runs_through_1x1_convolutions(monkeypatch, geometry):
+def test_float32_one_weight_group_on_either_matmul_route(monkeypatch, geometry, route):
     """Float32 on CPU with one weight group: the forward and backward matmuls of 4 M
-    multiply-adds or more are 1x1 convolutions (oneDNN), smaller ones mm; output and every
-    gradient match the float64 autograd reference."""
+    multiply-adds or more run on the route chosen for their shape, oneDNN 1x1 convolutions
+    ("dnn") or mm; on either, output and every gradient match the float64 autograd
+    reference."""
+    geometry = dict(geometry)  # (shared by both routes' cases)
     chunk = geometry.pop("chunk")
     if chunk is not None:
         monkeypatch.setattr(deform, "_deform_chunk_positions", lambda device, per, *_: chunk)
+    monkeypatch.setattr(deform_mm._deform_routes, "table", {"*": route}, raising=False)
     args = _grad_args(seed=5, **geometry)
     single = {k: (v.detach().float().requires_grad_(True) if isinstance(v, torch.Tensor) else v)
               for k, v in args.items()}
     calls = []
     for name in ("conv2d", "conv_transpose2d"):
-        real = getattr(deform.F, name)
-        monkeypatch.setattr(deform.F, name, lambda *a, real=real, name=name, **kw:
+        real = getattr(deform_mm.F, name)
+        monkeypatch.setattr(deform_mm.F, name, lambda *a, real=real, name=name, **kw:
                             calls.append(name) or real(*a, **kw))
     got, got_grads = _all_grads(deform_conv2d, single)
-    assert {"conv2d", "conv_transpose2d"} <= set(calls)
+    if route == "dnn":
+        assert {"conv2d", "conv_transpose2d"} <= set(calls)
+    else:
+        assert not calls
     monkeypatch.undo()
     want, want_grads = _all_grads(autograd_deform_conv2d, args)
     assert got.dtype == torch.float32

@@ -113,13 +113,13 @@ def test_structure_of_exported_code():
     code = export_code(g)
     tree = ast.parse(code)
     imports = [ast.unparse(n) for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
-    assert imports == ["import math", "import torch", "import torch.nn.functional as F",
-                       "from torch import nn"]
+    assert imports == ["import math", "import time", "import torch",
+                       "import torch.nn.functional as F", "from torch import nn"]
     classes = [n.name for n in tree.body if isinstance(n, ast.ClassDef)]
     assert classes == ["DeformConv2d", "SqueezeExcitation", "DepthwiseSeparableConv2d",
                        "SpatiallySeparableConv2d", "ClassifierTour"]
     funcs = [n.name for n in tree.body if isinstance(n, ast.FunctionDef)]
-    assert "deform_conv2d" in funcs and "_pair" in funcs
+    assert "deform_conv2d" in funcs and "_pair" in funcs and "_deform_mm" in funcs
     # library code is copied verbatim
     nnlib = (ROOT / "engine" / "nnlib.py").read_text()
     lib = ast.parse(nnlib)
@@ -140,6 +140,7 @@ def test_only_needed_library_code_and_imports():
     g.connect("x", "conv")
     code = export_code(g)
     assert "import math" not in code and "functional" not in code
+    assert "import time" not in code and "_deform_mm" not in code
     assert "class Plain(nn.Module)" in code and "def deform_conv2d" not in code
     g.add_node("SqueezeExcitation", {"reduction": 1}, "se")
     g.connect("conv", "se")
