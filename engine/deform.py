@@ -3,18 +3,17 @@
 :func:`deform_conv2d` has the signature, layout and results of ``torchvision.ops.deform_conv2d``
 (its CPU kernel's bilinear sampling); a custom autograd Function gives the gradients.
 
-Self-contained (``math``, ``torch``, ``F`` and :mod:`engine.deform_mm`; top-level
-``_deform*`` helpers): the exporter copies both into model files.  Measured and tried:
-``bench/deform.py``, docs/benchmarks.md.
+Self-contained (``math``, ``torch``, ``F``, :mod:`engine.deform_sampling` and
+:mod:`engine.deform_mm`; top-level ``_deform*`` helpers): the exporter copies the three
+into model files.  Measured and tried: ``bench/deform.py``, docs/benchmarks.md.
 
 Forward.  The input is copied once into a channels-last table with a two-pixel zero
-border (:func:`_deform_table`).  The four corner rows and bilinear weights of every
-sample are computed for all channels of its offset group at once, in the offsets' layout
-(:func:`_deform_sampling`; clamped coordinates read border rows: nothing is masked), then
-put in im2col order.  ``F.embedding_bag(mode="sum", per_sample_weights=...)`` blends the
-rows into im2col chunks of ~8 MB (4 MB in the backward); one matmul per weight group
-finishes (weight or im2col reordered, whichever is smaller): with one weight group in
-float32 on CPU, ``mm`` or a oneDNN 1x1 convolution, whichever the first call of the
+border; the four corner rows and bilinear weights of every sample are computed for all
+channels of its offset group at once, in the offsets' layout, then put in im2col order
+(:mod:`engine.deform_sampling`).  ``F.embedding_bag(mode="sum", per_sample_weights=...)``
+blends the rows into im2col chunks of ~8 MB (4 MB in the backward); one matmul per weight
+group finishes (weight or im2col reordered, whichever is smaller): with one weight group
+in float32 on CPU, ``mm`` or a oneDNN 1x1 convolution, whichever the first call of the
 shape found faster (:mod:`engine.deform_mm`).  Under autocast it runs in float32, as
 torchvision's.
 
@@ -31,6 +30,7 @@ import torch
 import torch.nn.functional as F
 
 from engine.deform_mm import _deform_mm
+from engine.deform_sampling import _deform_sampling, _deform_table
 
 __all__ = ["deform_conv2d"]
 
@@ -122,82 +122,6 @@ def _deform_check(input, offset, weight, bias, mask, stride, padding, dilation):
         if tuple(mask.shape) != expected:
             raise ValueError(f"mask must have shape {expected}, got {tuple(mask.shape)}")
     return weight_groups, offset_groups, out_h, out_w
-
-
-def _deform_table(input, offset_groups):
-    """The input ``[N, C, H, W]`` as ``[N * (H + 4) * (W + 4) * G, C // G]``: row ``((n * (H
-    + 4) + y + 2) * (W + 4) + x + 2) * G + g`` holds group ``g``'s channels at pixel ``(y,
-    x)`` of image ``n``; the two-pixel border is zero."""
-    n, c, h, w = input.shape
-    table = input.new_zeros((n * (h + 4) * (w + 4) * offset_groups, c // offset_groups))
-    table.view(n, h + 4, w + 4, c)[:, 2 : h + 2, 2 : w + 2] = input.permute(0, 2, 3, 1)
-    return table
-
-
-def _deform_im2col_order(native, n, p):
-    """``[N, G, K, X, P]`` (the offsets' layout) as ``[N * P * G * K, X]``: one blocked
-    transpose puts the samples in im2col order (batch, position, offset group, kernel)."""
-    return native.view(n, -1, p).transpose(1, 2).reshape(-1, native.shape[3]).contiguous()
-
-
-def _deform_sampling(input, offset, mask, kh, kw, stride, padding, dilation, offset_groups):
-    """Corner rows and bilinear weights of every sample (arguments as for
-    :func:`deform_conv2d`, normalised).
-
-    Returns ``(index, weights, frac, m)``: in im2col order (``S = N * Ho * Wo * G * K``),
-    ``index [S, 4]`` the four corners' rows in :func:`_deform_table` (int32 when it fits)
-    and ``weights [S, 4]`` their bilinear weights times the mask (input's dtype); in the
-    offsets' layout, ``frac [N, G, K, 2, Ho * Wo]`` the fractional parts of row and column
-    (at least float32) and ``m [N, G, K, Ho * Wo]`` the mask (or None).  Coordinates are
-    clamped to ``[-2, H]`` (NaN to -2) before the floor: a sample with ``y < -1`` or ``y >=
-    H`` (read as 0 by torchvision) has both corner rows in the border; ``y == -1`` reads the
-    border and row 0 (weight 0), so that its offset gradient is torchvision's one-sided one.
-    """
-    n, _, h, w = input.shape
-    out_h, out_w = offset.shape[2], offset.shape[3]
-    k, g, p = kh * kw, offset_groups, out_h * out_w
-    dev = input.device
-    cdt = torch.promote_types(offset.dtype, torch.float32)
-    ys = torch.arange(out_h, device=dev, dtype=cdt) * stride[0] - padding[0]
-    xs = torch.arange(out_w, device=dev, dtype=cdt) * stride[1] - padding[1]
-    ki = torch.arange(kh, device=dev, dtype=cdt) * dilation[0]
-    kj = torch.arange(kw, device=dev, dtype=cdt) * dilation[1]
-    base = torch.empty((kh, kw, 2, out_h, out_w), device=dev, dtype=cdt)
-    base[:, :, 0] = ys.view(1, 1, out_h, 1) + ki.view(kh, 1, 1, 1)
-    base[:, :, 1] = xs.view(1, 1, 1, out_w) + kj.view(1, kw, 1, 1)
-    pos = torch.empty((n, g, k, 2, p), device=dev, dtype=cdt)
-    torch.add(offset.reshape(n, g, k, 2, p), base.view(k, 2, p), out=pos).nan_to_num_(nan=-2.0)
-    if h == w:
-        pos.clamp_(-2, h)
-    else:
-        pos[:, :, :, 0].clamp_(-2, h)
-        pos[:, :, :, 1].clamp_(-2, w)
-    low = pos.floor()
-    frac = pos.sub_(low)
-    # [N, G, K, (y, x), (1 - f, f), P]; the mask scales the row factors
-    fac = torch.empty((n, g, k, 2, 2, p), device=dev, dtype=cdt)
-    torch.sub(1, frac, out=fac[:, :, :, :, 0])
-    fac[:, :, :, :, 1] = frac
-    m = None
-    if mask is not None:
-        m = mask.reshape(n, g, k, p).to(cdt)
-        fac[:, :, :, 0] *= m.unsqueeze(3)
-    bilinear = torch.empty((n, g, k, 2, 2, p), device=dev, dtype=cdt)
-    torch.mul(fac[:, :, :, 0].unsqueeze(4), fac[:, :, :, 1].unsqueeze(3), out=bilinear)
-    weights = _deform_im2col_order(bilinear.view(n, g, k, 4, p), n, p).to(input.dtype)
-
-    hp, wp = h + 4, w + 4
-    idt = torch.int32 if n * hp * wp * g < 2**31 else torch.int64
-    corner = low.to(idt)
-    r0 = corner[:, :, :, 0] * (wp * g)
-    r0.add_(corner[:, :, :, 1], alpha=g)
-    shifts = (torch.arange(n, device=dev, dtype=idt).view(n, 1, 1, 1, 1) * (hp * wp * g)
-              + torch.arange((2 * wp + 2) * g, (2 * wp + 3) * g, device=dev,
-                             dtype=idt).view(g, 1, 1, 1)
-              + torch.tensor([0, g, wp * g, (wp + 1) * g], device=dev, dtype=idt).view(4, 1))
-    rows = torch.empty((n, g, k, 4, p), device=dev, dtype=idt)
-    torch.add(r0.unsqueeze(3), shifts, out=rows)
-    return _deform_im2col_order(rows, n, p), weights, frac, m
 
 
 def _deform_chunk_positions(device, per_position, cpu_elements=1 << 20):

@@ -43,7 +43,8 @@ __all__ = ["ExportError", "export_code", "write_export", "class_name_for", "chec
            "refusal"]
 
 HERE = Path(__file__).resolve().parent
-LIBRARY_FILES = (HERE / "deform_mm.py", HERE / "deform.py", HERE / "nnlib.py")  # emission order
+LIBRARY_FILES = tuple(HERE / f for f in (  # emission order
+    "deform_mm.py", "deform_sampling.py", "deform.py", "nnlib.py"))
 
 #: How the exported file spells each module-level name the library code may use.
 IMPORTS = {"math": "import math", "time": "import time", "torch": "import torch",

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import engine.deform as deform
+import engine.deform_sampling as deform_sampling
 from engine.deform import deform_conv2d
 
 from .deform_reference import (
@@ -205,3 +206,42 @@ def test_property_matches_reference(geometry, chunk):
         check_reference(make_args(**geometry))
     finally:
         deform._deform_chunk_positions = original
+
+
+# --------------------------------------------------------------------------- per-geometry constants
+
+
+@pytest.fixture
+def kept(monkeypatch):
+    """A fresh table of per-geometry tensors for the test (the process' own is left alone)."""
+    table = {}
+    monkeypatch.setattr(deform_sampling._deform_kept, "table", table, raising=False)
+    return table
+
+
+def test_the_sample_grid_is_made_once_per_geometry_and_never_written(kept):
+    args = make_args(seed=3, n=2, c_in=4, c_out=2, h=7, w=6, stride=(2, 1), padding=(1, 2),
+                     dilation=(1, 2), offset_groups=2, mask=True)
+    want = ref_deform_conv2d(**args)
+    for _ in range(3):  # the first call makes the grid and the shifts, the others reuse them
+        torch.testing.assert_close(deform_conv2d(**args), want, atol=1e-10, rtol=1e-10)
+    assert sorted(k[0] for k in kept) == ["_deform_base", "_deform_shifts"]
+    base = next(v for k, v in kept.items() if k[0] == "_deform_base")
+    by, bx = base_positions(3, 3, 4, 6, (2, 1), (1, 2), (1, 2))  # the textbook grid
+    assert torch.equal(base[:, :, 0].reshape(9, 4, 6), by)
+    assert torch.equal(base[:, :, 1].reshape(9, 4, 6), bx)
+    made = dict(kept)
+    deform_conv2d(**make_args(seed=4, n=2, c_in=4, c_out=2, h=7, w=6, padding=1))
+    assert len(kept) == 4 and all(kept[k] is v for k, v in made.items())
+
+
+def test_kept_tensors_stay_under_4m_elements(kept):
+    def grid(h, w):
+        return deform_sampling._deform_kept(deform_sampling._deform_base, h, w, 1, 1, (1, 1),
+                                            (0, 0), (1, 1), torch.float32, torch.device("cpu"))
+    grid(1024, 1024)
+    grid(1024, 1024)  # the same: kept once
+    grid(10, 10)
+    assert [k[1:3] for k in kept] == [(1024, 1024), (10, 10)]  # 2 M + 200 elements
+    grid(1024, 1025)  # 4 M + 2,248 in all: starts again
+    assert [k[1:3] for k in kept] == [(1024, 1025)]

@@ -78,11 +78,13 @@ def test_a_non_tensor_is_a_type_error():
 
 
 def test_module_is_self_contained():
-    """The exporter copies the function definitions of deform_mm.py and deform.py verbatim:
-    only math, time, torch and torch.nn.functional as F may be used (and deform.py's
-    import of deform_mm's _deform* functions), helpers are top-level _deform* functions."""
+    """The exporter copies the function definitions of deform_mm.py, deform_sampling.py and
+    deform.py verbatim: only math, time, torch and torch.nn.functional as F may be used
+    (and deform.py's imports of the other two's _deform* functions), helpers are top-level
+    _deform* functions."""
     functions, sources = [], []
-    for path in (DEFORM_SOURCE.with_name("deform_mm.py"), DEFORM_SOURCE):
+    for path in (DEFORM_SOURCE.with_name("deform_mm.py"),
+                 DEFORM_SOURCE.with_name("deform_sampling.py"), DEFORM_SOURCE):
         source = path.read_text()
         tree = ast.parse(source)
         for node in tree.body:
@@ -93,7 +95,8 @@ def test_module_is_self_contained():
                         ("torch.nn.functional", "F")
                     }, alias.name
             elif isinstance(node, ast.ImportFrom):
-                assert node.module in ("__future__", "engine.deform_mm"), node.module
+                assert node.module in ("__future__", "engine.deform_mm",
+                                       "engine.deform_sampling"), node.module
                 assert node.module == "__future__" or all(
                     a.name.startswith("_deform") for a in node.names)
             elif isinstance(node, ast.FunctionDef):
