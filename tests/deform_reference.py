@@ -169,3 +169,11 @@ def autograd_deform_conv2d(input, offset, weight, bias=None, stride=1, padding=0
     out = torch.einsum("gok,ngkp->ngop", weight.view(groups, c_out // groups, c_w * k), cols)
     out = out.reshape(n, c_out, ho, wo)
     return out if bias is None else out + bias.view(1, -1, 1, 1)
+
+
+def fresh_table(monkeypatch, function):
+    """Give ``function`` (a kernel helper that keeps a dict in ``function.table``) a fresh,
+    empty table for one test, leaving the process' own alone; returns it."""
+    table = {}
+    monkeypatch.setattr(function, "table", table, raising=False)
+    return table

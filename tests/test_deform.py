@@ -16,6 +16,7 @@ from engine.deform import deform_conv2d
 from .deform_reference import (
     base_positions,
     check_reference,
+    fresh_table,
     make_args,
     out_size,
     pair,
@@ -213,10 +214,8 @@ def test_property_matches_reference(geometry, chunk):
 
 @pytest.fixture
 def kept(monkeypatch):
-    """A fresh table of per-geometry tensors for the test (the process' own is left alone)."""
-    table = {}
-    monkeypatch.setattr(deform_sampling._deform_kept, "table", table, raising=False)
-    return table
+    """A fresh table of per-geometry tensors for the test."""
+    return fresh_table(monkeypatch, deform_sampling._deform_kept)
 
 
 def test_the_sample_grid_is_made_once_per_geometry_and_never_written(kept):

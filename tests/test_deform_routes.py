@@ -9,7 +9,7 @@ import engine.deform_mm as deform_mm
 from engine.deform import deform_conv2d
 from engine.deform_mm import _deform_mm, _deform_run
 
-from .deform_reference import make_args
+from .deform_reference import fresh_table, make_args
 
 pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
@@ -18,10 +18,8 @@ Q, X, C_OUT = 64, 576, 128  # 64 * 128 * 576 = 4.7 M multiply-adds: past the mm-
 
 @pytest.fixture
 def table(monkeypatch):
-    """A fresh route table for the test (the process' own is left alone)."""
-    fresh = {}
-    monkeypatch.setattr(deform_mm._deform_routes, "table", fresh, raising=False)
-    return fresh
+    """A fresh route table for the test."""
+    return fresh_table(monkeypatch, deform_mm._deform_routes)
 
 
 def _operands(how):
