@@ -21,6 +21,7 @@ Usage: python bench/deform.py [--runs N] [--against REV] [--only SUBSTRING] [--t
 
 import argparse
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -68,11 +69,20 @@ def grid_sample_deform_conv2d(input, offset, weight, bias=None, padding=(1, 1), 
 
 
 def load_revision(rev):
-    """deform_conv2d of engine/deform.py at git revision ``rev``."""
-    text = subprocess.run(["git", "show", f"{rev}:engine/deform.py"], cwd=ROOT, check=True,
-                          capture_output=True, text=True).stdout
+    """deform_conv2d of git revision ``rev``: its ``engine/deform*.py`` files (the kernel
+    and, from 64c31fd on, its matmul and sampling modules) run in one namespace, their
+    imports of each other dropped, as the exporter copies them."""
     namespace = {}
-    exec(compile(text, f"{rev}:engine/deform.py", "exec"), namespace)
+    for name in ("deform_mm.py", "deform_sampling.py", "deform.py"):
+        got = subprocess.run(["git", "show", f"{rev}:engine/{name}"], cwd=ROOT,
+                             capture_output=True, text=True)
+        if got.returncode != 0:
+            if name == "deform.py":
+                raise SystemExit(f"no engine/deform.py at {rev}: {got.stderr.strip()}")
+            continue  # before the split
+        text = re.sub(r"^from engine\.deform\w* import (\([^)]*\)|.*)$", "", got.stdout,
+                      flags=re.M)
+        exec(compile(text, f"{rev}:engine/{name}", "exec"), namespace)
     return namespace["deform_conv2d"]
 
 
