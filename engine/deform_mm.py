@@ -41,7 +41,7 @@ def _deform_mm(how, rows, weight, other=None):
     routes = _deform_routes()
     key = (how, tuple(rows.shape), tuple(weight.shape), other is None,
            torch.get_num_threads())
-    route = routes.get(key) or routes.get("*")
+    route = routes.get(key)
     if route is not None:
         return _deform_run(route, how, rows, weight, other)
     best, answer = {}, {}
@@ -59,11 +59,8 @@ def _deform_mm(how, rows, weight, other=None):
 
 def _deform_routes():
     """The route per matmul shape in this process: ``{(how, rows shape, weight shape,
-    no bias, threads): "mm" or "dnn"}``; a ``"*"`` entry forces a route (tests)."""
-    table = getattr(_deform_routes, "table", None)
-    if table is None:
-        table = _deform_routes.table = {}
-    return table
+    no bias, threads): "mm" or "dnn"}``."""
+    return _deform_routes.__dict__.setdefault("table", {})
 
 
 def _deform_run(route, how, rows, weight, other):

@@ -112,9 +112,7 @@ def _deform_kept(make, *key):
     """``make(*key)``, a tensor that depends on the geometry only, made once per geometry:
     kept while the kept tensors hold at most 4 M elements (a new one past that starts
     again).  Read only: never written in place."""
-    kept = getattr(_deform_kept, "table", None)
-    if kept is None:
-        kept = _deform_kept.table = {}
+    kept = _deform_kept.__dict__.setdefault("table", {})
     got = kept.get((make.__name__, *key))
     if got is None:
         got = make(*key)

@@ -8,7 +8,7 @@ import engine.deform as deform
 import engine.deform_mm as deform_mm
 from engine.deform import deform_conv2d
 
-from .deform_reference import autograd_deform_conv2d, make_args
+from .deform_reference import ForcedRoutes, autograd_deform_conv2d, fresh_table, make_args
 
 pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
@@ -196,7 +196,7 @@ def test_float32_one_weight_group_on_either_matmul_route(monkeypatch, geometry, 
     chunk = geometry.pop("chunk")
     if chunk is not None:
         monkeypatch.setattr(deform, "_deform_chunk_positions", lambda device, per, *_: chunk)
-    monkeypatch.setattr(deform_mm._deform_routes, "table", {"*": route}, raising=False)
+    fresh_table(monkeypatch, deform_mm._deform_routes, ForcedRoutes(route))
     args = _grad_args(seed=5, **geometry)
     single = {k: (v.detach().float().requires_grad_(True) if isinstance(v, torch.Tensor) else v)
               for k, v in args.items()}
